@@ -1,0 +1,17 @@
+namespace NatGateway.Core.Kernel;
+
+/// <summary>
+/// The one boundary between NatGateway and the kernel of the network namespace it runs in.
+/// Everything that reads or changes kernel state goes through here, so it can later move to a
+/// separate privileged process without the web layer noticing.
+/// </summary>
+public interface IGatewayKernel
+{
+    ISysctl Sysctl { get; }
+
+    /// <summary>Interfaces with state, MTU, addresses and counters (<c>ip -s addr</c>).</summary>
+    IReadOnlyList<NetworkInterfaceInfo> ListInterfaces();
+
+    /// <summary>IPv4 and IPv6 routes of the main table (<c>ip route; ip -6 route</c>).</summary>
+    IReadOnlyList<RouteInfo> ListRoutes();
+}

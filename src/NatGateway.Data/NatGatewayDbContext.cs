@@ -1,0 +1,13 @@
+using Microsoft.EntityFrameworkCore;
+using NatGateway.Data.Entities;
+
+namespace NatGateway.Data;
+
+/// <summary>The appliance's state in SQLite. Schema changes only through migrations in migrations/.</summary>
+public sealed class NatGatewayDbContext(DbContextOptions<NatGatewayDbContext> options) : DbContext(options)
+{
+    public DbSet<SettingChange> SettingChanges => Set<SettingChange>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(NatGatewayDbContext).Assembly);
+}

@@ -1,0 +1,43 @@
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Settings;
+
+namespace NatGateway.Web.Api;
+
+/// <summary>GET/PUT /api/v1/settings: forwarding and rp_filter (<c>sysctl -w net.ipv4.ip_forward=1</c> over HTTP).</summary>
+public static class SettingsEndpoints
+{
+    public static void MapSettingsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/settings").DisableAntiforgery();
+
+        group.MapGet("", (KernelSettingsService settings) => Results.Ok(settings.Read()));
+
+        group.MapPut("", async (HttpContext http, KernelSettingsService settings, CancellationToken ct) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var body = await reader.ReadToEndAsync(ct);
+            var (update, errors) = SettingsUpdateParser.Parse(body);
+            if (update is null) return Results.ValidationProblem(errors, title: "The settings change is not valid");
+            if (update.IsEmpty && !update.Persist)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["nothing to change: give ipv4Forwarding, ipv6Forwarding or rpFilter"] });
+            errors = settings.Validate(update);
+            if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The settings change is not valid");
+            try
+            {
+                var result = await settings.ApplyAsync(update, Actor(http), ct);
+                return Results.Ok(result);
+            }
+            catch (SettingsApplyException e)
+            {
+                return Results.Problem(title: "The kernel refused the change", detail: e.Message,
+                    statusCode: e.Failure == SysctlFailure.Rejected ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict,
+                    extensions: new Dictionary<string, object?> { ["field"] = e.Field });
+            }
+        });
+
+        group.MapGet("/history", async (KernelSettingsService settings, CancellationToken ct) =>
+            Results.Ok(await settings.HistoryAsync(200, ct)));
+    }
+
+    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+}

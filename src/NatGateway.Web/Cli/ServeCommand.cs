@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using NatGateway.Web.Hosting;
+
+namespace NatGateway.Web.Cli;
+
+/// <summary><c>natgw serve [--urls URLS] [--db PATH] [--content-root DIR] [--sysctl-dir DIR]</c></summary>
+public static class ServeCommand
+{
+    public static readonly Option<string> Urls = new("--urls")
+    {
+        Description = "Listen URLs, separated by ';' (loopback only by default)",
+        DefaultValueFactory = _ => ServeOptions.DefaultUrls,
+    };
+
+    public static readonly Option<string> Database = new("--db")
+    {
+        Description = "SQLite database file (created and migrated at start)",
+        DefaultValueFactory = _ => NatGateway.Data.DatabaseSetup.DefaultPath(),
+    };
+
+    public static readonly Option<string?> ContentRoot = new("--content-root")
+    {
+        Description = "Content root holding wwwroot/ (default: the published folder, else the working directory)",
+    };
+
+    public static readonly Option<string> SysctlDirectory = new("--sysctl-dir")
+    {
+        Description = "Directory for the persisted sysctl.d file",
+        DefaultValueFactory = _ => "/etc/sysctl.d",
+    };
+
+    public static readonly Option<string?> Environment = new("--environment")
+    {
+        Description = "ASP.NET Core environment name (Production unless set)",
+    };
+
+    public static Command Build()
+    {
+        var command = new Command("serve", "Run the web app (the default when no command is given)");
+        command.Options.Add(Urls);
+        command.Options.Add(Database);
+        command.Options.Add(ContentRoot);
+        command.Options.Add(SysctlDirectory);
+        command.Options.Add(Environment);
+        command.Action = new ServeAction();
+        return command;
+    }
+
+    private sealed class ServeAction : AsynchronousCommandLineAction
+    {
+        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+        {
+            var options = new ServeOptions
+            {
+                Urls = parseResult.GetValue(Urls) ?? ServeOptions.DefaultUrls,
+                DatabasePath = Path.GetFullPath(parseResult.GetValue(Database) ?? NatGateway.Data.DatabaseSetup.DefaultPath()),
+                ContentRoot = parseResult.GetValue(ContentRoot),
+                SysctlDirectory = parseResult.GetValue(SysctlDirectory) ?? "/etc/sysctl.d",
+                Environment = parseResult.GetValue(Environment),
+            };
+            var app = WebHost.Build(options);
+            await app.RunAsync(cancellationToken);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.EntityFrameworkCore;
+using MudBlazor.Services;
+using NatGateway.Core.Dashboard;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Settings;
+using NatGateway.Data;
+using NatGateway.Web.Api;
+using NatGateway.Web.Components;
+
+namespace NatGateway.Web.Hosting;
+
+/// <summary>Builds the Blazor Server app and its API from <see cref="ServeOptions"/>.</summary>
+public static class WebHost
+{
+    public static WebApplication Build(ServeOptions options, string[]? args = null)
+    {
+        var contentRoot = options.ContentRoot ?? DefaultContentRoot();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args ?? [],
+            ContentRootPath = contentRoot,
+            EnvironmentName = options.Environment,
+        });
+        builder.WebHost.UseUrls(options.Urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // Static web assets (MudBlazor's _content, the top-level wwwroot) from the build manifest when not published.
+        builder.WebHost.UseStaticWebAssets();
+        // EF logs every SQL statement at Information; an appliance log wants warnings only.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+
+        AddServices(builder.Services, options);
+
+        var app = builder.Build();
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContext();
+            DatabaseSetup.Migrate(db, options.DatabasePath);
+        }
+
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePages();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapSettingsApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    public static void AddServices(IServiceCollection services, ServeOptions options)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+
+        services.AddDbContextFactory<NatGatewayDbContext>(o => DatabaseSetup.Configure(o, options.DatabasePath));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ISysctl>(new ProcSysctl(options.ProcSysRoot));
+        services.AddSingleton<IGatewayKernel, LocalGatewayKernel>(sp => new LocalGatewayKernel(sp.GetRequiredService<ISysctl>()));
+        services.Configure<SettingsOptions>(o => o.SysctlDirectory = options.SysctlDirectory);
+        services.AddSingleton<KernelSettingsService>();
+        services.AddSingleton<DashboardMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<DashboardMonitor>());
+    }
+
+    /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>
+    private static string DefaultContentRoot()
+    {
+        var baseDir = AppContext.BaseDirectory;
+        return Directory.Exists(Path.Combine(baseDir, "wwwroot")) ? baseDir : Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,3 @@
+using NatGateway.Web.Cli;
+
+return await NatgwCli.Build().Parse(args).InvokeAsync();
