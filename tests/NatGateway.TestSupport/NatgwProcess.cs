@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace NatGateway.TestSupport;
+
+/// <summary>
+/// The real natgw app started inside a lab namespace (<c>ip netns exec GW dotnet natgw.dll serve ...</c>),
+/// with its own database and sysctl.d directory in a temp folder. Output is kept for failure messages.
+/// </summary>
+public sealed class NatgwProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private readonly Process _process;
+
+    public string Namespace { get; }
+    public Uri BaseAddress { get; }
+    public string DataDirectory { get; }
+    public string DatabasePath => Path.Combine(DataDirectory, "natgw.db");
+    public string SysctlDirectory => Path.Combine(DataDirectory, "sysctl.d");
+    public HttpClient Http { get; }
+
+    private NatgwProcess(NamespaceLab lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs)
+    {
+        Namespace = ns;
+        BaseAddress = new Uri($"http://{listenAddress}:{port}/");
+        DataDirectory = Directory.CreateTempSubdirectory("natgw-test-").FullName;
+        var args = new List<string>
+        {
+            RepositoryPaths.NatgwDll, "serve",
+            "--urls", $"http://{listenAddress}:{port}",
+            "--db", DatabasePath,
+            "--sysctl-dir", SysctlDirectory,
+            "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
+            "--environment", "Development",
+        };
+        args.AddRange(extraArgs);
+        _process = lab.Start(ns, "dotnet", args);
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Http = NamespaceSockets.CreateHttpClient(ns, BaseAddress);
+    }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>Starts natgw in <paramref name="ns"/> listening on <paramref name="listenAddress"/> and waits until it answers.</summary>
+    public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080, IEnumerable<string>? extraArgs = null)
+    {
+        var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? []);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (app._process.HasExited)
+                throw new InvalidOperationException($"natgw exited with {app._process.ExitCode}:\n{app.Output}");
+            try
+            {
+                using var response = await app.Http.GetAsync("api/v1/settings");
+                if (response.IsSuccessStatusCode) return app;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        await app.DisposeAsync();
+        throw new TimeoutException($"natgw did not answer within 60 s:\n{app.Output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
