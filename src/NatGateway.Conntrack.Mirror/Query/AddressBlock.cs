@@ -60,7 +60,7 @@ public readonly record struct AddressBlock
         if (!IPAddress.TryParse(addressPart, out var address) ||
             address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) ||
             (address.AddressFamily == AddressFamily.InterNetwork && addressPart.Count(c => c == '.') != 3) ||
-            address.ScopeId != 0)
+            (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
             error = slash < 0 ? $"bad address '{text}'" : $"bad CIDR '{text}'";
             return false;

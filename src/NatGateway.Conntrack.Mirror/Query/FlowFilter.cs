@@ -1,4 +1,3 @@
-using NatGateway.Conntrack.Mirror.Model;
 using NatGateway.Conntrack.Mirror.Store;
 
 namespace NatGateway.Conntrack.Mirror.Query;
@@ -63,21 +62,21 @@ public sealed class FlowFilter : IEquatable<FlowFilter>
     }
 
     /// <summary>The part of the filter the kernel can apply during a dump (a superset of the matches: the predicate still runs).</summary>
-    public KernelDumpFilter KernelFilter => KernelDumpFilter.From(this);
+    public KernelDumpRequest KernelFilter => KernelDumpRequest.From(this);
 
     internal FlowMatcher Matcher => _matcher ??= FlowMatcher.Compile(Root);
 
     /// <summary>Evaluates the filter on one flow (for a stream of flows from a dump or events; the mirror uses its own fast path).</summary>
-    public bool Matches(FlowRecord flow)
+    public bool Matches(in Flow flow)
     {
         var scratch = new ScratchIPv6Addresses();
         var entry = new FlowEntry();
-        FlowEntryCodec.Encode(flow, ref entry, scratch, now: 0);
+        FlowEntryCodec.Encode(in flow, ref entry, scratch, now: 0);
         return Matcher.Matches(in entry, scratch, now: 0);
     }
 
-    /// <summary>A predicate over flows, for LINQ.</summary>
-    public Func<FlowRecord, bool> ToPredicate() => Matches;
+    /// <summary>A predicate over flows, e.g. for <c>ConntrackClient.DeleteWhere(filter.KernelFilter.Filter, filter.ToPredicate())</c>.</summary>
+    public Func<Flow, bool> ToPredicate() => flow => Matches(in flow);
 
     /// <summary>Canonical text ("" for <see cref="All"/>).</summary>
     public override string ToString() => Root?.ToString() ?? "";

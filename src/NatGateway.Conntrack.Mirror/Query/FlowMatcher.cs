@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using NatGateway.Conntrack.Mirror.Model;
 using NatGateway.Conntrack.Mirror.Store;
 
 namespace NatGateway.Conntrack.Mirror.Query;
@@ -146,8 +145,10 @@ internal abstract class FlowMatcher
         public override int Cost => 100;
         public override bool Matches(ref readonly FlowEntry entry, IIPv6Addresses addresses, uint now)
         {
-            Span<char> line = stackalloc char[FlowTextFormatter.MaxLength];
-            var length = FlowTextFormatter.Format(in entry, addresses, now, line);
+            // The same line `natgw conntrack list --output text` prints (conntrack -L -o extended,id).
+            var flow = FlowEntryCodec.Decode(in entry, addresses, now);
+            Span<char> line = stackalloc char[1024];
+            var length = FlowFormatter.Format(in flow, line, includeId: true);
             return line[..length].Contains(text, StringComparison.OrdinalIgnoreCase);
         }
     }

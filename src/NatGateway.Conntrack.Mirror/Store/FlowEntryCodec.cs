@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using NatGateway.Conntrack.Mirror.Model;
 using NatGateway.Conntrack.Mirror.Query;
 
 namespace NatGateway.Conntrack.Mirror.Store;
@@ -11,46 +8,50 @@ internal interface IIPv6Interner : IIPv6Addresses
     uint Acquire(UInt128 address);
 }
 
-/// <summary>Converts between the public <see cref="FlowRecord"/> and the slab's compact <see cref="FlowEntry"/>.</summary>
+/// <summary>Converts between <see cref="Flow"/> (as ctnetlink reports it) and the slab's compact <see cref="FlowEntry"/>.</summary>
 internal static class FlowEntryCodec
 {
-    /// <summary>Fills <paramref name="entry"/> from a record. <paramref name="now"/> is the table clock (seconds) for the expiry.</summary>
-    public static void Encode(FlowRecord record, ref FlowEntry entry, IIPv6Interner interner, uint now)
+    /// <summary>Fills <paramref name="entry"/> from a flow. <paramref name="now"/> is the table clock (seconds) for the expiry.
+    /// Optional fields the flow lacks (<see cref="Flow.Present"/>) are marked absent so an update can keep the old values.</summary>
+    public static void Encode(in Flow flow, ref FlowEntry entry, IIPv6Interner interner, uint now)
     {
-        var isIPv6 = record.Original.Source.AddressFamily == AddressFamily.InterNetworkV6;
-        entry.Id = record.Id;
+        var family = flow.Family != IPFamily.Any ? flow.Family : flow.Original.Family;
+        var isIPv6 = family == IPFamily.IPv6;
+        var protocol = (byte)flow.Original.Protocol;
+        entry.Id = flow.Id;
         entry.Family = isIPv6 ? (byte)6 : (byte)4;
-        entry.Protocol = record.Protocol;
-        entry.OriginalSource = Address(record.Original.Source, isIPv6, interner);
-        entry.OriginalDestination = Address(record.Original.Destination, isIPv6, interner);
-        entry.ReplySource = Address(record.Reply.Source, isIPv6, interner);
-        entry.ReplyDestination = Address(record.Reply.Destination, isIPv6, interner);
-        (entry.OriginalSourcePort, entry.OriginalDestinationPort) = Ports(record.Protocol, record.Original);
-        (entry.ReplySourcePort, entry.ReplyDestinationPort) = Ports(record.Protocol, record.Reply);
-        entry.Status = record.Status;
-        entry.Mark = record.Mark;
-        entry.Zone = record.Zone;
+        entry.Protocol = protocol;
+        entry.OriginalSource = Address(flow.Original.Source, isIPv6, interner);
+        entry.OriginalDestination = Address(flow.Original.Destination, isIPv6, interner);
+        entry.ReplySource = Address(flow.Reply.Source, isIPv6, interner);
+        entry.ReplyDestination = Address(flow.Reply.Destination, isIPv6, interner);
+        (entry.OriginalSourcePort, entry.OriginalDestinationPort) = Ports(protocol, flow.Original);
+        (entry.ReplySourcePort, entry.ReplyDestinationPort) = Ports(protocol, flow.Reply);
+        entry.Status = (uint)flow.Status;
+        entry.Mark = flow.Mark;
+        entry.Zone = flow.Zone;
+        var present = flow.Present;
         var flags = FlowEntryFlags.None;
-        entry.TcpState = record.TcpState ?? 0;
-        if (record.TcpState is not null) flags |= FlowEntryFlags.HasTcpState;
-        entry.ExpiresAt = record.TimeoutSeconds is { } timeout ? (uint)Math.Min((ulong)now + timeout, uint.MaxValue) : 0;
-        if (record.TimeoutSeconds is not null) flags |= FlowEntryFlags.HasTimeout;
-        if (record.Counters is { } counters)
+        entry.TcpState = (present & FlowFields.TcpInfo) != 0 ? (byte)flow.Tcp.State : (byte)0;
+        if ((present & FlowFields.TcpInfo) != 0) flags |= FlowEntryFlags.HasTcpState;
+        entry.ExpiresAt = (present & FlowFields.Timeout) != 0 ? (uint)Math.Min((ulong)now + flow.Timeout, uint.MaxValue) : 0;
+        if ((present & FlowFields.Timeout) != 0) flags |= FlowEntryFlags.HasTimeout;
+        if ((present & FlowFields.Counters) != 0)
         {
             flags |= FlowEntryFlags.HasCounters;
-            entry.OriginalPackets = counters.OriginalPackets;
-            entry.OriginalBytes = counters.OriginalBytes;
-            entry.ReplyPackets = counters.ReplyPackets;
-            entry.ReplyBytes = counters.ReplyBytes;
+            entry.OriginalPackets = flow.OriginalCounters.Packets;
+            entry.OriginalBytes = flow.OriginalCounters.Bytes;
+            entry.ReplyPackets = flow.ReplyCounters.Packets;
+            entry.ReplyBytes = flow.ReplyCounters.Bytes;
         }
         else
         {
             entry.OriginalPackets = entry.OriginalBytes = entry.ReplyPackets = entry.ReplyBytes = 0;
         }
-        if (record.Start is { } start)
+        if ((present & FlowFields.Timestamp) != 0)
         {
             flags |= FlowEntryFlags.HasStart;
-            entry.StartUnixNanoseconds = (start - DateTimeOffset.UnixEpoch).Ticks * 100;
+            entry.StartUnixNanoseconds = (long)flow.StartNanoseconds;
         }
         else
         {
@@ -59,59 +60,96 @@ internal static class FlowEntryCodec
         entry.Flags = flags;
     }
 
-    private static uint Address(IPAddress address, bool isIPv6, IIPv6Interner interner)
+    private static uint Address(NetAddress address, bool isIPv6, IIPv6Interner interner)
     {
-        if (isIPv6 != (address.AddressFamily == AddressFamily.InterNetworkV6))
+        if (isIPv6 != address.IsIPv6)
             throw new ArgumentException($"address {address} does not match the flow's family");
-        return isIPv6 ? interner.Acquire(AddressBlock.ToIPv6(address)) : AddressBlock.ToIPv4(address);
+        return isIPv6 ? interner.Acquire(((UInt128)address.High << 64) | address.Low) : address.IPv4Value;
     }
 
-    private static (ushort Source, ushort Destination) Ports(byte protocol, FlowTuple tuple) =>
+    private static (ushort Source, ushort Destination) Ports(byte protocol, in FlowTuple tuple) =>
         FilterNames.IsIcmp(protocol)
             ? (tuple.IcmpId, (ushort)((tuple.IcmpType << 8) | tuple.IcmpCode))
             : (tuple.SourcePort, tuple.DestinationPort);
 
-    public static FlowRecord Decode(ref readonly FlowEntry entry, IIPv6Addresses addresses, uint now) => new()
+    /// <summary>The entry as a <see cref="Flow"/> (timeout as remaining seconds at <paramref name="now"/>).</summary>
+    public static Flow Decode(ref readonly FlowEntry entry, IIPv6Addresses addresses, uint now)
     {
-        Id = entry.Id,
-        Protocol = entry.Protocol,
-        Original = Tuple(in entry, addresses, entry.OriginalSource, entry.OriginalDestination, entry.OriginalSourcePort, entry.OriginalDestinationPort),
-        Reply = Tuple(in entry, addresses, entry.ReplySource, entry.ReplyDestination, entry.ReplySourcePort, entry.ReplyDestinationPort),
-        Status = entry.Status,
-        TcpState = (entry.Flags & FlowEntryFlags.HasTcpState) != 0 ? entry.TcpState : null,
-        TimeoutSeconds = (entry.Flags & FlowEntryFlags.HasTimeout) != 0 ? RemainingSeconds(in entry, now) : null,
-        Mark = entry.Mark,
-        Zone = entry.Zone,
-        Counters = (entry.Flags & FlowEntryFlags.HasCounters) != 0
-            ? new FlowCounters(entry.OriginalPackets, entry.OriginalBytes, entry.ReplyPackets, entry.ReplyBytes)
-            : null,
-        Start = (entry.Flags & FlowEntryFlags.HasStart) != 0
-            ? DateTimeOffset.UnixEpoch.AddTicks(entry.StartUnixNanoseconds / 100)
-            : null,
-    };
+        var present = FlowFields.Original | FlowFields.Reply | FlowFields.Status | FlowFields.Id | FlowFields.Mark;
+        var flow = new Flow
+        {
+            Family = entry.IsIPv6 ? IPFamily.IPv6 : IPFamily.IPv4,
+            Id = entry.Id,
+            Original = Tuple(in entry, addresses, entry.OriginalSource, entry.OriginalDestination, entry.OriginalSourcePort, entry.OriginalDestinationPort),
+            Reply = Tuple(in entry, addresses, entry.ReplySource, entry.ReplyDestination, entry.ReplySourcePort, entry.ReplyDestinationPort),
+            Status = (FlowStatus)entry.Status,
+            Mark = entry.Mark,
+            Zone = entry.Zone,
+        };
+        if (entry.Zone != 0) present |= FlowFields.Zone;
+        if ((entry.Flags & FlowEntryFlags.HasTcpState) != 0)
+        {
+            flow.Tcp = new TcpInfo((TcpState)entry.TcpState, 0, 0, 0, 0);
+            present |= FlowFields.TcpInfo;
+        }
+        if ((entry.Flags & FlowEntryFlags.HasTimeout) != 0)
+        {
+            flow.Timeout = RemainingSeconds(in entry, now);
+            present |= FlowFields.Timeout;
+        }
+        if ((entry.Flags & FlowEntryFlags.HasCounters) != 0)
+        {
+            flow.OriginalCounters = new FlowCounters(entry.OriginalPackets, entry.OriginalBytes);
+            flow.ReplyCounters = new FlowCounters(entry.ReplyPackets, entry.ReplyBytes);
+            present |= FlowFields.Counters;
+        }
+        if ((entry.Flags & FlowEntryFlags.HasStart) != 0)
+        {
+            flow.StartNanoseconds = (ulong)entry.StartUnixNanoseconds;
+            present |= FlowFields.Timestamp;
+        }
+        flow.Present = present;
+        return flow;
+    }
 
     public static uint RemainingSeconds(ref readonly FlowEntry entry, uint now) => entry.ExpiresAt > now ? entry.ExpiresAt - now : 0;
 
     private static FlowTuple Tuple(ref readonly FlowEntry entry, IIPv6Addresses addresses, uint source, uint destination, ushort sourcePort, ushort destinationPort)
     {
-        var sourceAddress = ToAddress(in entry, addresses, source);
-        var destinationAddress = ToAddress(in entry, addresses, destination);
-        return FilterNames.IsIcmp(entry.Protocol)
-            ? new FlowTuple(sourceAddress, destinationAddress, IcmpType: (byte)(destinationPort >> 8), IcmpCode: (byte)destinationPort, IcmpId: sourcePort)
-            : new FlowTuple(sourceAddress, destinationAddress, sourcePort, destinationPort);
+        var tuple = new FlowTuple
+        {
+            Protocol = (IPProtocol)entry.Protocol,
+            Source = ToAddress(in entry, addresses, source),
+            Destination = ToAddress(in entry, addresses, destination),
+        };
+        if (FilterNames.IsIcmp(entry.Protocol))
+        {
+            tuple.IcmpType = (byte)(destinationPort >> 8);
+            tuple.IcmpCode = (byte)destinationPort;
+            tuple.IcmpId = sourcePort;
+        }
+        else
+        {
+            tuple.SourcePort = sourcePort;
+            tuple.DestinationPort = destinationPort;
+        }
+        return tuple;
     }
 
-    private static IPAddress ToAddress(ref readonly FlowEntry entry, IIPv6Addresses addresses, uint stored) =>
-        entry.IsIPv6 ? AddressBlock.FromIPv6(addresses.GetIPv6(stored)) : AddressBlock.FromIPv4(stored);
+    private static NetAddress ToAddress(ref readonly FlowEntry entry, IIPv6Addresses addresses, uint stored)
+    {
+        if (!entry.IsIPv6) return NetAddress.FromIPv4(stored);
+        var value = addresses.GetIPv6(stored);
+        return new NetAddress((ulong)(value >> 64), (ulong)value, IPFamily.IPv6);
+    }
 }
 
-/// <summary>Up to four IPv6 addresses of one record, for evaluating a filter on a single <see cref="FlowRecord"/>.</summary>
+/// <summary>Up to four IPv6 addresses of one flow, for evaluating a filter on a single <see cref="Flow"/>.</summary>
 internal sealed class ScratchIPv6Addresses : IIPv6Interner
 {
     private readonly UInt128[] _addresses = new UInt128[4];
     private uint _count;
 
-    public void Reset() => _count = 0;
     public uint Acquire(UInt128 address)
     {
         _addresses[_count] = address;

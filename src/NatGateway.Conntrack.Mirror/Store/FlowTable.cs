@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using NatGateway.Conntrack.Mirror.Model;
 using NatGateway.Conntrack.Mirror.Query;
 
 namespace NatGateway.Conntrack.Mirror.Store;
@@ -53,30 +52,30 @@ public sealed class FlowTable : IDisposable
     internal ref FlowEntry EntryAt(int slot) => ref _chunks[slot >> ChunkShift][slot & ChunkMask];
 
     /// <summary>Builds a table from flows (e.g. a dump).</summary>
-    public static FlowTable From(IEnumerable<FlowRecord> flows)
+    public static FlowTable From(IEnumerable<Flow> flows)
     {
         var table = new FlowTable();
         table.WriteBatch(writer =>
         {
-            foreach (var flow in flows) writer.Upsert(flow);
+            foreach (var flow in flows) writer.Upsert(in flow);
         });
         return table;
     }
 
     /// <summary>Adds a flow or updates the entry with the same id and original tuple; fields the record lacks (null) are kept.</summary>
-    public FlowChange Upsert(FlowRecord flow)
+    public FlowChange Upsert(in Flow flow)
     {
-        var change = FlowChange.None;
-        WriteBatch(writer => change = writer.Upsert(flow));
-        return change;
+        _lock.EnterWriteLock();
+        try { return UpsertLocked(in flow); }
+        finally { Interlocked.Increment(ref _version); _lock.ExitWriteLock(); }
     }
 
     /// <summary>Removes the entry with the flow's id and original tuple.</summary>
-    public bool Remove(FlowRecord flow)
+    public bool Remove(in Flow flow)
     {
-        var removed = false;
-        WriteBatch(writer => removed = writer.Remove(flow));
-        return removed;
+        _lock.EnterWriteLock();
+        try { return RemoveLocked(in flow); }
+        finally { Interlocked.Increment(ref _version); _lock.ExitWriteLock(); }
     }
 
     /// <summary>Runs several writes under one write lock; readers see all of them or none.</summary>
@@ -99,12 +98,12 @@ public sealed class FlowTable : IDisposable
     {
         private readonly FlowTable _table;
         internal Writer(FlowTable table) => _table = table;
-        public FlowChange Upsert(FlowRecord flow) => _table.UpsertLocked(flow);
-        public bool Remove(FlowRecord flow) => _table.RemoveLocked(flow);
+        public FlowChange Upsert(in Flow flow) => _table.UpsertLocked(in flow);
+        public bool Remove(in Flow flow) => _table.RemoveLocked(in flow);
     }
 
     /// <summary>The entry with this conntrack id (the first, should ids ever collide), or null.</summary>
-    public FlowRecord? Get(uint id)
+    public Flow? Get(uint id)
     {
         _lock.EnterReadLock();
         try
@@ -123,7 +122,7 @@ public sealed class FlowTable : IDisposable
     public int CountMatching(FlowFilter filter) => Query(filter, SortSpec.Default, 0, 0).TotalMatching;
 
     /// <summary>All matching entries in order (for <c>natgw conntrack list</c> and delete-by-filter).</summary>
-    public IReadOnlyList<FlowRecord> Select(FlowFilter filter, SortSpec? sort = null) =>
+    public IReadOnlyList<Flow> Select(FlowFilter filter, SortSpec? sort = null) =>
         Query(filter, sort ?? SortSpec.Default, 0, int.MaxValue).Rows;
 
     /// <summary>
@@ -177,7 +176,7 @@ public sealed class FlowTable : IDisposable
             merged.Sort(order);
             var skip = (int)Math.Min((long)pageIndex * pageSize, merged.Count);
             var take = Math.Min(pageSize, merged.Count - skip);
-            var rows = new FlowRecord[take];
+            var rows = new Flow[take];
             for (var i = 0; i < take; i++)
                 rows[i] = FlowEntryCodec.Decode(in EntryAt(merged[skip + i].Slot), _ipv6, now);
             return new FlowPage(rows, total, _count, pageIndex, pageSize, filter, sort, Version);
@@ -246,10 +245,10 @@ public sealed class FlowTable : IDisposable
 
     private int Bucket(uint id) => (int)((id * 0x9E3779B1u) >> _bucketShift);
 
-    private FlowChange UpsertLocked(FlowRecord flow)
+    private FlowChange UpsertLocked(in Flow flow)
     {
         var incoming = new FlowEntry();
-        FlowEntryCodec.Encode(flow, ref incoming, _ipv6, Now);
+        FlowEntryCodec.Encode(in flow, ref incoming, _ipv6, Now);
         var slot = Find(in incoming);
         if (slot >= 0)
         {
@@ -298,10 +297,10 @@ public sealed class FlowTable : IDisposable
         }
     }
 
-    private bool RemoveLocked(FlowRecord flow)
+    private bool RemoveLocked(in Flow flow)
     {
         var probe = new FlowEntry();
-        FlowEntryCodec.Encode(flow, ref probe, _ipv6, Now);
+        FlowEntryCodec.Encode(in flow, ref probe, _ipv6, Now);
         var bucket = Bucket(probe.Id);
         var previous = -1;
         var removed = false;

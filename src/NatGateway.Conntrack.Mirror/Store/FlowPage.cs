@@ -1,13 +1,13 @@
 using NatGateway.Conntrack.Mirror.Query;
 
-namespace NatGateway.Conntrack.Mirror.Model;
+namespace NatGateway.Conntrack.Mirror.Store;
 
 /// <summary>
 /// One page of a filtered, sorted query, all taken from one consistent state of the table.
 /// <see cref="TotalMatching"/> counts every match (for the pager and "delete all N matching").
 /// </summary>
 public sealed record FlowPage(
-    IReadOnlyList<FlowRecord> Rows,
+    IReadOnlyList<Flow> Rows,
     int TotalMatching,
     int TotalEntries,
     int PageIndex,
