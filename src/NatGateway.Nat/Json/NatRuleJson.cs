@@ -1,0 +1,416 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace NatGateway.Nat;
+
+/// <summary>Result of reading one rule from JSON: the rule, or every field problem found.</summary>
+public sealed record NatRuleParseResult(NatRule? Rule, IReadOnlyList<ValidationIssue> Errors)
+{
+    public bool Success => Rule is not null && Errors.Count == 0;
+}
+
+/// <summary>
+/// The REST shape of a rule, e.g.
+/// <c>{"kind":"dnat","name":"web","enabled":true,"inInterfaces":["eth0"],"protocol":"tcp","sourceCidrs":[],
+/// "destinationAddress":null,"destinationPort":"8080","targetAddress":"10.0.0.2","targetPort":"80","hairpin":false}</c>.
+/// "kind" is the discriminator; ports are accepted as a number or a "from-to" string and written as strings.
+/// Reading reports every malformed field at once (field = JSON property name), not just the first.
+/// </summary>
+public static class NatRuleJson
+{
+    /// <summary>Options with <see cref="NatRuleJsonConverter"/> registered, for <c>JsonSerializer.Deserialize&lt;NatRule&gt;</c> and lists.</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        options.Converters.Add(new NatRuleJsonConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    private static readonly string[] CommonFields =
+        ["kind", "id", "name", "description", "enabled", "position", "family", "markId", "createdAt", "updatedAt", "createdBy", "updatedBy"];
+    private static readonly string[] MasqueradeFields = ["outInterfaces", "sourceCidrs", "protocol", "ports", "options"];
+    private static readonly string[] SnatFields = ["outInterfaces", "sourceCidrs", "destinationCidrs", "protocol", "translateTo", "ports", "options"];
+    private static readonly string[] DnatFields =
+        ["inInterfaces", "protocol", "sourceCidrs", "destinationAddress", "destinationPort", "targetAddress", "targetPort", "hairpin"];
+
+    public static string Serialize(NatRule rule)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream)) Write(writer, rule);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static void Write(Utf8JsonWriter w, NatRule rule)
+    {
+        w.WriteStartObject();
+        w.WriteString("kind", KindText(rule.Kind));
+        w.WriteString("id", rule.Id);
+        w.WriteString("name", rule.Name);
+        w.WriteString("description", rule.Description);
+        w.WriteBoolean("enabled", rule.Enabled);
+        w.WriteNumber("position", rule.Position);
+        w.WriteString("family", rule.Family == NatFamily.Ipv6 ? "ipv6" : "ipv4");
+        w.WriteNumber("markId", rule.MarkId);
+        switch (rule)
+        {
+            case MasqueradeRule m:
+                WriteStrings(w, "outInterfaces", m.OutInterfaces);
+                WriteStrings(w, "sourceCidrs", m.SourceCidrs.Select(c => c.ToString()));
+                w.WriteString("protocol", m.Protocol is { } p ? ProtocolText(p) : null);
+                w.WriteString("ports", m.Ports?.ToString());
+                WriteStrings(w, "options", OptionTexts(m.Options));
+                break;
+            case SnatRule s:
+                WriteStrings(w, "outInterfaces", s.OutInterfaces);
+                WriteStrings(w, "sourceCidrs", s.SourceCidrs.Select(c => c.ToString()));
+                WriteStrings(w, "destinationCidrs", s.DestinationCidrs.Select(c => c.ToString()));
+                w.WriteString("protocol", s.Protocol is { } sp ? ProtocolText(sp) : null);
+                w.WriteString("translateTo", s.TranslateTo.ToString());
+                w.WriteString("ports", s.Ports?.ToString());
+                WriteStrings(w, "options", OptionTexts(s.Options));
+                break;
+            case DnatRule d:
+                WriteStrings(w, "inInterfaces", d.InInterfaces);
+                w.WriteString("protocol", ProtocolText(d.Protocol));
+                WriteStrings(w, "sourceCidrs", d.SourceCidrs.Select(c => c.ToString()));
+                w.WriteString("destinationAddress", d.DestinationAddress?.ToString());
+                w.WriteString("destinationPort", d.DestinationPort.ToString());
+                w.WriteString("targetAddress", d.TargetAddress.ToString());
+                w.WriteString("targetPort", d.TargetPort?.ToString());
+                w.WriteBoolean("hairpin", d.Hairpin);
+                break;
+        }
+        w.WriteString("createdAt", rule.CreatedAt);
+        w.WriteString("updatedAt", rule.UpdatedAt);
+        w.WriteString("createdBy", rule.CreatedBy);
+        w.WriteString("updatedBy", rule.UpdatedBy);
+        w.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    public static string KindText(NatRuleKind kind) => kind switch
+    {
+        NatRuleKind.Masquerade => "masquerade",
+        NatRuleKind.Snat => "snat",
+        _ => "dnat",
+    };
+
+    public static string ProtocolText(NatProtocol protocol) => protocol switch
+    {
+        NatProtocol.Tcp => "tcp",
+        NatProtocol.Udp => "udp",
+        _ => "both",
+    };
+
+    public static IEnumerable<string> OptionTexts(NatOptions options)
+    {
+        if (options.HasFlag(NatOptions.Random)) yield return "random";
+        if (options.HasFlag(NatOptions.FullyRandom)) yield return "fully-random";
+        if (options.HasFlag(NatOptions.Persistent)) yield return "persistent";
+    }
+
+    public static NatRuleParseResult Parse(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return Parse(document.RootElement);
+        }
+        catch (JsonException e)
+        {
+            return new NatRuleParseResult(null, [new ValidationIssue("", $"not valid JSON: {e.Message}")]);
+        }
+    }
+
+    /// <summary>Reads one rule; every malformed or unknown field becomes an issue named after the JSON property.</summary>
+    public static NatRuleParseResult Parse(JsonElement element)
+    {
+        var reader = new FieldReader(element);
+        if (element.ValueKind != JsonValueKind.Object)
+            return new NatRuleParseResult(null, [new ValidationIssue("", "a rule must be a JSON object")]);
+        var kindText = reader.String("kind", required: true);
+        NatRuleKind? kind = kindText switch
+        {
+            "masquerade" => NatRuleKind.Masquerade,
+            "snat" => NatRuleKind.Snat,
+            "dnat" => NatRuleKind.Dnat,
+            null => null,
+            _ => null,
+        };
+        if (kindText is not null && kind is null) reader.Error("kind", $"'{kindText}' is not a rule kind (masquerade, snat, dnat)");
+        if (kind is null) return new NatRuleParseResult(null, reader.Issues);
+
+        var allowed = CommonFields.Concat(kind switch
+        {
+            NatRuleKind.Masquerade => MasqueradeFields,
+            NatRuleKind.Snat => SnatFields,
+            _ => DnatFields,
+        }).ToHashSet();
+        foreach (var property in element.EnumerateObject())
+            if (!allowed.Contains(property.Name))
+                reader.Error(property.Name, $"unknown field for a {kindText} rule");
+
+        var id = reader.Guid("id") ?? System.Guid.NewGuid();
+        var name = reader.String("name", required: true) ?? "";
+        var description = reader.String("description");
+        var enabled = reader.Bool("enabled") ?? true;
+        var position = reader.Int("position", 0, int.MaxValue) ?? 0;
+        var markId = reader.Int("markId", 0, int.MaxValue) ?? 0;
+        var familyText = reader.String("family");
+        NatFamily? family = familyText switch
+        {
+            null => null,
+            "ipv4" => NatFamily.Ipv4,
+            "ipv6" => NatFamily.Ipv6,
+            _ => null,
+        };
+        if (familyText is not null && family is null) reader.Error("family", $"'{familyText}' is not an address family (ipv4, ipv6)");
+        var createdAt = reader.Date("createdAt") ?? default;
+        var updatedAt = reader.Date("updatedAt") ?? default;
+        var createdBy = reader.String("createdBy");
+        var updatedBy = reader.String("updatedBy");
+
+        NatRule? rule = null;
+        switch (kind)
+        {
+            case NatRuleKind.Masquerade:
+            {
+                var outInterfaces = reader.Interfaces("outInterfaces");
+                var sources = reader.Prefixes("sourceCidrs");
+                var protocol = reader.Protocol("protocol", required: false);
+                var ports = reader.Ports("ports", required: false);
+                var options = reader.Options("options");
+                rule = new MasqueradeRule
+                {
+                    OutInterfaces = outInterfaces, SourceCidrs = sources, Protocol = protocol, Ports = ports, Options = options,
+                };
+                break;
+            }
+            case NatRuleKind.Snat:
+            {
+                var outInterfaces = reader.Interfaces("outInterfaces");
+                var sources = reader.Prefixes("sourceCidrs");
+                var destinations = reader.Prefixes("destinationCidrs");
+                var protocol = reader.Protocol("protocol", required: false);
+                var translateTo = reader.Pool("translateTo", required: true);
+                var ports = reader.Ports("ports", required: false);
+                var options = reader.Options("options");
+                if (translateTo is not null)
+                    rule = new SnatRule
+                    {
+                        OutInterfaces = outInterfaces, SourceCidrs = sources, DestinationCidrs = destinations, Protocol = protocol,
+                        TranslateTo = translateTo, Ports = ports, Options = options,
+                    };
+                break;
+            }
+            default:
+            {
+                var inInterfaces = reader.Interfaces("inInterfaces");
+                var protocol = reader.Protocol("protocol", required: true);
+                var sources = reader.Prefixes("sourceCidrs");
+                var destinationAddress = reader.Address("destinationAddress");
+                var destinationPort = reader.Ports("destinationPort", required: true);
+                var targetAddress = reader.Pool("targetAddress", required: true);
+                var targetPort = reader.Ports("targetPort", required: false);
+                var hairpin = reader.Bool("hairpin") ?? false;
+                if (targetAddress is not null && destinationPort is not null && protocol is not null)
+                    rule = new DnatRule
+                    {
+                        InInterfaces = inInterfaces, Protocol = protocol.Value, SourceCidrs = sources,
+                        DestinationAddress = destinationAddress, DestinationPort = destinationPort.Value,
+                        TargetAddress = targetAddress, TargetPort = targetPort, Hairpin = hairpin,
+                    };
+                break;
+            }
+        }
+        if (reader.Issues.Count > 0 || rule is null) return new NatRuleParseResult(null, reader.Issues);
+
+        rule = rule with
+        {
+            Id = id, Name = name, Description = description, Enabled = enabled, Position = position, MarkId = markId,
+            Family = family ?? InferFamily(rule),
+            CreatedAt = createdAt, UpdatedAt = updatedAt, CreatedBy = createdBy, UpdatedBy = updatedBy,
+        };
+        return new NatRuleParseResult(rule, []);
+    }
+
+    /// <summary>A rule without "family" takes the family of its addresses (IPv6 if any is IPv6).</summary>
+    private static NatFamily InferFamily(NatRule rule) =>
+        RuleAddresses.FamiliesUsed(rule).Contains(NatFamily.Ipv6) ? NatFamily.Ipv6 : NatFamily.Ipv4;
+
+    /// <summary>Typed reads of optional/required properties, recording an issue per bad field.</summary>
+    private sealed class FieldReader(JsonElement root)
+    {
+        public List<ValidationIssue> Issues { get; } = [];
+
+        public void Error(string field, string message) => Issues.Add(new ValidationIssue(field, message));
+
+        private bool TryGet(string name, bool required, out JsonElement value)
+        {
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
+                return true;
+            value = default;
+            if (required) Error(name, "is required");
+            return false;
+        }
+
+        public string? String(string name, bool required = false)
+        {
+            if (!TryGet(name, required, out var v)) return null;
+            if (v.ValueKind == JsonValueKind.String) return v.GetString();
+            Error(name, $"must be a string, not {Describe(v)}");
+            return null;
+        }
+
+        public bool? Bool(string name)
+        {
+            if (!TryGet(name, false, out var v)) return null;
+            if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
+            Error(name, $"must be true or false, not {Describe(v)}");
+            return null;
+        }
+
+        public int? Int(string name, int min, int max)
+        {
+            if (!TryGet(name, false, out var v)) return null;
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= min && n <= max) return n;
+            Error(name, $"must be a whole number {min}..{max}, not {v.GetRawText()}");
+            return null;
+        }
+
+        public Guid? Guid(string name)
+        {
+            var text = String(name);
+            if (text is null) return null;
+            if (System.Guid.TryParse(text, out var g)) return g;
+            Error(name, $"'{text}' is not a GUID");
+            return null;
+        }
+
+        public DateTimeOffset? Date(string name)
+        {
+            var text = String(name);
+            if (text is null) return null;
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)) return d;
+            Error(name, $"'{text}' is not an ISO 8601 date/time");
+            return null;
+        }
+
+        private List<(string Field, string Text)>? StringArray(string name)
+        {
+            if (!TryGet(name, false, out var v)) return [];
+            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"must be an array of strings, not {Describe(v)}"); return null; }
+            var result = new List<(string, string)>();
+            var i = 0;
+            foreach (var item in v.EnumerateArray())
+            {
+                var field = $"{name}[{i++}]";
+                if (item.ValueKind == JsonValueKind.String) result.Add((field, item.GetString()!));
+                else Error(field, $"must be a string, not {Describe(item)}");
+            }
+            return result;
+        }
+
+        public IReadOnlyList<string> Interfaces(string name)
+        {
+            var items = StringArray(name) ?? [];
+            foreach (var (field, text) in items)
+                if (!InterfaceName.IsValid(text)) Error(field, $"'{text}' is not a valid interface name (1-15 characters, no spaces, '/' or quotes)");
+            return items.Select(i => i.Text).ToArray();
+        }
+
+        public IReadOnlyList<IpPrefix> Prefixes(string name)
+        {
+            var result = new List<IpPrefix>();
+            foreach (var (field, text) in StringArray(name) ?? [])
+                if (IpPrefix.TryParse(text, out var prefix, out var error)) result.Add(prefix!);
+                else Error(field, error);
+            return result;
+        }
+
+        public IPAddress? Address(string name)
+        {
+            var text = String(name);
+            if (text is null) return null;
+            if (IpMath.TryParseAddress(text, out var address)) return address;
+            Error(name, $"'{text}' is not an IP address");
+            return null;
+        }
+
+        public AddressPool? Pool(string name, bool required)
+        {
+            if (!TryGet(name, required, out var v)) return null;
+            if (v.ValueKind != JsonValueKind.String) { Error(name, $"must be a string, not {Describe(v)}"); return null; }
+            if (AddressPool.TryParse(v.GetString(), out var pool, out var error)) return pool;
+            Error(name, error);
+            return null;
+        }
+
+        public PortRange? Ports(string name, bool required)
+        {
+            if (!TryGet(name, required, out var v)) return null;
+            string text;
+            if (v.ValueKind == JsonValueKind.Number)
+            {
+                if (!v.TryGetInt64(out var n)) { Error(name, $"{v.GetRawText()} is not a port (1..65535)"); return null; }
+                if (n < 1 || n > 65535) { Error(name, $"port {n} is outside 1..65535"); return null; }
+                text = n.ToString(CultureInfo.InvariantCulture);
+            }
+            else if (v.ValueKind == JsonValueKind.String) text = v.GetString()!;
+            else { Error(name, $"must be a port number or a \"from-to\" string, not {Describe(v)}"); return null; }
+            if (PortRange.TryParse(text, out var range, out var error)) return range;
+            Error(name, error);
+            return null;
+        }
+
+        public NatProtocol? Protocol(string name, bool required)
+        {
+            var text = String(name, required);
+            switch (text)
+            {
+                case null: return null;
+                case "tcp": return NatProtocol.Tcp;
+                case "udp": return NatProtocol.Udp;
+                case "both": return NatProtocol.Both;
+                default:
+                    Error(name, $"'{text}' is not a protocol (tcp, udp, both)");
+                    return null;
+            }
+        }
+
+        public NatOptions Options(string name)
+        {
+            var options = NatOptions.None;
+            foreach (var (field, text) in StringArray(name) ?? [])
+                switch (text)
+                {
+                    case "random": options |= NatOptions.Random; break;
+                    case "fully-random": options |= NatOptions.FullyRandom; break;
+                    case "persistent": options |= NatOptions.Persistent; break;
+                    default: Error(field, $"'{text}' is not an option (random, fully-random, persistent)"); break;
+                }
+            return options;
+        }
+
+        private static string Describe(JsonElement v) => v.ValueKind switch
+        {
+            JsonValueKind.Array => "an array",
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Number => $"the number {v.GetRawText()}",
+            JsonValueKind.String => $"the string {v.GetRawText()}",
+            JsonValueKind.True or JsonValueKind.False => $"the boolean {v.GetRawText()}",
+            _ => v.ValueKind.ToString().ToLowerInvariant(),
+        };
+    }
+}

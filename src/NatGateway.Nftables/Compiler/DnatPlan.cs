@@ -1,0 +1,72 @@
+using NatGateway.Nat;
+
+namespace NatGateway.Nftables;
+
+/// <summary>
+/// The prerouting order the compiler emits: single rules and map segments. A plain forward joins the last map
+/// segment of its group only when no unit between that segment and its own list position can match any packet
+/// it matches, so the first-match order of the list is kept exactly.
+/// </summary>
+public sealed record DnatPlan(IReadOnlyList<DnatUnit> Units)
+{
+    public static DnatPlan Build(IEnumerable<NatRule> orderedRules, bool useMaps)
+    {
+        var units = new List<DnatUnit>();
+        foreach (var rule in orderedRules.OfType<DnatRule>().Where(r => r.Enabled))
+        {
+            if (!useMaps || !rule.IsPlainForward)
+            {
+                units.Add(new DnatRuleUnit(rule));
+                continue;
+            }
+            foreach (var protocol in ForwardMatch.Expand(rule.Protocol).Order())
+            {
+                var member = new MapMember(rule, protocol);
+                var key = ForwardGroupKey.Of(rule, protocol);
+                var index = units.FindLastIndex(u => u is DnatMapSegment s && s.Key == key);
+                if (index >= 0 && !units.Skip(index + 1).Any(u => u.MayOverlap(member.Match)))
+                {
+                    var segment = (DnatMapSegment)units[index];
+                    // Same port already in the segment: the earlier one wins, this one can never match.
+                    if (segment.Members.All(m => m.Port != member.Port)) segment.Members.Add(member);
+                    continue;
+                }
+                units.Add(new DnatMapSegment(key, [member]));
+            }
+        }
+        return new DnatPlan(units);
+    }
+}
+
+/// <summary>The part of a plain forward that decides which map it can live in.</summary>
+public sealed record ForwardGroupKey(NatFamily Family, string Interfaces, NatProtocol Protocol, string? DestinationAddress)
+{
+    public static ForwardGroupKey Of(DnatRule rule, NatProtocol protocol) =>
+        new(rule.Family, string.Join(",", rule.InInterfaces.Order(StringComparer.Ordinal)), protocol, rule.DestinationAddress?.ToString());
+}
+
+public abstract record DnatUnit
+{
+    public abstract bool MayOverlap(ForwardMatch match);
+}
+
+/// <summary>A DNAT rule compiled as its own nft rule(s) (plus hairpin variants).</summary>
+public sealed record DnatRuleUnit(DnatRule Rule) : DnatUnit
+{
+    public override bool MayOverlap(ForwardMatch match) =>
+        ForwardMatch.Of(Rule).MayOverlap(match) || (Rule.Hairpin && ForwardMatch.HairpinOf(Rule).MayOverlap(match));
+}
+
+/// <summary>One plain forward inside a map segment, for one protocol.</summary>
+public sealed record MapMember(DnatRule Rule, NatProtocol Protocol)
+{
+    public int Port => Rule.DestinationPort.From;
+    public int TargetPort => Rule.TargetPort?.From ?? Rule.DestinationPort.From;
+    public ForwardMatch Match => ForwardMatch.Of(Rule) with { Protocols = new HashSet<NatProtocol> { Protocol } };
+}
+
+/// <summary>Plain forwards of one group compiled as one map lookup (members are mutable only while planning).</summary>
+public sealed record DnatMapSegment(ForwardGroupKey Key, List<MapMember> Members) : DnatUnit
+{
+    public override bool MayOverlap(ForwardMatch match) => Members.Any(m => m.Match.MayOverlap(match));
+}

@@ -1,0 +1,17 @@
+namespace NatGateway.Nftables;
+
+/// <summary>
+/// Kernel counters of one NAT rule (summed over its nft rules and map elements). NAT chains only see the first
+/// packet of each connection, so Packets counts translated flows; Bytes is the size of those first packets.
+/// Counters restart at 0 on every apply (the table is replaced).
+/// </summary>
+public sealed record RuleCounters(Guid RuleId, long Packets, long Bytes);
+
+/// <summary>Our tables in the kernel compared with what the compiled ruleset should look like.</summary>
+public sealed record DriftReport(bool HasDrift, IReadOnlyList<string> Diff, string Expected, string Actual)
+{
+    public override string ToString() => HasDrift ? string.Join('\n', Diff) : "no drift";
+}
+
+/// <summary>Outcome of one atomic apply.</summary>
+public sealed record ApplyResult(TimeSpan Duration, int CommandCount);

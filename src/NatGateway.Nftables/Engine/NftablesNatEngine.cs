@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using NatGateway.Nat;
+using NatGateway.Nftables.Schema;
+
+namespace NatGateway.Nftables;
+
+/// <summary>
+/// What the web layer calls: compile the ordered rule list, preview it, apply it atomically, read counters back
+/// and detect drift. All kernel access goes through <see cref="INftablesBackend"/> (one transaction per call).
+/// </summary>
+public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOptions? options = null)
+{
+    public NatCompileOptions Options { get; } = options ?? new NatCompileOptions();
+
+    /// <summary>
+    /// Compiles (pure) and renders the result as the kernel would list it (<c>nft list table ip natgw</c>), by applying
+    /// it in a throwaway network namespace. Throws <see cref="NatCompileException"/> for invalid rules and
+    /// <see cref="NftablesException"/> when libnftables rejects the batch.
+    /// </summary>
+    public CompiledRuleset Compile(IReadOnlyList<NatRule> orderedRules)
+    {
+        var compiled = NatRulesetCompiler.Compile(orderedRules, Options);
+        return compiled with { NftText = RenderInScratchNamespace(compiled) };
+    }
+
+    /// <summary>Compiles without rendering (no privileges needed).</summary>
+    public CompiledRuleset CompileOnly(IReadOnlyList<NatRule> orderedRules) => NatRulesetCompiler.Compile(orderedRules, Options);
+
+    /// <summary>The kernel's text rendering of a compiled ruleset, made in an empty scratch namespace (counters omitted).</summary>
+    public static string RenderInScratchNamespace(CompiledRuleset compiled) => ScratchNamespace.Run(() =>
+    {
+        using var scratch = new LibNftablesBackend();
+        scratch.Run(compiled.Json, json: true);
+        return ListText(scratch, compiled.Tables);
+    });
+
+    /// <summary><c>nft -c -j -f</c>: lets the real kernel check the batch without committing it.</summary>
+    public void Check(CompiledRuleset compiled) => backend.Run(compiled.Json, json: true, dryRun: true);
+
+    /// <summary>
+    /// Replaces our tables' contents in ONE transaction (<c>nft -j -f batch.json</c>): either everything is applied or,
+    /// on any error, nothing changes. Throws <see cref="NftablesException"/> with libnftables' error text.
+    /// </summary>
+    public ApplyResult Apply(CompiledRuleset compiled)
+    {
+        var watch = Stopwatch.StartNew();
+        backend.Run(compiled.Json, json: true);
+        return new ApplyResult(watch.Elapsed, compiled.Batch.Commands.Count);
+    }
+
+    /// <summary>Our tables as the kernel lists them in JSON (<c>nft -j list table ip natgw</c>, then ip6); missing tables are skipped.</summary>
+    public IReadOnlyList<JsonDocument> ListTablesJson() =>
+        Tables().Select(t => TryList(backend, t, json: true)).OfType<string>().Select(s => JsonDocument.Parse(s)).ToList();
+
+    /// <summary>Our tables as nft text without counter values (<c>nft -s list table ip natgw</c>).</summary>
+    public string ListTablesText() => ListText(backend, Tables());
+
+    /// <summary>Per-rule packet/byte counters keyed by rule id, from rule comments and map element comments.</summary>
+    public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
+    {
+        var totals = new Dictionary<Guid, (long Packets, long Bytes)>();
+        void Add(Guid id, JsonElement counter)
+        {
+            var (p, b) = totals.GetValueOrDefault(id);
+            totals[id] = (p + counter.GetProperty("packets").GetInt64(), b + counter.GetProperty("bytes").GetInt64());
+        }
+        foreach (var document in ListTablesJson())
+            using (document)
+                foreach (var item in document.RootElement.GetProperty("nftables").EnumerateArray())
+                {
+                    if (item.TryGetProperty("rule", out var rule)) ReadRule(rule, Add);
+                    else if (item.TryGetProperty("map", out var map)) ReadMapElements(map, Add);
+                }
+        return totals.ToDictionary(kv => kv.Key, kv => new RuleCounters(kv.Key, kv.Value.Packets, kv.Value.Bytes));
+    }
+
+    private static void ReadRule(JsonElement rule, Action<Guid, JsonElement> add)
+    {
+        if (!rule.TryGetProperty("comment", out var comment) || RuleComment.RuleIdOf(comment.GetString()) is not { } id) return;
+        JsonElement? counter = null;
+        foreach (var statement in rule.GetProperty("expr").EnumerateArray())
+        {
+            // The hairpin masquerade rule sees the same flows as its DNAT rule: don't count them twice.
+            if (statement.TryGetProperty("match", out var match) && match.GetProperty("left").TryGetProperty("ct", out var ct)
+                && ct.GetProperty("key").GetString() == "status") return;
+            if (statement.TryGetProperty("counter", out var c) && c.ValueKind == JsonValueKind.Object) counter = c;
+        }
+        if (counter is { } value) add(id, value);
+    }
+
+    private static void ReadMapElements(JsonElement map, Action<Guid, JsonElement> add)
+    {
+        if (!map.TryGetProperty("elem", out var elements)) return;
+        foreach (var element in elements.EnumerateArray())
+        {
+            var key = element.ValueKind == JsonValueKind.Array ? element[0] : element;
+            if (key.ValueKind != JsonValueKind.Object || !key.TryGetProperty("elem", out var attributes)) continue;
+            if (attributes.TryGetProperty("comment", out var comment) && RuleComment.RuleIdOf(comment.GetString()) is { } id
+                && attributes.TryGetProperty("counter", out var counter))
+                add(id, counter);
+        }
+    }
+
+    /// <summary>
+    /// Compares our tables in the kernel with the kernel's own rendering of <paramref name="compiled"/> (counters ignored).
+    /// A change made outside NatGateway (<c>nft add rule ip natgw ...</c>, a deleted table) shows up as a diff; re-apply fixes it.
+    /// </summary>
+    public DriftReport DetectDrift(CompiledRuleset compiled)
+    {
+        var expected = compiled.NftText ?? RenderInScratchNamespace(compiled);
+        var actual = ListText(backend, compiled.Tables);
+        var a = SplitLines(expected);
+        var b = SplitLines(actual);
+        var drift = !a.SequenceEqual(b);
+        return new DriftReport(drift, drift ? TextDiff.Lines(a, b) : [], expected, actual);
+    }
+
+    private static string[] SplitLines(string text) => text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+
+    private IReadOnlyList<NftTableName> Tables() =>
+        [new NftTableName("ip", Options.Ipv4Table), new NftTableName("ip6", Options.Ipv6Table)];
+
+    private static string ListText(INftablesBackend backend, IEnumerable<NftTableName> tables) =>
+        string.Concat(tables.Select(t => TryList(backend, t, json: false) ?? ""));
+
+    /// <summary>"list table": null when the table does not exist.</summary>
+    private static string? TryList(INftablesBackend backend, NftTableName table, bool json)
+    {
+        // libnftables 1.0.6 parses JSON input only when JSON output is on; for text output use the text command.
+        // Both names are safe here: the family is "ip"/"ip6" and table names are checked to be [A-Za-z0-9_].
+        var command = json
+            ? new NftBatch([NftCommand.List(new NftTable { Family = table.Family, Name = table.Name })]).ToJson()
+            : $"list table {table.Family} {table.Name}";
+        try
+        {
+            return backend.Run(command, json, stateless: !json);
+        }
+        catch (NftablesException e) when (e.NftError.Contains("No such file or directory"))
+        {
+            return null;
+        }
+    }
+}

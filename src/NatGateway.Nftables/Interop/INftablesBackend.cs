@@ -1,0 +1,11 @@
+namespace NatGateway.Nftables;
+
+/// <summary>
+/// The only door to the kernel's nftables: runs a batch as one transaction. In-process today
+/// (<see cref="LibNftablesBackend"/>); can move behind IPC into a privileged helper process without changing callers.
+/// </summary>
+public interface INftablesBackend
+{
+    /// <summary>Runs commands as one transaction (<c>nft -f</c>); <paramref name="dryRun"/> = <c>nft -c</c>. Throws <see cref="NftablesException"/>.</summary>
+    string Run(string commands, bool json, bool dryRun = false, bool stateless = false);
+}
