@@ -17,7 +17,7 @@ public sealed class ConntrackNowAnalyzer(ConntrackMemoryModel model)
         var warnings = new List<string>();
         var fill = current.Max > 0 ? (double)current.Count / current.Max : 0;
         if (current.Max > 0 && fill >= FillWarning)
-            warnings.Add(string.Create(ci, $"The conntrack table is {fill:P0} full ({current.Count:N0} of {current.Max:N0})."));
+            warnings.Add(string.Create(ci, $"The conntrack table is {fill * 100:0}% full ({current.Count:N0} of {current.Max:N0})."));
 
         double? growth = null, minutes = null, drops = null, early = null, failed = null;
         if (previous is not null)

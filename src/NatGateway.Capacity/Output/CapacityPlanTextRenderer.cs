@@ -40,7 +40,7 @@ public static class CapacityPlanTextRenderer
             s.Append("\nTimeouts holding the table (at peak):\n");
             foreach (var t in plan.Timeouts)
             {
-                s.Append(ci, $"  {t.Sysctl,-38} {t.CurrentSeconds,6}s {t.Entries,12:N0} entries {t.ShareOfTable,6:P0}");
+                s.Append(ci, $"  {t.Sysctl,-38} {t.CurrentSeconds,6}s {t.Entries,12:N0} entries {t.ShareOfTable * 100,5:0}%");
                 if (t.EntriesSaved > 0)
                     s.Append(ci, $"  → {t.SuggestedSeconds}s saves {t.EntriesSaved:N0} entries, {Format.Bytes(t.BytesSaved)}");
                 s.Append('\n');
