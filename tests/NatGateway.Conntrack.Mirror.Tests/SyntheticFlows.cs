@@ -68,27 +68,54 @@ internal static class SyntheticFlows
         return flow;
     }
 
-    /// <summary>A deterministic table of <paramref name="count"/> mixed flows (TCP/UDP/ICMP, some IPv6, some NAT, marks, zones).</summary>
+    /// <summary>A deterministic table of <paramref name="count"/> mixed flows (TCP/UDP/ICMP, 10% IPv6, some SNAT, marks, zones).</summary>
     public static IEnumerable<Flow> Many(int count, int seed = 1)
     {
         var random = new Random(seed);
+        var snat = NetAddress.Parse("203.0.113.1");
+        ushort[] ports = [80, 443, 53, 22, 8080];
         for (var i = 0; i < count; i++)
         {
             var id = (uint)(i + 1);
-            var client = $"10.{(i >> 16) & 0xff}.{(i >> 8) & 0xff}.{i & 0xff}";
-            var server = $"192.168.{random.Next(4)}.{random.Next(1, 255)}";
-            var sport = (ushort)(1024 + random.Next(60000));
-            var dport = (ushort)new[] { 80, 443, 53, 22, 8080 }[random.Next(5)];
             var kind = random.Next(20);
-            var flow = kind switch
+            var sport = (ushort)(1024 + random.Next(60000));
+            var dport = ports[random.Next(5)];
+            var status = FlowStatus.Confirmed | (random.Next(4) == 0 ? 0 : FlowStatus.Assured | FlowStatus.SeenReply) | (random.Next(3) == 0 ? FlowStatus.SourceNat : 0);
+            NetAddress client, server;
+            if (kind < 18)
             {
-                < 10 => Tcp(id, client, sport, server, dport, (TcpState)random.Next(1, 10), mark: (uint)random.Next(4), zone: (ushort)(random.Next(10) == 0 ? 2 : 0),
-                    timeout: (uint)random.Next(1, 432000), replyDestination: random.Next(3) == 0 ? "203.0.113.1" : null,
-                    status: random.Next(3) == 0 ? FlowStatus.Confirmed : FlowStatus.Assured | FlowStatus.SeenReply | FlowStatus.Confirmed | (random.Next(3) == 0 ? FlowStatus.SourceNat : 0)),
-                < 17 => Udp(id, client, sport, server, dport, timeout: (uint)random.Next(1, 180), mark: (uint)random.Next(4)),
-                < 18 => Icmp(id, client, server, (ushort)random.Next(65536)),
-                _ => Tcp(id, $"fd77:1::{i:x}", sport, $"fd77:2::{random.Next(1, 100):x}", dport),
+                client = NetAddress.FromIPv4(0x0A000000u | (uint)i);                        // 10.x.y.z, one per flow
+                server = NetAddress.FromIPv4(0xC0A80000u | (uint)random.Next(1024));         // 192.168.0.0/22
+            }
+            else
+            {
+                client = new NetAddress(0xfd77_0001_0000_0000UL, (ulong)i, IPFamily.IPv6);   // fd77:1::i
+                server = new NetAddress(0xfd77_0002_0000_0000UL, (ulong)random.Next(1, 100), IPFamily.IPv6);
+            }
+            var protocol = kind switch { < 10 => IPProtocol.Tcp, < 16 => IPProtocol.Udp, < 17 => IPProtocol.Icmp, _ => IPProtocol.Tcp };
+            var original = protocol == IPProtocol.Icmp
+                ? FlowTuple.CreateIcmp(client, server, 8, 0, (ushort)random.Next(65536))
+                : FlowTuple.Create(protocol, client, sport, server, dport);
+            var reply = original.Inverted();
+            if ((status & FlowStatus.SourceNat) != 0 && client.IsIPv4) reply.Destination = snat;
+            var flow = new Flow
+            {
+                Family = client.Family,
+                Original = original,
+                Reply = reply,
+                Id = id,
+                Status = status,
+                Mark = (uint)random.Next(4),
+                Zone = (ushort)(random.Next(10) == 0 ? 2 : 0),
+                Timeout = (uint)random.Next(1, 432000),
+                Present = DumpFields,
             };
+            if (protocol == IPProtocol.Tcp)
+            {
+                flow.Tcp = new TcpInfo((TcpState)random.Next(1, 10), 0, 0, 0, 0);
+                flow.Present |= FlowFields.TcpInfo;
+            }
+            if (flow.Zone != 0) flow.Present |= FlowFields.Zone;
             yield return flow.WithCounters((ulong)random.Next(1, 10000), (ulong)random.Next(60, 10_000_000));
         }
     }
