@@ -20,7 +20,7 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, string procNet = "/proc/n
             var props = nic.GetIPProperties();
             var addresses = props.UnicastAddresses
                 .Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
-                .Select(a => new InterfaceAddress(a.Address, a.PrefixLength))
+                .Select(a => new InterfaceAddress(new System.Net.IPAddress(a.Address.GetAddressBytes()), a.PrefixLength)) // drop the %scope suffix
                 .ToList();
             var dir = Path.Combine(sysClassNet, nic.Name);
             var operState = ReadOrEmpty(Path.Combine(dir, "operstate")).Trim();

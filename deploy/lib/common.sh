@@ -1,0 +1,36 @@
+# Shared by deploy/run.sh, deploy/test.sh and deploy/install.sh.
+# Installs missing Debian packages (needs root) and checks for the .NET 10 SDK.
+
+natgw_require_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "natgw: run this as root (it manages the kernel's NAT and installs packages)" >&2
+    exit 1
+  fi
+}
+
+# natgw_ensure_packages PKG... : apt-get install only what is missing, once.
+natgw_ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "natgw: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+natgw_require_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "natgw: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+    exit 1
+  fi
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
+
+# Packages the app needs at run time: nftables' library and CLI, conntrack tools, iproute2.
+NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps)
+# Extra packages the tests need: Debian's Chromium for the browser tests, traffic tools for the lab.
+NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd)

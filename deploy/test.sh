@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs NatGateway's whole test suite (unit, bUnit, kernel-in-namespaces, Chromium) and prints
+# "N passed, N failed" summed over every test project. Installs what is missing first.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib/common.sh
+natgw_require_root
+natgw_ensure_packages "${NATGW_RUNTIME_PACKAGES[@]}" "${NATGW_TEST_PACKAGES[@]}"
+natgw_require_dotnet
+
+results="$(mktemp -d /tmp/natgw-test-results.XXXXXX)"
+trap 'rm -rf "$results"' EXIT
+
+set -e
+dotnet build NatGateway.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
+set +e
+dotnet test NatGateway.sln -c Debug --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
+status=$?
+
+# Sum the counters of every TRX file: <Counters total=".." executed=".." passed=".." failed=".." ...>
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  p="$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')"
+  f="$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')"
+  t="$(echo "$counters" | sed -n 's/.* total="\([0-9]*\)".*/\1/p')"
+  e="$(echo "$counters" | sed -n 's/.* executed="\([0-9]*\)".*/\1/p')"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,61 @@
+using Microsoft.Playwright;
+using NatGateway.TestSupport;
+using Xunit;
+
+namespace NatGateway.Browser.Tests;
+
+/// <summary>
+/// One headless Debian Chromium (/usr/bin/chromium) for all browser tests. Playwright never downloads a
+/// browser here: the executable path is fixed, and the flags keep Chromium off the (closed) network.
+/// </summary>
+public sealed class ChromiumFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+    private IPlaywright? _playwright;
+
+    public IBrowser? Browser { get; private set; }
+
+    public static string? SkipReason =>
+        Root.SkipReason ?? (File.Exists(ChromiumPath) ? null : $"{ChromiumPath} is not installed (apt-get install chromium)");
+
+    public async Task InitializeAsync()
+    {
+        if (SkipReason is not null) return;
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ChromiumCollection : ICollectionFixture<ChromiumFixture>
+{
+    public const string Name = "chromium";
+}
+
+/// <summary>A browser fact: needs root (lab namespaces) and Debian's Chromium.</summary>
+public sealed class BrowserFactAttribute : FactAttribute
+{
+    public BrowserFactAttribute()
+    {
+        if (ChromiumFixture.SkipReason is { } reason) Skip = reason;
+    }
+}
+
+public static class PageExtensions
+{
+    /// <summary>Blazor Server handles clicks only once its circuit is up: wait for the layout's marker.</summary>
+    public static Task WaitForInteractiveAsync(this IPage page) =>
+        page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+}

@@ -1,0 +1,51 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using NatGateway.Core.Dashboard;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Settings;
+using NatGateway.Core.Tests.Fakes;
+using NatGateway.Data;
+
+namespace NatGateway.Web.Tests;
+
+/// <summary>bUnit context with MudBlazor, a migrated SQLite file and the in-memory kernel double.</summary>
+public abstract class PageTestContext : BunitContext, Xunit.IAsyncLifetime
+{
+    // MudBlazor's services are async-disposable only: xunit must dispose the context asynchronously.
+    Task Xunit.IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    async Task Xunit.IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("natgw-bunit-").FullName;
+
+    protected InMemoryKernel Kernel { get; } = new("lan0", "wan0");
+
+    protected PageTestContext()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        var dbPath = Path.Combine(_dir, "natgw.db");
+        Services.AddDbContextFactory<NatGatewayDbContext>(o => DatabaseSetup.Configure(o, dbPath));
+        Services.AddSingleton<IGatewayKernel>(Kernel);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<IOptions<SettingsOptions>>(Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }));
+        Services.AddSingleton<KernelSettingsService>();
+        Services.AddSingleton(sp => new DashboardMonitor(Kernel, TimeProvider.System, NullLogger<DashboardMonitor>.Instance));
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
+            .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);
+        DatabaseSetup.Migrate(db, dbPath);
+    }
+
+}
