@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NatGateway.Nat;
+using Xunit;
+
+namespace NatGateway.Nat.Tests.Domain;
+
+/// <summary>The REST shape: the issue's example parses, every kind round-trips, ports come as numbers or strings.</summary>
+public sealed class RuleJsonTests
+{
+    [Fact]
+    public void The_issue_example_parses_into_a_dnat_rule()
+    {
+        var json = """{"kind": "dnat", "name": "web", "enabled": true, "inInterfaces": ["eth0"], "protocol": "tcp", "sourceCidrs": [], "destinationAddress": null, "destinationPort": "8080", "targetAddress": "10.0.0.2", "targetPort": "80", "hairpin": false}""";
+        var rule = Assert.IsType<DnatRule>(NatRuleJson.Parse(json).Rule);
+        Assert.Equal("web", rule.Name);
+        Assert.Equal(["eth0"], rule.InInterfaces);
+        Assert.Equal(NatProtocol.Tcp, rule.Protocol);
+        Assert.Null(rule.DestinationAddress);
+        Assert.Equal(new PortRange(8080), rule.DestinationPort);
+        Assert.Equal("10.0.0.2", rule.TargetAddress.ToString());
+        Assert.Equal(new PortRange(80), rule.TargetPort);
+        Assert.Equal(NatFamily.Ipv4, rule.Family);
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"masquerade","name":"m","outInterfaces":["wan0"],"sourceCidrs":["10.77.1.0/24"],"protocol":"udp","ports":"1024-2048","options":["random","persistent"]}""")]
+    [InlineData("""{"kind":"snat","name":"s","outInterfaces":["wan0","wan1"],"sourceCidrs":[],"destinationCidrs":["192.0.2.0/24"],"protocol":"both","translateTo":"10.77.2.10-10.77.2.12","ports":"2000-3000","options":["fully-random"]}""")]
+    [InlineData("""{"kind":"snat","name":"p","outInterfaces":["wan0"],"translateTo":"10.77.2.8/30"}""")]
+    [InlineData("""{"kind":"dnat","name":"d","inInterfaces":["lan0"],"protocol":"both","sourceCidrs":["10.77.1.2"],"destinationAddress":"10.77.1.1","destinationPort":"9000-9010","targetAddress":"10.77.2.2-10.77.2.3","targetPort":"100-110","hairpin":true}""")]
+    [InlineData("""{"kind":"dnat","name":"v6","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":80,"targetAddress":"fd77:2::2"}""")]
+    public void Every_kind_round_trips_and_keeps_every_field(string json)
+    {
+        var rule = NatRuleJson.Parse(json).Rule!;
+        var written = NatRuleJson.Serialize(rule);
+        var again = NatRuleJson.Parse(written).Rule!;
+        Assert.Equal(written, NatRuleJson.Serialize(again));
+        var input = JsonNode.Parse(json)!.AsObject();
+        var output = JsonNode.Parse(written)!.AsObject();
+        foreach (var (name, value) in input)
+        {
+            var expected = value is JsonValue v && v.TryGetValue<int>(out var n) ? JsonValue.Create(n.ToString()) : value;
+            Assert.True(JsonNode.DeepEquals(expected, output[name]), $"{name}: {value?.ToJsonString()} became {output[name]?.ToJsonString()}");
+        }
+    }
+
+    [Fact]
+    public void Ports_are_accepted_as_numbers_or_strings_and_written_as_strings()
+    {
+        var asNumber = (DnatRule)NatRuleJson.Parse("""{"kind":"dnat","name":"x","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":8080,"targetAddress":"10.0.0.2","targetPort":80}""").Rule!;
+        var asString = (DnatRule)NatRuleJson.Parse("""{"kind":"dnat","name":"x","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":"8080","targetAddress":"10.0.0.2","targetPort":"80"}""").Rule!;
+        Assert.Equal(asNumber.DestinationPort, asString.DestinationPort);
+        Assert.Equal(asNumber.TargetPort, asString.TargetPort);
+        Assert.Equal("8080", JsonNode.Parse(NatRuleJson.Serialize(asNumber))!["destinationPort"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Family_is_inferred_from_addresses_when_absent()
+    {
+        var rule = NatRuleJson.Parse("""{"kind":"snat","name":"s","outInterfaces":["wan0"],"translateTo":"fd77:2::1"}""").Rule!;
+        Assert.Equal(NatFamily.Ipv6, rule.Family);
+    }
+
+    [Fact]
+    public void JsonSerializer_reads_and_writes_polymorphic_lists_through_the_kind_discriminator()
+    {
+        var json = """[{"kind":"masquerade","name":"m","outInterfaces":["wan0"]},{"kind":"dnat","name":"d","inInterfaces":["lan0"],"protocol":"udp","destinationPort":53,"targetAddress":"10.77.2.2"}]""";
+        var rules = JsonSerializer.Deserialize<List<NatRule>>(json, NatRuleJson.Options)!;
+        Assert.IsType<MasqueradeRule>(rules[0]);
+        Assert.IsType<DnatRule>(rules[1]);
+        var written = JsonSerializer.Serialize<IReadOnlyList<NatRule>>(rules, NatRuleJson.Options);
+        Assert.Equal(["masquerade", "dnat"], JsonNode.Parse(written)!.AsArray().Select(n => n!["kind"]!.GetValue<string>()).ToArray());
+    }
+
+    [Fact]
+    public void JsonSerializer_reports_every_bad_field_in_one_exception()
+    {
+        var json = """{"kind":"dnat","name":"d","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":"0","targetAddress":"10.0.0.999"}""";
+        var error = Assert.Throws<NatRuleJsonException>(() => JsonSerializer.Deserialize<NatRule>(json, NatRuleJson.Options));
+        Assert.Equal(["destinationPort", "targetAddress"], error.Issues.Select(i => i.Field).Order().ToArray());
+        Assert.Contains("destinationPort", error.Message);
+    }
+
+    [Fact]
+    public void Common_fields_round_trip()
+    {
+        var created = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var rule = Rules.Masquerade(7) with { Description = "uplink", Enabled = false, Position = 3, CreatedAt = created, UpdatedAt = created.AddDays(1), CreatedBy = "alice", UpdatedBy = null };
+        var again = (MasqueradeRule)NatRuleJson.Parse(NatRuleJson.Serialize(rule)).Rule!;
+        Assert.Equal((rule.Id, rule.Description, rule.Enabled, rule.Position, rule.CreatedAt, rule.UpdatedAt, rule.CreatedBy, rule.UpdatedBy, rule.MarkId),
+            (again.Id, again.Description, again.Enabled, again.Position, again.CreatedAt, again.UpdatedAt, again.CreatedBy, again.UpdatedBy, again.MarkId));
+        Assert.Equal(NatRuleJson.Serialize(rule), NatRuleJson.Serialize(again));
+    }
+}
