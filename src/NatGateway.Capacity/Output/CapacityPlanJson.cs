@@ -14,6 +14,9 @@ public static class CapacityPlanJson
 
     public static CapacityPlan? Deserialize(string json) => JsonSerializer.Deserialize<CapacityPlan>(json, Options);
 
+    /// <summary>Reads a POST /api/v1/capacity/plan body, e.g. {"expectedEntries":500000,"extensions":"nat, acct","snatPortRange":"1024-65535"}.</summary>
+    public static CapacityPlanRequest? DeserializeRequest(string json) => JsonSerializer.Deserialize<CapacityPlanRequest>(json, Options);
+
     private static JsonSerializerOptions CreateOptions()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };

@@ -48,4 +48,20 @@ public sealed class CapacityPlanJsonTests
         Assert.Equal(plan.Extensions, back.Extensions);
         Assert.Equal(new PortRange(1024, 65535), back.Snat!.PortRange);
     }
+
+    [Fact]
+    public void Reads_an_api_request_with_flags_and_port_range()
+    {
+        var request = CapacityPlanJson.DeserializeRequest("""
+            {"expectedEntries": 500000, "extensions": "nat, acct", "snatPortRange": "10000-19999", "peakFactor": 1.5,
+             "rates": {"tcpPerSecond": 100}}
+            """)!;
+
+        Assert.Equal(500_000, request.ExpectedEntries);
+        Assert.Equal(NatGateway.Capacity.Model.ConntrackExtensions.Nat | NatGateway.Capacity.Model.ConntrackExtensions.Acct, request.Extensions);
+        Assert.Equal(new PortRange(10000, 19999), request.SnatPortRange);
+        Assert.Equal(1.5, request.PeakFactor);
+        Assert.Equal(100, request.Rates!.TcpPerSecond);
+        Assert.Equal(0.1, request.Rates.UdpStreamFraction); // unspecified fields keep their defaults
+    }
 }
