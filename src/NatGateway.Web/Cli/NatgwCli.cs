@@ -16,6 +16,7 @@ public static class NatgwCli
         foreach (var option in serve.Options) root.Options.Add(option);
         root.Action = serve.Action;
         root.Subcommands.Add(serve);
+        // feature commands
         return root;
     }
 }

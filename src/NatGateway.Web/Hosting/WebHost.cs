@@ -41,6 +41,7 @@ public static class WebHost
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapSettingsApi();
+        // feature endpoints
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -60,6 +61,7 @@ public static class WebHost
         services.AddSingleton<KernelSettingsService>();
         services.AddSingleton<DashboardMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardMonitor>());
+        // feature services
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>
