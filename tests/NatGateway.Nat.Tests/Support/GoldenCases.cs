@@ -1,0 +1,55 @@
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Nat.Tests;
+
+/// <summary>One golden: rules in, the exact batch out (Golden/NAME.json), annotated with the equivalent nft commands.</summary>
+public sealed record GoldenCase(string Name, string Description, IReadOnlyList<NatRule> Rules, bool UseMaps = false)
+{
+    public NatCompileOptions Options => new() { UseMapsForPlainForwards = UseMaps };
+    public override string ToString() => Name;
+}
+
+internal static class GoldenCases
+{
+    private static DnatRule Web(int n) => Rules.Forward(n, 8080, "10.77.2.2", 80);
+
+    public static IReadOnlyList<GoldenCase> All { get; } =
+    [
+        new("masquerade-basic", "masquerade everything leaving wan0", [Rules.Masquerade(1)]),
+        new("masquerade-options", "sources, protocol, port range, random + persistent",
+            [Rules.Masquerade(1) with { SourceCidrs = [IpPrefix.Parse("10.77.1.0/24"), IpPrefix.Parse("192.168.0.0/16")], Protocol = NatProtocol.Tcp, Ports = new PortRange(1024, 65535), Options = NatOptions.Random | NatOptions.Persistent }]),
+        new("masquerade-fully-random-both", "tcp and udp, fully-random, two output interfaces",
+            [Rules.Masquerade(1) with { OutInterfaces = ["wan0", "wan1"], Protocol = NatProtocol.Both, Options = NatOptions.FullyRandom }]),
+        new("masquerade-ipv6", "IPv6 masquerade (table ip6)",
+            [Rules.Masquerade(1) with { Family = NatFamily.Ipv6, SourceCidrs = [IpPrefix.Parse("fd77:1::/64")] }]),
+        new("snat-single", "SNAT to one address", [Rules.Snat(1, "10.77.2.10")]),
+        new("snat-range-ports", "SNAT to a pool with ports, destination match, fully-random",
+            [Rules.Snat(1, "10.77.2.10-10.77.2.12") with { SourceCidrs = [IpPrefix.Parse("10.77.1.2")], DestinationCidrs = [IpPrefix.Parse("10.77.2.0/24")], Protocol = NatProtocol.Udp, Ports = new PortRange(2000, 3000), Options = NatOptions.FullyRandom }]),
+        new("snat-prefix", "SNAT to a prefix (as its address range), persistent",
+            [Rules.Snat(1, "10.77.2.8/30") with { Options = NatOptions.Persistent }]),
+        new("dnat-basic", "port forward 8080 -> 10.77.2.2:80 as a rule", [Web(1)]),
+        new("dnat-address-both", "forward to a specific public address, tcp and udp, port kept",
+            [Rules.Forward(1, 5000, "10.77.2.2", protocol: NatProtocol.Both) with { DestinationAddress = Rules.Ip("10.77.1.1") }]),
+        new("dnat-range-to-one-port", "a port range forwarded to one port",
+            [Rules.Forward(1, 9000, "10.77.2.2", 80) with { DestinationPort = new PortRange(9000, 9010) }]),
+        new("dnat-range-shifted", "a port range mapped one to one onto another range",
+            [Rules.Forward(1, 9000, "10.77.2.2") with { DestinationPort = new PortRange(9000, 9002), TargetPort = new PortRange(100, 102) }]),
+        new("dnat-range-same", "a port range mapped onto the same range (ports kept)",
+            [Rules.Forward(1, 9000, "10.77.2.2") with { DestinationPort = new PortRange(9000, 9002), TargetPort = new PortRange(9000, 9002) }]),
+        new("dnat-restricted-target-range", "source-restricted forward to an address range",
+            [Web(1) with { SourceCidrs = [IpPrefix.Parse("10.77.1.2"), IpPrefix.Parse("10.77.1.16/28")], TargetAddress = AddressPool.Parse("10.77.2.2-10.77.2.4") }]),
+        new("dnat-hairpin", "NAT reflection: other interfaces and the gateway itself, plus masquerade of reflected flows",
+            [Web(1) with { Hairpin = true }]),
+        new("dnat-ipv6", "IPv6 port forward", [Rules.Forward(1, 8080, "fd77:2::2", 80) with { Family = NatFamily.Ipv6 }]),
+        new("disabled-rule", "a disabled rule emits nothing", [Web(1) with { Enabled = false }, Rules.Masquerade(2) with { Enabled = false }]),
+        new("maps-plain-forwards", "plain forwards in maps; a restricted rule on 8443 splits the 8443 forward into a second segment",
+            [
+                Rules.Forward(1, 8080, "10.77.2.2", 80),
+                Rules.Forward(2, 53, "10.77.2.3", 5353, protocol: NatProtocol.Both),
+                Rules.Forward(3, 8443, "10.77.2.4", 443) with { SourceCidrs = [IpPrefix.Parse("10.77.1.0/24")] },
+                Rules.Forward(4, 8081, "10.77.2.2", 81),
+                Rules.Forward(5, 8443, "10.77.2.5", 443),
+            ], UseMaps: true),
+    ];
+}
