@@ -17,8 +17,9 @@ public enum FlowChange
 /// index (chains through the slab), and interned IPv6 addresses. Readers (queries) share a read lock and scan in
 /// parallel; writers take the write lock per batch. The mirror keeps one live table and builds a new one on resync.
 /// The CLI can also load a one-shot dump into a table to sort and page it (<c>conntrack -L</c> with sorting).
+/// Not disposable on purpose: a replaced table may still be read by queries that started before the swap.
 /// </summary>
-public sealed class FlowTable : IDisposable
+public sealed class FlowTable
 {
     private const int ChunkShift = 15;
     private const int ChunkSize = 1 << ChunkShift;
@@ -373,5 +374,4 @@ public sealed class FlowTable : IDisposable
         }
     }
 
-    public void Dispose() => _lock.Dispose();
 }

@@ -11,7 +11,7 @@ public sealed class FlowTableTests
     public void Flows_round_trip_through_the_compact_entry()
     {
         var flows = Many(2000).ToList();
-        using var table = FlowTable.From(flows);
+        var table = FlowTable.From(flows);
         Assert.Equal(flows.Count, table.Count);
         foreach (var flow in flows.Take(300))
         {
@@ -34,7 +34,7 @@ public sealed class FlowTableTests
     [Fact]
     public void Update_merges_fields_the_event_does_not_carry_and_destroy_removes()
     {
-        using var table = new FlowTable();
+        var table = new FlowTable();
         var flow = Tcp(7, "10.0.0.1", 1000, "10.0.0.2", 80, TcpState.SynSent).WithCounters(3, 180);
         Assert.Equal(FlowChange.Created, table.Upsert(flow));
 
@@ -60,7 +60,7 @@ public sealed class FlowTableTests
     [Fact]
     public void Slots_and_ipv6_addresses_are_reused_after_removal()
     {
-        using var table = new FlowTable();
+        var table = new FlowTable();
         var flows = Enumerable.Range(1, 5000).Select(i => Tcp((uint)i, $"fd77:1::{i:x}", 1000, "fd77:2::2", 80)).ToList();
         foreach (var f in flows) table.Upsert(f);
         foreach (var f in flows) Assert.True(table.Remove(f));
@@ -85,7 +85,7 @@ public sealed class FlowTableTests
     public void Pages_follow_the_sort_order_and_cover_all_matches_exactly_once(string sort)
     {
         var flows = Many(3000, seed: 7).ToList();
-        using var table = FlowTable.From(flows);
+        var table = FlowTable.From(flows);
         var filter = FlowFilter.Parse("proto tcp or proto udp");
         var spec = SortSpec.Parse(sort);
         var expected = flows.Where(filter.ToPredicate()).ToList();
@@ -107,7 +107,7 @@ public sealed class FlowTableTests
     public void Deep_pages_beyond_the_heap_limit_are_still_exact()
     {
         var flows = Many(80_000, seed: 3).ToList();
-        using var table = FlowTable.From(flows);
+        var table = FlowTable.From(flows);
         var spec = SortSpec.Parse("dport,src:desc");
         var expected = flows.ToList();
         expected.Sort((a, b) => Reference(a, b, spec));

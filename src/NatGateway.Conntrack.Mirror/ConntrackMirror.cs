@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using NatGateway.Conntrack.Mirror.Query;
+using NatGateway.Conntrack.Mirror.Store;
+using NatGateway.Netlink;
+
+namespace NatGateway.Conntrack.Mirror;
+
+/// <summary>
+/// A live copy of the conntrack table: one dump, then events (NEW/UPDATE/DESTROY), kept in a compact
+/// <see cref="FlowTable"/>. When the kernel drops events (ENOBUFS) or the source fails, the mirror dumps into a new
+/// table and swaps it in atomically; queries meanwhile answer from the previous table, so readers never wait for a dump
+/// and always see one consistent state. One background loop is the only writer.
+/// </summary>
+/// <remarks>Faster than <c>conntrack -L</c> for every query after the first dump, and it does not lose events silently
+/// the way <c>conntrack -E</c> does under load: a loss costs a resync.</remarks>
+public sealed class ConntrackMirror : IAsyncDisposable
+{
+    private readonly IConntrackMirrorSource _source;
+    private readonly ConntrackMirrorOptions _options;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<FlowEvent> _batch = new(64);
+    private readonly FlowEventHandler _collect;
+    private FlowTable _table = new();
+    private Task? _loop;
+    private Timer? _notifier;
+    private volatile bool _resyncRequested;
+
+    // Status (written by the loop, read by anyone).
+    private volatile MirrorState _state = MirrorState.Stopped;
+    private long _resyncCount;
+    private long _eventsApplied;
+    private long _eventsLost;
+    private long _lastResyncTicks;
+    private long _syncStartedTimestamp;
+    private long _lastApplyLatencyTicks;
+    private long _lastResyncDurationTicks;
+    private string? _lastError;
+
+    // Pending change counts for the next notification.
+    private long _pendingCreated, _pendingUpdated, _pendingDestroyed;
+    private int _pendingResync;
+    private long _rateWindowStart = Stopwatch.GetTimestamp();
+    private long _rateWindowEvents;
+    private double _eventsPerSecond;
+
+    public ConntrackMirror(IConntrackMirrorSource source, ConntrackMirrorOptions? options = null)
+    {
+        _source = source;
+        _options = options ?? new ConntrackMirrorOptions();
+        _collect = (in FlowEvent e) => _batch.Add(e);
+    }
+
+    /// <summary>Batched change notifications, at most one per <see cref="ConntrackMirrorOptions.ChangeNotificationInterval"/>,
+    /// raised on a timer thread. A page in live mode re-queries on it.</summary>
+    public event EventHandler<MirrorChangedEventArgs>? Changed;
+
+    /// <summary>The table readers currently see (replaced on resync). Holding it keeps a consistent but aging view.</summary>
+    public FlowTable Table => Volatile.Read(ref _table);
+
+    /// <summary>Completes when the first dump is live.</summary>
+    public Task Synchronized => _firstSync.Task;
+
+    /// <summary>Starts the loop: open events, dump, then apply events. Returns at once; await <see cref="Synchronized"/> to wait for the first dump.</summary>
+    public void Start()
+    {
+        if (_loop is not null) throw new InvalidOperationException("the mirror is already started");
+        _notifier = new Timer(_ => Notify(), null, _options.ChangeNotificationInterval, _options.ChangeNotificationInterval);
+        _loop = Task.Factory.StartNew(() => RunAsync(_stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Asks for a fresh dump (e.g. after a bulk delete); readers keep the current table until it is ready.</summary>
+    public void RequestResync() => _resyncRequested = true;
+
+    /// <summary>One page of matching flows in order plus the total match count, from one consistent state.
+    /// The API's <c>GET /api/v1/conntrack?filter=&amp;sort=&amp;page=</c> and the page's grid call this.</summary>
+    public FlowPage Query(FlowFilter filter, SortSpec sort, int pageIndex, int pageSize) => Table.Query(filter, sort, pageIndex, pageSize);
+
+    /// <summary>How many flows match (<c>conntrack -C</c> with a filter).</summary>
+    public int Count(FlowFilter filter) => Table.CountMatching(filter);
+
+    /// <summary>The flow with this conntrack id, if the mirror has it.</summary>
+    public Flow? Get(uint id) => Table.Get(id);
+
+    public MirrorStatus Status
+    {
+        get
+        {
+            var state = _state;
+            var lastResync = Interlocked.Read(ref _lastResyncTicks);
+            var lag = state == MirrorState.Synchronizing && Interlocked.Read(ref _syncStartedTimestamp) is var started and not 0
+                ? Stopwatch.GetElapsedTime(started)
+                : TimeSpan.FromTicks(Interlocked.Read(ref _lastApplyLatencyTicks));
+            return new MirrorStatus(
+                state,
+                Table.Count,
+                lastResync == 0 ? null : new DateTimeOffset(lastResync, TimeSpan.Zero),
+                Interlocked.Read(ref _resyncCount),
+                Interlocked.Read(ref _eventsApplied),
+                Volatile.Read(ref _eventsPerSecond),
+                Interlocked.Read(ref _eventsLost),
+                lag,
+                TimeSpan.FromTicks(Interlocked.Read(ref _lastResyncDurationTicks)),
+                Volatile.Read(ref _lastError));
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            IFlowEventStream? events = null;
+            try
+            {
+                events = _source.OpenEvents();
+                while (true)
+                {
+                    try
+                    {
+                        Resync(stop);
+                        await PumpAsync(events, stop).ConfigureAwait(false);
+                    }
+                    catch (EventsLostException)
+                    {
+                        // The kernel dropped events: the table may be wrong in ways no later event repairs. Dump again.
+                        Interlocked.Increment(ref _eventsLost);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                Volatile.Write(ref _lastError, $"{e.GetType().Name}: {e.Message}");
+                _state = MirrorState.Retrying;
+                events?.Dispose();
+                events = null;
+                try { await Task.Delay(_options.RetryDelay, stop).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+            }
+            finally
+            {
+                events?.Dispose();
+            }
+        }
+        _state = MirrorState.Stopped;
+    }
+
+    /// <summary>Dumps into a new table (nobody reads it yet) and swaps it in. Events that arrive meanwhile wait in the
+    /// event socket and are applied on top afterwards, so the result converges to the kernel's table.</summary>
+    private void Resync(CancellationToken stop)
+    {
+        _state = MirrorState.Synchronizing;
+        var started = Stopwatch.GetTimestamp();
+        Interlocked.Exchange(ref _syncStartedTimestamp, started);
+        _resyncRequested = false;
+        FlowTable table;
+        for (var attempt = 1; ; attempt++)
+        {
+            stop.ThrowIfCancellationRequested();
+            table = new FlowTable();
+            try
+            {
+                table.WriteBatch(writer => _source.Dump((in Flow flow) => writer.Upsert(in flow), stop));
+                break;
+            }
+            catch (DumpInterruptedException) when (attempt < _options.DumpAttempts)
+            {
+            }
+        }
+        Volatile.Write(ref _table, table);
+        Interlocked.Increment(ref _resyncCount);
+        Interlocked.Exchange(ref _lastResyncTicks, DateTimeOffset.UtcNow.UtcTicks);
+        Interlocked.Exchange(ref _lastResyncDurationTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        Interlocked.Exchange(ref _syncStartedTimestamp, 0);
+        Interlocked.Exchange(ref _pendingResync, 1);
+        Volatile.Write(ref _lastError, null);
+        _state = MirrorState.Live;
+        _firstSync.TrySetResult();
+    }
+
+    private async Task PumpAsync(IFlowEventStream events, CancellationToken stop)
+    {
+        while (!_resyncRequested)
+        {
+            _batch.Clear();
+            await events.ReceiveAsync(_collect, stop).ConfigureAwait(false);
+            if (_batch.Count == 0) continue;
+            var received = Stopwatch.GetTimestamp();
+            long created = 0, updated = 0, destroyed = 0;
+            Table.WriteBatch(writer =>
+            {
+                foreach (var e in _batch)
+                {
+                    var flow = e.Flow;
+                    if (e.Type == FlowEventType.Destroy)
+                    {
+                        if (writer.Remove(in flow)) destroyed++;
+                        continue;
+                    }
+                    if (writer.Upsert(in flow) == FlowChange.Created) created++; else updated++;
+                }
+            });
+            Interlocked.Exchange(ref _lastApplyLatencyTicks, Stopwatch.GetElapsedTime(received).Ticks);
+            Interlocked.Add(ref _eventsApplied, _batch.Count);
+            Interlocked.Add(ref _pendingCreated, created);
+            Interlocked.Add(ref _pendingUpdated, updated);
+            Interlocked.Add(ref _pendingDestroyed, destroyed);
+        }
+    }
+
+    private void Notify()
+    {
+        UpdateRate();
+        var resynced = Interlocked.Exchange(ref _pendingResync, 0) == 1;
+        var created = Interlocked.Exchange(ref _pendingCreated, 0);
+        var updated = Interlocked.Exchange(ref _pendingUpdated, 0);
+        var destroyed = Interlocked.Exchange(ref _pendingDestroyed, 0);
+        if (!resynced && created == 0 && updated == 0 && destroyed == 0) return;
+        var table = Table;
+        var args = new MirrorChangedEventArgs(created, updated, destroyed, resynced, table.Count, table.Version);
+        foreach (var handler in Changed?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((EventHandler<MirrorChangedEventArgs>)handler)(this, args);
+            }
+            catch (Exception e)
+            {
+                // A subscriber's failure must not stop notifications for the others.
+                Trace.TraceWarning($"ConntrackMirror.Changed handler failed: {e}");
+            }
+        }
+    }
+
+    private void UpdateRate()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var elapsed = Stopwatch.GetElapsedTime(_rateWindowStart, now);
+        if (elapsed < TimeSpan.FromSeconds(1)) return;
+        var applied = Interlocked.Read(ref _eventsApplied);
+        Volatile.Write(ref _eventsPerSecond, (applied - _rateWindowEvents) / elapsed.TotalSeconds);
+        _rateWindowEvents = applied;
+        _rateWindowStart = now;
+    }
+
+    /// <summary>Stops the loop and the notifications.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_notifier is not null) await _notifier.DisposeAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try { await _loop.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+        _firstSync.TrySetCanceled();
+        _stop.Dispose();
+        _state = MirrorState.Stopped;
+    }
+}
