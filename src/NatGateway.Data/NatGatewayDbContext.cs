@@ -7,6 +7,8 @@ namespace NatGateway.Data;
 public sealed class NatGatewayDbContext(DbContextOptions<NatGatewayDbContext> options) : DbContext(options)
 {
     public DbSet<SettingChange> SettingChanges => Set<SettingChange>();
+    public DbSet<NatRuleRecord> NatRules => Set<NatRuleRecord>();
+    public DbSet<Revision> Revisions => Set<Revision>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(NatGatewayDbContext).Assembly);

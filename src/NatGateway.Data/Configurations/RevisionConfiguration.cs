@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using NatGateway.Data.Entities;
+
+namespace NatGateway.Data.Configurations;
+
+internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
+{
+    public void Configure(EntityTypeBuilder<Revision> builder)
+    {
+        builder.ToTable("Revisions");
+        builder.HasKey(r => r.Id);
+        builder.Property(r => r.Kind).HasMaxLength(16).IsRequired();
+        builder.Property(r => r.State).HasMaxLength(24).IsRequired();
+        builder.Property(r => r.Author).HasMaxLength(256);
+        builder.Property(r => r.Comment).HasMaxLength(1000);
+        builder.Property(r => r.RulesDocument).IsRequired();
+        builder.Property(r => r.RulesetJson).IsRequired();
+        builder.Property(r => r.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+        builder.HasIndex(r => r.CreatedAt);
+    }
+}
