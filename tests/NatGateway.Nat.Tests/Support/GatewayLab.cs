@@ -1,0 +1,72 @@
+using NatGateway.Nat;
+using NatGateway.Nftables;
+using NatGateway.TestSupport;
+
+namespace NatGateway.Nat.Tests;
+
+/// <summary>
+/// A NamespaceLab with forwarding on, an engine whose libnftables context lives in the gateway namespace,
+/// extra addresses (SNAT pool 10.77.2.10-12 on wan0, second client 10.77.1.3, second inside host 10.77.2.3 on the server)
+/// and a foreign table that must survive every apply. Shared by the tests of one class (they run one after another).
+/// </summary>
+public sealed class GatewayLab : IDisposable
+{
+    public const string SecondClientAddress = "10.77.1.3";
+    public const string SecondInsideAddress = "10.77.2.3";
+    public static readonly string[] SnatPool = ["10.77.2.10", "10.77.2.11", "10.77.2.12"];
+
+    public NamespaceLab Lab { get; }
+    public LibNftablesBackend Backend { get; }
+    public NftablesNatEngine Engine { get; }
+
+    /// <summary>A foreign table: pre-sets ct mark bit 0x5 (outside our mask) and counts; must never be touched.</summary>
+    public const string ForeignTable = """
+        table inet foreign {
+            chain pre {
+                type filter hook prerouting priority mangle; policy accept;
+                meta l4proto tcp ct state new ct mark set ct mark | 0x00000005 counter
+            }
+        }
+        """;
+
+    public GatewayLab()
+    {
+        Lab = NamespaceLab.Create(serverRoutesViaGateway: true);
+        try
+        {
+            Lab.Sysctl(Lab.Gateway, "net.ipv4.ip_forward", "1");
+            foreach (var address in SnatPool)
+                Lab.Exec(Lab.Gateway, "ip", "addr", "add", address + "/24", "dev", NamespaceLab.GatewayWanInterface).EnsureSuccess("pool address");
+            Lab.Exec(Lab.Client, "ip", "addr", "add", SecondClientAddress + "/24", "dev", "eth0").EnsureSuccess("second client");
+            Lab.Exec(Lab.Server, "ip", "addr", "add", SecondInsideAddress + "/24", "dev", "eth0").EnsureSuccess("second inside host");
+            Nft(ForeignTable);
+            Backend = Lab.RunIn(Lab.Gateway, () => new LibNftablesBackend());
+            Engine = new NftablesNatEngine(Backend);
+        }
+        catch
+        {
+            Lab.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs an nft script in the gateway with the nft CLI (a different code path from ours).</summary>
+    public string Nft(string script, params string[] args) =>
+        ProcessRunner.Run("ip", ["netns", "exec", Lab.Gateway, "nft", .. args, "-f", "-"], stdin: script).EnsureSuccess("nft -f").StandardOutput;
+
+    public string NftCli(params string[] args) =>
+        Lab.Exec(Lab.Gateway, "nft", args).EnsureSuccess("nft " + string.Join(' ', args)).StandardOutput;
+
+    public CompiledRuleset Apply(params NatRule[] rules)
+    {
+        var compiled = Engine.CompileOnly(rules);
+        Engine.Apply(compiled);
+        return compiled;
+    }
+
+    public void Dispose()
+    {
+        Backend?.Dispose();
+        Lab.Dispose();
+    }
+}

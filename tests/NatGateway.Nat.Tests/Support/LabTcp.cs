@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using NatGateway.TestSupport;
+
+namespace NatGateway.Nat.Tests;
+
+/// <summary>A TCP listener inside a lab namespace that records the peer address of every connection it accepts.</summary>
+public sealed class RecordingListener : IDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly Thread _thread;
+    public ConcurrentQueue<IPEndPoint> Peers { get; } = new();
+    public int Port { get; }
+
+    public RecordingListener(NamespaceLab lab, string ns, int port)
+    {
+        Port = port;
+        // The socket is created on a thread inside the namespace and stays there.
+        _listener = lab.RunIn(ns, () =>
+        {
+            var l = new TcpListener(IPAddress.Any, port);
+            l.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            l.Start();
+            return l;
+        });
+        _thread = new Thread(AcceptLoop) { IsBackground = true };
+        _thread.Start();
+    }
+
+    private void AcceptLoop()
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = _listener.AcceptSocket();
+                Peers.Enqueue((IPEndPoint)client.RemoteEndPoint!);
+                client.Send([1]);
+            }
+        }
+        catch (SocketException) { /* stopped */ }
+        catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>The peer of the next accepted connection (waits briefly: the accept runs on another thread).</summary>
+    public IPEndPoint? NextPeer(int timeoutMs = 2000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (Environment.TickCount64 < deadline)
+        {
+            if (Peers.TryDequeue(out var peer)) return peer;
+            Thread.Sleep(10);
+        }
+        return null;
+    }
+
+    public void Dispose() => _listener.Stop();
+}
+
+public static class LabTcp
+{
+    /// <summary>Connects from a namespace (optionally from a given local address/port) and waits for the server's byte.</summary>
+    public static bool Connects(NamespaceLab lab, string ns, string address, int port, string? localAddress = null, int localPort = 0, int timeoutMs = 1500) =>
+        lab.RunIn(ns, () =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (localAddress is not null || localPort != 0)
+                socket.Bind(new IPEndPoint(localAddress is null ? IPAddress.Any : IPAddress.Parse(localAddress), localPort));
+            try
+            {
+                using var cts = new CancellationTokenSource(timeoutMs);
+                socket.ConnectAsync(IPAddress.Parse(address), port, cts.Token).AsTask().GetAwaiter().GetResult();
+                socket.ReceiveTimeout = timeoutMs;
+                var buffer = new byte[1];
+                return socket.Receive(buffer) == 1;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                return false;
+            }
+        });
+}
