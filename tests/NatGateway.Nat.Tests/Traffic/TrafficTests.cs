@@ -1,0 +1,174 @@
+using System.Text.RegularExpressions;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+using NatGateway.TestSupport;
+using Xunit;
+
+namespace NatGateway.Nat.Tests.Traffic;
+
+/// <summary>
+/// Real TCP traffic through the gateway namespace. Directions:
+/// source NAT — the client (10.77.1.2, LAN side) talks to the server (10.77.2.2) out of wan0;
+/// port forwards — the client plays the outside host and connects to the gateway's lan0 address 10.77.1.1,
+/// forwarded to services in the server namespace (the inside network, iif "lan0").
+/// Hairpin — a host in the server network (10.77.2.3) uses the public address 10.77.1.1.
+/// Every test uses its own ports so leftover conntrack entries of other tests never match.
+/// </summary>
+public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayLab>
+{
+    private NamespaceLab Lab => gw.Lab;
+    private const string Public = NamespaceLab.GatewayLanAddress;
+
+    [KernelFact]
+    public void Masquerade_makes_the_server_see_the_gateways_wan_address()
+    {
+        var masquerade = Rules.Masquerade(11);
+        gw.Apply(masquerade);
+        using var listener = new RecordingListener(Lab, Lab.Server, 7001);
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, NamespaceLab.ServerAddress, 7001));
+        Assert.Equal(NamespaceLab.GatewayWanAddress, listener.NextPeer()!.Address.ToString());
+        Assert.True(gw.Engine.ReadCounters()[masquerade.Id].Packets >= 1);
+        AssertMark(7001, "--orig-port-dst", masquerade.MarkId);
+    }
+
+    [KernelFact]
+    public void Fully_random_masquerade_changes_source_ports_plain_masquerade_keeps_them()
+    {
+        using var listener = new RecordingListener(Lab, Lab.Server, 7002);
+        gw.Apply(Rules.Masquerade(12));
+        var kept = SourcePortsSeen(listener, 41001);
+        Assert.Equal([41001, 41002, 41003, 41004, 41005], kept);
+
+        gw.Apply(Rules.Masquerade(12) with { Options = NatOptions.FullyRandom });
+        var randomised = SourcePortsSeen(listener, 42001);
+        Assert.True(randomised.Count(p => p is < 42001 or > 42005) >= 4, $"ports seen: {string.Join(",", randomised)}");
+    }
+
+    private int[] SourcePortsSeen(RecordingListener listener, int firstPort) =>
+        Enumerable.Range(firstPort, 5).Select(port =>
+        {
+            Assert.True(LabTcp.Connects(Lab, Lab.Client, NamespaceLab.ServerAddress, listener.Port, NamespaceLab.ClientAddress, port));
+            return listener.NextPeer()!.Port;
+        }).ToArray();
+
+    [KernelFact]
+    public void Snat_to_a_pool_uses_only_pool_addresses()
+    {
+        var snat = Rules.Snat(13, "10.77.2.10-10.77.2.12") with { SourceCidrs = [IpPrefix.Parse("10.77.1.0/24")] };
+        gw.Apply(snat);
+        using var listener = new RecordingListener(Lab, Lab.Server, 7003);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(LabTcp.Connects(Lab, Lab.Client, NamespaceLab.ServerAddress, 7003));
+            Assert.Contains(listener.NextPeer()!.Address.ToString(), GatewayLab.SnatPool);
+        }
+        Assert.True(gw.Engine.ReadCounters()[snat.Id].Packets >= 4);
+    }
+
+    [KernelFact]
+    public void Port_forward_reaches_the_inside_service_with_the_clients_address_counter_and_mark()
+    {
+        var forward = Rules.Forward(14, 8014, NamespaceLab.ServerAddress, 7014);
+        gw.Apply(forward);
+        using var listener = new RecordingListener(Lab, Lab.Server, 7014);
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8014));
+        Assert.Equal(NamespaceLab.ClientAddress, listener.NextPeer()!.Address.ToString());
+        Assert.True(gw.Engine.ReadCounters()[forward.Id].Packets >= 1);
+        AssertMark(8014, "--orig-port-dst", forward.MarkId);
+    }
+
+    [KernelFact]
+    public void Port_range_maps_one_to_one()
+    {
+        gw.Apply(Rules.Forward(15, 9150, NamespaceLab.ServerAddress) with { DestinationPort = new PortRange(9150, 9152), TargetPort = new PortRange(7150, 7152) });
+        using var listener = new RecordingListener(Lab, Lab.Server, 7151);
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 9151));
+        Assert.NotNull(listener.NextPeer());
+        Assert.False(LabTcp.Connects(Lab, Lab.Client, Public, 9150), "9150 maps to 7150, where nothing listens");
+    }
+
+    [KernelFact]
+    public void Source_restricted_forward_admits_allowed_sources_only()
+    {
+        gw.Apply(Rules.Forward(16, 8016, NamespaceLab.ServerAddress, 7016) with { SourceCidrs = [IpPrefix.Parse(NamespaceLab.ClientAddress)] });
+        using var listener = new RecordingListener(Lab, Lab.Server, 7016);
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8016, NamespaceLab.ClientAddress));
+        Assert.False(LabTcp.Connects(Lab, Lab.Client, Public, 8016, GatewayLab.SecondClientAddress));
+        Assert.Equal(NamespaceLab.ClientAddress, listener.NextPeer()!.Address.ToString());
+        Assert.Null(listener.NextPeer(200));
+    }
+
+    [KernelFact]
+    public void Hairpin_lets_an_inside_host_use_the_public_address()
+    {
+        using var listener = new RecordingListener(Lab, Lab.Server, 7017);
+        var forward = Rules.Forward(17, 8017, NamespaceLab.ServerAddress, 7017);
+        gw.Apply(forward);
+        Assert.False(LabTcp.Connects(Lab, Lab.Server, Public, 8017, GatewayLab.SecondInsideAddress), "no reflection without hairpin");
+
+        gw.Apply(forward with { Hairpin = true });
+        Assert.True(LabTcp.Connects(Lab, Lab.Server, Public, 8017, GatewayLab.SecondInsideAddress));
+        // Masqueraded back through the gateway, so the service answers via the gateway.
+        Assert.Equal(NamespaceLab.GatewayWanAddress, listener.NextPeer()!.Address.ToString());
+        // Outside clients still arrive with their own address.
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8017));
+        Assert.Equal(NamespaceLab.ClientAddress, listener.NextPeer()!.Address.ToString());
+    }
+
+    [KernelFact]
+    public void A_disabled_rule_has_no_effect()
+    {
+        using var listener = new RecordingListener(Lab, Lab.Server, 7018);
+        var forward = Rules.Forward(18, 8018, NamespaceLab.ServerAddress, 7018);
+        gw.Apply(forward with { Enabled = false });
+        Assert.False(LabTcp.Connects(Lab, Lab.Client, Public, 8018));
+        gw.Apply(forward);
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8018));
+    }
+
+    [KernelFact]
+    public void Map_compiled_forwards_keep_first_match_order_counters_and_marks()
+    {
+        // A: 8019 only from the second client -> 7191; B: plain 8019 -> 7192 (in a map, must stay after A); C: plain 8020 -> 7193.
+        var a = Rules.Forward(19, 8019, NamespaceLab.ServerAddress, 7191) with { SourceCidrs = [IpPrefix.Parse(GatewayLab.SecondClientAddress)] };
+        var b = Rules.Forward(20, 8019, NamespaceLab.ServerAddress, 7192);
+        var c = Rules.Forward(21, 8020, NamespaceLab.ServerAddress, 7193);
+        var compiled = gw.Apply(a, b, c);
+        Assert.NotNull(compiled.Rules.Single(r => r.RuleId == b.Id).MapSegment);
+        using var la = new RecordingListener(Lab, Lab.Server, 7191);
+        using var lb = new RecordingListener(Lab, Lab.Server, 7192);
+        using var lc = new RecordingListener(Lab, Lab.Server, 7193);
+
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8019, GatewayLab.SecondClientAddress));
+        Assert.NotNull(la.NextPeer());
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8019, NamespaceLab.ClientAddress));
+        Assert.NotNull(lb.NextPeer());
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8020));
+        Assert.NotNull(lc.NextPeer());
+
+        var counters = gw.Engine.ReadCounters();
+        Assert.Equal(1, counters[a.Id].Packets);
+        Assert.Equal(1, counters[b.Id].Packets);
+        Assert.Equal(1, counters[c.Id].Packets);
+        AssertMark(8020, "--orig-port-dst", c.MarkId);
+    }
+
+    /// <summary>
+    /// <c>conntrack -L</c> in the gateway shows the rule's mark id under the mask, and the foreign table's bits (0x5) survive.
+    /// </summary>
+    private void AssertMark(int port, string portOption, int markId)
+    {
+        var listing = Lab.Exec(Lab.Gateway, "conntrack", "-L", "-p", "tcp", portOption, port.ToString()).StandardOutput;
+        var marks = MarkPattern().Matches(listing).Select(m => uint.Parse(m.Groups[1].Value)).ToList();
+        Assert.NotEmpty(marks);
+        var options = gw.Engine.Options;
+        Assert.All(marks, mark =>
+        {
+            Assert.Equal(markId, options.MarkIdOf(mark));
+            Assert.Equal(5u, mark & ~options.MarkMask);
+        });
+    }
+
+    [GeneratedRegex(@"mark=(\d+)")]
+    private static partial Regex MarkPattern();
+}
