@@ -9,6 +9,9 @@ public interface IGatewayKernel
 {
     ISysctl Sysctl { get; }
 
+    /// <summary>libnftables of this namespace: every batch runs as one transaction (<c>nft -f</c>).</summary>
+    NatGateway.Nftables.INftablesBackend Nftables { get; }
+
     /// <summary>Interfaces with state, MTU, addresses and counters (<c>ip -s addr</c>).</summary>
     IReadOnlyList<NetworkInterfaceInfo> ListInterfaces();
 

@@ -9,7 +9,12 @@ namespace NatGateway.Core.Kernel;
 /// </summary>
 public sealed class LocalGatewayKernel(ISysctl sysctl, string procNet = "/proc/net", string sysClassNet = "/sys/class/net") : IGatewayKernel
 {
+    private readonly Lazy<NatGateway.Nftables.INftablesBackend> _nftables = new(() => new SerializedNftablesBackend(new NatGateway.Nftables.LibNftablesBackend()));
+
     public ISysctl Sysctl { get; } = sysctl;
+
+    /// <summary>Created on first use, so a host without libnftables still serves the settings pages.</summary>
+    public NatGateway.Nftables.INftablesBackend Nftables => _nftables.Value;
 
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces()
     {

@@ -41,6 +41,7 @@ public static class WebHost
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapSettingsApi();
+        app.MapRulesApi();
         // feature endpoints
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
@@ -61,6 +62,8 @@ public static class WebHost
         services.AddSingleton<KernelSettingsService>();
         services.AddSingleton<DashboardMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardMonitor>());
+        services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
+        services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         // feature services
     }
 

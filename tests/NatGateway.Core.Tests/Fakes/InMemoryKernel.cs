@@ -48,10 +48,25 @@ public sealed class InMemoryKernel : IGatewayKernel
     }
 
     public InMemorySysctl Memory => _sysctl;
+    public RecordingNftablesBackend RecordingNftables { get; } = new();
+    public NatGateway.Nftables.INftablesBackend Nftables => RecordingNftables;
     public ISysctl Sysctl => _sysctl;
     public List<NetworkInterfaceInfo> Interfaces { get; } = new();
     public List<RouteInfo> Routes { get; } = new();
 
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces() => Interfaces;
     public IReadOnlyList<RouteInfo> ListRoutes() => Routes;
+}
+
+/// <summary>Records batches instead of running them; for page tests that must not need libnftables.</summary>
+public sealed class RecordingNftablesBackend : NatGateway.Nftables.INftablesBackend
+{
+    public List<string> Batches { get; } = new();
+
+    public string Run(string commands, bool json, bool dryRun = false, bool stateless = false)
+    {
+        if (!dryRun && !commands.Contains("\"list\"", StringComparison.Ordinal) && !commands.StartsWith("list ", StringComparison.Ordinal))
+            Batches.Add(commands);
+        return json ? """{"nftables": []}""" : "";
+    }
 }

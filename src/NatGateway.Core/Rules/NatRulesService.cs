@@ -1,0 +1,310 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NatGateway.Core.Kernel;
+using NatGateway.Data;
+using NatGateway.Data.Entities;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Rules;
+
+/// <summary>
+/// The ordered NAT rule list: stored in SQLite (the desired state), validated with the domain validator,
+/// compiled to one nftables batch for NatGateway's own table and applied as one transaction
+/// (<c>nft -j -f batch.json</c>). Every apply is recorded as a revision.
+/// </summary>
+public sealed class NatRulesService(
+    IGatewayKernel kernel,
+    IDbContextFactory<NatGatewayDbContext> dbFactory,
+    NatCompileOptions compileOptions,
+    TimeProvider clock)
+{
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly NftablesNatEngine _engine = new(kernel.Nftables, compileOptions);
+
+    /// <summary>Raised after any change to the desired rules or an apply.</summary>
+    public event Action? Changed;
+
+    public NatCompileOptions CompileOptions => compileOptions;
+
+    public async Task<IReadOnlyList<NatRule>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var records = await db.NatRules.AsNoTracking().OrderBy(r => r.Position).ToListAsync(ct);
+        return records.Select(ToRule).ToList();
+    }
+
+    public async Task<NatRule?> GetAsync(Guid id, CancellationToken ct = default) =>
+        (await ListAsync(ct)).FirstOrDefault(r => r.Id == id);
+
+    /// <summary>Adds a rule at the end of the list (or at <paramref name="position"/>), after validation against the rules before it.</summary>
+    public Task<RuleSaveOutcome> CreateAsync(NatRule rule, string? actor, int? position = null, CancellationToken ct = default) =>
+        WriteAsync(async (db, rules) =>
+        {
+            var now = clock.GetUtcNow();
+            var index = Math.Clamp(position ?? rules.Count, 0, rules.Count);
+            var candidate = rule with
+            {
+                Id = rule.Id == Guid.Empty || rules.Any(r => r.Id == rule.Id) ? Guid.NewGuid() : rule.Id,
+                MarkId = MarkIdAllocator.Next(rules),
+                CreatedAt = now, UpdatedAt = now, CreatedBy = actor, UpdatedBy = actor,
+            };
+            var list = rules.ToList();
+            list.Insert(index, candidate);
+            return await SaveIfValidAsync(db, list, candidate, ct);
+        }, ct);
+
+    /// <summary>Replaces a rule's content, keeping its id, mark id, position and creation facts.</summary>
+    public Task<RuleSaveOutcome?> UpdateAsync(Guid id, NatRule rule, string? actor, CancellationToken ct = default) =>
+        WriteAsync<RuleSaveOutcome?>(async (db, rules) =>
+        {
+            var index = rules.ToList().FindIndex(r => r.Id == id);
+            if (index < 0) return null;
+            var existing = rules[index];
+            var candidate = rule with
+            {
+                Id = id, MarkId = existing.MarkId, CreatedAt = existing.CreatedAt, CreatedBy = existing.CreatedBy,
+                UpdatedAt = clock.GetUtcNow(), UpdatedBy = actor,
+            };
+            var list = rules.ToList();
+            list[index] = candidate;
+            return await SaveIfValidAsync(db, list, candidate, ct);
+        }, ct);
+
+    public Task<RuleSaveOutcome?> SetEnabledAsync(Guid id, bool enabled, string? actor, CancellationToken ct = default) =>
+        WriteAsync<RuleSaveOutcome?>(async (db, rules) =>
+        {
+            var index = rules.ToList().FindIndex(r => r.Id == id);
+            if (index < 0) return null;
+            var list = rules.ToList();
+            list[index] = list[index] with { Enabled = enabled, UpdatedAt = clock.GetUtcNow(), UpdatedBy = actor };
+            return await SaveIfValidAsync(db, list, list[index], ct);
+        }, ct);
+
+    public Task<bool> DeleteAsync(Guid id, string? actor, CancellationToken ct = default) =>
+        WriteAsync(async (db, rules) =>
+        {
+            if (rules.All(r => r.Id != id)) return false;
+            await ReplaceAllAsync(db, rules.Where(r => r.Id != id).ToList(), ct);
+            return true;
+        }, ct);
+
+    /// <summary>Puts the rules in the given order (every id exactly once). Refused when the new order makes a rule invalid (e.g. shadowed).</summary>
+    public Task<RuleSaveOutcome> ReorderAsync(IReadOnlyList<Guid> order, string? actor, CancellationToken ct = default) =>
+        WriteAsync(async (db, rules) =>
+        {
+            if (order.Count != rules.Count || order.Distinct().Count() != order.Count || order.Any(id => rules.All(r => r.Id != id)))
+                return new RuleSaveOutcome(null, [new ValidationIssue("order", $"must list each of the {rules.Count} rule ids exactly once")]);
+            var byId = rules.ToDictionary(r => r.Id);
+            var list = order.Select(id => byId[id]).ToList();
+            var problems = ValidateList(list, new KernelHostFacts(kernel));
+            if (problems.Any(p => p.Issue.Severity == IssueSeverity.Error))
+                return new RuleSaveOutcome(null, problems.Where(p => p.Issue.Severity == IssueSeverity.Error)
+                    .Select(p => p.Issue with { Field = $"{p.Name}.{p.Issue.Field}" }).ToList());
+            await ReplaceAllAsync(db, list, ct);
+            return new RuleSaveOutcome(list[0], []);
+        }, ct);
+
+    /// <summary>Moves one rule up (-1) or down (+1).</summary>
+    public async Task<RuleSaveOutcome> MoveAsync(Guid id, int delta, string? actor, CancellationToken ct = default)
+    {
+        var ids = (await ListAsync(ct)).Select(r => r.Id).ToList();
+        var index = ids.IndexOf(id);
+        var target = index + delta;
+        if (index < 0 || target < 0 || target >= ids.Count) return new RuleSaveOutcome(null, [new ValidationIssue("position", "cannot move further")]);
+        (ids[index], ids[target]) = (ids[target], ids[index]);
+        return await ReorderAsync(ids, actor, ct);
+    }
+
+    /// <summary>Errors and warnings of every rule against the rules before it (warnings need the live host).</summary>
+    public List<(Guid RuleId, string Name, ValidationIssue Issue)> ValidateList(IReadOnlyList<NatRule> rules, IHostFacts? host) =>
+        NatRuleValidator.ValidateAll(rules, host)
+            .SelectMany(kv => kv.Value.Issues.Select(i => (kv.Key, rules.First(r => r.Id == kv.Key).Name, i)))
+            .ToList();
+
+    /// <summary>Compiles the desired rules; the kernel's own rendering is added when a scratch namespace can be made (root).</summary>
+    public CompiledRuleset Compile(IReadOnlyList<NatRule> rules)
+    {
+        try
+        {
+            return _engine.Compile(rules);
+        }
+        catch (InvalidOperationException)
+        {
+            return _engine.CompileOnly(rules);
+        }
+    }
+
+    public async Task<PendingChanges> GetPendingAsync(CancellationToken ct = default)
+    {
+        var rules = await ListAsync(ct);
+        var last = await LatestRevisionAsync(ct);
+        var applied = last is null ? [] : ParseRules(last.RulesDocument);
+        var ruleChanges = RuleListDiff.Compare(applied, rules);
+        string? text = null;
+        IReadOnlyList<string> diff = [];
+        try
+        {
+            var compiled = Compile(rules);
+            text = compiled.NftText;
+            var before = (last?.RulesetText ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+            var after = (text ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+            if (!before.SequenceEqual(after)) diff = TextDiff.Lines(before, after);
+        }
+        catch (Exception e) when (e is NatCompileException or NftablesException)
+        {
+            diff = [$"! the rules cannot be compiled yet: {e.Message}"];
+        }
+        return new PendingChanges(ruleChanges.Count > 0 || (last is null && rules.Count > 0), ruleChanges, text, diff, last?.Id);
+    }
+
+    /// <summary>
+    /// Compiles and applies the whole rule list in ONE nftables transaction, then records a revision.
+    /// On any error the kernel is unchanged (libnftables rejects the whole batch) and no revision is written.
+    /// </summary>
+    public async Task<RulesApplyOutcome> ApplyAsync(string? comment, string? actor, string kind = "apply", CancellationToken ct = default)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            var rules = await ListAsync(ct);
+            var errors = ValidateList(rules, null).Where(p => p.Issue.Severity == IssueSeverity.Error).ToList();
+            if (errors.Count > 0) throw new RulesInvalidException(errors);
+            var compiled = Compile(rules);
+            var result = _engine.Apply(compiled);
+
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var previous = await db.Revisions.AsNoTracking().OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+            var revision = new Revision
+            {
+                CreatedAt = clock.GetUtcNow(), Author = actor, Comment = comment, Kind = kind, State = "applied",
+                RulesDocument = SerializeRules(rules), RulesetJson = compiled.Json, RulesetText = compiled.NftText,
+                Diff = DescribeDiff(previous is null ? [] : ParseRules(previous.RulesDocument), rules, previous?.RulesetText, compiled.NftText),
+            };
+            db.Revisions.Add(revision);
+            await db.SaveChangesAsync(ct);
+            Changed?.Invoke();
+            return new RulesApplyOutcome(revision.Id, result.Duration, result.CommandCount, rules.Count);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
+    {
+        try { return _engine.ReadCounters(); }
+        catch (NftablesException) { return new Dictionary<Guid, RuleCounters>(); }
+    }
+
+    /// <summary>Our table in the kernel against the last applied revision (changes made with nft by hand, a deleted table).</summary>
+    public async Task<DriftReport?> DetectDriftAsync(CancellationToken ct = default)
+    {
+        var last = await LatestRevisionAsync(ct);
+        if (last is null) return null;
+        var compiled = Compile(ParseRules(last.RulesDocument));
+        return _engine.DetectDrift(compiled);
+    }
+
+    /// <summary>Our tables as the kernel lists them now (<c>nft list table ip natgw</c>).</summary>
+    public string ListKernelTables() => _engine.ListTablesText();
+
+    public async Task<Revision?> LatestRevisionAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Revisions.AsNoTracking().OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+    }
+
+    public static string SerializeRules(IReadOnlyList<NatRule> rules)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartArray();
+            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
+            writer.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static IReadOnlyList<NatRule> ParseRules(string document)
+    {
+        using var doc = JsonDocument.Parse(document);
+        return doc.RootElement.EnumerateArray().Select((e, i) =>
+        {
+            var parsed = NatRuleJson.Parse(e);
+            if (!parsed.Success) throw new InvalidDataException($"stored rule {i} is unreadable: {string.Join("; ", parsed.Errors)}");
+            return parsed.Rule! with { Position = i };
+        }).ToList();
+    }
+
+    private static string DescribeDiff(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after, string? rulesetBefore, string? rulesetAfter)
+    {
+        var sb = new StringBuilder();
+        foreach (var change in RuleListDiff.Compare(before, after))
+        {
+            sb.AppendLine($"{change.Change} {change.Name}");
+            foreach (var d in change.Details) sb.AppendLine("    " + d);
+        }
+        var a = (rulesetBefore ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+        var b = (rulesetAfter ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+        if (!a.SequenceEqual(b))
+        {
+            sb.AppendLine("ruleset:");
+            foreach (var line in TextDiff.Lines(a, b)) sb.AppendLine(line);
+        }
+        return sb.ToString();
+    }
+
+    private async Task<RuleSaveOutcome> SaveIfValidAsync(NatGatewayDbContext db, List<NatRule> list, NatRule candidate, CancellationToken ct)
+    {
+        var index = list.FindIndex(r => r.Id == candidate.Id);
+        var result = NatRuleValidator.Validate(candidate, list.Take(index).ToArray(), new KernelHostFacts(kernel));
+        if (!result.IsValid) return new RuleSaveOutcome(null, result.Issues);
+        await ReplaceAllAsync(db, list, ct);
+        return new RuleSaveOutcome(candidate with { Position = index }, result.Issues);
+    }
+
+    private async Task<T> WriteAsync<T>(Func<NatGatewayDbContext, IReadOnlyList<NatRule>, Task<T>> action, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            var rules = await ListAsync(ct);
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var result = await action(db, rules);
+            Changed?.Invoke();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Rewrites the whole list in one SQLite transaction: positions stay dense and consistent.</summary>
+    private static async Task ReplaceAllAsync(NatGatewayDbContext db, IReadOnlyList<NatRule> list, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.NatRules.ExecuteDeleteAsync(ct);
+        db.NatRules.AddRange(list.Select((r, i) => ToRecord(r with { Position = i })));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private static NatRuleRecord ToRecord(NatRule rule) => new()
+    {
+        Id = rule.Id, Position = rule.Position, Kind = NatRuleJson.KindText(rule.Kind), Name = rule.Name, Enabled = rule.Enabled,
+        MarkId = rule.MarkId, Document = NatRuleJson.Serialize(rule), CreatedAt = rule.CreatedAt, UpdatedAt = rule.UpdatedAt,
+        CreatedBy = rule.CreatedBy, UpdatedBy = rule.UpdatedBy,
+    };
+
+    private static NatRule ToRule(NatRuleRecord record)
+    {
+        var parsed = NatRuleJson.Parse(record.Document);
+        if (!parsed.Success) throw new InvalidDataException($"stored rule {record.Id} is unreadable: {string.Join("; ", parsed.Errors)}");
+        return parsed.Rule! with { Position = record.Position, MarkId = record.MarkId };
+    }
+}

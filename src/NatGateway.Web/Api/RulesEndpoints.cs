@@ -1,0 +1,179 @@
+using System.Text.Json;
+using NatGateway.Core.Rules;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Web.Api;
+
+/// <summary>
+/// /api/v1/rules: the ordered NAT rule list (<c>nft add rule ip natgw ...</c> as REST), apply, the generated
+/// ruleset and counters. Rules use the domain's JSON shape (NatRuleJson); errors are ValidationProblem per field.
+/// </summary>
+public static class RulesEndpoints
+{
+    public static void MapRulesApi(this IEndpointRouteBuilder app)
+    {
+        var rules = app.MapGroup("/api/v1/rules").DisableAntiforgery();
+
+        rules.MapGet("", async (NatRulesService service, CancellationToken ct) =>
+        {
+            var list = await service.ListAsync(ct);
+            var counters = service.ReadCounters();
+            return Results.Content(RulesJson(list, counters), "application/json");
+        });
+
+        rules.MapPost("", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            var (rule, errors) = await ReadRuleAsync(http, ct);
+            if (rule is null) return Results.ValidationProblem(errors, title: "The rule is not valid");
+            var outcome = await service.CreateAsync(rule, Actor(http), ct: ct);
+            if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
+            return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json", statusCode: StatusCodes.Status201Created);
+        });
+
+        rules.MapGet("/{id:guid}", async (Guid id, NatRulesService service, CancellationToken ct) =>
+            await service.GetAsync(id, ct) is { } rule
+                ? Results.Content(RuleJson(rule, service.ReadCounters().GetValueOrDefault(id), []), "application/json")
+                : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound));
+
+        rules.MapPut("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            var (rule, errors) = await ReadRuleAsync(http, ct);
+            if (rule is null) return Results.ValidationProblem(errors, title: "The rule is not valid");
+            var outcome = await service.UpdateAsync(id, rule, Actor(http), ct);
+            if (outcome is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
+            if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
+            return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json");
+        });
+
+        rules.MapDelete("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
+            await service.DeleteAsync(id, Actor(http), ct) ? Results.NoContent() : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound));
+
+        rules.MapPost("/reorder", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            List<Guid>? order = null;
+            try
+            {
+                using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("order", out var o) && o.ValueKind == JsonValueKind.Array)
+                    order = o.EnumerateArray().Select(e => e.GetGuid()).ToList();
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException) { }
+            if (order is null)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["order"] = ["must be an array of rule ids: {\"order\": [\"...\", ...]}"] });
+            var outcome = await service.ReorderAsync(order, Actor(http), ct);
+            return outcome.Saved ? Results.NoContent() : Results.ValidationProblem(outcome.ErrorsByField(), title: "The new order is not valid");
+        });
+
+        rules.MapPost("/apply", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            string? comment = null;
+            if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+            {
+                try
+                {
+                    using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+                    if (doc.RootElement.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String) comment = c.GetString();
+                }
+                catch (JsonException e)
+                {
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"not valid JSON: {e.Message}"] });
+                }
+            }
+            try
+            {
+                var outcome = await service.ApplyAsync(comment, Actor(http), ct: ct);
+                return Results.Ok(outcome);
+            }
+            catch (RulesInvalidException e)
+            {
+                return Results.ValidationProblem(e.Problems.GroupBy(p => $"{p.Name}.{p.Issue.Field}").ToDictionary(g => g.Key, g => g.Select(p => p.Issue.Message).ToArray()),
+                    title: "The rule list has errors; nothing was applied");
+            }
+            catch (NftablesException e)
+            {
+                return Results.Problem(title: "nftables refused the ruleset; the kernel is unchanged", detail: e.NftError,
+                    statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+        });
+
+        rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct)));
+
+        rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
+        {
+            if (await service.GetAsync(id, ct) is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
+            var c = service.ReadCounters().GetValueOrDefault(id);
+            return Results.Ok(new { ruleId = id, packets = c?.Packets ?? 0, bytes = c?.Bytes ?? 0 });
+        });
+
+        rules.MapGet("/drift", async (NatRulesService service, CancellationToken ct) =>
+            await service.DetectDriftAsync(ct) is { } drift
+                ? Results.Ok(new { hasDrift = drift.HasDrift, diff = drift.Diff })
+                : Results.Ok(new { hasDrift = false, diff = Array.Empty<string>() }));
+
+        app.MapGet("/api/v1/ruleset", async (NatRulesService service, CancellationToken ct) =>
+        {
+            var rules = await service.ListAsync(ct);
+            try
+            {
+                var compiled = service.Compile(rules);
+                using var json = JsonDocument.Parse(compiled.Json);
+                return Results.Ok(new { text = compiled.NftText, json = json.RootElement.Clone(), kernel = service.ListKernelTables() });
+            }
+            catch (NatCompileException e)
+            {
+                return Results.Problem(title: "The rules cannot be compiled", detail: e.Message, statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+        }).DisableAntiforgery();
+    }
+
+    private static async Task<(NatRule? Rule, Dictionary<string, string[]> Errors)> ReadRuleAsync(HttpContext http, CancellationToken ct)
+    {
+        using var reader = new StreamReader(http.Request.Body);
+        var body = await reader.ReadToEndAsync(ct);
+        var parsed = NatRuleJson.Parse(body);
+        if (parsed.Success) return (parsed.Rule, new());
+        return (null, parsed.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+    }
+
+    private static string RulesJson(IReadOnlyList<NatRule> rules, IReadOnlyDictionary<Guid, RuleCounters> counters)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartArray();
+            foreach (var rule in rules) WriteRule(w, rule, counters.GetValueOrDefault(rule.Id), []);
+            w.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static string RuleJson(NatRule rule, RuleCounters? counters, IEnumerable<ValidationIssue> warnings)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream)) WriteRule(w, rule, counters, warnings);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>The rule's own JSON, plus counters and warnings beside it (not inside the rule's shape).</summary>
+    private static void WriteRule(Utf8JsonWriter w, NatRule rule, RuleCounters? counters, IEnumerable<ValidationIssue> warnings)
+    {
+        using var doc = JsonDocument.Parse(NatRuleJson.Serialize(rule));
+        w.WriteStartObject();
+        foreach (var p in doc.RootElement.EnumerateObject()) p.WriteTo(w);
+        w.WriteNumber("packets", counters?.Packets ?? 0);
+        w.WriteNumber("bytes", counters?.Bytes ?? 0);
+        w.WriteStartArray("warnings");
+        foreach (var warning in warnings)
+        {
+            w.WriteStartObject();
+            w.WriteString("field", warning.Field);
+            w.WriteString("message", warning.Message);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using NatGateway.TestSupport;
+using Xunit;
+
+namespace NatGateway.Kernel.Tests;
+
+/// <summary>
+/// NAT rules through natgw's REST API, applied to the lab gateway's kernel, proven with real traffic:
+/// the lab client plays the outside network, the lab server the inside service.
+/// </summary>
+public sealed class RulesApiKernelTests
+{
+    [KernelFact]
+    public async Task A_port_forward_created_and_applied_through_the_api_forwards_traffic_counts_it_and_marks_the_flow()
+    {
+        using var lab = NamespaceLab.Create();
+        lab.Start(lab.Server, "nc", ["-k", "-l", "-p", "80"]);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        using (var on = await app.Http.PutAsync("api/v1/settings", Json("""{"ipv4Forwarding": true}""")))
+            Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+
+        Assert.False(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080), "nothing listens on the gateway's 8080 before the forward");
+
+        using var created = await app.Http.PostAsync("api/v1/rules", Json($$"""
+            {"kind": "dnat", "name": "web", "enabled": true, "inInterfaces": ["lan0"], "protocol": "tcp", "sourceCidrs": [],
+             "destinationAddress": null, "destinationPort": "8080", "targetAddress": "{{NamespaceLab.ServerAddress}}", "targetPort": "80", "hairpin": false}
+            """));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var rule = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = rule.GetProperty("id").GetGuid();
+        var markId = rule.GetProperty("markId").GetInt32();
+        Assert.True(markId > 0);
+
+        // Saved is not applied: the kernel changes only on apply.
+        Assert.False(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080));
+        using (var apply = await app.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "first forward"}""")))
+            Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
+
+        Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080), "the forward must reach the server's port 80");
+
+        var counters = await app.Http.GetFromJsonAsync<JsonElement>($"api/v1/rules/{id}/counters");
+        Assert.True(counters.GetProperty("packets").GetInt64() >= 1, counters.ToString());
+
+        var conntrack = lab.Exec(lab.Gateway, "conntrack", "-L", "-p", "tcp", "--orig-port-dst", "8080").StandardOutput;
+        var expectedMark = (uint)markId << 16;
+        Assert.Contains($"mark={expectedMark}", conntrack);
+
+        var ruleset = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/ruleset");
+        Assert.Contains("table ip natgw", ruleset.GetProperty("kernel").GetString());
+    }
+
+    [KernelFact]
+    public async Task Invalid_rules_are_refused_with_400_naming_the_field()
+    {
+        using var lab = NamespaceLab.Create();
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+
+        foreach (var (body, field) in new[]
+                 {
+                     ("""{"kind": "dnat", "name": "x", "inInterfaces": ["lan0"], "protocol": "tcp", "destinationPort": "70000", "targetAddress": "10.77.2.2"}""", "destinationPort"),
+                     ("""{"kind": "dnat", "name": "x", "inInterfaces": ["lan0"], "protocol": "tcp", "destinationPort": "80", "targetAddress": "10.77.2.999"}""", "targetAddress"),
+                     ("""{"kind": "snat", "name": "x", "outInterfaces": ["wan0"], "sourceCidrs": ["10.0.0.0/33"], "translateTo": "10.77.2.1"}""", "sourceCidrs[0]"),
+                     ("""{"kind": "dnat", "name": "x", "inInterfaces": ["lan0"], "protocol": "tcp", "destinationPort": "90-80", "targetAddress": "10.77.2.2"}""", "destinationPort"),
+                 })
+        {
+            using var response = await app.Http.PostAsync("api/v1/rules", Json(body));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"400 for {body} must name {field}: {problem}");
+        }
+        var list = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules");
+        Assert.Equal(0, list.GetArrayLength());
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+}
