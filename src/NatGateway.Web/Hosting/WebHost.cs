@@ -43,6 +43,7 @@ public static class WebHost
         app.MapSettingsApi();
         app.MapRulesApi();
         // feature endpoints
+        app.MapCapacityApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -65,6 +66,7 @@ public static class WebHost
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         // feature services
+        NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using NatGateway.Capacity.Output;
+using NatGateway.Core.Capacity;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Settings;
+
+namespace NatGateway.Web.Api;
+
+/// <summary>
+/// /api/v1/capacity: plan (<c>natgw plan</c> over HTTP, GET with query parameters or POST with a JSON body), now
+/// (<c>conntrack -C; conntrack -S</c> with rates and warnings) and apply (<c>sysctl -w net.netfilter.nf_conntrack_max=N</c>).
+/// </summary>
+public static class CapacityEndpoints
+{
+    private static readonly JsonSerializerOptions ApplyJson = new(JsonSerializerDefaults.Web);
+
+    public static void MapCapacityApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/capacity").DisableAntiforgery();
+
+        // GET /api/v1/capacity/plan?entries=500000&budget=512MiB&peak=1.5 (names: CapacityPlanRequestParser.Fields)
+        group.MapGet("/plan", (HttpContext http, CapacityService capacity) =>
+        {
+            var input = http.Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
+            var (request, errors) = CapacityPlanRequestParser.Parse(input);
+            return request is null ? Invalid(errors) : Plan(capacity, request);
+        });
+
+        // POST /api/v1/capacity/plan {"expectedEntries": 500000, "memoryBudgetBytes": 536870912, "extensions": "nat, acct"}
+        group.MapPost("/plan", async (HttpContext http, CapacityService capacity, CancellationToken ct) =>
+        {
+            var (request, errors) = CapacityPlanRequestParser.ParseJson(await ReadBodyAsync(http, ct));
+            return request is null ? Invalid(errors) : Plan(capacity, request);
+        });
+
+        group.MapGet("/now", (CapacityNowMonitor monitor) =>
+            Results.Ok(monitor.Current.Time == DateTimeOffset.MinValue ? monitor.Sample() : monitor.Current));
+
+        // POST /api/v1/capacity/apply {"conntrackMax": 524288, "buckets": 524288, "timeouts": {"nf_conntrack_udp_timeout": 10}, "persist": true}
+        group.MapPost("/apply", async (HttpContext http, CapacityService capacity, CancellationToken ct) =>
+        {
+            CapacityApplyRequest? request;
+            try
+            {
+                request = JsonSerializer.Deserialize<CapacityApplyRequest>(await ReadBodyAsync(http, ct), ApplyJson);
+            }
+            catch (JsonException e)
+            {
+                var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+                return Invalid(new Dictionary<string, string[]> { [field] = [e.Message.Split('\n')[0]] });
+            }
+            if (request is null) return Invalid(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
+            var errors = capacity.Validate(request);
+            if (errors.Count > 0) return Invalid(errors, "The capacity change is not valid");
+            try
+            {
+                return Results.Ok(await capacity.ApplyAsync(request, $"api {http.Connection.RemoteIpAddress}", ct));
+            }
+            catch (SettingsApplyException e)
+            {
+                return Results.Problem(title: "The kernel refused the change", detail: e.Message,
+                    statusCode: e.Failure == SysctlFailure.Rejected ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict,
+                    extensions: new Dictionary<string, object?> { ["field"] = e.Field });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Results.Problem(title: "The values were applied but could not be persisted", detail: e.Message);
+            }
+        });
+    }
+
+    private static IResult Plan(CapacityService capacity, NatGateway.Capacity.Planning.CapacityPlanRequest request)
+    {
+        try
+        {
+            // The same serializer as `natgw plan --output json`, so both print identical numbers.
+            return Results.Text(CapacityPlanJson.Serialize(capacity.Plan(request)), "application/json");
+        }
+        catch (ArgumentException e)
+        {
+            return Invalid(new Dictionary<string, string[]> { ["request"] = [e.Message] });
+        }
+    }
+
+    private static IResult Invalid(IDictionary<string, string[]> errors, string title = "The capacity plan input is not valid") =>
+        Results.ValidationProblem(errors, title: title);
+
+    private static async Task<string> ReadBodyAsync(HttpContext http, CancellationToken ct)
+    {
+        using var reader = new StreamReader(http.Request.Body);
+        return await reader.ReadToEndAsync(ct);
+    }
+}
