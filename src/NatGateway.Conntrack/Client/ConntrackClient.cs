@@ -41,31 +41,88 @@ public sealed class ConntrackClient : IDisposable
     /// Throws <see cref="DumpInterruptedException"/> at the end if the kernel flagged the dump inconsistent.</summary>
     public IEnumerable<Flow> Dump(IPFamily family = IPFamily.Any, DumpFilter? filter = null)
     {
+        foreach (var f in FamiliesToDump(family, filter))
+            foreach (var flow in DumpOneFamily(f, filter))
+                yield return flow;
+    }
+
+    /// <summary>CTA_FILTER needs a concrete family: an all-family filtered dump becomes one dump per family.</summary>
+    private static IPFamily[] FamiliesToDump(IPFamily family, DumpFilter? filter)
+    {
+        if (family != IPFamily.Any || filter is null || !filter.NeedsCtaFilter) return [family];
+        var implied = filter.ImpliedFamily;
+        return implied != IPFamily.Any ? [implied] : [IPFamily.IPv4, IPFamily.IPv6];
+    }
+
+    private IEnumerable<Flow> DumpOneFamily(IPFamily family, DumpFilter? filter)
+    {
         var sequence = SendDumpRequest(family, filter);
         var batch = new List<Flow>(256);
-        var state = new DumpState();
-        while (!state.Done)
+        var state = new DumpState { Filter = filter };
+        try
         {
-            batch.Clear();
-            var received = _socket.Receive(_receiveBuffer);
-            ProcessDumpDatagram(_receiveBuffer.AsSpan(0, received), sequence, null, batch, ref state);
-            foreach (var flow in batch) yield return flow;
+            while (!state.Done)
+            {
+                batch.Clear();
+                var received = _socket.Receive(_receiveBuffer);
+                ProcessDumpDatagram(_receiveBuffer.AsSpan(0, received), sequence, null, batch, ref state);
+                foreach (var flow in batch) yield return flow;
+            }
+        }
+        finally
+        {
+            // A caller that stops early (First(), break) leaves the kernel mid-dump, and the kernel refuses a
+            // new dump on this socket (EBUSY) until this one is read to NLMSG_DONE: drain it without parsing.
+            if (!state.Done) DrainDump(sequence);
         }
         if (state.Interrupted) throw new DumpInterruptedException();
+    }
+
+    private void DrainDump(uint sequence)
+    {
+        try
+        {
+            while (true)
+            {
+                var received = _socket.Receive(_receiveBuffer);
+                var reply = new ReplyReader(_receiveBuffer.AsSpan(0, received), sequence, sequence, _socket.PortId);
+                while (reply.Next())
+                    if (reply.Kind is ReplyKind.Done or ReplyKind.Error) return;
+            }
+        }
+        catch (NetlinkException)
+        {
+            // The dump is over either way.
+        }
+        catch (NetlinkParseException)
+        {
+        }
     }
 
     /// <summary>Calls <paramref name="handler"/> for every entry without copying (conntrack -L); returns the count.</summary>
     public long Dump(FlowHandler handler, IPFamily family = IPFamily.Any, DumpFilter? filter = null)
     {
-        var sequence = SendDumpRequest(family, filter);
-        var state = new DumpState();
-        while (!state.Done)
+        long total = 0;
+        foreach (var f in FamiliesToDump(family, filter))
         {
-            var received = _socket.Receive(_receiveBuffer);
-            ProcessDumpDatagram(_receiveBuffer.AsSpan(0, received), sequence, handler, null, ref state);
+            var sequence = SendDumpRequest(f, filter);
+            var state = new DumpState { Filter = filter };
+            try
+            {
+                while (!state.Done)
+                {
+                    var received = _socket.Receive(_receiveBuffer);
+                    ProcessDumpDatagram(_receiveBuffer.AsSpan(0, received), sequence, handler, null, ref state);
+                }
+            }
+            finally
+            {
+                if (!state.Done) DrainDump(sequence); // the handler threw: leave the socket usable
+            }
+            if (state.Interrupted) throw new DumpInterruptedException();
+            total += state.Count;
         }
-        if (state.Interrupted) throw new DumpInterruptedException();
-        return state.Count;
+        return total;
     }
 
     /// <summary>Like <see cref="Dump(FlowHandler, IPFamily, DumpFilter?)"/> but retries from scratch (up to
@@ -88,7 +145,6 @@ public sealed class ConntrackClient : IDisposable
 
     private uint SendDumpRequest(IPFamily family, DumpFilter? filter)
     {
-        if (family == IPFamily.Any && filter?.NeedsTupleFilter == true) family = filter.ImpliedFamily;
         var sequence = _socket.NextSequence();
         _writer.Clear();
         RequestEncoder.Dump(_writer, sequence, family, filter);
@@ -101,6 +157,7 @@ public sealed class ConntrackClient : IDisposable
         public bool Done;
         public bool Interrupted;
         public long Count;
+        public DumpFilter? Filter;
     }
 
     private void ProcessDumpDatagram(ReadOnlySpan<byte> datagram, uint sequence, FlowHandler? handler, List<Flow>? sink, ref DumpState state)
@@ -112,6 +169,9 @@ public sealed class ConntrackClient : IDisposable
             {
                 case ReplyKind.Data:
                     var flow = FlowDecoder.Decode(reply.Payload);
+                    // Re-check in managed code: zone is never sent to the kernel, and kernels without
+                    // CTA_FILTER support silently ignore tuple fields.
+                    if (state.Filter is not null && !state.Filter.Matches(flow)) break;
                     state.Count++;
                     handler?.Invoke(in flow);
                     sink?.Add(flow);
@@ -120,6 +180,7 @@ public sealed class ConntrackClient : IDisposable
                     state.Done = true;
                     break;
                 case ReplyKind.Error:
+                    state.Done = true; // an error ends the dump: nothing left to drain
                     throw reply.ToException("conntrack dump");
                 case ReplyKind.Ack:
                     break;

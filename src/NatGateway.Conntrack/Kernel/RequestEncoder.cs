@@ -58,7 +58,9 @@ public static class RequestEncoder
         w.BeginNetfilterMessage(NetfilterSubsystem.Ctnetlink, (byte)CtnetlinkMessage.New, flags, sequence, (byte)family);
         WriteTuple(w, CtAttr.TupleOrig, flow.Original);
         WriteTuple(w, CtAttr.TupleReply, (flow.Present & FlowFields.Reply) != 0 ? flow.Reply : flow.Original.Inverted());
-        if (flow.Status != FlowStatus.None) w.UInt32BigEndian((ushort)CtAttr.Status, (uint)flow.Status);
+        // The kernel marks a ctnetlink-created entry CONFIRMED before applying CTA_STATUS and refuses to
+        // change that bit (EBUSY), so it must be part of the requested status, as conntrack -I sends it.
+        if (flow.Status != FlowStatus.None) w.UInt32BigEndian((ushort)CtAttr.Status, (uint)(flow.Status | FlowStatus.Confirmed));
         w.UInt32BigEndian((ushort)CtAttr.Timeout, flow.Timeout);
         if (flow.Mark != 0) w.UInt32BigEndian((ushort)CtAttr.Mark, flow.Mark);
         if (flow.Zone != 0) w.UInt16BigEndian((ushort)CtAttr.Zone, flow.Zone);
@@ -134,12 +136,10 @@ public static class RequestEncoder
             w.UInt32BigEndian((ushort)CtAttr.Status, (uint)status);
             w.UInt32BigEndian((ushort)CtAttr.StatusMask, (uint)filter.StatusMask);
         }
-        var needsFilter = filter.NeedsTupleFilter || filter.Zone is not null;
-        if (!needsFilter) return;
+        if (!filter.NeedsCtaFilter) return;
         var family = filter.ImpliedFamily;
-        var origFlags = WriteTupleFilter(w, CtAttr.TupleOrig, filter.Original, family, filter.Zone);
+        var origFlags = WriteTupleFilter(w, CtAttr.TupleOrig, filter.Original, family, null);
         var replyFlags = WriteTupleFilter(w, CtAttr.TupleReply, filter.Reply, family, null);
-        if (filter.Zone is { } zone) w.UInt16BigEndian((ushort)CtAttr.Zone, zone);
         using (w.Nested((ushort)CtAttr.Filter))
         {
             w.UInt32((ushort)CtFilterAttr.OrigFlags, (uint)origFlags);

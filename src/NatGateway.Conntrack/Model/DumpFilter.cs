@@ -12,7 +12,8 @@ public sealed record DumpFilter
     public uint? Mark { get; init; }
     /// <summary>CTA_MARK_MASK (default all bits).</summary>
     public uint MarkMask { get; init; } = uint.MaxValue;
-    /// <summary>CTA_ZONE (conntrack -w ZONE); sent together with CTA_FILTER.</summary>
+    /// <summary>Zone (conntrack -w ZONE). Applied in managed code: the kernel's zone filter rejects a
+    /// zone-only CTA_FILTER with EINVAL, and conntrack(8) filters zones in userspace too.</summary>
     public ushort? Zone { get; init; }
     /// <summary>CTA_STATUS + CTA_STATUS_MASK (kernel 6.1+, conntrack --status ASSURED).</summary>
     public FlowStatus? Status { get; init; }
@@ -24,6 +25,10 @@ public sealed record DumpFilter
 
     /// <summary>True when the filter needs CTA_FILTER (tuple fields), i.e. kernel 5.8+.</summary>
     public bool NeedsTupleFilter => Original is { IsEmpty: false } || Reply is { IsEmpty: false };
+
+    /// <summary>True when the request carries CTA_FILTER (tuple fields or zone). The kernel then needs a concrete
+    /// family in nfgenmsg (AF_UNSPEC gives EOPNOTSUPP), so an all-family dump runs once per family.</summary>
+    public bool NeedsCtaFilter => NeedsTupleFilter;
 
     /// <summary>The address family implied by the addresses in the filter, or <see cref="IPFamily.Any"/>.</summary>
     public IPFamily ImpliedFamily =>
