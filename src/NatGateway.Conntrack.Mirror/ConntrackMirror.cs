@@ -25,6 +25,9 @@ public sealed class ConntrackMirror : IAsyncDisposable
     private Task? _loop;
     private Timer? _notifier;
     private volatile bool _resyncRequested;
+    private CancellationTokenSource _wake = new();
+    private long _lastExpiryCheck = Stopwatch.GetTimestamp();
+    private long _expiredResyncs;
 
     // Status (written by the loop, read by anyone).
     private volatile MirrorState _state = MirrorState.Stopped;
@@ -70,7 +73,13 @@ public sealed class ConntrackMirror : IAsyncDisposable
     }
 
     /// <summary>Asks for a fresh dump (e.g. after a bulk delete); readers keep the current table until it is ready.</summary>
-    public void RequestResync() => _resyncRequested = true;
+    public void RequestResync()
+    {
+        _resyncRequested = true;
+        // Wake the loop if it is waiting for events.
+        try { Volatile.Read(ref _wake).Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
 
     /// <summary>One page of matching flows in order plus the total match count, from one consistent state.
     /// The API's <c>GET /api/v1/conntrack?filter=&amp;sort=&amp;page=</c> and the page's grid call this.</summary>
@@ -99,6 +108,7 @@ public sealed class ConntrackMirror : IAsyncDisposable
                 Interlocked.Read(ref _eventsApplied),
                 Volatile.Read(ref _eventsPerSecond),
                 Interlocked.Read(ref _eventsLost),
+                Interlocked.Read(ref _expiredResyncs),
                 lag,
                 TimeSpan.FromTicks(Interlocked.Read(ref _lastResyncDurationTicks)),
                 Volatile.Read(ref _lastError));
@@ -183,10 +193,20 @@ public sealed class ConntrackMirror : IAsyncDisposable
 
     private async Task PumpAsync(IFlowEventStream events, CancellationToken stop)
     {
+        using var wake = new CancellationTokenSource();
+        Volatile.Write(ref _wake, wake);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, wake.Token);
         while (!_resyncRequested)
         {
             _batch.Clear();
-            await events.ReceiveAsync(_collect, stop).ConfigureAwait(false);
+            try
+            {
+                await events.ReceiveAsync(_collect, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                return;   // woken for a resync
+            }
             if (_batch.Count == 0) continue;
             var received = Stopwatch.GetTimestamp();
             long created = 0, updated = 0, destroyed = 0;
@@ -214,6 +234,7 @@ public sealed class ConntrackMirror : IAsyncDisposable
     private void Notify()
     {
         UpdateRate();
+        CheckExpiredEntries();
         var resynced = Interlocked.Exchange(ref _pendingResync, 0) == 1;
         var created = Interlocked.Exchange(ref _pendingCreated, 0);
         var updated = Interlocked.Exchange(ref _pendingUpdated, 0);
@@ -233,6 +254,17 @@ public sealed class ConntrackMirror : IAsyncDisposable
                 Trace.TraceWarning($"ConntrackMirror.Changed handler failed: {e}");
             }
         }
+    }
+
+    /// <summary>Entries past their timeout mean DESTROY events never came (or timeouts were refreshed silently): dump again.</summary>
+    private void CheckExpiredEntries()
+    {
+        if (_options.ExpiredEntryCheckInterval is not { } interval || _state != MirrorState.Live) return;
+        if (Stopwatch.GetElapsedTime(_lastExpiryCheck) < interval) return;
+        _lastExpiryCheck = Stopwatch.GetTimestamp();
+        if (Table.CountExpired((uint)_options.ExpiryGrace.TotalSeconds) == 0) return;
+        Interlocked.Increment(ref _expiredResyncs);
+        RequestResync();
     }
 
     private void UpdateRate()

@@ -21,6 +21,7 @@ public enum MirrorState
 /// <param name="EventsApplied">Events applied since start.</param>
 /// <param name="EventsPerSecond">Events applied per second over the last second or so.</param>
 /// <param name="EventsLostCount">Times the kernel dropped events (ENOBUFS), each followed by a resync.</param>
+/// <param name="ExpiredResyncCount">Resyncs started because entries outlived their timeout without a DESTROY event.</param>
 /// <param name="Lag">How far readers may be behind: while synchronizing, the time since the dump started; while live, the delay between receiving the last event and making it visible.</param>
 /// <param name="LastResyncDuration">How long the last dump took to build and swap in.</param>
 /// <param name="LastError">The last source failure, if any.</param>
@@ -32,6 +33,7 @@ public sealed record MirrorStatus(
     long EventsApplied,
     double EventsPerSecond,
     long EventsLostCount,
+    long ExpiredResyncCount,
     TimeSpan Lag,
     TimeSpan LastResyncDuration,
     string? LastError);
@@ -64,4 +66,13 @@ public sealed record ConntrackMirrorOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Dump attempts when the kernel reports the dump interrupted (NLM_F_DUMP_INTR).</summary>
     public int DumpAttempts { get; init; } = 3;
+    /// <summary>
+    /// How often to look for entries whose timeout ran out without a DESTROY event, and resync if there are any (null: never).
+    /// Why: with <c>net.netfilter.nf_conntrack_events=2</c> (the default) entries created before the first listener carry no
+    /// event extension and disappear silently; and timeout refreshes by traffic send no event, so mirrored timeouts drift.
+    /// Setting <c>nf_conntrack_events=1</c> at boot avoids the first cause.
+    /// </summary>
+    public TimeSpan? ExpiredEntryCheckInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long past its timeout an entry may be before it counts as expired (the kernel's GC is lazy).</summary>
+    public TimeSpan ExpiryGrace { get; init; } = TimeSpan.FromSeconds(5);
 }

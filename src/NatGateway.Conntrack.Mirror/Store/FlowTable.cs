@@ -188,6 +188,27 @@ public sealed class FlowTable
         }
     }
 
+    /// <summary>Entries whose timeout ran out more than <paramref name="graceSeconds"/> ago.</summary>
+    internal int CountExpired(uint graceSeconds)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var now = Now;
+            var expired = 0;
+            for (var slot = 0; slot < _slotCount; slot++)
+            {
+                ref readonly var entry = ref EntryAt(slot);
+                if (entry.IsLive && (entry.Flags & FlowEntryFlags.HasTimeout) != 0 && (ulong)entry.ExpiresAt + graceSeconds < now) expired++;
+            }
+            return expired;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     private sealed class PartitionResult(TopK? heap, List<SortCandidate>? all)
     {
         public TopK? Heap { get; } = heap;

@@ -187,6 +187,28 @@ public sealed class ConntrackMirrorTests
         await WaitUntilEqual(source, mirror);
     }
 
+    [Fact]
+    public async Task Entries_that_outlive_their_timeout_without_a_destroy_event_trigger_a_resync()
+    {
+        var shortLived = Enumerable.Range(1, 30).Select(i => Udp((uint)i, "10.8.0.1", (ushort)i, "10.8.0.2", 53, timeout: 1)).ToList();
+        var source = new FakeConntrackSource(shortLived.Concat(Many(20).Select(f => f with { Id = f.Id + 100 })));
+        await using var mirror = new ConntrackMirror(source, FastOptions with
+        {
+            ExpiredEntryCheckInterval = TimeSpan.FromMilliseconds(100),
+            ExpiryGrace = TimeSpan.Zero,
+        });
+        mirror.Start();
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(50, mirror.Count(FlowFilter.All));
+
+        // The kernel expires them; no DESTROY event ever comes (nf_conntrack_events=2 and no event extension).
+        source.ChangeSilently(table => { foreach (var f in shortLived) table.Remove(f.Id); });
+        await WaitUntilEqual(source, mirror);
+        Assert.Equal(20, mirror.Count(FlowFilter.All));
+        Assert.True(mirror.Status.ExpiredResyncCount >= 1);
+        Assert.Equal(0, mirror.Status.EventsLostCount);
+    }
+
     internal static async Task WaitUntilEqual(FakeConntrackSource source, ConntrackMirror mirror)
     {
         await WaitUntil(() => Same(source.Snapshot(), mirror.Table.Select(FlowFilter.All, SortSpec.Parse("id"))));

@@ -68,6 +68,12 @@ internal sealed class FakeConntrackSource : IConntrackMirrorSource
         }
     }
 
+    /// <summary>Changes the table without any event and without a loss signal (entries that carry no event extension).</summary>
+    public void ChangeSilently(Action<Dictionary<uint, Flow>> silentChange)
+    {
+        lock (_gate) silentChange(_table);
+    }
+
     /// <summary>The next <paramref name="count"/> dumps throw an I/O error (a broken source).</summary>
     public void FailNextDumps(int count) => Interlocked.Exchange(ref _failuresToInject, count);
 
