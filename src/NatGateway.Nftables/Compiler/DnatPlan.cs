@@ -26,9 +26,8 @@ public sealed record DnatPlan(IReadOnlyList<DnatUnit> Units)
                 var index = units.FindLastIndex(u => u is DnatMapSegment s && s.Key == key);
                 if (index >= 0 && !units.Skip(index + 1).Any(u => u.MayOverlap(member.Match)))
                 {
-                    var segment = (DnatMapSegment)units[index];
                     // Same port already in the segment: the earlier one wins, this one can never match.
-                    if (segment.Members.All(m => m.Port != member.Port)) segment.Members.Add(member);
+                    ((DnatMapSegment)units[index]).TryAdd(member);
                     continue;
                 }
                 units.Add(new DnatMapSegment(key, [member]));
@@ -65,8 +64,18 @@ public sealed record MapMember(DnatRule Rule, NatProtocol Protocol)
     public ForwardMatch Match => ForwardMatch.Of(Rule) with { Protocols = new HashSet<NatProtocol> { Protocol } };
 }
 
-/// <summary>Plain forwards of one group compiled as one map lookup (members are mutable only while planning).</summary>
+/// <summary>Plain forwards of one group compiled as one map lookup (members are added only while planning).</summary>
 public sealed record DnatMapSegment(ForwardGroupKey Key, List<MapMember> Members) : DnatUnit
 {
+    private readonly HashSet<int> _ports = Members.Select(m => m.Port).ToHashSet();
+
+    /// <summary>Adds a member unless its port is taken (map keys are unique; the earlier forward wins).</summary>
+    public bool TryAdd(MapMember member)
+    {
+        if (!_ports.Add(member.Port)) return false;
+        Members.Add(member);
+        return true;
+    }
+
     public override bool MayOverlap(ForwardMatch match) => Members.Any(m => m.Match.MayOverlap(match));
 }

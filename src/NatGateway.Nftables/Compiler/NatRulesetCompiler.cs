@@ -1,3 +1,4 @@
+using System.Numerics;
 using NatGateway.Nat;
 using NatGateway.Nftables.Schema;
 
@@ -179,9 +180,17 @@ public static class NatRulesetCompiler
                 new NftNat(NftNatKind.Masquerade, null, null, [])]);
 
         /// <summary>
-        /// Plain forwards of one group: <c>iifname "wan0" fib daddr . iif type local meta l4proto tcp tcp dport @fwdN_keys jump fwdN</c>;
-        /// chain fwdN sets the mark bit by bit (the kernel can't OR a looked-up value in nft 1.0.6) and does
-        /// <c>dnat to tcp dport map @fwdN_addr : tcp dport map @fwdN_port</c> (two single-type maps; the concatenated type crashes 1.0.6).
+        /// Plain forwards of one group:
+        /// <c>iifname "lan0" fib daddr . iif type local meta l4proto tcp tcp dport @fwdN_port counter jump fwdN</c>; chain fwdN:
+        /// <code>
+        /// ct mark set ct mark and ~mask
+        /// tcp dport vmap @fwdN_mark0          (port : jump mark0_V, V = byte 0 of the rule's mark id; chain mark0_V: ct mark set ct mark | V &lt;&lt; shift)
+        /// tcp dport vmap @fwdN_mark1          (byte 1, and so on for the width of the mask)
+        /// meta l4proto tcp dnat to tcp dport map @fwdN_addr : tcp dport map @fwdN_port
+        /// </code>
+        /// nft 1.0.6 cannot OR a looked-up value into the mark, so the mark id is OR-ed in a byte at a time through
+        /// verdict maps into shared constant chains: per-flow cost stays constant and other bits of the mark survive.
+        /// Two single-type maps carry address and port (the concatenated type crashes libnftables 1.0.6).
         /// Per-forward counters and rule ids live on the elements of fwdN_addr.
         /// </summary>
         private void AddSegment(DnatMapSegment segment, int number)
@@ -193,8 +202,6 @@ public static class NatRulesetCompiler
             foreach (var m in segment.Members) _segments[m.Rule.Id] = name;
 
             _objects.Add(NftCommand.Add(new NftChain { Family = _family, Table = TableName, Name = name }));
-            _objects.Add(NftCommand.Add(Set($"{name}_keys", NftDataType.InetService, null,
-                segment.Members.Select(m => (NftExpression)new NftNumber(m.Port)).ToList())));
             _objects.Add(NftCommand.Add(Set($"{name}_addr", NftDataType.InetService, NftFamily.AddressType(family),
                 segment.Members.Select(m => (NftExpression)new NftMapping(
                     new NftElement(new NftNumber(m.Port), RuleComment.For(m.Rule)),
@@ -206,26 +213,45 @@ public static class NatRulesetCompiler
                 .. Expr.Interfaces("iifname", first.InInterfaces, negate: false),
                 Expr.DestinationAddress(family, first.DestinationAddress, withInputInterface: true),
                 NftMatch.Equal(new NftMeta("l4proto"), proto),
-                NftMatch.Equal(dport, $"@{name}_keys"),
+                NftMatch.Equal(dport, $"@{name}_port"),
                 new NftCounter(),
                 new NftJump(name)]);
 
             AddRule(name, null, [Expr.ClearMark(options)]);
-            for (var bit = 0; bit < 32 - options.MarkShift; bit++)
+            var markBits = 32 - BitOperations.LeadingZeroCount(options.MaxMarkId);
+            for (var markByte = 0; markByte * 8 < markBits; markByte++)
             {
-                var ports = segment.Members.Where(m => (m.Rule.MarkId >> bit & 1) == 1).Select(m => (NftExpression)new NftNumber(m.Port)).ToList();
-                if (ports.Count == 0 || ((1u << bit) > options.MaxMarkId)) continue;
-                var setName = $"{name}_mark{bit}";
-                _objects.Add(NftCommand.Add(Set(setName, NftDataType.InetService, null, ports)));
-                AddRule(name, null, [
-                    NftMatch.Equal(dport, $"@{setName}"),
-                    new NftMangle(new NftCt("mark"), new NftBinary(NftBinaryOperator.Or, new NftCt("mark"), new NftNumber(1L << (bit + options.MarkShift))))]);
+                var elements = new List<NftExpression>();
+                foreach (var m in segment.Members)
+                {
+                    var value = (m.Rule.MarkId >> (8 * markByte)) & 0xff;
+                    if (value != 0) elements.Add(new NftMapping(new NftNumber(m.Port), new NftJumpVerdict(MarkChain(markByte, value))));
+                }
+                if (elements.Count == 0) continue;
+                var mapName = $"{name}_mark{markByte}";
+                _objects.Add(NftCommand.Add(Set(mapName, NftDataType.InetService, NftDataType.Verdict, elements)));
+                AddRule(name, null, [new NftVerdictMapStatement(dport, $"@{mapName}")]);
             }
             AddRule(name, null, [
                 NftMatch.Equal(new NftMeta("l4proto"), proto),
                 new NftNat(NftNatKind.Dnat,
                     new NftMapLookup(dport, new NftString($"@{name}_addr")),
                     new NftMapLookup(dport, new NftString($"@{name}_port")), [])]);
+        }
+
+        private readonly HashSet<string> _markChains = new();
+
+        /// <summary>Shared chain <c>markK_V</c>: <c>ct mark set ct mark | (V &lt;&lt; (shift + 8K))</c>; created once per table on first use.</summary>
+        private string MarkChain(int markByte, int value)
+        {
+            var chain = $"mark{markByte}_{value}";
+            if (_markChains.Add(chain))
+            {
+                _objects.Add(NftCommand.Add(new NftChain { Family = _family, Table = TableName, Name = chain }));
+                AddRule(chain, null, [new NftMangle(new NftCt("mark"),
+                    new NftBinary(NftBinaryOperator.Or, new NftCt("mark"), new NftNumber((long)value << (options.MarkShift + 8 * markByte))))]);
+            }
+            return chain;
         }
 
         private NftNamedSet Set(string name, NftDataType type, NftDataType? map, IReadOnlyList<NftExpression> elements, bool countElements = false) => new()

@@ -56,3 +56,6 @@ public enum NftBinaryOperator
     /// <summary>"|"</summary>
     Or,
 }
+
+/// <summary>A verdict as map data: <c>{"jump":{"target":"chain"}}</c> — nft <c>jump chain</c> inside a verdict map.</summary>
+public sealed record NftJumpVerdict(string Target) : NftExpression;

@@ -62,6 +62,9 @@ public sealed class NftExpressionConverter : JsonConverter<NftExpression>
                 if (e.Comment is not null) w.WriteString("comment", e.Comment);
                 w.WriteEndObject(); w.WriteEndObject();
                 break;
+            case NftJumpVerdict j:
+                w.WriteStartObject(); w.WriteStartObject("jump"); w.WriteString("target", j.Target); w.WriteEndObject(); w.WriteEndObject();
+                break;
             case NftBinary b:
                 w.WriteStartObject(); w.WriteStartArray(b.Operator == NftBinaryOperator.And ? "&" : "|");
                 Write(w, b.Left, options); Write(w, b.Right, options);
@@ -102,6 +105,12 @@ public sealed class NftStatementConverter : JsonConverter<NftStatement>
                 break;
             case NftJump j:
                 w.WriteStartObject("jump"); w.WriteString("target", j.Target); w.WriteEndObject();
+                break;
+            case NftVerdictMapStatement v:
+                w.WriteStartObject("vmap");
+                w.WritePropertyName("key"); expression.Write(w, v.Key, options);
+                w.WriteString("data", v.Data);
+                w.WriteEndObject();
                 break;
             case NftNat n:
                 var key = n.Kind switch { NftNatKind.Snat => "snat", NftNatKind.Dnat => "dnat", _ => "masquerade" };

@@ -64,4 +64,6 @@ public enum NftDataType
     [JsonStringEnumMemberName("inet_service")] InetService,
     [JsonStringEnumMemberName("ipv4_addr")] Ipv4Address,
     [JsonStringEnumMemberName("ipv6_addr")] Ipv6Address,
+    /// <summary>Map data type of a verdict map (nft <c>type inet_service : verdict</c>).</summary>
+    [JsonStringEnumMemberName("verdict")] Verdict,
 }

@@ -39,3 +39,6 @@ public enum NftNatKind
 /// nft <c>dnat to A:P</c>, <c>snat to A:P fully-random</c>, <c>masquerade to :P random</c>.
 /// </summary>
 public sealed record NftNat(NftNatKind Kind, NftExpression? Address, NftExpression? Port, IReadOnlyList<string> Flags) : NftStatement;
+
+/// <summary><c>{"vmap":{"key":K,"data":"@name"}}</c> — nft <c>K vmap @name</c>.</summary>
+public sealed record NftVerdictMapStatement(NftExpression Key, string Data) : NftStatement;
