@@ -15,15 +15,18 @@ public static class FlowFormatter
         ["NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING", "TIMEWAIT", "IGNORE", "INVALID"];
 
     /// <summary>One line like <c>conntrack -L -o extended</c> (with <paramref name="includeId"/>: <c>-o extended,id</c>).</summary>
-    public static string ToExtendedText(in Flow flow, bool includeId = false)
+    /// <param name="flow">The flow.</param>
+    /// <param name="includeId">Append id= as -o extended,id does.</param>
+    /// <param name="now">Clock for delta-time (seconds since the flow started, printed when timestamps are on); default: now.</param>
+    public static string ToExtendedText(in Flow flow, bool includeId = false, DateTimeOffset? now = null)
     {
         Span<char> buffer = stackalloc char[1024];
-        var written = Format(flow, buffer, includeId);
+        var written = Format(flow, buffer, includeId, now);
         return new string(buffer[..written]);
     }
 
     /// <summary>Formats into <paramref name="destination"/> (1024 chars always suffice); returns the length.</summary>
-    public static int Format(in Flow flow, Span<char> destination, bool includeId = false)
+    public static int Format(in Flow flow, Span<char> destination, bool includeId = false, DateTimeOffset? now = null)
     {
         var w = new SpanBuilder(destination);
         var family = flow.Family != IPFamily.Any ? flow.Family : flow.Original.Family;
@@ -71,6 +74,16 @@ public static class FlowFormatter
         if ((flow.Present & FlowFields.Mark) != 0) { w.Text("mark="); w.Number(flow.Mark); w.Char(' '); }
         if ((flow.Present & FlowFields.SecurityMark) != 0) { w.Text("secmark="); w.Number(flow.SecurityMark); w.Char(' '); }
         if ((flow.Present & FlowFields.Zone) != 0) { w.Text("zone="); w.Number(flow.Zone); w.Char(' '); }
+        if ((flow.Present & FlowFields.Timestamp) != 0)
+        {
+            // libnetfilter_conntrack: (stop, or now) - start, in whole seconds.
+            var stopSeconds = (flow.Present & FlowFields.TimestampStop) != 0 && flow.StopNanoseconds != 0
+                ? (long)(flow.StopNanoseconds / 1_000_000_000)
+                : (now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
+            w.Text("delta-time=");
+            w.Number((ulong)Math.Max(0, stopSeconds - (long)(flow.StartNanoseconds / 1_000_000_000)));
+            w.Char(' ');
+        }
         if ((flow.Present & FlowFields.Use) != 0) { w.Text("use="); w.Number(flow.Use); w.Char(' '); }
         if (includeId && (flow.Present & FlowFields.Id) != 0) { w.Text("id="); w.Number(flow.Id); w.Char(' '); }
         return w.Length > 0 && destination[w.Length - 1] == ' ' ? w.Length - 1 : w.Length;
