@@ -28,6 +28,7 @@ public sealed class ConntrackMirror : IAsyncDisposable
     private CancellationTokenSource _wake = new();
     private long _lastExpiryCheck = Stopwatch.GetTimestamp();
     private long _expiredResyncs;
+    private int _notifying;
 
     // Status (written by the loop, read by anyone).
     private volatile MirrorState _state = MirrorState.Stopped;
@@ -57,6 +58,20 @@ public sealed class ConntrackMirror : IAsyncDisposable
     /// <summary>Batched change notifications, at most one per <see cref="ConntrackMirrorOptions.ChangeNotificationInterval"/>,
     /// raised on a timer thread. A page in live mode re-queries on it.</summary>
     public event EventHandler<MirrorChangedEventArgs>? Changed;
+
+    /// <summary>Subscribes to <see cref="Changed"/>; dispose the result to unsubscribe (e.g. when a page component goes away).</summary>
+    public IDisposable Subscribe(Action<MirrorChangedEventArgs> onChanged)
+    {
+        EventHandler<MirrorChangedEventArgs> handler = (_, e) => onChanged(e);
+        Changed += handler;
+        return new Subscription(() => Changed -= handler);
+    }
+
+    private sealed class Subscription(Action unsubscribe) : IDisposable
+    {
+        private Action? _unsubscribe = unsubscribe;
+        public void Dispose() => Interlocked.Exchange(ref _unsubscribe, null)?.Invoke();
+    }
 
     /// <summary>The table readers currently see (replaced on resync). Holding it keeps a consistent but aging view.</summary>
     public FlowTable Table => Volatile.Read(ref _table);
@@ -232,6 +247,20 @@ public sealed class ConntrackMirror : IAsyncDisposable
     }
 
     private void Notify()
+    {
+        // Timer callbacks can overlap when a subscriber is slow; one notification at a time.
+        if (Interlocked.Exchange(ref _notifying, 1) == 1) return;
+        try
+        {
+            NotifyCore();
+        }
+        finally
+        {
+            Volatile.Write(ref _notifying, 0);
+        }
+    }
+
+    private void NotifyCore()
     {
         UpdateRate();
         CheckExpiredEntries();

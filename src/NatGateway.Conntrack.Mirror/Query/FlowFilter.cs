@@ -11,6 +11,10 @@ public sealed class FlowFilter : IEquatable<FlowFilter>
 {
     private FlowMatcher? _matcher;
 
+    /// <summary>Per-thread scratch for the IPv6 addresses of the flow being tested, so a predicate over a million dumped flows allocates nothing.</summary>
+    [ThreadStatic]
+    private static ScratchIPv6Addresses? t_scratch;
+
     private FlowFilter(FilterNode? root) => Root = root;
 
     /// <summary>Matches every flow (empty filter text).</summary>
@@ -69,7 +73,8 @@ public sealed class FlowFilter : IEquatable<FlowFilter>
     /// <summary>Evaluates the filter on one flow (for a stream of flows from a dump or events; the mirror uses its own fast path).</summary>
     public bool Matches(in Flow flow)
     {
-        var scratch = new ScratchIPv6Addresses();
+        var scratch = t_scratch ??= new ScratchIPv6Addresses();
+        scratch.Reset();
         var entry = new FlowEntry();
         FlowEntryCodec.Encode(in flow, ref entry, scratch, now: 0);
         return Matcher.Matches(in entry, scratch, now: 0);

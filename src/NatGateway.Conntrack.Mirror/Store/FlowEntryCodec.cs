@@ -150,6 +150,8 @@ internal sealed class ScratchIPv6Addresses : IIPv6Interner
     private readonly UInt128[] _addresses = new UInt128[4];
     private uint _count;
 
+    public void Reset() => _count = 0;
+
     public uint Acquire(UInt128 address)
     {
         _addresses[_count] = address;

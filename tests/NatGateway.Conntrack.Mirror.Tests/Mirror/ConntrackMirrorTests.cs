@@ -133,8 +133,10 @@ public sealed class ConntrackMirrorTests
         var source = new FakeConntrackSource(Many(10));
         await using var mirror = new ConntrackMirror(source, FastOptions);
         var notifications = new System.Collections.Concurrent.ConcurrentQueue<MirrorChangedEventArgs>();
-        mirror.Changed += (_, e) => notifications.Enqueue(e);
+        using var subscription = mirror.Subscribe(notifications.Enqueue);
         mirror.Changed += (_, _) => throw new InvalidOperationException("a broken subscriber does not stop the others");
+        var unsubscribedCalls = 0;
+        mirror.Subscribe(_ => Interlocked.Increment(ref unsubscribedCalls)).Dispose();
         mirror.Start();
         await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
         for (uint i = 0; i < 200; i++) source.Create(Udp(1000 + i, "10.3.0.1", (ushort)(i + 1), "10.3.0.2", 53));
@@ -145,6 +147,7 @@ public sealed class ConntrackMirrorTests
         Assert.True(notifications.First().Resynced);
         Assert.True(notifications.Count < 270, "notifications are batched, not one per event");
         Assert.Equal(20, mirror.Count(FlowFilter.Parse("mark 7")));
+        Assert.Equal(0, unsubscribedCalls);
     }
 
     [Fact]

@@ -92,6 +92,7 @@ public sealed class FilterPredicateTests
     [InlineData("proto tcp and src 10.77.1.2 and dport 443 and mark 0x34/0xff and zone 3")]
     [InlineData("family ipv6 and proto tcp and dport 80")]
     [InlineData("dst 10.77.2.2 and proto icmp")]
+    [InlineData("reply-dst 10.77.2.1 and proto tcp and reply-sport 443")]
     [InlineData("proto udp and sport 5353 and status unreplied")]
     public void Kernel_pushdown_keeps_every_flow_the_full_filter_matches(string text)
     {
@@ -106,6 +107,18 @@ public sealed class FilterPredicateTests
         }
         // and it does narrow: some flow is dropped by the kernel side already.
         Assert.Contains(All, f => (request.Family != IPFamily.Any && request.Family != f.Family) || request.Filter?.Matches(f) == false);
+    }
+
+    [Fact]
+    public void Kernel_pushdown_includes_the_reply_tuple()
+    {
+        var request = FlowFilter.Parse("proto tcp and reply-src 10.77.1.2 and reply-sport 8080 and dport 8080").KernelFilter;
+        var filter = Assert.IsType<DumpFilter>(request.Filter);
+        Assert.Equal(NetAddress.Parse("10.77.1.2"), filter.Reply!.Source);
+        Assert.Equal((ushort)8080, filter.Reply.SourcePort);
+        Assert.Equal((ushort)8080, filter.Original!.DestinationPort);
+        Assert.True(filter.Matches(PortForward));
+        Assert.False(filter.Matches(WebSnat));
     }
 
     [Theory]
