@@ -35,6 +35,7 @@ public sealed class GatewayLab : IDisposable
         try
         {
             Lab.Sysctl(Lab.Gateway, "net.ipv4.ip_forward", "1");
+            Lab.Sysctl(Lab.Gateway, "net.ipv6.conf.all.forwarding", "1");
             foreach (var address in SnatPool)
                 Lab.Exec(Lab.Gateway, "ip", "addr", "add", address + "/24", "dev", NamespaceLab.GatewayWanInterface).EnsureSuccess("pool address");
             Lab.Exec(Lab.Client, "ip", "addr", "add", SecondClientAddress + "/24", "dev", "eth0").EnsureSuccess("second client");

@@ -19,7 +19,8 @@ public sealed class RecordingListener : IDisposable
         // The socket is created on a thread inside the namespace and stays there.
         _listener = lab.RunIn(ns, () =>
         {
-            var l = new TcpListener(IPAddress.Any, port);
+            var l = new TcpListener(IPAddress.IPv6Any, port);
+            l.Server.DualMode = true; // IPv4 peers show up as ::ffff:a.b.c.d; NextPeer maps them back
             l.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             l.Start();
             return l;
@@ -49,7 +50,8 @@ public sealed class RecordingListener : IDisposable
         var deadline = Environment.TickCount64 + timeoutMs;
         while (Environment.TickCount64 < deadline)
         {
-            if (Peers.TryDequeue(out var peer)) return peer;
+            if (Peers.TryDequeue(out var peer))
+                return peer.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(peer.Address.MapToIPv4(), peer.Port) : peer;
             Thread.Sleep(10);
         }
         return null;
@@ -64,14 +66,15 @@ public static class LabTcp
     public static bool Connects(NamespaceLab lab, string ns, string address, int port, string? localAddress = null, int localPort = 0, int timeoutMs = 1500) =>
         lab.RunIn(ns, () =>
         {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var remote = IPAddress.Parse(address);
+            using var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             if (localAddress is not null || localPort != 0)
-                socket.Bind(new IPEndPoint(localAddress is null ? IPAddress.Any : IPAddress.Parse(localAddress), localPort));
+                socket.Bind(new IPEndPoint(localAddress is null ? (remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any) : IPAddress.Parse(localAddress), localPort));
             try
             {
                 using var cts = new CancellationTokenSource(timeoutMs);
-                socket.ConnectAsync(IPAddress.Parse(address), port, cts.Token).AsTask().GetAwaiter().GetResult();
+                socket.ConnectAsync(remote, port, cts.Token).AsTask().GetAwaiter().GetResult();
                 socket.ReceiveTimeout = timeoutMs;
                 var buffer = new byte[1];
                 return socket.Receive(buffer) == 1;

@@ -132,7 +132,8 @@ public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayL
         // A: 8019 only from the second client -> 7191; B: plain 8019 -> 7192 (in a map, must stay after A); C: plain 8020 -> 7193.
         var a = Rules.Forward(19, 8019, NamespaceLab.ServerAddress, 7191) with { SourceCidrs = [IpPrefix.Parse(GatewayLab.SecondClientAddress)] };
         var b = Rules.Forward(20, 8019, NamespaceLab.ServerAddress, 7192);
-        var c = Rules.Forward(21, 8020, NamespaceLab.ServerAddress, 7193);
+        // A mark id above 255 exercises both mark bytes (two verdict maps).
+        var c = Rules.Forward(21, 8020, NamespaceLab.ServerAddress, 7193) with { MarkId = 0x1234 };
         var compiled = gw.Apply(a, b, c);
         Assert.NotNull(compiled.Rules.Single(r => r.RuleId == b.Id).MapSegment);
         using var la = new RecordingListener(Lab, Lab.Server, 7191);
@@ -153,12 +154,25 @@ public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayL
         AssertMark(8020, "--orig-port-dst", c.MarkId);
     }
 
+    [KernelFact]
+    public void Ipv6_port_forwards_through_a_map()
+    {
+        var forward = Rules.Forward(22, 8022, NamespaceLab.ServerAddress6, 7022) with { Family = NatFamily.Ipv6 };
+        var compiled = gw.Apply(forward, Rules.Forward(23, 8023, NamespaceLab.ServerAddress6, 7023) with { Family = NatFamily.Ipv6 });
+        Assert.NotNull(compiled.Rules.Single(r => r.RuleId == forward.Id).MapSegment);
+        using var listener = new RecordingListener(Lab, Lab.Server, 7022);
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, NamespaceLab.GatewayLanAddress6, 8022));
+        Assert.Equal(NamespaceLab.ClientAddress6, listener.NextPeer()!.Address.ToString());
+        Assert.Equal(1, gw.Engine.ReadCounters()[forward.Id].Packets);
+        AssertMark(8022, "--orig-port-dst", forward.MarkId, "-f", "ipv6");
+    }
+
     /// <summary>
     /// <c>conntrack -L</c> in the gateway shows the rule's mark id under the mask, and the foreign table's bits (0x5) survive.
     /// </summary>
-    private void AssertMark(int port, string portOption, int markId)
+    private void AssertMark(int port, string portOption, int markId, params string[] extra)
     {
-        var listing = Lab.Exec(Lab.Gateway, "conntrack", "-L", "-p", "tcp", portOption, port.ToString()).StandardOutput;
+        var listing = Lab.Exec(Lab.Gateway, "conntrack", ["-L", .. extra, "-p", "tcp", portOption, port.ToString()]).StandardOutput;
         var marks = MarkPattern().Matches(listing).Select(m => uint.Parse(m.Groups[1].Value)).ToList();
         Assert.NotEmpty(marks);
         var options = gw.Engine.Options;
