@@ -87,6 +87,13 @@ public sealed class ConntrackMirror : IAsyncDisposable
         _loop = Task.Factory.StartNew(() => RunAsync(_stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
+    /// <summary>Starts the loop and waits for the first dump to be live (or <paramref name="cancellationToken"/>).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Start();
+        await Synchronized.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Asks for a fresh dump (e.g. after a bulk delete); readers keep the current table until it is ready.</summary>
     public void RequestResync()
     {

@@ -117,7 +117,7 @@ internal abstract class FlowMatcher
     private sealed class StateMatcher(byte state) : FlowMatcher
     {
         public override bool Matches(ref readonly FlowEntry entry, IIPv6Addresses addresses, uint now) =>
-            entry.Protocol == 6 && (entry.Flags & FlowEntryFlags.HasTcpState) != 0 && entry.TcpState == state;
+            entry.Protocol == 6 && (entry.Flags & FlowEntryFlags.HasProtocolState) != 0 && entry.ProtocolState == state;
     }
 
     private sealed class StatusMatcher(StatusCondition condition) : FlowMatcher

@@ -6,7 +6,7 @@ namespace NatGateway.Conntrack.Mirror.Store;
 internal enum FlowEntryFlags : byte
 {
     None = 0,
-    HasTcpState = 1,
+    HasProtocolState = 1,
     HasTimeout = 2,
     HasCounters = 4,
     HasStart = 8,
@@ -33,7 +33,8 @@ internal struct FlowEntry
     /// <summary>4 or 6; 0 marks a free slot.</summary>
     public byte Family;
     public byte Protocol;
-    public byte TcpState;
+    /// <summary>TCP (enum tcp_conntrack), SCTP or DCCP state, by <see cref="Protocol"/>; valid with <see cref="FlowEntryFlags.HasProtocolState"/>.</summary>
+    public byte ProtocolState;
     public FlowEntryFlags Flags;
     public uint Status;
     public uint Mark;

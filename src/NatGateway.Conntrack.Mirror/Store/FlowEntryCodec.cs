@@ -32,8 +32,15 @@ internal static class FlowEntryCodec
         entry.Zone = flow.Zone;
         var present = flow.Present;
         var flags = FlowEntryFlags.None;
-        entry.TcpState = (present & FlowFields.TcpInfo) != 0 ? (byte)flow.Tcp.State : (byte)0;
-        if ((present & FlowFields.TcpInfo) != 0) flags |= FlowEntryFlags.HasTcpState;
+        (var hasState, entry.ProtocolState) = flow.Original.Protocol switch
+        {
+            IPProtocol.Tcp => ((present & FlowFields.TcpInfo) != 0, (byte)flow.Tcp.State),
+            IPProtocol.Sctp => ((present & FlowFields.SctpState) != 0, flow.SctpState),
+            IPProtocol.Dccp => ((present & FlowFields.DccpState) != 0, flow.DccpState),
+            _ => (false, (byte)0),
+        };
+        if (hasState) flags |= FlowEntryFlags.HasProtocolState;
+        else entry.ProtocolState = 0;
         entry.ExpiresAt = (present & FlowFields.Timeout) != 0 ? (uint)Math.Min((ulong)now + flow.Timeout, uint.MaxValue) : 0;
         if ((present & FlowFields.Timeout) != 0) flags |= FlowEntryFlags.HasTimeout;
         if ((present & FlowFields.Counters) != 0)
@@ -87,10 +94,23 @@ internal static class FlowEntryCodec
             Zone = entry.Zone,
         };
         if (entry.Zone != 0) present |= FlowFields.Zone;
-        if ((entry.Flags & FlowEntryFlags.HasTcpState) != 0)
+        if ((entry.Flags & FlowEntryFlags.HasProtocolState) != 0)
         {
-            flow.Tcp = new TcpInfo((TcpState)entry.TcpState, 0, 0, 0, 0);
-            present |= FlowFields.TcpInfo;
+            switch ((IPProtocol)entry.Protocol)
+            {
+                case IPProtocol.Tcp:
+                    flow.Tcp = new TcpInfo((TcpState)entry.ProtocolState, 0, 0, 0, 0);
+                    present |= FlowFields.TcpInfo;
+                    break;
+                case IPProtocol.Sctp:
+                    flow.SctpState = entry.ProtocolState;
+                    present |= FlowFields.SctpState;
+                    break;
+                case IPProtocol.Dccp:
+                    flow.DccpState = entry.ProtocolState;
+                    present |= FlowFields.DccpState;
+                    break;
+            }
         }
         if ((entry.Flags & FlowEntryFlags.HasTimeout) != 0)
         {

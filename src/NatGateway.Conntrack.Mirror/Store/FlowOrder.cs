@@ -56,7 +56,8 @@ internal sealed class FlowOrder : IComparer<SortCandidate>
         SortColumn.DestinationPort => e.OriginalDestinationPort,
         SortColumn.ReplySourcePort => e.ReplySourcePort,
         SortColumn.ReplyDestinationPort => e.ReplyDestinationPort,
-        SortColumn.State => (e.Flags & FlowEntryFlags.HasTcpState) != 0 && e.Protocol == 6 ? e.TcpState + 1UL : 0,
+        // TCP states sort before SCTP and DCCP states; flows without a state first.
+        SortColumn.State => (e.Flags & FlowEntryFlags.HasProtocolState) != 0 ? ((ulong)e.Protocol << 8) + e.ProtocolState + 1UL : 0,
         SortColumn.Status => e.Status,
         SortColumn.Timeout => e.ExpiresAt,
         SortColumn.Mark => e.Mark,

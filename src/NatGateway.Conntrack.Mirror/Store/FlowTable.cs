@@ -294,10 +294,10 @@ public sealed class FlowTable
     /// <summary>Keeps what an event does not carry (TCP state without CTA_PROTOINFO, counters, start, timeout).</summary>
     private static void Merge(ref FlowEntry incoming, ref readonly FlowEntry existing)
     {
-        if ((incoming.Flags & FlowEntryFlags.HasTcpState) == 0 && (existing.Flags & FlowEntryFlags.HasTcpState) != 0)
+        if ((incoming.Flags & FlowEntryFlags.HasProtocolState) == 0 && (existing.Flags & FlowEntryFlags.HasProtocolState) != 0)
         {
-            incoming.TcpState = existing.TcpState;
-            incoming.Flags |= FlowEntryFlags.HasTcpState;
+            incoming.ProtocolState = existing.ProtocolState;
+            incoming.Flags |= FlowEntryFlags.HasProtocolState;
         }
         if ((incoming.Flags & FlowEntryFlags.HasTimeout) == 0 && (existing.Flags & FlowEntryFlags.HasTimeout) != 0)
         {

@@ -19,8 +19,8 @@ public sealed class ConntrackMirrorTests
     {
         var source = new FakeConntrackSource(Many(500));
         await using var mirror = new ConntrackMirror(source, FastOptions);
-        mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await mirror.StartAsync(timeout.Token);
         Assert.Equal(500, mirror.Count(FlowFilter.All));
         Assert.Equal(MirrorState.Live, mirror.Status.State);
 

@@ -32,6 +32,38 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Sctp_and_dccp_states_survive_and_the_slab_entry_stays_96_bytes()
+    {
+        var table = new FlowTable();
+        var sctp = Udp(1, "10.0.0.1", 5000, "10.0.0.2", 5001);
+        sctp = sctp with
+        {
+            Original = sctp.Original with { Protocol = IPProtocol.Sctp },
+            Reply = sctp.Reply with { Protocol = IPProtocol.Sctp },
+            SctpState = 4,
+            Present = sctp.Present | FlowFields.SctpState,
+        };
+        var dccp = sctp with
+        {
+            Id = 2,
+            Original = sctp.Original with { Protocol = IPProtocol.Dccp },
+            Reply = sctp.Reply with { Protocol = IPProtocol.Dccp },
+            SctpState = 0,
+            DccpState = 4,
+            Present = SyntheticFlows.DumpFields | FlowFields.DccpState,
+        };
+        table.Upsert(sctp);
+        table.Upsert(dccp);
+        Assert.Equal(4, table.Get(1)!.Value.SctpState);
+        Assert.Contains(" ESTABLISHED ", FlowFormatter.ToExtendedText(table.Get(1)!.Value));
+        Assert.Equal(4, table.Get(2)!.Value.DccpState);
+        Assert.Contains(" OPEN ", FlowFormatter.ToExtendedText(table.Get(2)!.Value));
+        Assert.Equal(1, table.CountMatching(FlowFilter.Parse("proto sctp and dport 5001")));
+        // The memory budget (<= 200 bytes per entry with index and slack) starts from this size.
+        Assert.Equal(96, System.Runtime.CompilerServices.Unsafe.SizeOf<FlowEntry>());
+    }
+
+    [Fact]
     public void Update_merges_fields_the_event_does_not_carry_and_destroy_removes()
     {
         var table = new FlowTable();
