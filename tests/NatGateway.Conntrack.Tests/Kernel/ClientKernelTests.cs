@@ -144,6 +144,26 @@ public sealed class ClientKernelTests
         var stats = client.StatsPerCpu();
         Assert.Equal(Environment.ProcessorCount, stats.Count);
         Assert.Equal(Enumerable.Range(0, stats.Count), stats.Select(s => s.Cpu).OrderBy(c => c));
+        // Same numbers as conntrack -S (ctnetlink inserts are counted in "insert").
+        var tool = ns.Conntrack("-S").EnsureSuccess("conntrack -S").StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)
+                .Select(kv => kv.Split('='))
+                .ToDictionary(kv => kv[0], kv => long.Parse(kv[1])))
+            .ToList();
+        Assert.Equal(tool.Count, stats.Count);
+        foreach (var row in tool)
+        {
+            var ours = stats.Single(s => s.Cpu == row["cpu"]);
+            Assert.Equal(row["insert"], ours.Insert);
+            Assert.Equal(row["insert_failed"], ours.InsertFailed);
+            Assert.Equal(row["drop"], ours.Drop);
+            Assert.Equal(row["early_drop"], ours.EarlyDrop);
+            Assert.Equal(row["invalid"], ours.Invalid);
+            Assert.Equal(row["clash_resolve"], ours.ClashResolve);
+            Assert.Equal(row["chaintoolong"], ours.ChainTooLong);
+        }
+        Assert.Equal(1, stats.Sum(s => (long)s.Insert));
         var table = client.Stats();
         Assert.Equal(1u, table.Entries);
         Assert.True(table.MaxEntries > 0);
