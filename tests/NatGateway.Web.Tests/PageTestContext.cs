@@ -42,6 +42,10 @@ public abstract class PageTestContext : BunitContext, Xunit.IAsyncLifetime
         Services.AddSingleton<IOptions<SettingsOptions>>(Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }));
         Services.AddSingleton<KernelSettingsService>();
         Services.AddSingleton(sp => new DashboardMonitor(Kernel, TimeProvider.System, NullLogger<DashboardMonitor>.Instance));
+        Services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
+        Services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
+        Services.AddSingleton(sp => new NatGateway.Core.Rules.RuleCountersMonitor(
+            sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
             .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);

@@ -51,7 +51,7 @@ public static class WebHost
     public static void AddServices(IServiceCollection services, ServeOptions options)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
@@ -65,6 +65,8 @@ public static class WebHost
         services.AddHostedService(sp => sp.GetRequiredService<DashboardMonitor>());
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
+        services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Rules.RuleCountersMonitor>());
         // feature services
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
     }

@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.Playwright;
+using NatGateway.TestSupport;
+using Xunit;
+
+namespace NatGateway.Browser.Tests;
+
+/// <summary>An operator creates a port forward in Chromium, applies it, and watches its counter rise with real traffic.</summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class RulesBrowserTests(ChromiumFixture chromium)
+{
+    [BrowserFact]
+    public async Task Create_a_port_forward_apply_it_and_see_its_counter_rise()
+    {
+        using var lab = NamespaceLab.Create();
+        lab.Start(lab.Server, "nc", ["-k", "-l", "-p", "80"]);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
+        await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
+        var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+
+        await page.GotoAsync("rules");
+        await page.WaitForInteractiveAsync();
+        await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
+        await page.Locator("[data-testid=add-dnat]").ClickAsync();
+
+        var editor = page.Locator(".mud-dialog");
+        await editor.Locator("input[data-testid=field-name]").FillAsync("web");
+        await editor.Locator("input[data-testid=field-interfaces]").FillAsync("lan0");
+        await editor.Locator("input[data-testid=field-destination-port]").FillAsync("8080");
+        await editor.Locator("input[data-testid=field-target-address]").FillAsync(NamespaceLab.ServerAddress);
+        await editor.Locator("input[data-testid=field-target-port]").FillAsync("80");
+        await editor.Locator("button[data-testid=save-rule]").ClickAsync();
+
+        await Assertions.Expect(page.Locator("[data-testid=rule-name]")).ToHaveTextAsync("web");
+        await Assertions.Expect(page.Locator("[data-testid=pending-summary]")).ToHaveTextAsync("1 pending change(s) not yet in the kernel");
+        await page.Locator("[data-testid=preview]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=ruleset-preview]")).ToContainTextAsync("dnat");
+        await page.Locator("input[data-testid=apply-comment]").FillAsync("forward web");
+        await page.Locator("button[data-testid=apply-rules]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=pending-bar]")).ToHaveCountAsync(0);
+
+        for (var i = 0; i < 3; i++)
+            Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080), "the applied forward must reach the server");
+
+        await Assertions.Expect(page.Locator("[data-testid=rule-packets]")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "natgw-rules.png"), FullPage = true });
+        await page.CloseAsync();
+    }
+}

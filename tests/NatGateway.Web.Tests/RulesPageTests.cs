@@ -1,0 +1,112 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using NatGateway.Core.Rules;
+using NatGateway.Data;
+using NatGateway.Nat;
+using NatGateway.Web.Components.Pages;
+using NatGateway.Web.Components.Rules;
+using Xunit;
+
+namespace NatGateway.Web.Tests;
+
+public sealed class RulesPageTests : PageTestContext
+{
+    private NatRulesService Service => Services.GetRequiredService<NatRulesService>();
+
+    private async Task<NatRule> AddForwardAsync(string name, string port)
+    {
+        var parsed = NatRuleJson.Parse($$"""
+            {"kind": "dnat", "name": "{{name}}", "inInterfaces": ["lan0"], "protocol": "tcp", "destinationPort": "{{port}}", "targetAddress": "10.0.0.2", "targetPort": "80"}
+            """);
+        var outcome = await Service.CreateAsync(parsed.Rule!, "test");
+        Assert.True(outcome.Saved, string.Join("; ", outcome.Issues));
+        return outcome.Rule!;
+    }
+
+    [Fact]
+    public async Task Lists_rules_in_order_with_what_they_do_and_a_pending_bar()
+    {
+        await AddForwardAsync("web", "8080");
+        await AddForwardAsync("mail", "2525");
+
+        var page = Render<Rules>();
+
+        page.WaitForAssertion(() => Assert.Equal(["web", "mail"], page.FindAll("[data-testid=rule-name]").Select(c => c.TextContent).ToArray()));
+        Assert.Contains("dnat tcp in lan0 *:8080 → 10.0.0.2:80", page.Find("[data-testid=rules]").TextContent);
+        Assert.Equal("2 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent);
+    }
+
+    [Fact]
+    public async Task Apply_sends_one_batch_for_our_table_and_records_a_revision()
+    {
+        await AddForwardAsync("web", "8080");
+        var page = Render<Rules>();
+
+        page.WaitForElement("[data-testid=apply-rules]").Click();
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=pending-bar]")));
+        var batch = Assert.Single(Kernel.RecordingNftables.Batches);
+        Assert.Contains("\"natgw\"", batch);
+        await using var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync();
+        var revision = Assert.Single(db.Revisions);
+        Assert.Equal("web", revision.Author);
+        Assert.Contains("added web", revision.Diff);
+    }
+
+    [Fact]
+    public async Task Moving_a_rule_down_changes_the_order()
+    {
+        await AddForwardAsync("first", "8080");
+        await AddForwardAsync("second", "8081");
+        var page = Render<Rules>();
+
+        page.WaitForElement("button[aria-label='move down']").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(["second", "first"], page.FindAll("[data-testid=rule-name]").Select(c => c.TextContent).ToArray()));
+        Assert.Equal(["second", "first"], (await Service.ListAsync()).Select(r => r.Name).ToArray());
+    }
+
+    [Fact]
+    public async Task The_editor_shows_the_domain_errors_on_the_fields_and_saves_nothing()
+    {
+        var provider = Render<MudDialogProvider>();
+        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
+        await provider.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
+
+        provider.Find("input[data-testid=field-name]").Change("bad");
+        provider.Find("input[data-testid=field-interfaces]").Change("lan0");
+        provider.Find("input[data-testid=field-destination-port]").Change("70000");
+        provider.Find("input[data-testid=field-target-address]").Change("10.0.0.300");
+        provider.Find("button[data-testid=save-rule]").Click();
+
+        provider.WaitForAssertion(() =>
+        {
+            Assert.Contains("65535", provider.Markup);
+            Assert.Contains("10.0.0.300", provider.Markup);
+        });
+        Assert.Empty(await Service.ListAsync());
+    }
+
+    [Fact]
+    public async Task The_editor_saves_a_valid_forward()
+    {
+        var provider = Render<MudDialogProvider>();
+        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
+        IDialogReference? dialog = null;
+        await provider.InvokeAsync(async () => dialog = await Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
+
+        provider.Find("input[data-testid=field-name]").Change("ssh");
+        provider.Find("input[data-testid=field-interfaces]").Change("lan0");
+        provider.Find("input[data-testid=field-destination-port]").Change("2222");
+        provider.Find("input[data-testid=field-target-address]").Change("10.0.0.5");
+        provider.Find("input[data-testid=field-target-port]").Change("22");
+        provider.Find("button[data-testid=save-rule]").Click();
+
+        var result = await dialog!.Result;
+        Assert.False(result!.Canceled);
+        var saved = Assert.IsType<DnatRule>(Assert.Single(await Service.ListAsync()));
+        Assert.Equal(("ssh", 2222, "10.0.0.5"), (saved.Name, saved.DestinationPort.From, saved.TargetAddress.ToString()));
+    }
+}
