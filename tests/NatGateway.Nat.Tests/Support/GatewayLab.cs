@@ -41,6 +41,11 @@ public sealed class GatewayLab : IDisposable
             Lab.Exec(Lab.Client, "ip", "addr", "add", SecondClientAddress + "/24", "dev", "eth0").EnsureSuccess("second client");
             Lab.Exec(Lab.Server, "ip", "addr", "add", SecondInsideAddress + "/24", "dev", "eth0").EnsureSuccess("second inside host");
             Nft(ForeignTable);
+            // Resolve neighbours once (IPv6 ND after the forwarding switch can take a second): tests then measure NAT, not ND.
+            WaitForPing(Lab.Client, NamespaceLab.GatewayLanAddress6);
+            WaitForPing(Lab.Server, NamespaceLab.GatewayWanAddress6);
+            WaitForPing(Lab.Gateway, NamespaceLab.ServerAddress6);
+            WaitForPing(Lab.Gateway, NamespaceLab.ClientAddress6);
             Backend = Lab.RunIn(Lab.Gateway, () => new LibNftablesBackend());
             Engine = new NftablesNatEngine(Backend);
         }
@@ -49,6 +54,13 @@ public sealed class GatewayLab : IDisposable
             Lab.Dispose();
             throw;
         }
+    }
+
+    private void WaitForPing(string ns, string address)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+            if (Lab.Pings(ns, address)) return;
+        throw new InvalidOperationException($"{address} does not answer pings from {ns}");
     }
 
     /// <summary>Runs an nft script in the gateway with the nft CLI (a different code path from ours).</summary>
