@@ -59,47 +59,25 @@ public sealed class ConntrackClient : IDisposable
         var sequence = SendDumpRequest(family, filter);
         var batch = new List<Flow>(256);
         var state = new DumpState { Filter = filter };
-        try
+        using var pipeline = new DumpPipeline(_socket, sequence);
+        while (!state.Done && pipeline.TryTake(out var buffer, out var length))
         {
-            while (!state.Done)
+            batch.Clear();
+            try
             {
-                batch.Clear();
-                var received = _socket.Receive(_receiveBuffer);
-                ProcessDumpDatagram(_receiveBuffer.AsSpan(0, received), sequence, null, batch, ref state);
-                foreach (var flow in batch) yield return flow;
+                ProcessDumpDatagram(buffer.AsSpan(0, length), sequence, null, batch, ref state);
             }
-        }
-        finally
-        {
-            // A caller that stops early (First(), break) leaves the kernel mid-dump, and the kernel refuses a
-            // new dump on this socket (EBUSY) until this one is read to NLMSG_DONE: drain it without parsing.
-            if (!state.Done) DrainDump(sequence);
+            finally
+            {
+                pipeline.Return(buffer);
+            }
+            foreach (var flow in batch) yield return flow;
         }
         if (state.Interrupted) throw new DumpInterruptedException();
     }
 
-    private void DrainDump(uint sequence)
-    {
-        try
-        {
-            while (true)
-            {
-                var received = _socket.Receive(_receiveBuffer);
-                var reply = new ReplyReader(_receiveBuffer.AsSpan(0, received), sequence, sequence, _socket.PortId);
-                while (reply.Next())
-                    if (reply.Kind is ReplyKind.Done or ReplyKind.Error) return;
-            }
-        }
-        catch (NetlinkException)
-        {
-            // The dump is over either way.
-        }
-        catch (NetlinkParseException)
-        {
-        }
-    }
-
-    /// <summary>Calls <paramref name="handler"/> for every entry without copying (conntrack -L); returns the count.</summary>
+    /// <summary>Calls <paramref name="handler"/> for every entry without copying (conntrack -L); returns the count.
+    /// Datagrams are received on a helper thread while this thread parses and calls the handler.</summary>
     public long Dump(FlowHandler handler, IPFamily family = IPFamily.Any, DumpFilter? filter = null)
     {
         long total = 0;
@@ -107,17 +85,20 @@ public sealed class ConntrackClient : IDisposable
         {
             var sequence = SendDumpRequest(f, filter);
             var state = new DumpState { Filter = filter };
-            try
+            // Disposing the pipeline reads the dump to its end even if the handler throws.
+            using (var pipeline = new DumpPipeline(_socket, sequence))
             {
-                while (!state.Done)
+                while (!state.Done && pipeline.TryTake(out var buffer, out var length))
                 {
-                    var received = _socket.Receive(_receiveBuffer);
-                    ProcessDumpDatagram(_receiveBuffer.AsSpan(0, received), sequence, handler, null, ref state);
+                    try
+                    {
+                        ProcessDumpDatagram(buffer.AsSpan(0, length), sequence, handler, null, ref state);
+                    }
+                    finally
+                    {
+                        pipeline.Return(buffer);
+                    }
                 }
-            }
-            finally
-            {
-                if (!state.Done) DrainDump(sequence); // the handler threw: leave the socket usable
             }
             if (state.Interrupted) throw new DumpInterruptedException();
             total += state.Count;
