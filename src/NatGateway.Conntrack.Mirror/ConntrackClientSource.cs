@@ -46,6 +46,8 @@ public sealed class ConntrackClientSource : IConntrackMirrorSource, IDisposable
         public ValueTask<int> ReceiveAsync(FlowEventHandler handler, CancellationToken cancellationToken) =>
             listener.ReceiveAsync(handler, cancellationToken);
 
+        public int ReceivePending(FlowEventHandler handler) => listener.Receive(handler, TimeSpan.Zero);
+
         public void Dispose()
         {
         }

@@ -149,6 +149,7 @@ public sealed class ConntrackMirror : IAsyncDisposable
                 {
                     try
                     {
+                        Drain(events);
                         Resync(stop);
                         await PumpAsync(events, stop).ConfigureAwait(false);
                     }
@@ -178,6 +179,27 @@ public sealed class ConntrackMirror : IAsyncDisposable
             }
         }
         _state = MirrorState.Stopped;
+    }
+
+    /// <summary>
+    /// Discards the events already waiting: they happened before the dump starts, so the dump shows their effect, and
+    /// replaying them afterwards could resurrect an entry whose DESTROY was lost or roll a state back.
+    /// Bounded, so a never-ending stream cannot keep the mirror from dumping.
+    /// </summary>
+    private void Drain(IFlowEventStream events)
+    {
+        FlowEventHandler discard = static (in FlowEvent _) => { };
+        for (var batches = 0; batches < 1_000_000; batches++)
+        {
+            try
+            {
+                if (events.ReceivePending(discard) == 0) return;
+            }
+            catch (EventsLostException)
+            {
+                // Losses before the dump do not matter: the dump is the repair.
+            }
+        }
     }
 
     /// <summary>Dumps into a new table (nobody reads it yet) and swaps it in. Events that arrive meanwhile wait in the

@@ -23,4 +23,9 @@ public interface IFlowEventStream : IDisposable
     /// returns how many. Throws <see cref="EventsLostException"/> when events were dropped (ENOBUFS): the stream stays
     /// usable, but the mirror must dump again.</summary>
     ValueTask<int> ReceiveAsync(FlowEventHandler handler, CancellationToken cancellationToken);
+
+    /// <summary>Receives one batch only if one is already waiting (never blocks); returns 0 when none is.
+    /// The mirror drains the stream this way before a dump, so events older than the dump are not replayed over it.
+    /// May throw <see cref="EventsLostException"/> like <see cref="ReceiveAsync"/>.</summary>
+    int ReceivePending(FlowEventHandler handler);
 }

@@ -66,6 +66,24 @@ public sealed class ConntrackMirrorTests
     }
 
     [Fact]
+    public async Task Events_older_than_the_dump_are_not_replayed_over_it()
+    {
+        var source = new FakeConntrackSource(Many(50));
+        // Waiting in the socket before the mirror starts: a loss, then a NEW for a flow whose DESTROY was lost too.
+        source.LoseEvents(_ => { });
+        var ghost = Udp(4242, "10.4.4.4", 4, "10.5.5.5", 5);
+        source.Create(ghost);
+        source.ChangeSilently(table => table.Remove(ghost.Id));
+        await using var mirror = new ConntrackMirror(source, FastOptions);
+        mirror.Start();
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        source.Create(Udp(4343, "10.4.4.4", 6, "10.5.5.5", 7));   // a fresh event after the dump still applies
+        await WaitUntilEqual(source, mirror);
+        Assert.Null(mirror.Get(ghost.Id));
+        Assert.Equal(1, source.DumpCount);
+    }
+
+    [Fact]
     public async Task Readers_keep_answering_from_the_previous_table_while_a_resync_dumps()
     {
         var source = new FakeConntrackSource(Many(200));

@@ -111,6 +111,15 @@ internal sealed class FakeConntrackSource : IConntrackMirrorSource
             return events.Length;
         }
 
+        public int ReceivePending(FlowEventHandler handler)
+        {
+            if (!source._events.Reader.TryRead(out var item)) return 0;
+            if (item is LostMarker) throw new EventsLostException();
+            var events = (FlowEvent[])item;
+            foreach (var e in events) handler(in e);
+            return events.Length;
+        }
+
         public void Dispose()
         {
         }
