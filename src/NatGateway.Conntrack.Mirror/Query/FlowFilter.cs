@@ -7,6 +7,7 @@ namespace NatGateway.Conntrack.Mirror.Query;
 /// <c>proto tcp and src 10.0.0.0/8 and dport 443 and state established</c>.
 /// <see cref="ToString"/> is canonical and parses back to the same filter; <see cref="Conjuncts"/> are the page's chips.
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(FlowFilterJsonConverter))]
 public sealed class FlowFilter : IEquatable<FlowFilter>
 {
     private FlowMatcher? _matcher;

@@ -20,6 +20,7 @@ public readonly record struct SortKey(SortColumn Column, bool Descending = false
 /// A sort order: <c>field[:asc|desc][,field...]</c> (also <c>-field</c> for descending), e.g. <c>bytes:desc,src</c>.
 /// Ties are broken by id, so pages are stable. Empty means by id ascending.
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(SortSpecJsonConverter))]
 public sealed class SortSpec : IEquatable<SortSpec>
 {
     private static readonly (SortColumn Column, string Name, string[] Aliases)[] Names =
