@@ -84,6 +84,9 @@ namespace NatGateway.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ConfirmBy")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -94,6 +97,13 @@ namespace NatGateway.Migrations
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PreviousRevisionId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RulesDocument")
                         .IsRequired()
@@ -106,6 +116,9 @@ namespace NatGateway.Migrations
                     b.Property<string>("RulesetText")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SettingsDocument")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(24)
@@ -114,6 +127,8 @@ namespace NatGateway.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("State");
 
                     b.ToTable("Revisions", (string)null);
                 });

@@ -46,6 +46,9 @@ public abstract class PageTestContext : BunitContext, Xunit.IAsyncLifetime
         Services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         Services.AddSingleton(sp => new NatGateway.Core.Rules.RuleCountersMonitor(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
+        Services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
+            sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
+            sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance));
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
             .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);

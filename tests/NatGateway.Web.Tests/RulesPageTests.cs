@@ -50,7 +50,8 @@ public sealed class RulesPageTests : PageTestContext
         var batch = Assert.Single(Kernel.RecordingNftables.Batches);
         Assert.Contains("\"natgw\"", batch);
         await using var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync();
-        var revision = Assert.Single(db.Revisions);
+        var revision = Assert.Single(db.Revisions, r => r.Kind == "apply");
+        Assert.Equal("pending-confirmation", revision.State); // browser applies are commit-confirmed by default
         Assert.Equal("web", revision.Author);
         Assert.Contains("added web", revision.Diff);
     }

@@ -160,38 +160,24 @@ public sealed class NatRulesService(
     }
 
     /// <summary>
-    /// Compiles and applies the whole rule list in ONE nftables transaction, then records a revision.
-    /// On any error the kernel is unchanged (libnftables rejects the whole batch) and no revision is written.
+    /// Puts a compiled ruleset into the kernel in ONE nftables transaction (<c>nft -j -f batch.json</c>): on any error
+    /// libnftables rejects the whole batch and the kernel is unchanged. Revisions are recorded by the caller.
     /// </summary>
-    public async Task<RulesApplyOutcome> ApplyAsync(string? comment, string? actor, string kind = "apply", CancellationToken ct = default)
-    {
-        await _writeLock.WaitAsync(ct);
-        try
-        {
-            var rules = await ListAsync(ct);
-            var errors = ValidateList(rules, null).Where(p => p.Issue.Severity == IssueSeverity.Error).ToList();
-            if (errors.Count > 0) throw new RulesInvalidException(errors);
-            var compiled = Compile(rules);
-            var result = _engine.Apply(compiled);
+    public ApplyResult ApplyCompiled(CompiledRuleset compiled) => _engine.Apply(compiled);
 
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var previous = await db.Revisions.AsNoTracking().OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
-            var revision = new Revision
-            {
-                CreatedAt = clock.GetUtcNow(), Author = actor, Comment = comment, Kind = kind, State = "applied",
-                RulesDocument = SerializeRules(rules), RulesetJson = compiled.Json, RulesetText = compiled.NftText,
-                Diff = DescribeDiff(previous is null ? [] : ParseRules(previous.RulesDocument), rules, previous?.RulesetText, compiled.NftText),
-            };
-            db.Revisions.Add(revision);
-            await db.SaveChangesAsync(ct);
-            Changed?.Invoke();
-            return new RulesApplyOutcome(revision.Id, result.Duration, result.CommandCount, rules.Count);
-        }
-        finally
+    /// <summary>Makes the stored rule list (the draft) equal to <paramref name="rules"/>: used by rollback and import.</summary>
+    public Task ReplaceDraftAsync(IReadOnlyList<NatRule> rules, CancellationToken ct = default) =>
+        WriteAsync(async (db, _) =>
         {
-            _writeLock.Release();
-        }
-    }
+            await ReplaceAllAsync(db, rules, ct);
+            return true;
+        }, ct);
+
+    /// <summary>Errors of the whole list (no host facts), as the apply gate uses them.</summary>
+    public List<(Guid RuleId, string Name, ValidationIssue Issue)> Errors(IReadOnlyList<NatRule> rules) =>
+        ValidateList(rules, null).Where(p => p.Issue.Severity == IssueSeverity.Error).ToList();
+
+    public void RaiseChanged() => Changed?.Invoke();
 
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
     {
@@ -214,7 +200,8 @@ public sealed class NatRulesService(
     public async Task<Revision?> LatestRevisionAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Revisions.AsNoTracking().OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+        return await db.Revisions.AsNoTracking().Where(r => RevisionStates.InForce.Contains(r.State))
+            .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
     }
 
     public static string SerializeRules(IReadOnlyList<NatRule> rules)
@@ -240,7 +227,7 @@ public sealed class NatRulesService(
         }).ToList();
     }
 
-    private static string DescribeDiff(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after, string? rulesetBefore, string? rulesetAfter)
+    public static string DescribeDiff(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after, string? rulesetBefore, string? rulesetAfter)
     {
         var sb = new StringBuilder();
         foreach (var change in RuleListDiff.Compare(before, after))

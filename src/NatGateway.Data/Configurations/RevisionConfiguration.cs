@@ -17,6 +17,10 @@ internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
         builder.Property(r => r.RulesDocument).IsRequired();
         builder.Property(r => r.RulesetJson).IsRequired();
         builder.Property(r => r.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+        builder.Property(r => r.ConfirmBy).HasConversion(v => v.HasValue ? v.Value.UtcTicks : (long?)null,
+            v => v.HasValue ? new DateTimeOffset(v.Value, TimeSpan.Zero) : null);
+        builder.Property(r => r.Outcome).HasMaxLength(1000);
         builder.HasIndex(r => r.CreatedAt);
+        builder.HasIndex(r => r.State);
     }
 }

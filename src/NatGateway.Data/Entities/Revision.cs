@@ -21,6 +21,31 @@ public sealed class Revision
     public string? RulesetText { get; set; }
     /// <summary>Readable diff against the previous revision (rules and ruleset).</summary>
     public string? Diff { get; set; }
-    /// <summary>"applied" once in the kernel; later states (pending confirmation, reverted) come with safe apply.</summary>
+    /// <summary>One of <see cref="RevisionStates"/>.</summary>
     public required string State { get; set; }
+    /// <summary>Forwarding and rp_filter values of this state (JSON); null when the revision did not capture them.</summary>
+    public string? SettingsDocument { get; set; }
+    /// <summary>While pending confirmation: when the previous revision is restored unless confirmed.</summary>
+    public DateTimeOffset? ConfirmBy { get; set; }
+    /// <summary>The revision that was in force before this one (what a revert goes back to).</summary>
+    public long? PreviousRevisionId { get; set; }
+    /// <summary>What happened to it after it was written: confirmation, revert, a crash found at start-up.</summary>
+    public string? Outcome { get; set; }
+}
+
+/// <summary>
+/// The life of a revision. "applying" is the journal entry written before the kernel is touched: one that is
+/// still "applying" at start-up was interrupted by a crash.
+/// </summary>
+public static class RevisionStates
+{
+    public const string Applying = "applying";
+    public const string Applied = "applied";
+    public const string PendingConfirmation = "pending-confirmation";
+    public const string Reverted = "reverted";
+    public const string Failed = "failed";
+    public const string Interrupted = "interrupted";
+
+    /// <summary>States whose content is (or was last known to be) in the kernel.</summary>
+    public static readonly string[] InForce = [Applied, PendingConfirmation];
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nat;
 using NatGateway.Nftables;
@@ -65,15 +66,22 @@ public static class RulesEndpoints
             return outcome.Saved ? Results.NoContent() : Results.ValidationProblem(outcome.ErrorsByField(), title: "The new order is not valid");
         });
 
-        rules.MapPost("/apply", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        rules.MapPost("/apply", async (HttpContext http, RevisionService revisions, CancellationToken ct) =>
         {
             string? comment = null;
+            int? confirm = null;
             if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
             {
                 try
                 {
                     using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
                     if (doc.RootElement.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String) comment = c.GetString();
+                    if (doc.RootElement.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
+                    {
+                        if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var seconds) || seconds is < 5 or > 3600)
+                            return Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be a number of seconds between 5 and 3600"] });
+                        confirm = seconds;
+                    }
                 }
                 catch (JsonException e)
                 {
@@ -82,8 +90,8 @@ public static class RulesEndpoints
             }
             try
             {
-                var outcome = await service.ApplyAsync(comment, Actor(http), ct: ct);
-                return Results.Ok(outcome);
+                var revision = await revisions.ApplyRulesAsync(comment, Actor(http), confirm is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+                return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy });
             }
             catch (RulesInvalidException e)
             {
@@ -94,6 +102,10 @@ public static class RulesEndpoints
             {
                 return Results.Problem(title: "nftables refused the ruleset; the kernel is unchanged", detail: e.NftError,
                     statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+            catch (ConfirmationPendingException e)
+            {
+                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
             }
         });
 

@@ -12,7 +12,7 @@ public static class SettingsEndpoints
 
         group.MapGet("", (KernelSettingsService settings) => Results.Ok(settings.Read()));
 
-        group.MapPut("", async (HttpContext http, KernelSettingsService settings, CancellationToken ct) =>
+        group.MapPut("", async (HttpContext http, KernelSettingsService settings, NatGateway.Core.Revisions.RevisionService revisions, int? confirmWithinSeconds, CancellationToken ct) =>
         {
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync(ct);
@@ -24,8 +24,15 @@ public static class SettingsEndpoints
             if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The settings change is not valid");
             try
             {
-                var result = await settings.ApplyAsync(update, Actor(http), ct);
-                return Results.Ok(result);
+                if (confirmWithinSeconds is < 5 or > 3600)
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be between 5 and 3600"] });
+                var revision = await revisions.ApplySettingsAsync(update, Actor(http),
+                    confirmWithinSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+                return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy, current = settings.Read() });
+            }
+            catch (NatGateway.Core.Revisions.ConfirmationPendingException e)
+            {
+                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
             }
             catch (SettingsApplyException e)
             {

@@ -42,6 +42,7 @@ public static class WebHost
         app.MapStaticAssets();
         app.MapSettingsApi();
         app.MapRulesApi();
+        app.MapRevisionsApi();
         // feature endpoints
         app.MapCapacityApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -66,6 +67,9 @@ public static class WebHost
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
+        services.AddSingleton<NatGateway.Core.Revisions.RevisionService>();
+        services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();
+        services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Revisions.ConfirmationWatchdog>());
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Rules.RuleCountersMonitor>());
         // feature services
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);

@@ -1,0 +1,167 @@
+using System.Text;
+using System.Text.Json;
+using NatGateway.Core.Rules;
+using NatGateway.Core.Settings;
+using NatGateway.Nat;
+
+namespace NatGateway.Core.Revisions;
+
+/// <summary>The whole desired state a revision holds: the ordered NAT rules and the managed kernel settings.</summary>
+public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? Settings)
+{
+    public static GatewayState Empty { get; } = new([], null);
+}
+
+/// <summary>
+/// JSON for the settings part of a state, in the same shape as PUT /api/v1/settings
+/// (<c>{"ipv4Forwarding": true, "rpFilter": {"all": 2, "default": 1, "interfaces": {"eth0": 1}}}</c>).
+/// </summary>
+public static class SettingsDocument
+{
+    public static string Serialize(SettingsUpdate settings)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true })) Write(w, settings);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static void Write(Utf8JsonWriter w, SettingsUpdate s)
+    {
+        w.WriteStartObject();
+        if (s.Ipv4Forwarding is { } v4) w.WriteBoolean("ipv4Forwarding", v4);
+        if (s.Ipv6Forwarding is { } v6) w.WriteBoolean("ipv6Forwarding", v6);
+        w.WriteStartObject("rpFilter");
+        if (s.RpFilterAll is { } all) w.WriteNumber("all", all);
+        if (s.RpFilterDefault is { } d) w.WriteNumber("default", d);
+        w.WriteStartObject("interfaces");
+        foreach (var (name, mode) in s.RpFilterInterfaces.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteNumber(name, mode);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    public static SettingsUpdate? Parse(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return null;
+        var (update, errors) = SettingsUpdateParser.Parse(json);
+        return errors.Count > 0 ? throw new InvalidDataException("stored settings are unreadable: " + string.Join("; ", errors.Keys)) : update;
+    }
+
+    /// <summary>The kernel's current values of every managed key, as a full settings state.</summary>
+    public static SettingsUpdate Capture(KernelSettingsView view) => new()
+    {
+        Ipv4Forwarding = view.Ipv4Forwarding, Ipv6Forwarding = view.Ipv6Forwarding,
+        RpFilterAll = view.RpFilter.All, RpFilterDefault = view.RpFilter.Default,
+        RpFilterInterfaces = view.RpFilter.Interfaces.Where(p => p.Key != "lo").ToDictionary(p => p.Key, p => p.Value),
+    };
+
+    /// <summary>Lines like "net.ipv4.ip_forward: 0 → 1" between two settings states.</summary>
+    public static List<string> Diff(SettingsUpdate? a, SettingsUpdate? b)
+    {
+        var result = new List<string>();
+        void Line(string key, object? x, object? y)
+        {
+            if (!Equals(x, y)) result.Add($"{key}: {x?.ToString()?.ToLowerInvariant() ?? "∅"} → {y?.ToString()?.ToLowerInvariant() ?? "∅"}");
+        }
+        Line("ipv4Forwarding", a?.Ipv4Forwarding, b?.Ipv4Forwarding);
+        Line("ipv6Forwarding", a?.Ipv6Forwarding, b?.Ipv6Forwarding);
+        Line("rpFilter.all", a?.RpFilterAll, b?.RpFilterAll);
+        Line("rpFilter.default", a?.RpFilterDefault, b?.RpFilterDefault);
+        var names = (a?.RpFilterInterfaces.Keys ?? []).Union(b?.RpFilterInterfaces.Keys ?? []).Order(StringComparer.Ordinal);
+        foreach (var n in names)
+            Line($"rpFilter.interfaces.{n}", a?.RpFilterInterfaces.GetValueOrDefault(n, -1) is var x and >= 0 ? x : null,
+                b?.RpFilterInterfaces.GetValueOrDefault(n, -1) is var y and >= 0 ? y : null);
+        return result;
+    }
+}
+
+/// <summary>
+/// The export/import document: <c>{"format": "natgw-state", "version": 1, "rules": [...], "settings": {...}}</c>.
+/// Import validates every rule (errors named <c>rules[2].destinationPort</c>) before anything is replaced.
+/// </summary>
+public static class GatewayStateDocument
+{
+    public const string Format = "natgw-state";
+    public const int Version = 1;
+
+    public static string Serialize(GatewayState state, DateTimeOffset exportedAt)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", Format);
+            w.WriteNumber("version", Version);
+            w.WriteString("exportedAt", exportedAt);
+            w.WriteStartArray("rules");
+            foreach (var rule in state.Rules) NatRuleJson.Write(w, rule);
+            w.WriteEndArray();
+            if (state.Settings is { } s)
+            {
+                w.WritePropertyName("settings");
+                SettingsDocument.Write(w, s);
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static (GatewayState? State, Dictionary<string, string[]> Errors) Parse(string json)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException e)
+        {
+            errors["body"] = [$"not valid JSON: {e.Message}"];
+            return (null, errors);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) { errors["body"] = ["must be a JSON object"]; return (null, errors); }
+            if (!root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String || f.GetString() != Format)
+                errors["format"] = [$"must be \"{Format}\""];
+            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version))
+                errors["version"] = ["is required (a number)"];
+            else if (version != Version)
+                errors["version"] = [$"{version} is not supported; this NatGateway reads version {Version}"];
+            var rules = new List<NatRule>();
+            if (!root.TryGetProperty("rules", out var r) || r.ValueKind != JsonValueKind.Array)
+                errors["rules"] = ["must be an array of rules"];
+            else
+            {
+                var i = 0;
+                foreach (var element in r.EnumerateArray())
+                {
+                    var parsed = NatRuleJson.Parse(element);
+                    if (!parsed.Success)
+                        foreach (var g in parsed.Errors.GroupBy(e => e.Field))
+                            errors[$"rules[{i}].{g.Key}".TrimEnd('.')] = g.Select(e => e.Message).ToArray();
+                    else rules.Add(parsed.Rule! with { Position = i });
+                    i++;
+                }
+                if (errors.Count == 0)
+                {
+                    if (rules.Select(x => x.Id).Distinct().Count() != rules.Count) errors["rules"] = ["two rules have the same id"];
+                    foreach (var (id, result) in NatRuleValidator.ValidateAll(rules))
+                    {
+                        var index = rules.FindIndex(x => x.Id == id);
+                        foreach (var g in result.Errors.GroupBy(e => e.Field))
+                            errors[$"rules[{index}].{g.Key}"] = g.Select(e => e.Message).ToArray();
+                    }
+                }
+            }
+            SettingsUpdate? settings = null;
+            if (root.TryGetProperty("settings", out var s) && s.ValueKind != JsonValueKind.Null)
+            {
+                var (update, settingErrors) = SettingsUpdateParser.Parse(s.GetRawText());
+                foreach (var (k, m) in settingErrors) errors[$"settings.{k}"] = m;
+                settings = update;
+            }
+            foreach (var p in root.EnumerateObject().Where(p => p.Name is not ("format" or "version" or "exportedAt" or "rules" or "settings")))
+                errors[p.Name] = ["unknown field"];
+            return errors.Count > 0 ? (null, errors) : (new GatewayState(rules, settings), errors);
+        }
+    }
+}

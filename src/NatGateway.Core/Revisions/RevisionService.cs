@@ -1,0 +1,358 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using NatGateway.Core.Rules;
+using NatGateway.Core.Settings;
+using NatGateway.Data;
+using NatGateway.Data.Entities;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Revisions;
+
+/// <summary>
+/// The one way the gateway's state changes in the kernel: every apply (rules, settings, rollback, automatic revert,
+/// start-up re-apply) becomes a revision. An apply is journaled — the revision is written as "applying" before the
+/// kernel is touched and finished afterwards — so a crash at any point leaves exactly one whole revision in force
+/// after the next start (<see cref="RecoverAtStartupAsync"/>).
+/// </summary>
+public sealed class RevisionService(
+    NatRulesService rules,
+    KernelSettingsService settings,
+    IDbContextFactory<NatGatewayDbContext> dbFactory,
+    TimeProvider clock,
+    ILogger<RevisionService> logger)
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>Raised after any revision is written or changes state (pages refresh, the countdown starts or stops).</summary>
+    public event Action? Changed;
+
+    /// <summary>Applies the draft rule list (the Rules page / POST /api/v1/rules/apply).</summary>
+    public async Task<Revision> ApplyRulesAsync(string? comment, string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default)
+    {
+        var draft = await rules.ListAsync(ct);
+        return await ApplyStateAsync(new GatewayState(draft, null), "apply", comment, author, confirmWithin, ct);
+    }
+
+    /// <summary>Applies a settings change (the Settings page / PUT /api/v1/settings) as a revision; rules stay as in force.</summary>
+    public async Task<Revision> ApplySettingsAsync(SettingsUpdate update, string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default)
+    {
+        var active = await ActiveAsync(ct);
+        var inForceRules = active is null ? [] : NatRulesService.ParseRules(active.RulesDocument);
+        var merged = Merge(SettingsDocument.Capture(settings.Read()), update);
+        return await ApplyStateAsync(new GatewayState(inForceRules, merged), "settings", null, author, confirmWithin, ct, update.Persist);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="target"/> into the kernel. Settings null = keep the kernel's (they are captured into the revision).
+    /// Throws <see cref="RulesInvalidException"/>, <see cref="NftablesException"/>, <see cref="SettingsApplyException"/>,
+    /// <see cref="ConfirmationPendingException"/>; in every failure case the kernel is left as it was.
+    /// </summary>
+    public async Task<Revision> ApplyStateAsync(GatewayState target, string kind, string? comment, string? author,
+        TimeSpan? confirmWithin, CancellationToken ct = default, bool persistSettings = false)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var pending = await PendingAsync(ct);
+            if (pending is not null && kind is not ("auto-revert" or "startup")) throw new ConfirmationPendingException(pending.RevisionId);
+            return await ApplyLockedAsync(target, kind, comment, author, confirmWithin, persistSettings, ct);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task<Revision> ApplyLockedAsync(GatewayState target, string kind, string? comment, string? author,
+        TimeSpan? confirmWithin, bool persistSettings, CancellationToken ct)
+    {
+        var errors = rules.Errors(target.Rules);
+        if (errors.Count > 0) throw new RulesInvalidException(errors);
+        var compiled = rules.Compile(target.Rules);
+        await EnsureBaselineAsync(ct);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var previous = await db.Revisions.AsNoTracking().Where(r => RevisionStates.InForce.Contains(r.State))
+            .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+        var before = settings.Read();
+        var targetSettings = target.Settings ?? SettingsDocument.Capture(before);
+        var previousRules = previous is null ? [] : NatRulesService.ParseRules(previous.RulesDocument);
+
+        // 1. Journal: the intent is durable before the kernel changes.
+        var revision = new Revision
+        {
+            CreatedAt = clock.GetUtcNow(), Author = author, Comment = comment, Kind = kind, State = RevisionStates.Applying,
+            RulesDocument = NatRulesService.SerializeRules(target.Rules), RulesetJson = compiled.Json, RulesetText = compiled.NftText,
+            SettingsDocument = SettingsDocument.Serialize(targetSettings), PreviousRevisionId = previous?.Id,
+            Diff = NatRulesService.DescribeDiff(previousRules, target.Rules, previous?.RulesetText, compiled.NftText)
+                   + string.Concat(SettingsDocument.Diff(SettingsDocument.Parse(previous?.SettingsDocument), targetSettings).Select(l => "setting " + l + "\n")),
+        };
+        db.Revisions.Add(revision);
+        await db.SaveChangesAsync(ct);
+        Failpoints.Hit(Failpoints.AfterJournal);
+
+        // 2. Rules: one nftables transaction, all or nothing. A settings-only change leaves nftables alone.
+        var rulesUnchanged = kind == "settings" && previous is not null && previous.RulesetJson == compiled.Json;
+        try
+        {
+            if (!rulesUnchanged) rules.ApplyCompiled(compiled);
+        }
+        catch (NftablesException e)
+        {
+            await FinishAsync(db, revision, RevisionStates.Failed, $"nftables refused the batch: {e.NftError}", ct);
+            throw;
+        }
+        Failpoints.Hit(Failpoints.AfterRules);
+
+        // 3. Settings: all or nothing; on failure the rules go back too, so no mix is left in the kernel.
+        if (target.Settings is not null)
+        {
+            try
+            {
+                await settings.ApplyAsync(target.Settings with { Persist = persistSettings }, author, ct);
+            }
+            catch (SettingsApplyException e)
+            {
+                if (previous is not null && !rulesUnchanged) rules.ApplyCompiled(rules.Compile(previousRules));
+                await FinishAsync(db, revision, RevisionStates.Failed, e.Message, ct);
+                throw;
+            }
+        }
+        Failpoints.Hit(Failpoints.AfterSettings);
+
+        // 4. Commit: in force (or in force until the confirmation window ends).
+        revision.State = confirmWithin is { } window ? RevisionStates.PendingConfirmation : RevisionStates.Applied;
+        revision.ConfirmBy = confirmWithin is { } w ? clock.GetUtcNow() + w : null;
+        await db.SaveChangesAsync(ct);
+        Failpoints.Hit(Failpoints.AfterCommit);
+        logger.LogInformation("revision {Id} ({Kind}) {State} by {Author}", revision.Id, kind, revision.State, author);
+        rules.RaiseChanged();
+        Changed?.Invoke();
+        return revision;
+    }
+
+    /// <summary>The very first apply records what the kernel had before NatGateway touched it, so it can be rolled back to.</summary>
+    private async Task EnsureBaselineAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.Revisions.AnyAsync(ct)) return;
+        var empty = rules.Compile([]);
+        db.Revisions.Add(new Revision
+        {
+            CreatedAt = clock.GetUtcNow(), Author = "natgw", Comment = "kernel state before NatGateway's first apply", Kind = "baseline",
+            State = RevisionStates.Applied, RulesDocument = "[]", RulesetJson = empty.Json, RulesetText = empty.NftText,
+            SettingsDocument = SettingsDocument.Serialize(SettingsDocument.Capture(settings.Read())), Diff = "",
+        });
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static async Task FinishAsync(NatGatewayDbContext db, Revision revision, string state, string outcome, CancellationToken ct)
+    {
+        revision.State = state;
+        revision.Outcome = outcome;
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Keeps the change: POST /api/v1/revisions/{id}/confirm.</summary>
+    public async Task<bool> ConfirmAsync(long id, string? author, CancellationToken ct = default)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var revision = await db.Revisions.FirstOrDefaultAsync(r => r.Id == id, ct);
+            if (revision is null || revision.State != RevisionStates.PendingConfirmation) return false;
+            revision.State = RevisionStates.Applied;
+            revision.Outcome = $"confirmed by {author ?? "unknown"} at {clock.GetUtcNow():u}";
+            revision.ConfirmBy = null;
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        Changed?.Invoke();
+        return true;
+    }
+
+    /// <summary>
+    /// Restores the previous revision when a pending one's window has ended. Called by the watchdog on a timer and at
+    /// start-up; returns the revert revision, or null when nothing was due.
+    /// </summary>
+    public async Task<Revision?> RevertExpiredAsync(CancellationToken ct = default)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var now = clock.GetUtcNow();
+            var due = await db.Revisions.Where(r => r.State == RevisionStates.PendingConfirmation).ToListAsync(ct);
+            var expired = due.Where(r => r.ConfirmBy <= now).OrderByDescending(r => r.Id).FirstOrDefault();
+            if (expired is null) return null;
+            var target = expired.PreviousRevisionId is { } prevId ? await db.Revisions.AsNoTracking().FirstAsync(r => r.Id == prevId, ct) : null;
+            expired.State = RevisionStates.Reverted;
+            expired.Outcome = $"not confirmed by {expired.ConfirmBy:u}: reverted to revision {target?.Id.ToString() ?? "(none)"}";
+            await db.SaveChangesAsync(ct);
+            var state = target is null ? GatewayState.Empty : StateOf(target);
+            logger.LogWarning("revision {Id} was not confirmed in time; restoring revision {Target}", expired.Id, target?.Id);
+            return await ApplyLockedAsync(state, "auto-revert", $"automatic revert of revision {expired.Id} (not confirmed)", "natgw", null, false, ct);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Puts the revision in force back into the kernel (after drift), as a new revision.</summary>
+    public async Task<Revision?> ReapplyActiveAsync(string? author, CancellationToken ct = default)
+    {
+        var active = await ActiveAsync(ct);
+        return active is null ? null : await ApplyStateAsync(StateOf(active), "reapply", $"re-apply revision {active.Id}", author, null, ct);
+    }
+
+    /// <summary>Rollback to any revision: its state is applied as a NEW revision, and becomes the draft rule list too.</summary>
+    public async Task<Revision?> RollbackAsync(long id, string? author, string? comment, TimeSpan? confirmWithin = null, CancellationToken ct = default)
+    {
+        var target = await GetAsync(id, ct);
+        if (target is null) return null;
+        var state = StateOf(target);
+        var revision = await ApplyStateAsync(state, "rollback", comment ?? $"rollback to revision {id}", author, confirmWithin, ct);
+        await rules.ReplaceDraftAsync(state.Rules, ct);
+        return revision;
+    }
+
+    /// <summary>
+    /// At start: journal entries left "applying" by a crash are marked interrupted; an expired confirmation is reverted;
+    /// otherwise the revision in force is applied again (correcting any drift), so the kernel equals one whole revision.
+    /// </summary>
+    public async Task<string> RecoverAtStartupAsync(CancellationToken ct = default)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            foreach (var r in await db.Revisions.Where(r => r.State == RevisionStates.Applying).ToListAsync(ct))
+            {
+                r.State = RevisionStates.Interrupted;
+                r.Outcome = "the process stopped during this apply; the revision in force before it was restored at start-up";
+            }
+            await db.SaveChangesAsync(ct);
+        }
+        if (await RevertExpiredAsync(ct) is { } reverted) return $"reverted an unconfirmed change (revision {reverted.Id})";
+        var active = await ActiveAsync(ct);
+        if (active is null) return "no revision yet";
+        var drift = await rules.DetectDriftAsync(ct);
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var state = StateOf(active);
+            var compiled = rules.Compile(state.Rules);
+            rules.ApplyCompiled(compiled);
+            if (state.Settings is not null) await settings.ApplyAsync(state.Settings, "natgw (start-up)", ct);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        Changed?.Invoke();
+        var message = drift is { HasDrift: true }
+            ? $"re-applied revision {active.Id}; corrected drift:\n{string.Join('\n', drift.Diff)}"
+            : $"re-applied revision {active.Id}; no drift";
+        logger.LogInformation("start-up: {Message}", message);
+        return message;
+    }
+
+    public static GatewayState StateOf(Revision revision) =>
+        new(NatRulesService.ParseRules(revision.RulesDocument), SettingsDocument.Parse(revision.SettingsDocument));
+
+    public async Task<Revision?> ActiveAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Revisions.AsNoTracking().Where(r => RevisionStates.InForce.Contains(r.State))
+            .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<PendingConfirmation?> PendingAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var r = await db.Revisions.AsNoTracking().Where(r => r.State == RevisionStates.PendingConfirmation)
+            .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+        return r is null ? null : new PendingConfirmation(r.Id, r.ConfirmBy!.Value, r.PreviousRevisionId);
+    }
+
+    public async Task<IReadOnlyList<RevisionSummary>> ListAsync(int take = 200, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = await db.Revisions.AsNoTracking().OrderByDescending(r => r.Id).Take(take).ToListAsync(ct);
+        return list.Select(Summary).ToList();
+    }
+
+    public static RevisionSummary Summary(Revision r) =>
+        new(r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome,
+            NatRulesService.ParseRules(r.RulesDocument).Count);
+
+    public async Task<Revision?> GetAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+    }
+
+    public async Task<RevisionDiff?> DiffAsync(long from, long to, CancellationToken ct = default)
+    {
+        var a = await GetAsync(from, ct);
+        var b = await GetAsync(to, ct);
+        if (a is null || b is null) return null;
+        var sa = StateOf(a);
+        var sb = StateOf(b);
+        var la = (a.RulesetText ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+        var lb = (b.RulesetText ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+        return new RevisionDiff(from, to, RuleListDiff.Compare(sa.Rules, sb.Rules), SettingsDocument.Diff(sa.Settings, sb.Settings),
+            la.SequenceEqual(lb) ? [] : TextDiff.Lines(la, lb));
+    }
+
+    /// <summary>The revisions in which one rule was added, changed or removed (per-rule history).</summary>
+    public async Task<IReadOnlyList<(RevisionSummary Revision, RuleChange Change)>> RuleHistoryAsync(Guid ruleId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var all = await db.Revisions.AsNoTracking().OrderBy(r => r.Id).ToListAsync(ct);
+        var result = new List<(RevisionSummary, RuleChange)>();
+        IReadOnlyList<NatRule> previous = [];
+        foreach (var r in all.Where(r => r.State != RevisionStates.Failed))
+        {
+            var current = NatRulesService.ParseRules(r.RulesDocument);
+            var change = RuleListDiff.Compare(previous, current).FirstOrDefault(c => c.RuleId == ruleId);
+            if (change is not null) result.Add((Summary(r), change));
+            if (RevisionStates.InForce.Contains(r.State) || r.State == RevisionStates.Reverted) previous = current;
+        }
+        return result;
+    }
+
+    /// <summary>The state in force, as the versioned export document (GET /api/v1/config/export, <c>natgw config export</c>).</summary>
+    public async Task<string> ExportAsync(CancellationToken ct = default)
+    {
+        var active = await ActiveAsync(ct);
+        var state = active is null
+            ? new GatewayState(await rules.ListAsync(ct), SettingsDocument.Capture(settings.Read()))
+            : StateOf(active);
+        return GatewayStateDocument.Serialize(state, clock.GetUtcNow());
+    }
+
+    /// <summary>Validates an export document and makes its rules the draft (apply is a separate, explicit step).</summary>
+    public async Task<(GatewayState? State, Dictionary<string, string[]> Errors)> ImportAsync(string json, CancellationToken ct = default)
+    {
+        var (state, errors) = GatewayStateDocument.Parse(json);
+        if (state is null) return (null, errors);
+        await rules.ReplaceDraftAsync(MarkIdAllocator.AssignMissing(state.Rules), ct);
+        return (state, errors);
+    }
+
+    private static SettingsUpdate Merge(SettingsUpdate current, SettingsUpdate change) => current with
+    {
+        Ipv4Forwarding = change.Ipv4Forwarding ?? current.Ipv4Forwarding,
+        Ipv6Forwarding = change.Ipv6Forwarding ?? current.Ipv6Forwarding,
+        RpFilterAll = change.RpFilterAll ?? current.RpFilterAll,
+        RpFilterDefault = change.RpFilterDefault ?? current.RpFilterDefault,
+        RpFilterInterfaces = current.RpFilterInterfaces.Concat(change.RpFilterInterfaces.Where(p => !current.RpFilterInterfaces.ContainsKey(p.Key)))
+            .ToDictionary(p => p.Key, p => change.RpFilterInterfaces.GetValueOrDefault(p.Key, p.Value)),
+        Persist = change.Persist,
+    };
+}

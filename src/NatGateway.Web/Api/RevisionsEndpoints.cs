@@ -1,0 +1,101 @@
+using System.Text.Json;
+using NatGateway.Core.Revisions;
+using NatGateway.Core.Rules;
+using NatGateway.Nftables;
+
+namespace NatGateway.Web.Api;
+
+/// <summary>/api/v1/revisions (history, diff, rollback, confirm) and /api/v1/config (export/import of the desired state).</summary>
+public static class RevisionsEndpoints
+{
+    public static void MapRevisionsApi(this IEndpointRouteBuilder app)
+    {
+        var revisions = app.MapGroup("/api/v1/revisions").DisableAntiforgery();
+
+        revisions.MapGet("", async (RevisionService service, CancellationToken ct) => Results.Ok(await service.ListAsync(500, ct)));
+
+        revisions.MapGet("/pending", async (RevisionService service, CancellationToken ct) =>
+            await service.PendingAsync(ct) is { } p ? Results.Ok(p) : Results.NoContent());
+
+        revisions.MapGet("/{id:long}", async (long id, RevisionService service, CancellationToken ct) =>
+            await service.GetAsync(id, ct) is { } r
+                ? Results.Ok(new
+                {
+                    summary = RevisionService.Summary(r),
+                    rules = JsonDocument.Parse(r.RulesDocument).RootElement,
+                    settings = r.SettingsDocument is null ? (JsonElement?)null : JsonDocument.Parse(r.SettingsDocument).RootElement,
+                    rulesetText = r.RulesetText,
+                    diff = r.Diff,
+                })
+                : NotFound(id));
+
+        revisions.MapGet("/{a:long}/diff/{b:long}", async (long a, long b, RevisionService service, CancellationToken ct) =>
+            await service.DiffAsync(a, b, ct) is { } d ? Results.Ok(d) : Results.Problem(title: "No such revision", statusCode: 404));
+
+        revisions.MapPost("/{id:long}/rollback", async (long id, HttpContext http, RevisionService service, CancellationToken ct) =>
+        {
+            var (comment, confirm, error) = await ReadApplyOptionsAsync(http, ct);
+            if (error is not null) return error;
+            try
+            {
+                return await service.RollbackAsync(id, Actor(http), comment, confirm, ct) is { } r
+                    ? Results.Ok(new { revisionId = r.Id, state = r.State, confirmBy = r.ConfirmBy })
+                    : NotFound(id);
+            }
+            catch (ConfirmationPendingException e)
+            {
+                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: 409);
+            }
+            catch (NftablesException e)
+            {
+                return Results.Problem(title: "nftables refused the ruleset; the kernel is unchanged", detail: e.NftError, statusCode: 422);
+            }
+        });
+
+        revisions.MapPost("/{id:long}/confirm", async (long id, HttpContext http, RevisionService service, CancellationToken ct) =>
+            await service.ConfirmAsync(id, Actor(http), ct)
+                ? Results.Ok(new { revisionId = id, state = "applied" })
+                : Results.Problem(title: "Nothing to confirm", detail: $"revision {id} is not waiting for confirmation", statusCode: 409));
+
+        app.MapGet("/api/v1/rules/{id:guid}/history", async (Guid id, RevisionService service, CancellationToken ct) =>
+            Results.Ok((await service.RuleHistoryAsync(id, ct)).Select(h => new { revision = h.Revision, change = h.Change })));
+
+        var config = app.MapGroup("/api/v1/config").DisableAntiforgery();
+        config.MapGet("/export", async (RevisionService service, CancellationToken ct) =>
+            Results.Content(await service.ExportAsync(ct), "application/json"));
+        config.MapPost("/import", async (HttpContext http, RevisionService service, CancellationToken ct) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var (state, errors) = await service.ImportAsync(await reader.ReadToEndAsync(ct), ct);
+            return state is null
+                ? Results.ValidationProblem(errors, title: "The document is not a valid NatGateway state")
+                : Results.Ok(new { rules = state.Rules.Count, settings = state.Settings is not null, applied = false });
+        });
+    }
+
+    private static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)
+    {
+        if (http.Request.ContentLength is not > 0 && http.Request.Headers.TransferEncoding.Count == 0) return (null, null, null);
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+            string? comment = doc.RootElement.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            TimeSpan? confirm = null;
+            if (doc.RootElement.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
+            {
+                if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var s) || s is < 5 or > 3600)
+                    return (null, null, Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be a number of seconds between 5 and 3600"] }));
+                confirm = TimeSpan.FromSeconds(s);
+            }
+            return (comment, confirm, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, null, Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"not valid JSON: {e.Message}"] }));
+        }
+    }
+
+    private static IResult NotFound(long id) => Results.Problem(title: "No such revision", detail: $"revision {id} does not exist", statusCode: 404);
+
+    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+}
