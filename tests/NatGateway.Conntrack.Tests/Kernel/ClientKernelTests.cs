@@ -136,6 +136,20 @@ public sealed class ClientKernelTests
     }
 
     [KernelFact]
+    public void Filtered_flush_by_original_source_removes_only_that_source()
+    {
+        using var ns = new ConntrackNamespace();
+        using var client = ns.Client();
+        client.Create(Flows.Udp("10.9.0.1", 1, "10.9.0.2", 2));
+        client.Create(Flows.Udp("10.9.0.1", 3, "10.9.0.2", 4));
+        client.Create(Flows.Udp("10.9.0.7", 1, "10.9.0.2", 2));
+        client.Create(Flows.Udp("fd00::1", 1, "fd00::2", 2));
+        client.Flush(new DumpFilter { Original = new TupleFilter { Source = NetAddress.Parse("10.9.0.1") } });
+        var left = client.Dump().Select(f => f.Original.Source.ToString()).Order().ToList();
+        Assert.Equal(["10.9.0.7", "fd00::1"], left);
+    }
+
+    [KernelFact]
     public void Stats_per_cpu_has_one_row_per_cpu()
     {
         using var ns = new ConntrackNamespace();
