@@ -59,4 +59,20 @@ public sealed class ListenerKernelTests
         listener.Receive((in FlowEvent e) => after.Add(e), TimeSpan.FromSeconds(2));
         Assert.Equal(NetAddress.Parse("10.99.0.1"), Assert.Single(after).Flow.Original.Source);
     }
+
+    [KernelFact]
+    public async Task Async_receive_reports_loss_too()
+    {
+        using var ns = new ConntrackNamespace();
+        using var listener = NetworkNamespace.RunIn(ns.Name, () => new ConntrackListener(FlowEventGroups.New, receiveBufferBytes: 4096));
+        using var client = ns.Client();
+        client.CreateMany(Flows.ManyUdp(3000));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = 0;
+        await Assert.ThrowsAsync<EventsLostException>(async () =>
+        {
+            while (true) await listener.ReceiveAsync((in FlowEvent _) => received++, cancel.Token);
+        });
+        Assert.Equal(1, listener.EventsLost);
+    }
 }
