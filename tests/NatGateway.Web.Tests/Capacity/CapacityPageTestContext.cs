@@ -73,7 +73,10 @@ public abstract class CapacityPageTestContext : BunitContext, Xunit.IAsyncLifeti
             Kernel = KernelVersion.Parse("6.18.0"), MemTotalBytes = 24L << 30, ConntrackMax = 262_144, Buckets = 262_144, Count = 1000,
         };
 
-        public KernelConntrackFacts ReadFacts() => Facts;
+        /// <summary>When set, facts come from here instead (the agreement test reads a lab namespace's real kernel).</summary>
+        public Func<KernelConntrackFacts>? Live { get; set; }
+
+        public KernelConntrackFacts ReadFacts() => Live?.Invoke() ?? Facts;
 
         public ConntrackStatCounters? ReadStatCounters() => ConntrackStatCounters.Zero;
     }
