@@ -41,21 +41,23 @@ public ref struct AttributeReader
 
     public bool Next()
     {
-        if (Error is not null || _remaining.IsEmpty) return false;
-        if (_remaining.Length < AttributeFlags.HeaderSize)
+        // A failure clears _remaining, so an empty span also covers the sticky-error case.
+        var remaining = _remaining;
+        if (remaining.Length < AttributeFlags.HeaderSize)
         {
-            // Trailing bytes shorter than a header: the kernel's nla_for_each_attr also ignores these,
-            // but a well-formed message never has them.
-            return Fail($"truncated attribute header: {_remaining.Length} bytes left");
+            if (remaining.IsEmpty) return false;
+            // Trailing bytes shorter than a header: a well-formed message never has them.
+            return Fail($"truncated attribute header: {remaining.Length} bytes left");
         }
-        int length = BinaryPrimitives.ReadUInt16LittleEndian(_remaining);
-        if (length < AttributeFlags.HeaderSize || length > _remaining.Length)
-            return Fail($"attribute length {length} invalid with {_remaining.Length} bytes left");
-        RawType = BinaryPrimitives.ReadUInt16LittleEndian(_remaining[2..]);
-        Type = (ushort)(RawType & AttributeFlags.TypeMask);
-        Data = _remaining[AttributeFlags.HeaderSize..length];
+        int length = BinaryPrimitives.ReadUInt16LittleEndian(remaining);
+        if (length < AttributeFlags.HeaderSize || length > remaining.Length)
+            return Fail($"attribute length {length} invalid with {remaining.Length} bytes left");
+        var rawType = BinaryPrimitives.ReadUInt16LittleEndian(remaining[2..]);
+        RawType = rawType;
+        Type = (ushort)(rawType & AttributeFlags.TypeMask);
+        Data = remaining.Slice(AttributeFlags.HeaderSize, length - AttributeFlags.HeaderSize);
         var advance = (length + 3) & ~3;
-        _remaining = advance >= _remaining.Length ? default : _remaining[advance..];
+        _remaining = advance >= remaining.Length ? default : remaining[advance..];
         return true;
     }
 
