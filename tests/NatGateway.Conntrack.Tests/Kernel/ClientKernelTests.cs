@@ -150,6 +150,32 @@ public sealed class ClientKernelTests
     }
 
     [KernelFact]
+    public void Stopping_early_or_a_throwing_handler_leaves_the_socket_usable()
+    {
+        using var ns = new ConntrackNamespace();
+        using var client = ns.Client();
+        client.CreateMany(Flows.ManyUdp(2000));
+
+        // Abandoned enumeration: the kernel would answer the next dump with EBUSY if it were not drained.
+        Assert.Single(client.Dump().Take(1));
+        Assert.Throws<InvalidOperationException>(() => client.Dump((in Flow _) => throw new InvalidOperationException("stop")));
+        Assert.Equal(2000, client.Dump().Count());
+        Assert.Equal(2000u, client.Count());
+    }
+
+    [KernelFact]
+    public void DumpAll_returns_a_list_of_every_flow()
+    {
+        using var ns = new ConntrackNamespace();
+        using var client = ns.Client();
+        client.CreateMany(Flows.ManyUdp(500).Concat([Flows.Udp("fd00::1", 1, "fd00::2", 2)]));
+        var all = client.DumpAll();
+        Assert.Equal(501, all.Count);
+        Assert.Equal(500, all.Count(f => f.Family == IPFamily.IPv4));
+        Assert.Equal(all.Count, all.Select(f => f.Id).Distinct().Count());
+    }
+
+    [KernelFact]
     public void Stats_per_cpu_has_one_row_per_cpu()
     {
         using var ns = new ConntrackNamespace();
