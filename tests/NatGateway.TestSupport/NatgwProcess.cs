@@ -19,11 +19,15 @@ public sealed class NatgwProcess : IAsyncDisposable
     public string SysctlDirectory => Path.Combine(DataDirectory, "sysctl.d");
     public HttpClient Http { get; }
 
-    private NatgwProcess(NamespaceLab lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs)
+    private readonly bool _ownsDataDirectory;
+
+    private NatgwProcess(NamespaceLab lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
+        IDictionary<string, string>? environment, string? dataDirectory)
     {
         Namespace = ns;
         BaseAddress = new Uri($"http://{listenAddress}:{port}/");
-        DataDirectory = Directory.CreateTempSubdirectory("natgw-test-").FullName;
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("natgw-test-").FullName;
         var args = new List<string>
         {
             RepositoryPaths.NatgwDll, "serve",
@@ -34,7 +38,7 @@ public sealed class NatgwProcess : IAsyncDisposable
             "--environment", "Development",
         };
         args.AddRange(extraArgs);
-        _process = lab.Start(ns, "dotnet", args);
+        _process = lab.Start(ns, "dotnet", args, environment);
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
@@ -45,9 +49,12 @@ public sealed class NatgwProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>Starts natgw in <paramref name="ns"/> listening on <paramref name="listenAddress"/> and waits until it answers.</summary>
-    public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080, IEnumerable<string>? extraArgs = null)
+    /// <param name="environment">Extra environment (e.g. NATGW_FAILPOINT for crash injection).</param>
+    /// <param name="dataDirectory">Reuse the database of an earlier instance (a restart); it is then not deleted on dispose.</param>
+    public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
+        IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
-        var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? []);
+        var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? [], environment, dataDirectory);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -66,11 +73,18 @@ public sealed class NatgwProcess : IAsyncDisposable
         throw new TimeoutException($"natgw did not answer within 60 s:\n{app.Output}");
     }
 
+    /// <summary>kill -9 of the whole process tree: no shutdown code runs.</summary>
+    public async Task KillHardAsync()
+    {
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        await KillHardAsync();
+        if (_ownsDataDirectory)
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }
