@@ -5,6 +5,7 @@ using NatGateway.Benchmarks.Capacity;
 var benchmarks = new SortedDictionary<string, IBenchmark>(StringComparer.Ordinal)
 {
     ["capacity"] = new CapacityBenchmark(),
+    ["nat"] = new NatGateway.Benchmarks.Nat.NatBenchmark(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || !benchmarks.TryGetValue(args[0], out var benchmark))
