@@ -414,11 +414,8 @@ public sealed class ConntrackClient : IDisposable
 
     private void FlushBatch(uint first, int count, BatchResult result)
     {
-        // The ACK marker: a stats request with NLM_F_ACK is harmless and always answered.
         var marker = _socket.NextSequence();
-        _writer.BeginNetfilterMessage(NetfilterSubsystem.Ctnetlink, (byte)CtnetlinkMessage.GetStats,
-            NetlinkMessageFlags.Request | NetlinkMessageFlags.Ack, marker, 0);
-        _writer.EndMessage();
+        RequestEncoder.BatchEndMarker(_writer, marker);
         _socket.Send(_writer.WrittenSpan);
         _writer.Clear();
         var failed = 0;

@@ -88,6 +88,15 @@ public static class RequestEncoder
         w.EndMessage();
     }
 
+    /// <summary>Closes a batch of un-ACKed requests: a harmless stats request with NLM_F_ACK (conntrack -C plus an ACK),
+    /// always answered, so its ACK tells the client every earlier message in the datagram has been handled.</summary>
+    public static void BatchEndMarker(AttributeWriter w, uint sequence)
+    {
+        w.BeginNetfilterMessage(NetfilterSubsystem.Ctnetlink, (byte)CtnetlinkMessage.GetStats,
+            NetlinkMessageFlags.Request | NetlinkMessageFlags.Ack, sequence, 0);
+        w.EndMessage();
+    }
+
     public static void WriteTuple(AttributeWriter w, CtAttr which, in FlowTuple t)
     {
         using (w.Nested((ushort)which))

@@ -119,4 +119,26 @@ public sealed class GoldenRequestTests
     [Fact] // conntrack -S  (identical)
     public void Stats_per_cpu() =>
         AssertGolden("14000000 0401 0103 01000000 00000000 00 00 0000", w => RequestEncoder.StatsPerCpu(w, 1));
+
+    [Fact] // conntrack -C with NLM_F_ACK: ends every Create/Delete batch datagram
+    public void Batch_end_marker() =>
+        AssertGolden("14000000 0501 0500 01000000 00000000 00 00 0000", w => RequestEncoder.BatchEndMarker(w, 1));
+
+    [Fact] // conntrack -D ... for two entries, packed into one sendmsg without NLM_F_ACK, then the marker
+    public void Batched_deletes_share_one_datagram()
+    {
+        var hex = Encode(w =>
+        {
+            RequestEncoder.Delete(w, 1, TcpTuple, 0, null, ack: false);
+            RequestEncoder.Delete(w, 2, TcpTuple with { SourcePort = 1001 }, 0, null, ack: false);
+            RequestEncoder.BatchEndMarker(w, 3);
+        });
+        var reader = new NetlinkMessageReader(Convert.FromHexString(hex));
+        var headers = new List<NetlinkMessageHeader>();
+        while (reader.Next()) headers.Add(reader.Header);
+        Assert.Null(reader.Error);
+        Assert.Equal([1u, 2u, 3u], headers.Select(h => h.Sequence));
+        Assert.Equal([NetlinkMessageFlags.Request, NetlinkMessageFlags.Request, NetlinkMessageFlags.Request | NetlinkMessageFlags.Ack], headers.Select(h => h.Flags));
+        Assert.StartsWith("48000000 0201 0100 01000000 00000000 02 00 0000 ".Replace(" ", "") + TcpOrigTuple.Replace(" ", ""), hex);
+    }
 }
