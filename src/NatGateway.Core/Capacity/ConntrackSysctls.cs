@@ -21,7 +21,7 @@ public static class ConntrackSysctls
         "nf_conntrack_max and nf_conntrack_buckets are global to the kernel: they can only be written from the initial " +
         "network namespace, and are read-only (0444) inside every other one. natgw runs in a non-initial namespace, so " +
         "set them on the host (sysctl -w net.netfilter.nf_conntrack_max=N; buckets also as 'options nf_conntrack hashsize=N' " +
-        "in /etc/modprobe.d) or run natgw in the initial namespace. The per-namespace timeouts were applied here.";
+        "in /etc/modprobe.d) or run natgw in the initial namespace. The conntrack timeouts are per namespace and can be set here.";
 
     public static SysctlKey Timeout(string name) =>
         TimeoutDefaults.ContainsKey(name) ? Netfilter(name) : throw new ArgumentOutOfRangeException(nameof(name), name, "not a conntrack timeout sysctl");
