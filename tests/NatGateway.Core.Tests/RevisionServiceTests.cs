@@ -30,7 +30,7 @@ public sealed class RevisionServiceTests : IDisposable
         _db = new TestDbFactory(Path.Combine(_dir, "t.db"));
         _rules = new NatRulesService(_kernel, _db, new NatCompileOptions(), _clock);
         _settings = new KernelSettingsService(_kernel, _db, Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }), _clock);
-        _revisions = new RevisionService(_rules, _settings, _db, _clock, NullLogger<RevisionService>.Instance);
+        _revisions = new RevisionService(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock, NullLogger<RevisionService>.Instance);
     }
 
     private async Task<NatRule> AddForwardAsync(string name, int port)

@@ -48,6 +48,7 @@ public abstract class PageTestContext : BunitContext, Xunit.IAsyncLifetime
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
         Services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
+            new NatGateway.Core.Rules.RuleFlowService(Kernel, sp.GetRequiredService<NatGateway.Nftables.NatCompileOptions>()),
             sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance));
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()

@@ -12,6 +12,9 @@ public interface IGatewayKernel
     /// <summary>libnftables of this namespace: every batch runs as one transaction (<c>nft -f</c>).</summary>
     NatGateway.Nftables.INftablesBackend Nftables { get; }
 
+    /// <summary>A ctnetlink query socket in this namespace (<c>conntrack -L/-D</c>); the caller disposes it.</summary>
+    NatGateway.Conntrack.ConntrackClient OpenConntrack();
+
     /// <summary>Interfaces with state, MTU, addresses and counters (<c>ip -s addr</c>).</summary>
     IReadOnlyList<NetworkInterfaceInfo> ListInterfaces();
 

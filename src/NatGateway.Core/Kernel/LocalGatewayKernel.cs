@@ -16,6 +16,8 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, string procNet = "/proc/n
     /// <summary>Created on first use, so a host without libnftables still serves the settings pages.</summary>
     public NatGateway.Nftables.INftablesBackend Nftables => _nftables.Value;
 
+    public NatGateway.Conntrack.ConntrackClient OpenConntrack() => new();
+
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces()
     {
         var counters = ProcNetParsers.ParseNetDev(ReadOrEmpty(Path.Combine(procNet, "dev")));

@@ -18,6 +18,7 @@ namespace NatGateway.Core.Revisions;
 public sealed class RevisionService(
     NatRulesService rules,
     KernelSettingsService settings,
+    RuleFlowService flows,
     IDbContextFactory<NatGatewayDbContext> dbFactory,
     TimeProvider clock,
     ILogger<RevisionService> logger)
@@ -27,11 +28,51 @@ public sealed class RevisionService(
     /// <summary>Raised after any revision is written or changes state (pages refresh, the countdown starts or stops).</summary>
     public event Action? Changed;
 
-    /// <summary>Applies the draft rule list (the Rules page / POST /api/v1/rules/apply).</summary>
-    public async Task<Revision> ApplyRulesAsync(string? comment, string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default)
+    /// <summary>
+    /// Applies the draft rule list (the Rules page / POST /api/v1/rules/apply). With <paramref name="purgeChangedFlows"/>,
+    /// the live connections created by rules this apply changes, disables or removes are deleted afterwards — and only those.
+    /// </summary>
+    public async Task<Revision> ApplyRulesAsync(string? comment, string? author, TimeSpan? confirmWithin = null,
+        bool purgeChangedFlows = false, CancellationToken ct = default)
     {
         var draft = await rules.ListAsync(ct);
-        return await ApplyStateAsync(new GatewayState(draft, null), "apply", comment, author, confirmWithin, ct);
+        var affected = purgeChangedFlows ? await ChangedMarkIdsAsync(ct) : [];
+        var revision = await ApplyStateAsync(new GatewayState(draft, null), "apply", comment, author, confirmWithin, ct);
+        if (affected.Count > 0)
+        {
+            var removed = flows.Purge(affected);
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var stored = await db.Revisions.FirstAsync(r => r.Id == revision.Id, ct);
+            stored.Outcome = $"deleted {removed} live connection(s) created by the changed rules (mark ids {string.Join(", ", affected)})";
+            await db.SaveChangesAsync(ct);
+            revision.Outcome = stored.Outcome;
+        }
+        return revision;
+    }
+
+    /// <summary>Mark ids of rules in force that the draft changes (other than moving), disables or removes.</summary>
+    public async Task<IReadOnlyList<int>> ChangedMarkIdsAsync(CancellationToken ct = default)
+    {
+        var active = await ActiveAsync(ct);
+        if (active is null) return [];
+        var inForce = NatRulesService.ParseRules(active.RulesDocument);
+        var draft = await rules.ListAsync(ct);
+        var byId = inForce.ToDictionary(r => r.Id);
+        return RuleListDiff.Compare(inForce, draft)
+            .Where(c => c.Change == "removed" || (c.Change == "changed" && c.Details.Any(d => !d.StartsWith("moved ", StringComparison.Ordinal))))
+            .Where(c => byId.ContainsKey(c.RuleId))
+            .Select(c => byId[c.RuleId].MarkId)
+            .Where(id => id > 0)
+            .ToList();
+    }
+
+    /// <summary>Live connections per rule in force (from conntrack marks), for the apply dialog and API.</summary>
+    public async Task<IReadOnlyList<RuleFlowCount>> FlowCountsAsync(CancellationToken ct = default)
+    {
+        var active = await ActiveAsync(ct);
+        var inForce = active is null ? [] : NatRulesService.ParseRules(active.RulesDocument);
+        var counts = flows.CountByMarkId();
+        return inForce.Select(r => new RuleFlowCount(r.Id, r.Name, r.MarkId, counts.GetValueOrDefault(r.MarkId))).ToList();
     }
 
     /// <summary>Applies a settings change (the Settings page / PUT /api/v1/settings) as a revision; rules stay as in force.</summary>

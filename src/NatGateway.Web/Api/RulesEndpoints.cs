@@ -70,12 +70,14 @@ public static class RulesEndpoints
         {
             string? comment = null;
             int? confirm = null;
+            var purge = false;
             if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
             {
                 try
                 {
                     using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
                     if (doc.RootElement.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String) comment = c.GetString();
+                    if (doc.RootElement.TryGetProperty("purgeChangedFlows", out var p) && p.ValueKind == JsonValueKind.True) purge = true;
                     if (doc.RootElement.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
                     {
                         if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var seconds) || seconds is < 5 or > 3600)
@@ -90,8 +92,8 @@ public static class RulesEndpoints
             }
             try
             {
-                var revision = await revisions.ApplyRulesAsync(comment, Actor(http), confirm is { } s ? TimeSpan.FromSeconds(s) : null, ct);
-                return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy });
+                var revision = await revisions.ApplyRulesAsync(comment, Actor(http), confirm is { } s ? TimeSpan.FromSeconds(s) : null, purge, ct);
+                return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy, outcome = revision.Outcome });
             }
             catch (RulesInvalidException e)
             {
@@ -107,6 +109,19 @@ public static class RulesEndpoints
             {
                 return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
             }
+        });
+
+        rules.MapGet("/flows", async (RevisionService revisions, CancellationToken ct) => Results.Ok(new
+        {
+            perRule = await revisions.FlowCountsAsync(ct),
+            changedMarkIds = await revisions.ChangedMarkIdsAsync(ct),
+        }));
+
+        rules.MapPost("/{id:guid}/purge", async (Guid id, RevisionService revisions, RuleFlowService flows, CancellationToken ct) =>
+        {
+            var rule = (await revisions.FlowCountsAsync(ct)).FirstOrDefault(r => r.RuleId == id);
+            if (rule is null) return Results.Problem(title: "No such rule in force", statusCode: StatusCodes.Status404NotFound);
+            return Results.Ok(new { ruleId = id, deleted = flows.Purge([rule.MarkId]) });
         });
 
         rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct)));

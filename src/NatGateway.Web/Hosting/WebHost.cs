@@ -67,6 +67,7 @@ public static class WebHost
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
+        services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
         services.AddSingleton<NatGateway.Core.Revisions.RevisionService>();
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Revisions.ConfirmationWatchdog>());

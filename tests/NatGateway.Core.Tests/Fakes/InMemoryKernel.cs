@@ -55,6 +55,9 @@ public sealed class InMemoryKernel : IGatewayKernel
     public List<RouteInfo> Routes { get; } = new();
 
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces() => Interfaces;
+
+    public NatGateway.Conntrack.ConntrackClient OpenConntrack() =>
+        throw new NotSupportedException("the in-memory kernel has no conntrack table; kernel tests cover it");
     public IReadOnlyList<RouteInfo> ListRoutes() => Routes;
 }
 

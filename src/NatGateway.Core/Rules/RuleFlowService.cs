@@ -1,0 +1,39 @@
+using NatGateway.Conntrack;
+using NatGateway.Core.Kernel;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Rules;
+
+/// <summary>How many live connections one rule created, as the apply dialog and API show it.</summary>
+public sealed record RuleFlowCount(Guid RuleId, string Name, int MarkId, long Flows);
+
+/// <summary>
+/// "Which connections did this rule create?" answered from the conntrack mark the NAT engine writes
+/// (<c>ct mark and 0xffff0000 == markId &lt;&lt; 16</c>), and targeted purge of exactly those
+/// (<c>conntrack -D --mark VALUE/MASK</c>) instead of flushing every state on the box.
+/// </summary>
+public sealed class RuleFlowService(IGatewayKernel kernel, NatCompileOptions options)
+{
+    /// <summary>Live flow counts per mark id (one dump; flows without our mark bits are not counted).</summary>
+    public IReadOnlyDictionary<int, long> CountByMarkId()
+    {
+        using var client = kernel.OpenConntrack();
+        var counts = new Dictionary<int, long>();
+        foreach (var flow in client.DumpAll())
+        {
+            var id = options.MarkIdOf(flow.Mark);
+            if (id != 0) counts[id] = counts.GetValueOrDefault(id) + 1;
+        }
+        return counts;
+    }
+
+    /// <summary>Deletes the live flows whose mark carries one of <paramref name="markIds"/>; returns how many were removed.</summary>
+    public int Purge(IEnumerable<int> markIds)
+    {
+        using var client = kernel.OpenConntrack();
+        var removed = 0;
+        foreach (var markId in markIds.Where(id => id > 0).Distinct())
+            removed += client.DeleteWhere(new DumpFilter { Mark = options.MarkValue(markId), MarkMask = options.MarkMask });
+        return removed;
+    }
+}
