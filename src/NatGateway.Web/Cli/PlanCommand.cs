@@ -55,8 +55,15 @@ public static class PlanCommand
         foreach (var (option, _) in values) command.Options.Add(option);
         foreach (var (option, _) in flags) command.Options.Add(option);
         command.Options.Add(Output);
+        // Unknown options are bad input too: report them with exit code 2 like bad values, not the parser's 1.
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(parseResult =>
         {
+            if (parseResult.UnmatchedTokens.Count > 0)
+            {
+                Console.Error.WriteLine($"natgw plan: unknown option or argument '{parseResult.UnmatchedTokens[0]}' (see natgw plan --help)");
+                return BadInputExitCode;
+            }
             var input = new Dictionary<string, string?>(StringComparer.Ordinal);
             foreach (var (option, field) in values)
                 if (parseResult.GetValue(option) is { } text) input[field] = text;

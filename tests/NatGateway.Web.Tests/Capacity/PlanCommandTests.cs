@@ -35,4 +35,21 @@ public sealed class PlanCommandTests
         Assert.Equal(2, PlanCommand.Run(new Dictionary<string, string?>(), "text", TextWriter.Null, stderr));
         Assert.Contains("--entries: give expected entries, connection rates or a memory budget", stderr.ToString());
     }
+
+    [Fact]
+    public void An_unknown_option_exits_with_2()
+    {
+        var error = Console.Error;
+        var captured = new StringWriter();
+        Console.SetError(captured);
+        try
+        {
+            Assert.Equal(2, NatgwCli.Build().Parse(["plan", "--entries", "1000", "--colour", "blue"]).Invoke());
+        }
+        finally
+        {
+            Console.SetError(error);
+        }
+        Assert.Contains("unknown option or argument '--colour'", captured.ToString());
+    }
 }
