@@ -15,6 +15,13 @@ public interface IGatewayKernel
     /// <summary>A ctnetlink query socket in this namespace (<c>conntrack -L/-D</c>); the caller disposes it.</summary>
     NatGateway.Conntrack.ConntrackClient OpenConntrack();
 
+    /// <summary>A ctnetlink event socket in this namespace (<c>conntrack -E</c>); the caller disposes it.</summary>
+    NatGateway.Conntrack.ConntrackListener OpenConntrackListener(NatGateway.Conntrack.FlowEventGroups groups);
+
+    /// <summary>Dump + event sockets for a live mirror of this namespace's table (<c>conntrack -L</c> then <c>-E</c>);
+    /// the caller disposes it when it is <see cref="IDisposable"/>.</summary>
+    NatGateway.Conntrack.Mirror.IConntrackMirrorSource OpenConntrackMirrorSource();
+
     /// <summary>Interfaces with state, MTU, addresses and counters (<c>ip -s addr</c>).</summary>
     IReadOnlyList<NetworkInterfaceInfo> ListInterfaces();
 

@@ -18,6 +18,10 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, string procNet = "/proc/n
 
     public NatGateway.Conntrack.ConntrackClient OpenConntrack() => new();
 
+    public NatGateway.Conntrack.ConntrackListener OpenConntrackListener(NatGateway.Conntrack.FlowEventGroups groups) => new(groups);
+
+    public NatGateway.Conntrack.Mirror.IConntrackMirrorSource OpenConntrackMirrorSource() => new NatGateway.Conntrack.Mirror.ConntrackClientSource();
+
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces()
     {
         var counters = ProcNetParsers.ParseNetDev(ReadOrEmpty(Path.Combine(procNet, "dev")));

@@ -17,6 +17,7 @@ public static class NatgwCli
         root.Action = serve.Action;
         root.Subcommands.Add(serve);
         // feature commands
+        root.Subcommands.Add(ConntrackCommand.Build());
         root.Subcommands.Add(PlanCommand.Build());
         return root;
     }

@@ -58,6 +58,12 @@ public sealed class InMemoryKernel : IGatewayKernel
 
     public NatGateway.Conntrack.ConntrackClient OpenConntrack() =>
         throw new NotSupportedException("the in-memory kernel has no conntrack table; kernel tests cover it");
+
+    public NatGateway.Conntrack.ConntrackListener OpenConntrackListener(NatGateway.Conntrack.FlowEventGroups groups) =>
+        throw new NotSupportedException("the in-memory kernel has no conntrack table; kernel tests cover it");
+
+    public NatGateway.Conntrack.Mirror.IConntrackMirrorSource OpenConntrackMirrorSource() =>
+        throw new NotSupportedException("the in-memory kernel has no conntrack table; kernel tests cover it");
     public IReadOnlyList<RouteInfo> ListRoutes() => Routes;
 }
 
