@@ -50,6 +50,7 @@ public abstract class PageTestContext : BunitContext, Xunit.IAsyncLifetime
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
             new NatGateway.Core.Rules.RuleFlowService(Kernel, sp.GetRequiredService<NatGateway.Nftables.NatCompileOptions>()),
             sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance));
+        Services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
             .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);

@@ -35,6 +35,12 @@ public static class ServeCommand
         Description = "ASP.NET Core environment name (Production unless set)",
     };
 
+    public static readonly Option<int> ConfirmWindow = new("--confirm-window")
+    {
+        Description = "Seconds a change made in the browser stays unconfirmed before it is reverted (5-3600)",
+        DefaultValueFactory = _ => 60,
+    };
+
     public static Command Build()
     {
         var command = new Command("serve", "Run the web app (the default when no command is given)");
@@ -43,6 +49,11 @@ public static class ServeCommand
         command.Options.Add(ContentRoot);
         command.Options.Add(SysctlDirectory);
         command.Options.Add(Environment);
+        command.Options.Add(ConfirmWindow);
+        ConfirmWindow.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 5 or > 3600) r.AddError("--confirm-window must be between 5 and 3600 seconds");
+        });
         command.Action = new ServeAction();
         return command;
     }
@@ -58,6 +69,7 @@ public static class ServeCommand
                 ContentRoot = parseResult.GetValue(ContentRoot),
                 SysctlDirectory = parseResult.GetValue(SysctlDirectory) ?? "/etc/sysctl.d",
                 Environment = parseResult.GetValue(Environment),
+                ConfirmWindowSeconds = parseResult.GetValue(ConfirmWindow),
             };
             var app = WebHost.Build(options);
             await app.RunAsync(cancellationToken);

@@ -11,4 +11,6 @@ public sealed record ServeOptions
     public string SysctlDirectory { get; init; } = "/etc/sysctl.d";
     public string ProcSysRoot { get; init; } = "/proc/sys";
     public string? Environment { get; init; }
+    /// <summary>Default confirmation window for changes made in the browser.</summary>
+    public int ConfirmWindowSeconds { get; init; } = 60;
 }

@@ -44,6 +44,7 @@ public static class WebHost
         app.MapRulesApi();
         app.MapRevisionsApi();
         // feature endpoints
+        app.MapConntrackApi();
         app.MapCapacityApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
@@ -69,10 +70,12 @@ public static class WebHost
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
         services.AddSingleton<NatGateway.Core.Revisions.RevisionService>();
+        services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions { ConfirmWindow = TimeSpan.FromSeconds(options.ConfirmWindowSeconds) });
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Revisions.ConfirmationWatchdog>());
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Rules.RuleCountersMonitor>());
         // feature services
+        NatGateway.Core.Conntrack.ConntrackServiceRegistration.AddConntrackBrowser(services);
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
     }
 
