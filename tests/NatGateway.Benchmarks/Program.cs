@@ -5,6 +5,7 @@ using NatGateway.Benchmarks.Capacity;
 var benchmarks = new SortedDictionary<string, IBenchmark>(StringComparer.Ordinal)
 {
     ["capacity"] = new CapacityBenchmark(),
+    ["conntrack"] = new NatGateway.Benchmarks.Conntrack.ConntrackBenchmark(),
     ["nat"] = new NatGateway.Benchmarks.Nat.NatBenchmark(),
 };
 

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using NatGateway.Conntrack;
+
+namespace NatGateway.Benchmarks.Conntrack;
+
+/// <summary>
+/// Items 1 and 2 of the benchmark. (1) The full listing as text to /dev/null: <c>natgw conntrack list --output text</c>
+/// against <c>conntrack -L</c>, both as processes under <c>ip netns exec</c>, plus the same library path in-process
+/// (ConntrackClient.Dump + FlowFormatter.Format to a buffered /dev/null stream) as a labelled extra line.
+/// (2) Dump and parse every entry without output (in-process, a stopwatch around <c>ConntrackClient.Dump</c>) against
+/// the C kernel-floor dumper (its own clock around send..NLMSG_DONE). Rounds interleave the contenders, rotating
+/// the order, so background load falls on all of them alike; the median of the rounds is reported.
+/// </summary>
+internal static partial class ListingBench
+{
+    private const double ListingTarget = 0.6;
+    private const double DumpParseTarget = 1.15;
+
+    public static void MeasureListing(BenchContext context, NatgwCliBinary? natgw, string? natgwMissing)
+    {
+        var output = context.Output;
+        var entries = context.Settings.Entries;
+        output.WriteLine();
+        output.WriteLine($"1. full listing of {entries:N0} entries, text > /dev/null, {context.Settings.Rounds} rounds interleaved");
+        var contenders = new List<(string Name, Func<TimeSpan> Run)>
+        {
+            ("conntrack -L", () => ConntrackList(context)),
+            ("in-process Dump+Format", () => InProcessListing(context)),
+        };
+        if (natgw is not null)
+        {
+            context.Log($"natgw CLI: {natgw.Dll} (built {natgw.BuiltAt:yyyy-MM-dd HH:mm:ss})");
+            var lines = TimedCommand.CountOutputLines(context.Ns, natgw.Command("conntrack list --output text"));
+            context.Log($"natgw conntrack list --output text printed {lines:N0} lines (untimed check and warm-up; {entries:N0} entries)");
+            if (lines != entries) context.Log($"WARNING: line count differs from the entry count by {lines - entries:N0}");
+            contenders.Insert(1, ("natgw conntrack list --output text", () => TimedCommand.RunChecked(context.Ns, natgw.Command("conntrack list --output text")).Elapsed));
+        }
+        else
+        {
+            context.Log($"natgw CLI not measured: {natgwMissing}; the in-process library path stands in for it");
+        }
+        // Warm-up (page cache for the binaries, JIT of the in-process path), not counted.
+        ConntrackList(context);
+        InProcessListing(context);
+
+        var samples = Interleave(context, contenders);
+        var anchor = samples["conntrack -L"];
+        var anchorMedian = Statistics.Median(anchor.Select(s => s.TotalSeconds));
+        var oursName = natgw is not null ? "natgw conntrack list --output text" : "in-process Dump+Format";
+        var ours = Statistics.Median(samples[oursName].Select(s => s.TotalSeconds));
+        context.Report.Add(new ReportRow("1", natgw is not null
+                ? $"list {entries:N0}: natgw conntrack list --output text"
+                : $"list {entries:N0}: in-process Dump+Format (natgw CLI missing)",
+            Statistics.Spread(samples[oursName]), "conntrack -L " + Statistics.Spread(anchor),
+            Statistics.Ratio(ours / anchorMedian), $"≤ {ListingTarget}×", ours / anchorMedian <= ListingTarget));
+        if (natgw is not null)
+        {
+            var inProcess = Statistics.Median(samples["in-process Dump+Format"].Select(s => s.TotalSeconds));
+            context.Report.Add(new ReportRow("1b", $"list {entries:N0}: same path in-process (no process start)",
+                Statistics.Spread(samples["in-process Dump+Format"]), "conntrack -L", Statistics.Ratio(inProcess / anchorMedian), "(diagnostic)", null));
+        }
+    }
+
+    public static void MeasureDumpParse(BenchContext context, KernelFloorDumper floor)
+    {
+        var output = context.Output;
+        var entries = context.Settings.Entries;
+        output.WriteLine();
+        output.WriteLine($"2. dump and parse {entries:N0} entries without output vs the C kernel-floor dumper, {context.Settings.Rounds} rounds interleaved");
+        var contenders = new List<(string Name, Func<TimeSpan> Run)>
+        {
+            ("C floor", () =>
+            {
+                var (messages, elapsed) = floor.Run(context.Ns);
+                if (messages != entries) context.Log($"WARNING: the floor dumper counted {messages:N0} messages");
+                return elapsed;
+            }),
+            ("ConntrackClient.Dump", () => InProcessDumpParse(context)),
+        };
+        foreach (var (_, run) in contenders) run(); // warm-up
+        var samples = Interleave(context, contenders);
+        var anchor = Statistics.Median(samples["C floor"].Select(s => s.TotalSeconds));
+        var ours = Statistics.Median(samples["ConntrackClient.Dump"].Select(s => s.TotalSeconds));
+        context.Report.Add(new ReportRow("2", $"dump+parse {entries:N0}, no output (in-process)",
+            Statistics.Spread(samples["ConntrackClient.Dump"]), "C floor " + Statistics.Spread(samples["C floor"]),
+            Statistics.Ratio(ours / anchor), $"≤ {DumpParseTarget}×", ours / anchor <= DumpParseTarget));
+    }
+
+    private static Dictionary<string, List<TimeSpan>> Interleave(BenchContext context, List<(string Name, Func<TimeSpan> Run)> contenders)
+    {
+        var samples = contenders.ToDictionary(c => c.Name, _ => new List<TimeSpan>());
+        for (var round = 0; round < context.Settings.Rounds; round++)
+        {
+            var shift = round % contenders.Count;
+            var line = new StringBuilder($"round {round + 1}:");
+            foreach (var (name, run) in contenders.Skip(shift).Concat(contenders.Take(shift)))
+            {
+                var elapsed = run();
+                samples[name].Add(elapsed);
+                line.Append(CultureInfo.InvariantCulture, $"  {name} {elapsed.TotalSeconds:0.000} s");
+            }
+            context.Log(line + $"  (load {Statistics.LoadAverage()})");
+        }
+        return samples;
+    }
+
+    /// <summary><c>conntrack -L &gt; /dev/null</c>; its summary line on stderr must count every entry.</summary>
+    private static TimeSpan ConntrackList(BenchContext context)
+    {
+        var result = TimedCommand.RunChecked(context.Ns, "conntrack -L");
+        var shown = ShownCount(result.StandardError);
+        if (shown != context.Settings.Entries) context.Log($"WARNING: conntrack -L showed {shown:N0} entries");
+        return result.Elapsed;
+    }
+
+    /// <summary>The count in conntrack(8)'s "N flow entries have been shown/deleted." line, or -1.</summary>
+    public static long ShownCount(string stderr)
+    {
+        var match = SummaryLine().Match(stderr);
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
+    }
+
+    [GeneratedRegex(@"(\d+) flow entries have been (?:shown|deleted)")]
+    private static partial Regex SummaryLine();
+
+    /// <summary>What natgw's list does minus process start: dump, format each flow as conntrack -L -o extended text, write UTF-8 to /dev/null.</summary>
+    private static TimeSpan InProcessListing(BenchContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        using var stream = new FileStream("/dev/null", FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16);
+        var line = new char[1025];
+        var count = context.Client.Dump((in Flow flow) =>
+        {
+            var length = FlowFormatter.Format(in flow, line.AsSpan(0, 1024));
+            line[length] = '\n';
+            writer.Write(line, 0, length + 1);
+        });
+        writer.Flush();
+        var elapsed = clock.Elapsed;
+        if (count != context.Settings.Entries) context.Log($"WARNING: the in-process listing saw {count:N0} entries");
+        return elapsed;
+    }
+
+    /// <summary>Every entry decoded into a Flow; the handler only touches it so nothing is optimised away.</summary>
+    private static TimeSpan InProcessDumpParse(BenchContext context)
+    {
+        long checksum = 0;
+        var clock = Stopwatch.StartNew();
+        var count = context.Client.Dump((in Flow flow) => checksum += flow.Id ^ flow.Original.SourcePort);
+        var elapsed = clock.Elapsed;
+        if (count != context.Settings.Entries) context.Log($"WARNING: the dump saw {count:N0} entries (checksum {checksum})");
+        return elapsed;
+    }
+}
