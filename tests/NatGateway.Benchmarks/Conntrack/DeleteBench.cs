@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NatGateway.Conntrack.Mirror.Query;
 
 namespace NatGateway.Benchmarks.Conntrack;
@@ -20,8 +19,8 @@ internal static class DeleteBench
         var settings = context.Settings;
         output.WriteLine();
         output.WriteLine($"4. delete {settings.HotEntries:N0} of {settings.Entries:N0} by filter (src {BenchFlows.HotSource}), {settings.Rounds} rounds, alternating");
-        var ours = new List<TimeSpan>();
-        var anchor = new List<TimeSpan>();
+        var ours = new List<Sample>();
+        var anchor = new List<Sample>();
         for (var round = 0; round < settings.Rounds; round++)
         {
             var oursFirst = round % 2 == 0;
@@ -32,32 +31,34 @@ internal static class DeleteBench
                 Refill(context);
             }
         }
-        var oursMedian = Statistics.Median(ours.Select(s => s.TotalSeconds));
-        var anchorMedian = Statistics.Median(anchor.Select(s => s.TotalSeconds));
+        var oursMedian = Statistics.MedianWall(ours);
+        var anchorMedian = Statistics.MedianWall(anchor);
         context.Report.Add(new ReportRow("4", $"delete {settings.HotEntries:N0} of {settings.Entries:N0} by filter (DeleteWhere + pushdown)",
             Statistics.Spread(ours), "conntrack -D -s " + Statistics.Spread(anchor), Statistics.Ratio(oursMedian / anchorMedian),
-            $"≤ {TargetSeconds} s", oursMedian <= TargetSeconds));
+            $"≤ {TargetSeconds} s", oursMedian <= TargetSeconds, Statistics.CpuRatio(ours, anchor)));
     }
 
-    private static TimeSpan DeleteOurs(BenchContext context, int round)
+    private static Sample DeleteOurs(BenchContext context, int round)
     {
-        var clock = Stopwatch.StartNew();
-        var filter = FlowFilter.Parse($"src {BenchFlows.HotSource}");
-        var request = filter.KernelFilter;
-        var removed = context.Client.DeleteWhere(request.Filter, filter.ToPredicate(), request.Family);
-        var elapsed = clock.Elapsed;
-        context.Log($"round {round + 1}: DeleteWhere removed {removed:N0} in {elapsed.TotalSeconds:0.000} s (load {Statistics.LoadAverage()})");
+        var removed = 0;
+        var sample = Sample.Measure(() =>
+        {
+            var filter = FlowFilter.Parse($"src {BenchFlows.HotSource}");
+            var request = filter.KernelFilter;
+            removed = context.Client.DeleteWhere(request.Filter, filter.ToPredicate(), request.Family);
+        });
+        context.Log($"round {round + 1}: DeleteWhere removed {removed:N0} in {sample.Wall.TotalSeconds:0.000} s, CPU {sample.Cpu.TotalSeconds:0.000} s (load {Statistics.LoadAverage()})");
         if (removed != context.Settings.HotEntries) context.Log($"WARNING: expected {context.Settings.HotEntries:N0} removed");
-        return elapsed;
+        return sample;
     }
 
-    private static TimeSpan DeleteWithConntrack(BenchContext context, int round)
+    private static Sample DeleteWithConntrack(BenchContext context, int round)
     {
         var result = TimedCommand.RunChecked(context.Ns, $"conntrack -D -s {BenchFlows.HotSource}");
         var removed = ListingBench.ShownCount(result.StandardError);
-        context.Log($"round {round + 1}: conntrack -D -s removed {removed:N0} in {result.Elapsed.TotalSeconds:0.000} s (load {Statistics.LoadAverage()})");
+        context.Log($"round {round + 1}: conntrack -D -s removed {removed:N0} in {result.Elapsed.TotalSeconds:0.000} s, CPU {result.CpuTime.TotalSeconds:0.000} s (load {Statistics.LoadAverage()})");
         if (removed != context.Settings.HotEntries) context.Log($"WARNING: expected {context.Settings.HotEntries:N0} removed");
-        return result.Elapsed;
+        return Sample.Of(result);
     }
 
     private static void Refill(BenchContext context)

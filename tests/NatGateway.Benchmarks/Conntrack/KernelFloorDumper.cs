@@ -40,14 +40,15 @@ internal sealed partial class KernelFloorDumper : IDisposable
     private static string? FindCompiler() =>
         new[] { "/usr/bin/cc", "/usr/bin/gcc" }.FirstOrDefault(File.Exists);
 
-    /// <summary>Runs the dumper in <paramref name="ns"/>; returns the messages counted and the time on its own clock.</summary>
-    public (long Messages, TimeSpan Elapsed) Run(string ns)
+    /// <summary>Runs the dumper in <paramref name="ns"/>; returns the messages counted, the time on its own clock and
+    /// the process's CPU time (the kernel's dump work runs inside its recv calls, so it is counted there).</summary>
+    public (long Messages, Sample Time) Run(string ns)
     {
-        var result = ProcessRunner.Run("ip", ["netns", "exec", ns, Executable], TimeSpan.FromMinutes(2)).EnsureSuccess("ctfloor");
+        var result = TimedCommand.RunChecked(ns, Executable, discardOutput: false);
         var match = FloorLine().Match(result.StandardOutput);
         if (!match.Success) throw new InvalidOperationException("unexpected ctfloor output: " + result.StandardOutput);
         return (long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
-                TimeSpan.FromSeconds(double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)));
+                new Sample(TimeSpan.FromSeconds(double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)), result.CpuTime));
     }
 
     [GeneratedRegex(@"C floor: (\d+) msgs ([0-9.]+)s")]

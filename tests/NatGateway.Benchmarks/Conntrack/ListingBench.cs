@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -25,7 +24,7 @@ internal static partial class ListingBench
         var entries = context.Settings.Entries;
         output.WriteLine();
         output.WriteLine($"1. full listing of {entries:N0} entries, text > /dev/null, {context.Settings.Rounds} rounds interleaved");
-        var contenders = new List<(string Name, Func<TimeSpan> Run)>
+        var contenders = new List<(string Name, Func<Sample> Run)>
         {
             ("conntrack -L", () => ConntrackList(context)),
             ("in-process Dump+Format", () => InProcessListing(context)),
@@ -36,7 +35,7 @@ internal static partial class ListingBench
             var lines = TimedCommand.CountOutputLines(context.Ns, natgw.Command("conntrack list --output text"));
             context.Log($"natgw conntrack list --output text printed {lines:N0} lines (untimed check and warm-up; {entries:N0} entries)");
             if (lines != entries) context.Log($"WARNING: line count differs from the entry count by {lines - entries:N0}");
-            contenders.Insert(1, ("natgw conntrack list --output text", () => TimedCommand.RunChecked(context.Ns, natgw.Command("conntrack list --output text")).Elapsed));
+            contenders.Insert(1, ("natgw conntrack list --output text", () => Sample.Of(TimedCommand.RunChecked(context.Ns, natgw.Command("conntrack list --output text")))));
         }
         else
         {
@@ -48,19 +47,21 @@ internal static partial class ListingBench
 
         var samples = Interleave(context, contenders);
         var anchor = samples["conntrack -L"];
-        var anchorMedian = Statistics.Median(anchor.Select(s => s.TotalSeconds));
+        var anchorMedian = Statistics.MedianWall(anchor);
         var oursName = natgw is not null ? "natgw conntrack list --output text" : "in-process Dump+Format";
-        var ours = Statistics.Median(samples[oursName].Select(s => s.TotalSeconds));
+        var ours = Statistics.MedianWall(samples[oursName]);
         context.Report.Add(new ReportRow("1", natgw is not null
                 ? $"list {entries:N0}: natgw conntrack list --output text"
                 : $"list {entries:N0}: in-process Dump+Format (natgw CLI missing)",
             Statistics.Spread(samples[oursName]), "conntrack -L " + Statistics.Spread(anchor),
-            Statistics.Ratio(ours / anchorMedian), $"≤ {ListingTarget}×", ours / anchorMedian <= ListingTarget));
+            Statistics.Ratio(ours / anchorMedian), $"≤ {ListingTarget}×", ours / anchorMedian <= ListingTarget,
+            Statistics.CpuRatio(samples[oursName], anchor)));
         if (natgw is not null)
         {
-            var inProcess = Statistics.Median(samples["in-process Dump+Format"].Select(s => s.TotalSeconds));
+            var inProcess = Statistics.MedianWall(samples["in-process Dump+Format"]);
             context.Report.Add(new ReportRow("1b", $"list {entries:N0}: same path in-process (no process start)",
-                Statistics.Spread(samples["in-process Dump+Format"]), "conntrack -L", Statistics.Ratio(inProcess / anchorMedian), "(diagnostic)", null));
+                Statistics.Spread(samples["in-process Dump+Format"]), "conntrack -L", Statistics.Ratio(inProcess / anchorMedian), "(diagnostic)", null,
+                Statistics.CpuRatio(samples["in-process Dump+Format"], anchor)));
         }
     }
 
@@ -70,37 +71,38 @@ internal static partial class ListingBench
         var entries = context.Settings.Entries;
         output.WriteLine();
         output.WriteLine($"2. dump and parse {entries:N0} entries without output vs the C kernel-floor dumper, {context.Settings.Rounds} rounds interleaved");
-        var contenders = new List<(string Name, Func<TimeSpan> Run)>
+        var contenders = new List<(string Name, Func<Sample> Run)>
         {
             ("C floor", () =>
             {
-                var (messages, elapsed) = floor.Run(context.Ns);
+                var (messages, time) = floor.Run(context.Ns);
                 if (messages != entries) context.Log($"WARNING: the floor dumper counted {messages:N0} messages");
-                return elapsed;
+                return time;
             }),
             ("ConntrackClient.Dump", () => InProcessDumpParse(context)),
         };
         foreach (var (_, run) in contenders) run(); // warm-up
         var samples = Interleave(context, contenders);
-        var anchor = Statistics.Median(samples["C floor"].Select(s => s.TotalSeconds));
-        var ours = Statistics.Median(samples["ConntrackClient.Dump"].Select(s => s.TotalSeconds));
+        var anchor = Statistics.MedianWall(samples["C floor"]);
+        var ours = Statistics.MedianWall(samples["ConntrackClient.Dump"]);
         context.Report.Add(new ReportRow("2", $"dump+parse {entries:N0}, no output (in-process)",
             Statistics.Spread(samples["ConntrackClient.Dump"]), "C floor " + Statistics.Spread(samples["C floor"]),
-            Statistics.Ratio(ours / anchor), $"≤ {DumpParseTarget}×", ours / anchor <= DumpParseTarget));
+            Statistics.Ratio(ours / anchor), $"≤ {DumpParseTarget}×", ours / anchor <= DumpParseTarget,
+            Statistics.CpuRatio(samples["ConntrackClient.Dump"], samples["C floor"])));
     }
 
-    private static Dictionary<string, List<TimeSpan>> Interleave(BenchContext context, List<(string Name, Func<TimeSpan> Run)> contenders)
+    private static Dictionary<string, List<Sample>> Interleave(BenchContext context, List<(string Name, Func<Sample> Run)> contenders)
     {
-        var samples = contenders.ToDictionary(c => c.Name, _ => new List<TimeSpan>());
+        var samples = contenders.ToDictionary(c => c.Name, _ => new List<Sample>());
         for (var round = 0; round < context.Settings.Rounds; round++)
         {
             var shift = round % contenders.Count;
             var line = new StringBuilder($"round {round + 1}:");
             foreach (var (name, run) in contenders.Skip(shift).Concat(contenders.Take(shift)))
             {
-                var elapsed = run();
-                samples[name].Add(elapsed);
-                line.Append(CultureInfo.InvariantCulture, $"  {name} {elapsed.TotalSeconds:0.000} s");
+                var sample = run();
+                samples[name].Add(sample);
+                line.Append(CultureInfo.InvariantCulture, $"  {name} {sample.Wall.TotalSeconds:0.000} s (CPU {sample.Cpu.TotalSeconds:0.000} s)");
             }
             context.Log(line + $"  (load {Statistics.LoadAverage()})");
         }
@@ -108,12 +110,12 @@ internal static partial class ListingBench
     }
 
     /// <summary><c>conntrack -L &gt; /dev/null</c>; its summary line on stderr must count every entry.</summary>
-    private static TimeSpan ConntrackList(BenchContext context)
+    private static Sample ConntrackList(BenchContext context)
     {
         var result = TimedCommand.RunChecked(context.Ns, "conntrack -L");
         var shown = ShownCount(result.StandardError);
         if (shown != context.Settings.Entries) context.Log($"WARNING: conntrack -L showed {shown:N0} entries");
-        return result.Elapsed;
+        return Sample.Of(result);
     }
 
     /// <summary>The count in conntrack(8)'s "N flow entries have been shown/deleted." line, or -1.</summary>
@@ -127,32 +129,33 @@ internal static partial class ListingBench
     private static partial Regex SummaryLine();
 
     /// <summary>What natgw's list does minus process start: dump, format each flow as conntrack -L -o extended text, write UTF-8 to /dev/null.</summary>
-    private static TimeSpan InProcessListing(BenchContext context)
+    private static Sample InProcessListing(BenchContext context)
     {
-        var clock = Stopwatch.StartNew();
-        using var stream = new FileStream("/dev/null", FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16);
-        var line = new char[1025];
-        var count = context.Client.Dump((in Flow flow) =>
+        long count = 0;
+        var sample = Sample.Measure(() =>
         {
-            var length = FlowFormatter.Format(in flow, line.AsSpan(0, 1024));
-            line[length] = '\n';
-            writer.Write(line, 0, length + 1);
+            using var stream = new FileStream("/dev/null", FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16);
+            var line = new char[1025];
+            count = context.Client.Dump((in Flow flow) =>
+            {
+                var length = FlowFormatter.Format(in flow, line.AsSpan(0, 1024));
+                line[length] = '\n';
+                writer.Write(line, 0, length + 1);
+            });
+            writer.Flush();
         });
-        writer.Flush();
-        var elapsed = clock.Elapsed;
         if (count != context.Settings.Entries) context.Log($"WARNING: the in-process listing saw {count:N0} entries");
-        return elapsed;
+        return sample;
     }
 
     /// <summary>Every entry decoded into a Flow; the handler only touches it so nothing is optimised away.</summary>
-    private static TimeSpan InProcessDumpParse(BenchContext context)
+    private static Sample InProcessDumpParse(BenchContext context)
     {
         long checksum = 0;
-        var clock = Stopwatch.StartNew();
-        var count = context.Client.Dump((in Flow flow) => checksum += flow.Id ^ flow.Original.SourcePort);
-        var elapsed = clock.Elapsed;
+        long count = 0;
+        var sample = Sample.Measure(() => count = context.Client.Dump((in Flow flow) => checksum += flow.Id ^ flow.Original.SourcePort));
         if (count != context.Settings.Entries) context.Log($"WARNING: the dump saw {count:N0} entries (checksum {checksum})");
-        return elapsed;
+        return sample;
     }
 }

@@ -27,5 +27,20 @@ internal static class Statistics
         string.Create(CultureInfo.InvariantCulture,
             $"{Median(samples.Select(s => s.TotalSeconds)):0.000} s [{samples.Min().TotalSeconds:0.000}–{samples.Max().TotalSeconds:0.000}]");
 
+    /// <summary>"median [min–max]" of the wall-clock times, in seconds.</summary>
+    public static string Spread(IReadOnlyCollection<Sample> samples) => Spread(samples.Select(s => s.Wall).ToList());
+
+    public static double MedianWall(IEnumerable<Sample> samples) => Median(samples.Select(s => s.Wall.TotalSeconds));
+
+    public static double MedianCpu(IEnumerable<Sample> samples) => Median(samples.Select(s => s.Cpu.TotalSeconds));
+
+    /// <summary>Ratio of CPU medians with both medians, e.g. "0.41× (1.20 s / 2.93 s)".</summary>
+    public static string CpuRatio(IReadOnlyCollection<Sample> ours, IReadOnlyCollection<Sample> anchor)
+    {
+        var o = MedianCpu(ours);
+        var a = MedianCpu(anchor);
+        return a <= 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Ratio(o / a)} ({o:0.000} s / {a:0.000} s)");
+    }
+
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[..3] is var l ? string.Join(' ', l) : "";
 }
