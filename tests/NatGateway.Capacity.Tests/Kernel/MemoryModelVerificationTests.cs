@@ -11,6 +11,8 @@ namespace NatGateway.Capacity.Tests.Kernel;
 /// The judge of the memory model: fills a lab gateway with N ≥ 200,000 real conntrack entries and compares the slab
 /// growth with the model's prediction for this kernel, for extension sets that land in different allocator classes.
 /// </summary>
+// Measures global slab caches: deploy/test.sh runs "Exclusive" tests alone, after the parallel phase, so other tests' conntrack churn can't skew it.
+[Trait("Category", "Exclusive")]
 public sealed class MemoryModelVerificationTests(ITestOutputHelper output)
 {
     private const int Entries = 240_000; // below the global nf_conntrack_max default (262,144), which is never changed here

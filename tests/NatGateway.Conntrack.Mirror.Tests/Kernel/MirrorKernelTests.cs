@@ -90,7 +90,9 @@ public sealed class MirrorKernelTests(ITestOutputHelper output)
             await WaitUntilMirrorEqualsKernel(client, mirror);
             Assert.Equal(0, mirror.Count(FlowFilter.Parse("mark 7")));
             Assert.Equal(30, mirror.Count(FlowFilter.Parse("mark 8")));
-            Assert.True(mirror.Status.ExpiredResyncCount >= 1);
+            // Usually the periodic expiry check repaired it; under heavy load a loss-triggered resync may get there first.
+            output.WriteLine($"expired-entry resyncs {mirror.Status.ExpiredResyncCount}, resyncs {mirror.Status.ResyncCount}");
+            Assert.True(mirror.Status.ExpiredResyncCount + mirror.Status.ResyncCount >= 1, "the stale entries must have been removed by a resync, not by an event");
         }
         finally
         {
