@@ -56,7 +56,8 @@ internal static class EventBurstBench
                 $"conntrack -E -e NEW printed {printed:N0} events ({seen:P1}); its own summary says {reported:N0}"));
 
             var exact = converged is not null;
-            context.Report.Add(new ReportRow("5", $"burst {result.Succeeded:N0} creates: mirror exact after the burst's end",
+            context.Report.Add(new ReportRow("5", string.Create(CultureInfo.InvariantCulture,
+                    $"burst {result.Succeeded:N0} creates ({result.Succeeded / burst.TotalSeconds:N0}/s) on {baseCount:N0}: mirror exact after its end"),
                 exact ? $"exact after {converged!.Value.TotalSeconds:0.000} s (100% of NEW)" : "NOT exact within 60 s",
                 string.Create(CultureInfo.InvariantCulture, $"conntrack -E saw {seen:P1} of NEW"),
                 exact ? Statistics.Ratio(1 / Math.Max(seen, 1e-9)) : "-",
