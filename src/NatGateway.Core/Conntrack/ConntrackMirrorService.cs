@@ -129,19 +129,26 @@ public sealed class ConntrackMirrorService(
         using var timer = new PeriodicTimer(Interval, clock);
         do
         {
-            var sample = SampleStats();
-            Action<ConntrackStatsSample>[] targets;
-            lock (_gate) targets = _statsSubscribers.ToArray();
-            foreach (var target in targets)
-            {
-                try { target(sample); }
-                catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "conntrack stats subscriber failed"); }
-            }
+            SampleStats();
         } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    /// <summary>Reads <c>conntrack -C</c> and <c>-S</c> now, computes rates against the previous sample and appends to the history.</summary>
+    /// <summary>Reads <c>conntrack -C</c> and <c>-S</c> now, computes rates against the previous sample, appends to the
+    /// history and hands the sample to the stats subscribers.</summary>
     public ConntrackStatsSample SampleStats()
+    {
+        var sample = TakeSample();
+        Action<ConntrackStatsSample>[] targets;
+        lock (_gate) targets = _statsSubscribers.ToArray();
+        foreach (var target in targets)
+        {
+            try { target(sample); }
+            catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "conntrack stats subscriber failed"); }
+        }
+        return sample;
+    }
+
+    private ConntrackStatsSample TakeSample()
     {
         var now = clock.GetUtcNow();
         var timestamp = clock.GetTimestamp();

@@ -1,0 +1,198 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MudBlazor;
+using NatGateway.Conntrack;
+using NatGateway.Core.Conntrack;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Rules;
+using NatGateway.Data;
+using NatGateway.Nat;
+using Xunit;
+using ConntrackPage = NatGateway.Web.Components.Pages.Conntrack;
+
+namespace NatGateway.Web.Tests.Conntrack;
+
+/// <summary>The Conntrack page over a mirror fed with synthetic flows through its source interface.</summary>
+public sealed class ConntrackPageTests : ConntrackPageTestContext
+{
+    private FakeConntrackTable _table => Table;
+
+    public ConntrackPageTests()
+    {
+        // 100 UDP flows 10.0.0.1..100 → 192.0.2.53:53 (tests add 20 masqueraded TCP flows 10.0.1.1..20 → 198.51.100.7:443).
+        for (var i = 1; i <= 100; i++) _table.Add(FakeConntrackTable.Udp($"10.0.0.{i}", (ushort)(20000 + i), "192.0.2.53", 53));
+    }
+
+    private async Task<NatRule> AddMasqueradeRuleAsync()
+    {
+        var parsed = NatRuleJson.Parse("""{"kind": "masquerade", "name": "lan out", "outInterfaces": ["wan0"], "sourceCidrs": ["10.0.1.0/24"]}""");
+        var outcome = await Services.GetRequiredService<NatRulesService>().CreateAsync(parsed.Rule!, "test");
+        Assert.True(outcome.Saved, string.Join("; ", outcome.Issues));
+        return outcome.Rule!;
+    }
+
+    private void AddTcpFlows(uint mark)
+    {
+        for (var i = 1; i <= 20; i++)
+            _table.Add(FakeConntrackTable.TcpSnat($"10.0.1.{i}", (ushort)(30000 + i), "198.51.100.7", 443, "203.0.113.1", (ushort)(40000 + i), mark));
+    }
+
+    private IRenderedComponent<ConntrackPage> RenderPage()
+    {
+        var page = Render<ConntrackPage>();
+        page.WaitForAssertion(() => Assert.Equal(50, page.FindAll("[data-testid=flow-row]").Count), TimeSpan.FromSeconds(10));
+        return page;
+    }
+
+    private static string Total(IRenderedComponent<ConntrackPage> page) => page.Find("[data-testid=total-matching]").TextContent.Trim();
+
+    private static void ApplyFilter(IRenderedComponent<ConntrackPage> page, string text)
+    {
+        page.Find("input[data-testid=conntrack-filter]").Input(text);
+        page.Find("[data-testid=apply-filter]").Click();
+    }
+
+    [Fact]
+    public void The_grid_is_server_paged_and_filters_with_removable_chips()
+    {
+        AddTcpFlows(0);
+        var page = RenderPage();
+        Assert.StartsWith("120 matching of 120", Total(page));
+
+        ApplyFilter(page, "proto tcp and dport 443");
+        page.WaitForAssertion(() => Assert.Equal(20, page.FindAll("[data-testid=flow-row]").Count));
+        Assert.StartsWith("20 matching of 120", Total(page));
+        Assert.All(page.FindAll("[data-testid=cell-dport]"), c => Assert.Equal("443", c.TextContent));
+        var chips = page.FindAll("[data-testid=filter-chip]");
+        Assert.Equal(["proto tcp", "dport 443"], chips.Select(c => c.TextContent.Trim()).ToArray());
+
+        // Removing the "proto tcp" chip keeps "dport 443" (the same 20 rows); removing the other shows everything again.
+        page.FindAll("[data-testid=filter-chip] .mud-chip-close-button")[0].Click();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=filter-chip]")));
+        Assert.StartsWith("20 matching", Total(page));
+        page.Find("[data-testid=filter-chip] .mud-chip-close-button").Click();
+        page.WaitForAssertion(() => Assert.StartsWith("120 matching", Total(page)));
+        Assert.Empty(page.FindAll("[data-testid=filter-chip]"));
+    }
+
+    [Fact]
+    public void A_bad_filter_shows_the_parse_message_with_the_column_and_keeps_the_grid()
+    {
+        var page = RenderPage();
+        ApplyFilter(page, "proto udp and dport");
+        page.WaitForAssertion(() => Assert.Contains("column", page.Find("[data-testid=filter-error]").TextContent));
+        Assert.StartsWith("100 matching", Total(page));
+        Assert.Equal(50, page.FindAll("[data-testid=flow-row]").Count);
+
+        page.Find("[data-testid=filter-help-toggle]").Click();
+        Assert.Contains("reply-src", page.Find("[data-testid=filter-help]").TextContent);
+    }
+
+    [Fact]
+    public void Sorting_by_source_descending_puts_the_highest_address_first()
+    {
+        var page = RenderPage();
+        Assert.Equal("10.0.0.1", page.FindAll("[data-testid=cell-src]")[0].TextContent);
+        var sourceHeader = page.FindAll(".mud-table-sort-label").Single(l => l.TextContent.Contains("Source"));
+        sourceHeader.Click();
+        page.WaitForAssertion(() => Assert.Equal("10.0.0.1", page.FindAll("[data-testid=cell-src]")[0].TextContent));
+        page.FindAll(".mud-table-sort-label").Single(l => l.TextContent.Contains("Source")).Click();
+        page.WaitForAssertion(() => Assert.Equal("10.0.0.100", page.FindAll("[data-testid=cell-src]")[0].TextContent));
+        Assert.Equal("10.0.0.51", page.FindAll("[data-testid=cell-src]")[49].TextContent);
+    }
+
+    [Fact]
+    public async Task Row_details_show_both_tuples_the_translation_and_the_rule_that_marked_the_flow()
+    {
+        var rule = await AddMasqueradeRuleAsync();
+        var mark = Services.GetRequiredService<NatGateway.Nftables.NatCompileOptions>().MarkValue(rule.MarkId);
+        AddTcpFlows(mark);
+        var page = RenderPage();
+        ApplyFilter(page, "src 10.0.1.7");
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=flow-row]")));
+
+        page.Find("[data-testid=flow-row]").Click();
+
+        var details = page.WaitForElement("[data-testid=flow-details]");
+        Assert.Equal("tcp 10.0.1.7:30007 → 198.51.100.7:443", details.QuerySelector("[data-testid=original-tuple]")!.TextContent);
+        Assert.Equal("tcp 198.51.100.7:443 → 203.0.113.1:40007", details.QuerySelector("[data-testid=reply-tuple]")!.TextContent);
+        Assert.Equal("SNAT 10.0.1.7:30007 → 203.0.113.1:40007", Normalize(details.QuerySelector("[data-testid=nat-translation]")!.TextContent));
+        Assert.Equal($"lan out (mark id {rule.MarkId})", details.QuerySelector("[data-testid=flow-rule]")!.TextContent.Trim());
+    }
+
+    [Fact]
+    public void Live_mode_shows_a_new_flow_without_a_reload()
+    {
+        var page = RenderPage();
+        ApplyFilter(page, "dport 123");
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-flows]")));
+
+        page.Find("input[data-testid=live-toggle]").Change(true);
+        _table.Add(FakeConntrackTable.Udp("10.0.0.200", 5000, "192.0.2.123", 123));
+
+        page.WaitForAssertion(() => Assert.Equal("10.0.0.200", page.Find("[data-testid=cell-src]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.StartsWith("1 matching of 101", Total(page));
+    }
+
+    [Fact]
+    public async Task Delete_all_matching_asks_with_the_count_then_deletes_exactly_those()
+    {
+        AddTcpFlows(0);
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage();
+        ApplyFilter(page, "proto tcp");
+        page.WaitForAssertion(() => Assert.StartsWith("20 matching", Total(page)));
+
+        page.Find("[data-testid=delete-matching]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Delete 20 entries: all entries matching 'proto tcp'?", dialogs.Markup));
+        Assert.Equal(120, _table.Count);
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete 20").Click());
+
+        page.WaitForAssertion(() => Assert.StartsWith("0 matching of 100", Total(page)), TimeSpan.FromSeconds(10));
+        Assert.Equal(100, _table.Count);
+        Assert.DoesNotContain(_table.Snapshot(), f => f.Protocol == IPProtocol.Tcp);
+    }
+
+    [Fact]
+    public async Task Delete_selected_removes_only_the_ticked_rows_after_confirmation()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage();
+        var boxes = page.FindAll("[data-testid=flows] tbody input[type=checkbox]");
+        boxes[0].Change(true);
+        page.FindAll("[data-testid=flows] tbody input[type=checkbox]")[1].Change(true);
+        page.WaitForAssertion(() => Assert.Contains("(2)", page.Find("[data-testid=delete-selected]").TextContent));
+
+        page.Find("[data-testid=delete-selected]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Delete 2 selected conntrack entries?", dialogs.Markup));
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete 2").Click());
+
+        page.WaitForAssertion(() => Assert.Equal(98, _table.Count));
+        Assert.DoesNotContain(_table.Snapshot(), f => f.Original.Source.ToString() is "10.0.0.1" or "10.0.0.2");
+    }
+
+    [Fact]
+    public void The_gauge_chart_and_per_cpu_rates_highlight_drops()
+    {
+        var page = RenderPage();
+        var mirror = Services.GetRequiredService<ConntrackMirrorService>();
+        page.InvokeAsync(() => mirror.SampleStats());
+        _table.Cpus = [new(0, 10, 0, 50, 0, 7, 3, 0, 0, 0, 0), new(1, 0, 0, 20, 4, 0, 0, 0, 0, 0, 0)];
+        page.InvokeAsync(() => mirror.SampleStats());
+
+        page.WaitForAssertion(() => Assert.Equal(2, int.Parse(page.Find("[data-testid=entry-chart]").GetAttribute("data-points")!)));
+        Assert.Matches(@"100 / 1[,.]?000", page.Find("[data-testid=gauge-text]").TextContent);
+        Assert.Contains("10", page.Find("[data-testid=count-gauge]").TextContent); // 10.0 % full
+        var rows = page.FindAll("[data-testid=cpu-row]");
+        Assert.Equal(3, rows.Count); // two CPUs and the sum
+        Assert.NotNull(rows[0].QuerySelector("[data-testid=trouble-drop]"));
+        Assert.NotNull(rows[0].QuerySelector("[data-testid=trouble-early-drop]"));
+        Assert.Null(rows[0].QuerySelector("[data-testid=trouble-insert-failed]"));
+        Assert.NotNull(rows[1].QuerySelector("[data-testid=trouble-insert-failed]"));
+        Assert.Contains("ngw-trouble", rows[2].ClassName);
+    }
+
+    private static string Normalize(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ").Trim();
+}
