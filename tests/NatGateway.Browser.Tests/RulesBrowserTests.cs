@@ -44,6 +44,26 @@ public sealed class RulesBrowserTests(ChromiumFixture chromium)
             Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080), "the applied forward must reach the server");
 
         await Assertions.Expect(page.Locator("[data-testid=rule-packets]")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        await page.Locator("button[data-testid=confirm-button]").ClickAsync();
+
+        // Edit: move the forward to another public port; reorder: a second rule goes first.
+        await page.Locator("button[aria-label=edit]").ClickAsync();
+        await editor.Locator("input[data-testid=field-destination-port]").FillAsync("8088");
+        await editor.Locator("button[data-testid=save-rule]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=rules]")).ToContainTextAsync("*:8088");
+        await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
+        await page.Locator("[data-testid=add-masquerade]").ClickAsync();
+        await editor.Locator("input[data-testid=field-name]").FillAsync("out");
+        await editor.Locator("input[data-testid=field-interfaces]").FillAsync("wan0");
+        await editor.Locator("button[data-testid=save-rule]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=rule-name]")).ToHaveTextAsync(["web", "out"]);
+        await page.Locator("button[aria-label='move up']").Nth(1).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=rule-name]")).ToHaveTextAsync(["out", "web"]);
+        await page.Locator("button[data-testid=apply-rules]").ClickAsync();
+        await page.Locator("button[data-testid=confirm-button]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=pending-bar]")).ToHaveCountAsync(0);
+        Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8088), "the edited forward must work");
+        Assert.False(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080, timeoutSeconds: 1), "the old port must be gone");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "natgw-rules.png"), FullPage = true });
         await page.CloseAsync();
     }

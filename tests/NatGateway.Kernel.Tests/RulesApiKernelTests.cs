@@ -76,3 +76,30 @@ public sealed class RulesApiKernelTests
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 }
+
+/// <summary>Our table changed by hand with nft is reported as drift, with a diff, and re-apply puts it back.</summary>
+public sealed class DriftKernelTests
+{
+    [KernelFact]
+    public async Task A_rule_added_to_our_table_by_hand_is_drift_and_reapply_removes_it()
+    {
+        using var lab = NamespaceLab.Create();
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        var rule = new StringContent("""
+            {"kind": "masquerade", "name": "out", "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}
+            """, System.Text.Encoding.UTF8, "application/json");
+        (await app.Http.PostAsync("api/v1/rules", rule)).EnsureSuccessStatusCode();
+        (await app.Http.PostAsync("api/v1/rules/apply", null)).EnsureSuccessStatusCode();
+        Assert.False((await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift")).GetProperty("hasDrift").GetBoolean());
+
+        lab.Exec(lab.Gateway, "nft", "add", "rule", "ip", "natgw", "postrouting", "ip", "saddr", "192.0.2.0/24", "counter", "masquerade").EnsureSuccess("manual rule");
+
+        var drift = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift");
+        Assert.True(drift.GetProperty("hasDrift").GetBoolean());
+        Assert.Contains(drift.GetProperty("diff").EnumerateArray(), l => l.GetString()!.StartsWith('+') && l.GetString()!.Contains("192.0.2.0/24"));
+
+        (await app.Http.PostAsync("api/v1/rules/reapply", null)).EnsureSuccessStatusCode();
+        Assert.False((await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift")).GetProperty("hasDrift").GetBoolean());
+        Assert.DoesNotContain("192.0.2.0/24", lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
+    }
+}

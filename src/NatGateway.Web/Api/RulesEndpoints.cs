@@ -133,6 +133,20 @@ public static class RulesEndpoints
             return Results.Ok(new { ruleId = id, packets = c?.Packets ?? 0, bytes = c?.Bytes ?? 0 });
         });
 
+        rules.MapPost("/reapply", async (HttpContext http, RevisionService revisions, CancellationToken ct) =>
+        {
+            try
+            {
+                return await revisions.ReapplyActiveAsync(Actor(http), ct) is { } r
+                    ? Results.Ok(new { revisionId = r.Id, state = r.State })
+                    : Results.Problem(title: "Nothing applied yet", statusCode: StatusCodes.Status409Conflict);
+            }
+            catch (ConfirmationPendingException e)
+            {
+                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+            }
+        });
+
         rules.MapGet("/drift", async (NatRulesService service, CancellationToken ct) =>
             await service.DetectDriftAsync(ct) is { } drift
                 ? Results.Ok(new { hasDrift = drift.HasDrift, diff = drift.Diff })
