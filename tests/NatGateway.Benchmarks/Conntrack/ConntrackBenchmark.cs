@@ -18,7 +18,7 @@ public sealed class ConntrackBenchmark : IBenchmark
 {
     private const string Usage = "usage: conntrack [--entries 1000000] [--rounds 3] [--queries 300] [--delete 64000] [--burst 500000] [--natgw PATH]";
 
-    public string Description => "conntrack engine: list/dump vs conntrack -L and the kernel floor, mirror page query, delete by filter, event burst, bytes/entry (1,000,000 entries, ~6 min)";
+    public string Description => "conntrack engine: list/dump vs conntrack -L and the kernel floor, mirror page query, delete by filter, event burst, bytes/entry (1,000,000 entries, ~4 min)";
 
     public int Run(IReadOnlyList<string> args, TextWriter output)
     {
