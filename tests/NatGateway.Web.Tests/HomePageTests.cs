@@ -18,5 +18,6 @@ public sealed class HomePageTests : PageTestContext
         Assert.Equal(["lo", "lan0", "wan0"], rows.Select(r => r.QuerySelector("td")!.TextContent.Trim()).ToArray());
         Assert.Contains("1500", rows[1].TextContent);
         Assert.NotNull(rows[1].QuerySelector("svg.ngw-sparkline polyline.rx"));
+        Assert.Contains("nothing applied yet", page.Find("[data-testid=nat-in-force]").TextContent);
     }
 }

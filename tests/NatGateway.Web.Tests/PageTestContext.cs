@@ -51,6 +51,10 @@ public abstract class PageTestContext : BunitContext, Xunit.IAsyncLifetime
             new NatGateway.Core.Rules.RuleFlowService(Kernel, sp.GetRequiredService<NatGateway.Nftables.NatCompileOptions>()),
             sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance));
         Services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
+        Services.AddSingleton<NatGateway.Core.Capacity.IConntrackCapacityReader, NatGateway.Core.Capacity.LocalConntrackCapacityReader>();
+        Services.AddSingleton<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(Options.Create(new NatGateway.Core.Capacity.CapacityOptions()));
+        Services.AddSingleton(sp => new NatGateway.Core.Capacity.CapacityNowMonitor(Kernel, sp.GetRequiredService<NatGateway.Core.Capacity.IConntrackCapacityReader>(),
+            sp.GetRequiredService<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(), TimeProvider.System, NullLogger<NatGateway.Core.Capacity.CapacityNowMonitor>.Instance));
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
             .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);
