@@ -1,3 +1,4 @@
+using System.Numerics;
 using NatGateway.Nat;
 using NatGateway.Nftables.Schema;
 
@@ -179,61 +180,83 @@ public static class NatRulesetCompiler
                 new NftNat(NftNatKind.Masquerade, null, null, [])]);
 
         /// <summary>
-        /// Plain forwards of one group, ONE hash lookup per new flow whichever forward it hits:
+        /// Plain forwards of one group:
+        /// <c>iifname "lan0" fib daddr . iif type local meta l4proto tcp tcp dport @fwdN_port counter jump fwdN</c>; chain fwdN:
         /// <code>
-        /// prerouting: iifname "lan0" fib daddr . iif type local meta l4proto tcp tcp dport vmap @fwdN
-        /// map fwdN { type inet_service : verdict; elements = { 8080 : jump dnat_M, ... } }     (M = the forward's mark id)
-        /// chain dnat_M: counter ct mark set ct mark &amp; ~mask | M &lt;&lt; shift dnat to 10.0.0.2 comment "..."          (port kept)
-        ///               meta l4proto tcp counter ct mark set ct mark &amp; ~mask | M &lt;&lt; shift dnat to 10.0.0.2:80 comment "..."
+        /// ct mark set ct mark and ~mask
+        /// tcp dport vmap @fwdN_mark0          (port : jump mark0_V, V = byte 0 of the rule's mark id; chain mark0_V: ct mark set ct mark | V &lt;&lt; shift)
+        /// tcp dport vmap @fwdN_mark1          (byte 1, and so on for the width of the mask)
+        /// meta l4proto tcp dnat to tcp dport map @fwdN_addr : tcp dport map @fwdN_port
         /// </code>
-        /// nft 1.0.6 cannot OR a looked-up value into the mark, so each forward's mark id must be a constant in a rule of its
-        /// own; one verdict-map lookup selects that rule, which does counter, mark and DNAT in one place: the per-flow cost is
-        /// the same for every forward and every mark id. The chain belongs to the rule (its tcp and udp members share it; with
-        /// a changed port, <c>meta l4proto</c> gives each protocol's DNAT its port context). No concatenated types.
+        /// nft 1.0.6 cannot OR a looked-up value into the mark, so the mark id is OR-ed in a byte at a time through
+        /// verdict maps into shared constant chains: per-flow cost stays constant and other bits of the mark survive.
+        /// Two single-type maps carry address and port (the concatenated type crashes libnftables 1.0.6).
+        /// Per-forward counters and rule ids live on the elements of fwdN_addr.
         /// </summary>
         private void AddSegment(DnatMapSegment segment, int number)
         {
             var name = $"fwd{number}";
             var proto = NftFamily.Protocol(segment.Key.Protocol);
+            var dport = new NftPayload(proto, "dport");
             var first = segment.Members[0].Rule;
             foreach (var m in segment.Members) _segments[m.Rule.Id] = name;
 
-            _objects.Add(NftCommand.Add(Set(name, NftDataType.InetService, NftDataType.Verdict,
-                segment.Members.Select(m => (NftExpression)new NftMapping(new NftNumber(m.Port), new NftJumpVerdict(ForwardChain(m)))).ToList())));
+            _objects.Add(NftCommand.Add(new NftChain { Family = _family, Table = TableName, Name = name }));
+            _objects.Add(NftCommand.Add(Set($"{name}_addr", NftDataType.InetService, NftFamily.AddressType(family),
+                segment.Members.Select(m => (NftExpression)new NftMapping(
+                    new NftElement(new NftNumber(m.Port), RuleComment.For(m.Rule)),
+                    new NftString(m.Rule.TargetAddress.From.ToString()))).ToList(), countElements: true)));
+            _objects.Add(NftCommand.Add(Set($"{name}_port", NftDataType.InetService, NftDataType.InetService,
+                segment.Members.Select(m => (NftExpression)new NftMapping(new NftNumber(m.Port), new NftNumber(m.TargetPort))).ToList())));
+
             AddRule(Prerouting, null, [
                 .. Expr.Interfaces("iifname", first.InInterfaces, negate: false),
                 Expr.DestinationAddress(family, first.DestinationAddress, withInputInterface: true),
                 NftMatch.Equal(new NftMeta("l4proto"), proto),
-                new NftVerdictMapStatement(new NftPayload(proto, "dport"), $"@{name}")]);
+                NftMatch.Equal(dport, $"@{name}_port"),
+                new NftCounter(),
+                new NftJump(name)]);
+
+            AddRule(name, null, [Expr.ClearMark(options)]);
+            var markBits = 32 - BitOperations.LeadingZeroCount(options.MaxMarkId);
+            for (var markByte = 0; markByte * 8 < markBits; markByte++)
+            {
+                var elements = new List<NftExpression>();
+                foreach (var m in segment.Members)
+                {
+                    var value = (m.Rule.MarkId >> (8 * markByte)) & 0xff;
+                    if (value != 0) elements.Add(new NftMapping(new NftNumber(m.Port), new NftJumpVerdict(MarkChain(markByte, value))));
+                }
+                if (elements.Count == 0) continue;
+                var mapName = $"{name}_mark{markByte}";
+                _objects.Add(NftCommand.Add(Set(mapName, NftDataType.InetService, NftDataType.Verdict, elements)));
+                AddRule(name, null, [new NftVerdictMapStatement(dport, $"@{mapName}")]);
+            }
+            AddRule(name, null, [
+                NftMatch.Equal(new NftMeta("l4proto"), proto),
+                new NftNat(NftNatKind.Dnat,
+                    new NftMapLookup(dport, new NftString($"@{name}_addr")),
+                    new NftMapLookup(dport, new NftString($"@{name}_port")), [])]);
         }
 
-        /// <summary>"dnat_M" (chain created), "dnat_M any" / "dnat_M tcp" (its rule for all protocols / one protocol emitted).</summary>
-        private readonly HashSet<string> _forwardChainParts = new();
+        private readonly HashSet<string> _markChains = new();
 
-        /// <summary>
-        /// Chain <c>dnat_M</c> of a map member's rule, created with the rule's first member: one nft rule for all its
-        /// members when the port is kept, otherwise one per protocol.
-        /// </summary>
-        private string ForwardChain(MapMember member)
+        /// <summary>Shared chain <c>markK_V</c>: <c>ct mark set ct mark | (V &lt;&lt; (shift + 8K))</c>; created once per table on first use.</summary>
+        private string MarkChain(int markByte, int value)
         {
-            var rule = member.Rule;
-            var chain = $"dnat_{rule.MarkId}";
-            if (_forwardChainParts.Add(chain))
+            var chain = $"mark{markByte}_{value}";
+            if (_markChains.Add(chain))
+            {
                 _objects.Add(NftCommand.Add(new NftChain { Family = _family, Table = TableName, Name = chain }));
-            var portKept = member.TargetPort == member.Port;
-            var proto = NftFamily.Protocol(member.Protocol);
-            if (!_forwardChainParts.Add(portKept ? $"{chain} any" : $"{chain} {proto}")) return chain;
-            AddRule(chain, rule, [
-                .. Expr.Protocol(portKept ? null : proto),
-                new NftCounter(),
-                Expr.SetMark(options, rule.MarkId),
-                new NftNat(NftNatKind.Dnat, new NftString(rule.TargetAddress.From.ToString()), portKept ? null : new NftNumber(member.TargetPort), [])]);
+                AddRule(chain, null, [new NftMangle(new NftCt("mark"),
+                    new NftBinary(NftBinaryOperator.Or, new NftCt("mark"), new NftNumber((long)value << (options.MarkShift + 8 * markByte))))]);
+            }
             return chain;
         }
 
-        private NftNamedSet Set(string name, NftDataType type, NftDataType? map, IReadOnlyList<NftExpression> elements) => new()
+        private NftNamedSet Set(string name, NftDataType type, NftDataType? map, IReadOnlyList<NftExpression> elements, bool countElements = false) => new()
         {
-            Family = _family, Table = TableName, Name = name, Type = type, MapType = map, Elements = elements,
+            Family = _family, Table = TableName, Name = name, Type = type, MapType = map, Elements = elements, CountElements = countElements,
         };
 
         // ---------- source NAT ----------

@@ -56,10 +56,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     /// <summary>Our tables as nft text without counter values (<c>nft -s list table ip natgw</c>).</summary>
     public string ListTablesText() => ListText(backend, Tables());
 
-    /// <summary>
-    /// Per-rule packet/byte counters keyed by rule id, summed over the nft rules whose comment carries the rule id
-    /// (map-compiled forwards count in their own chain <c>dnat_M</c>).
-    /// </summary>
+    /// <summary>Per-rule packet/byte counters keyed by rule id, from rule comments and map element comments.</summary>
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
     {
         var totals = new Dictionary<Guid, (long Packets, long Bytes)>();
@@ -73,6 +70,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
                 foreach (var item in document.RootElement.GetProperty("nftables").EnumerateArray())
                 {
                     if (item.TryGetProperty("rule", out var rule)) ReadRule(rule, Add);
+                    else if (item.TryGetProperty("map", out var map)) ReadMapElements(map, Add);
                 }
         return totals.ToDictionary(kv => kv.Key, kv => new RuleCounters(kv.Key, kv.Value.Packets, kv.Value.Bytes));
     }
@@ -89,6 +87,19 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
             if (statement.TryGetProperty("counter", out var c) && c.ValueKind == JsonValueKind.Object) counter = c;
         }
         if (counter is { } value) add(id, value);
+    }
+
+    private static void ReadMapElements(JsonElement map, Action<Guid, JsonElement> add)
+    {
+        if (!map.TryGetProperty("elem", out var elements)) return;
+        foreach (var element in elements.EnumerateArray())
+        {
+            var key = element.ValueKind == JsonValueKind.Array ? element[0] : element;
+            if (key.ValueKind != JsonValueKind.Object || !key.TryGetProperty("elem", out var attributes)) continue;
+            if (attributes.TryGetProperty("comment", out var comment) && RuleComment.RuleIdOf(comment.GetString()) is { } id
+                && attributes.TryGetProperty("counter", out var counter))
+                add(id, counter);
+        }
     }
 
     /// <summary>

@@ -43,6 +43,8 @@ public sealed record NftMapping(NftExpression Key, NftExpression Value) : NftExp
 /// <summary>Map lookup <c>{"map":{"key":K,"data":D}}</c> — nft <c>K map D</c> (D is an anonymous set of mappings or "@name").</summary>
 public sealed record NftMapLookup(NftExpression Key, NftExpression Data) : NftExpression;
 
+/// <summary>A set/map element with attributes <c>{"elem":{"val":V,"comment":"..."}}</c> — nft <c>V comment "..."</c>.</summary>
+public sealed record NftElement(NftExpression Value, string? Comment) : NftExpression;
 
 /// <summary>Binary operation <c>{"&amp;":[a,b]}</c> / <c>{"|":[a,b]}</c> — nft <c>a &amp; b</c>, <c>a | b</c>.</summary>
 public sealed record NftBinary(NftBinaryOperator Operator, NftExpression Left, NftExpression Right) : NftExpression;

@@ -56,6 +56,12 @@ public sealed class NftExpressionConverter : JsonConverter<NftExpression>
                 w.WritePropertyName("data"); Write(w, m.Data, options);
                 w.WriteEndObject(); w.WriteEndObject();
                 break;
+            case NftElement e:
+                w.WriteStartObject(); w.WriteStartObject("elem");
+                w.WritePropertyName("val"); Write(w, e.Value, options);
+                if (e.Comment is not null) w.WriteString("comment", e.Comment);
+                w.WriteEndObject(); w.WriteEndObject();
+                break;
             case NftJumpVerdict j:
                 w.WriteStartObject(); w.WriteStartObject("jump"); w.WriteString("target", j.Target); w.WriteEndObject(); w.WriteEndObject();
                 break;

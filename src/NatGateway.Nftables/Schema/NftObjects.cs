@@ -31,7 +31,7 @@ public sealed record NftChain : NftObject
 
 /// <summary>
 /// A named set (<see cref="MapType"/> null) or map — nft <c>set s { type inet_service; }</c> /
-/// <c>map m { type inet_service : verdict; }</c>. Only single (non-concatenated) types are ever emitted:
+/// <c>map m { type inet_service : ipv4_addr; counter; }</c>. Only single (non-concatenated) types are ever emitted:
 /// libnftables 1.0.6 crashes on concatenated map types in JSON.
 /// </summary>
 public sealed record NftNamedSet : NftObject
@@ -41,6 +41,10 @@ public sealed record NftNamedSet : NftObject
     [JsonPropertyName("name")] public required string Name { get; init; }
     [JsonPropertyName("type")] public required NftDataType Type { get; init; }
     [JsonPropertyName("map"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public NftDataType? MapType { get; init; }
+    /// <summary>Per-element counters (nft <c>counter</c> in the set body): the set's "stmt":[{"counter":null}].</summary>
+    [JsonIgnore] public bool CountElements { get; init; }
+    [JsonPropertyName("stmt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<NftStatement>? Statements => CountElements ? [new NftCounter()] : null;
     [JsonPropertyName("elem"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<NftExpression>? Elements { get; init; }
 }
 
@@ -58,6 +62,8 @@ public sealed record NftRule : NftObject
 public enum NftDataType
 {
     [JsonStringEnumMemberName("inet_service")] InetService,
+    [JsonStringEnumMemberName("ipv4_addr")] Ipv4Address,
+    [JsonStringEnumMemberName("ipv6_addr")] Ipv6Address,
     /// <summary>Map data type of a verdict map (nft <c>type inet_service : verdict</c>).</summary>
     [JsonStringEnumMemberName("verdict")] Verdict,
 }

@@ -31,8 +31,9 @@ public sealed class GoldenTests
         string[] shapes =
         [
             "\"match\"", "\"counter\":null", "\"mangle\"", "\"jump\"", "\"dnat\"", "\"snat\"", "\"masquerade\":null", "\"masquerade\":{",
-            "\"payload\"", "\"meta\"", "\"ct\"", "\"fib\"", "\"prefix\"", "\"range\"", "\"set\":[", "\"map\":{\"key\"",
-            "\"&\"", "\"|\"", "\"op\":\"!=\"", "\"op\":\"in\"", "\"flags\":[", "\"map\":\"verdict\"", "\"vmap\":{", "\"jump\":{\"target\"", "\"delete\":{\"table\"", "\"hook\":\"output\"", "\"family\":\"ip6\"",
+            "\"payload\"", "\"meta\"", "\"ct\"", "\"fib\"", "\"prefix\"", "\"range\"", "\"set\":[", "\"map\":{\"key\"", "\"elem\":{",
+            "\"&\"", "\"|\"", "\"op\":\"!=\"", "\"op\":\"in\"", "\"flags\":[", "\"stmt\":[{\"counter\":null}]", "\"map\":\"ipv4_addr\"",
+            "\"map\":\"inet_service\"", "\"map\":\"verdict\"", "\"vmap\":{", "\"jump\":{\"target\"", "\"delete\":{\"table\"", "\"hook\":\"output\"", "\"family\":\"ip6\"",
         ];
         foreach (var shape in shapes) Assert.Contains(shape, all.Replace("\\u0026", "&"));
         // The shape that crashes libnftables 1.0.6 must never appear: a concatenated map/set type.

@@ -15,12 +15,12 @@ public sealed class ProcessBackendTests
         var compiled = engine.CompileOnly([Rules.Forward(1, 8080, "10.77.2.2", 80), Rules.Masquerade(2)]);
         engine.Apply(compiled);
 
-        Assert.Contains("vmap @fwd1", lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
+        Assert.Contains("jump fwd1", lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
         Assert.Equal([Rules.Id(1), Rules.Id(2)], engine.ReadCounters().Keys.Order().ToArray());
         Assert.False(engine.DetectDrift(compiled).HasDrift);
 
         var before = lab.Exec(lab.Gateway, "nft", "-a", "list", "ruleset").StandardOutput;
-        var error = Assert.Throws<NftablesException>(() => engine.Apply(compiled with { Json = compiled.Json.Replace("\"jump\":{\"target\":\"dnat_1\"}", "\"jump\":{\"target\":\"missing\"}") }));
+        var error = Assert.Throws<NftablesException>(() => engine.Apply(compiled with { Json = compiled.Json.Replace("\"jump\":{\"target\":\"fwd1\"}", "\"jump\":{\"target\":\"missing\"}") }));
         Assert.Contains("Error", error.NftError);
         Assert.Equal(before, lab.Exec(lab.Gateway, "nft", "-a", "list", "ruleset").StandardOutput);
     }

@@ -51,12 +51,7 @@ internal static class GoldenCases
                 Rules.Forward(4, 8081, "10.77.2.2", 81),
                 Rules.Forward(5, 8443, "10.77.2.5", 443),
             ], UseMaps: true),
-        new("maps-port-kept", "plain forwards that keep the port: one rule in the forward's chain serves tcp and udp (no protocol match)",
-            [
-                Rules.Forward(1, 5000, "10.77.2.2", protocol: NatProtocol.Both),
-                Rules.Forward(2, 5001, "10.77.2.3", protocol: NatProtocol.Udp),
-            ], UseMaps: true),
-        new("maps-ipv6-wide-mark", "IPv6 plain forwards in a map; mark id 0x1234 (wider than a byte) is one constant in the forward's chain",
+        new("maps-ipv6-wide-mark", "IPv6 plain forwards in a map; mark id 0x1234 needs both mark bytes",
             [
                 Rules.Forward(1, 8080, "fd77:2::2", 80) with { Family = NatFamily.Ipv6, MarkId = 0x1234 },
                 Rules.Forward(2, 8081, "fd77:2::3", 81) with { Family = NatFamily.Ipv6, DestinationAddress = Rules.Ip("fd77:1::1") },

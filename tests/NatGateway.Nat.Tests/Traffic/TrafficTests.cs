@@ -132,7 +132,7 @@ public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayL
         // A: 8019 only from the second client -> 7191; B: plain 8019 -> 7192 (in a map, must stay after A); C: plain 8020 -> 7193.
         var a = Rules.Forward(19, 8019, NamespaceLab.ServerAddress, 7191) with { SourceCidrs = [IpPrefix.Parse(GatewayLab.SecondClientAddress)] };
         var b = Rules.Forward(20, 8019, NamespaceLab.ServerAddress, 7192);
-        // A mark id above 255: the mark is a constant of the forward's own chain, whatever its width.
+        // A mark id above 255 exercises both mark bytes (two verdict maps).
         var c = Rules.Forward(21, 8020, NamespaceLab.ServerAddress, 7193) with { MarkId = 0x1234 };
         var compiled = gw.Apply(a, b, c);
         Assert.NotNull(compiled.Rules.Single(r => r.RuleId == b.Id).MapSegment);
