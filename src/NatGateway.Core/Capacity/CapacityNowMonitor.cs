@@ -21,17 +21,13 @@ public sealed class CapacityNowMonitor(
     ILogger<CapacityNowMonitor> logger) : BackgroundService
 {
     private readonly Lock _gate = new();
-    private readonly List<Action<CapacityNow>> _subscribers = new();
+    private readonly Live.SubscriberList<CapacityNow> _subscribers = new(logger);
     private ConntrackSample? _previous;
 
     public CapacityNow Current { get; private set; } = CapacityNow.Empty;
 
     /// <summary>Receives every new sample until the returned handle is disposed. Callbacks run on the sampler's thread.</summary>
-    public IDisposable Subscribe(Action<CapacityNow> onSample)
-    {
-        lock (_gate) _subscribers.Add(onSample);
-        return new Subscription(() => { lock (_gate) _subscribers.Remove(onSample); });
-    }
+    public IDisposable Subscribe(Action<CapacityNow> onSample) => _subscribers.Add(onSample);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,7 +36,7 @@ public sealed class CapacityNowMonitor(
         {
             try
             {
-                Publish(Sample());
+                _subscribers.Publish(Sample());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or SysctlException)
             {
@@ -73,22 +69,5 @@ public sealed class CapacityNowMonitor(
             writable ? null : ConntrackSysctls.GlobalReadOnlyExplanation);
         Current = now;
         return now;
-    }
-
-    private void Publish(CapacityNow now)
-    {
-        Action<CapacityNow>[] targets;
-        lock (_gate) targets = _subscribers.ToArray();
-        foreach (var t in targets)
-        {
-            try { t(now); }
-            catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "capacity subscriber failed"); }
-        }
-    }
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
     }
 }

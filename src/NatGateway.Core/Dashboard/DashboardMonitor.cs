@@ -14,18 +14,14 @@ public sealed class DashboardMonitor(IGatewayKernel kernel, TimeProvider clock, 
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
 
     private readonly Lock _gate = new();
-    private readonly List<Action<DashboardSnapshot>> _subscribers = new();
+    private readonly Live.SubscriberList<DashboardSnapshot> _subscribers = new(logger);
     private readonly Dictionary<string, (InterfaceCounters Counters, long Timestamp)> _previous = new();
     private readonly Dictionary<string, Queue<InterfaceRates>> _history = new();
 
     public DashboardSnapshot Current { get; private set; } = DashboardSnapshot.Empty;
 
     /// <summary>Receives every new snapshot until the returned handle is disposed. Callbacks run on the sampler's thread.</summary>
-    public IDisposable Subscribe(Action<DashboardSnapshot> onSnapshot)
-    {
-        lock (_gate) _subscribers.Add(onSnapshot);
-        return new Subscription(() => { lock (_gate) _subscribers.Remove(onSnapshot); });
-    }
+    public IDisposable Subscribe(Action<DashboardSnapshot> onSnapshot) => _subscribers.Add(onSnapshot);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +30,7 @@ public sealed class DashboardMonitor(IGatewayKernel kernel, TimeProvider clock, 
         {
             try
             {
-                Publish(Sample());
+                _subscribers.Publish(Sample());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or SysctlException)
             {
@@ -73,22 +69,5 @@ public sealed class DashboardMonitor(IGatewayKernel kernel, TimeProvider clock, 
             Flag(kernel.Sysctl.TryRead(SysctlKey.Ipv4Forwarding)), Flag(kernel.Sysctl.TryRead(SysctlKey.Ipv6Forwarding)), statuses);
         Current = snapshot;
         return snapshot;
-    }
-
-    private void Publish(DashboardSnapshot snapshot)
-    {
-        Action<DashboardSnapshot>[] targets;
-        lock (_gate) targets = _subscribers.ToArray();
-        foreach (var t in targets)
-        {
-            try { t(snapshot); }
-            catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "dashboard subscriber failed"); }
-        }
-    }
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
     }
 }

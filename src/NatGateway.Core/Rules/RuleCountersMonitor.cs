@@ -12,25 +12,18 @@ public sealed class RuleCountersMonitor(NatRulesService rules, TimeProvider cloc
 {
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(2);
 
-    private readonly Lock _gate = new();
-    private readonly List<Action<IReadOnlyDictionary<Guid, RuleCounters>>> _subscribers = new();
+    private readonly Live.SubscriberList<IReadOnlyDictionary<Guid, RuleCounters>> _subscribers = new(logger);
 
     public IReadOnlyDictionary<Guid, RuleCounters> Current { get; private set; } = new Dictionary<Guid, RuleCounters>();
 
-    public IDisposable Subscribe(Action<IReadOnlyDictionary<Guid, RuleCounters>> onCounters)
-    {
-        lock (_gate) _subscribers.Add(onCounters);
-        return new Unsubscriber(() => { lock (_gate) _subscribers.Remove(onCounters); });
-    }
+    public IDisposable Subscribe(Action<IReadOnlyDictionary<Guid, RuleCounters>> onCounters) => _subscribers.Add(onCounters);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            Action<IReadOnlyDictionary<Guid, RuleCounters>>[] targets;
-            lock (_gate) targets = _subscribers.ToArray();
-            if (targets.Length == 0) continue;
+            if (_subscribers.Count == 0) continue;
             try
             {
                 Current = rules.ReadCounters();
@@ -40,17 +33,7 @@ public sealed class RuleCountersMonitor(NatRulesService rules, TimeProvider cloc
                 logger.LogWarning(e, "reading rule counters failed");
                 continue;
             }
-            foreach (var t in targets)
-            {
-                try { t(Current); }
-                catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "counter subscriber failed"); }
-            }
+            _subscribers.Publish(Current);
         }
-    }
-
-    private sealed class Unsubscriber(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
     }
 }
