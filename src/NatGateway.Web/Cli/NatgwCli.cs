@@ -19,6 +19,7 @@ public static class NatgwCli
         // feature commands
         root.Subcommands.Add(ConntrackCommand.Build());
         root.Subcommands.Add(PlanCommand.Build());
+        root.Subcommands.Add(ConfigCommand.Build());
         return root;
     }
 }
