@@ -54,6 +54,10 @@ internal static class Expr
                 new NftBinary(NftBinaryOperator.And, new NftCt("mark"), new NftNumber(~options.MarkMask)),
                 new NftNumber(options.MarkValue(markId))));
 
+    /// <summary><c>ct mark &amp; ~mask == 0</c>: no bit of the mark outside our field is set.</summary>
+    public static NftStatement OtherMarkBitsClear(NatCompileOptions options) =>
+        NftMatch.Equal(new NftBinary(NftBinaryOperator.And, new NftCt("mark"), new NftNumber(~options.MarkMask)), new NftNumber(0));
+
     /// <summary><c>ct mark set ct mark and ~mask</c></summary>
     public static NftStatement ClearMark(NatCompileOptions options) =>
         new NftMangle(new NftCt("mark"), new NftBinary(NftBinaryOperator.And, new NftCt("mark"), new NftNumber(~options.MarkMask)));

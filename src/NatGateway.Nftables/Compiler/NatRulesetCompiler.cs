@@ -180,63 +180,80 @@ public static class NatRulesetCompiler
                 new NftNat(NftNatKind.Masquerade, null, null, [])]);
 
         /// <summary>
-        /// Plain forwards of one group:
-        /// <c>iifname "lan0" fib daddr . iif type local meta l4proto tcp tcp dport @fwdN_port counter jump fwdN</c>; chain fwdN:
+        /// Plain forwards of one group. Every new flow of a forward costs the same, whatever its mark id:
         /// <code>
-        /// ct mark set ct mark and ~mask
-        /// tcp dport vmap @fwdN_mark0          (port : jump mark0_V, V = byte 0 of the rule's mark id; chain mark0_V: ct mark set ct mark | V &lt;&lt; shift)
-        /// tcp dport vmap @fwdN_mark1          (byte 1, and so on for the width of the mask)
-        /// meta l4proto tcp dnat to tcp dport map @fwdN_addr : tcp dport map @fwdN_port
+        /// prerouting: iifname "lan0" fib daddr . iif type local meta l4proto tcp ct mark &amp; ~mask == 0 ct mark set tcp dport map @fwdN_mark jump fwdN
+        ///             iifname "lan0" fib daddr . iif type local meta l4proto tcp tcp dport @fwdN_mark jump fwdN_keep
+        /// chain fwdN:      meta l4proto tcp dnat to tcp dport map @fwdN_addr : tcp dport map @fwdN_port   (": port map" only if a port changes)
+        /// chain fwdN_keep: ct mark set ct mark &amp; ~mask; tcp dport vmap @fwdN_mark0; ...; jump fwdN
         /// </code>
-        /// nft 1.0.6 cannot OR a looked-up value into the mark, so the mark id is OR-ed in a byte at a time through
-        /// verdict maps into shared constant chains: per-flow cost stays constant and other bits of the mark survive.
-        /// Two single-type maps carry address and port (the concatenated type crashes libnftables 1.0.6).
-        /// Per-forward counters and rule ids live on the elements of fwdN_addr.
+        /// nft 1.0.6 cannot OR a looked-up value into the mark. When the mark's other bits are 0 (nobody else marked the flow
+        /// before dstnat), <c>ct mark set</c> straight from <c>fwdN_mark</c> (port : id &lt;&lt; shift) is exactly
+        /// <c>ct mark &amp; ~mask | id &lt;&lt; shift</c>: one lookup whose miss also ends the rule for ports not in the segment.
+        /// Flows that already carry other bits take <c>fwdN_keep</c>, which ORs the id in a byte at a time through verdict maps
+        /// into shared constant chains <c>markK_V</c>, so other users' bits survive. Single-type maps only (the concatenated
+        /// type crashes libnftables 1.0.6). Per-forward counters and rule ids live on the elements of fwdN_addr, which is
+        /// looked up once per flow (every lookup of a counted map counts).
         /// </summary>
         private void AddSegment(DnatMapSegment segment, int number)
         {
             var name = $"fwd{number}";
+            var keep = $"{name}_keep";
             var proto = NftFamily.Protocol(segment.Key.Protocol);
             var dport = new NftPayload(proto, "dport");
             var first = segment.Members[0].Rule;
+            var portsKept = segment.Members.All(m => m.TargetPort == m.Port);
+            var otherBits = ~options.MarkMask;
             foreach (var m in segment.Members) _segments[m.Rule.Id] = name;
 
             _objects.Add(NftCommand.Add(new NftChain { Family = _family, Table = TableName, Name = name }));
+            _objects.Add(NftCommand.Add(Set($"{name}_mark", NftDataType.InetService, NftDataType.Mark,
+                segment.Members.Select(m => (NftExpression)new NftMapping(new NftNumber(m.Port), new NftNumber(options.MarkValue(m.Rule.MarkId)))).ToList())));
             _objects.Add(NftCommand.Add(Set($"{name}_addr", NftDataType.InetService, NftFamily.AddressType(family),
                 segment.Members.Select(m => (NftExpression)new NftMapping(
                     new NftElement(new NftNumber(m.Port), RuleComment.For(m.Rule)),
                     new NftString(m.Rule.TargetAddress.From.ToString()))).ToList(), countElements: true)));
-            _objects.Add(NftCommand.Add(Set($"{name}_port", NftDataType.InetService, NftDataType.InetService,
-                segment.Members.Select(m => (NftExpression)new NftMapping(new NftNumber(m.Port), new NftNumber(m.TargetPort))).ToList())));
+            if (!portsKept)
+                _objects.Add(NftCommand.Add(Set($"{name}_port", NftDataType.InetService, NftDataType.InetService,
+                    segment.Members.Select(m => (NftExpression)new NftMapping(new NftNumber(m.Port), new NftNumber(m.TargetPort))).ToList())));
 
-            AddRule(Prerouting, null, [
+            NftStatement[] group = [
                 .. Expr.Interfaces("iifname", first.InInterfaces, negate: false),
                 Expr.DestinationAddress(family, first.DestinationAddress, withInputInterface: true),
-                NftMatch.Equal(new NftMeta("l4proto"), proto),
-                NftMatch.Equal(dport, $"@{name}_port"),
-                new NftCounter(),
+                NftMatch.Equal(new NftMeta("l4proto"), proto)];
+            // With a full-width mask there are no other bits to keep: the fast rule alone is exact.
+            NftStatement[] otherBitsClear = otherBits == 0 ? [] : [Expr.OtherMarkBitsClear(options)];
+            AddRule(Prerouting, null, [
+                .. group,
+                .. otherBitsClear,
+                new NftMangle(new NftCt("mark"), new NftMapLookup(dport, new NftString($"@{name}_mark"))),
                 new NftJump(name)]);
-
-            AddRule(name, null, [Expr.ClearMark(options)]);
-            var markBits = 32 - BitOperations.LeadingZeroCount(options.MaxMarkId);
-            for (var markByte = 0; markByte * 8 < markBits; markByte++)
+            if (otherBits != 0)
             {
-                var elements = new List<NftExpression>();
-                foreach (var m in segment.Members)
+                AddRule(Prerouting, null, [.. group, NftMatch.Equal(dport, $"@{name}_mark"), new NftJump(keep)]);
+                _objects.Add(NftCommand.Add(new NftChain { Family = _family, Table = TableName, Name = keep }));
+                AddRule(keep, null, [Expr.ClearMark(options)]);
+                var markBits = 32 - BitOperations.LeadingZeroCount(options.MaxMarkId);
+                for (var markByte = 0; markByte * 8 < markBits; markByte++)
                 {
-                    var value = (m.Rule.MarkId >> (8 * markByte)) & 0xff;
-                    if (value != 0) elements.Add(new NftMapping(new NftNumber(m.Port), new NftJumpVerdict(MarkChain(markByte, value))));
+                    var elements = new List<NftExpression>();
+                    foreach (var m in segment.Members)
+                    {
+                        var value = (m.Rule.MarkId >> (8 * markByte)) & 0xff;
+                        if (value != 0) elements.Add(new NftMapping(new NftNumber(m.Port), new NftJumpVerdict(MarkChain(markByte, value))));
+                    }
+                    if (elements.Count == 0) continue;
+                    var mapName = $"{name}_mark{markByte}";
+                    _objects.Add(NftCommand.Add(Set(mapName, NftDataType.InetService, NftDataType.Verdict, elements)));
+                    AddRule(keep, null, [new NftVerdictMapStatement(dport, $"@{mapName}")]);
                 }
-                if (elements.Count == 0) continue;
-                var mapName = $"{name}_mark{markByte}";
-                _objects.Add(NftCommand.Add(Set(mapName, NftDataType.InetService, NftDataType.Verdict, elements)));
-                AddRule(name, null, [new NftVerdictMapStatement(dport, $"@{mapName}")]);
+                AddRule(keep, null, [new NftJump(name)]);
             }
             AddRule(name, null, [
                 NftMatch.Equal(new NftMeta("l4proto"), proto),
                 new NftNat(NftNatKind.Dnat,
                     new NftMapLookup(dport, new NftString($"@{name}_addr")),
-                    new NftMapLookup(dport, new NftString($"@{name}_port")), [])]);
+                    portsKept ? null : new NftMapLookup(dport, new NftString($"@{name}_port")), [])]);
         }
 
         private readonly HashSet<string> _markChains = new();

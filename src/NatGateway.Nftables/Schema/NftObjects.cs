@@ -64,6 +64,8 @@ public enum NftDataType
     [JsonStringEnumMemberName("inet_service")] InetService,
     [JsonStringEnumMemberName("ipv4_addr")] Ipv4Address,
     [JsonStringEnumMemberName("ipv6_addr")] Ipv6Address,
+    /// <summary>Map data type of a mark map (nft <c>type inet_service : mark</c>), used for <c>ct mark set ... map</c>.</summary>
+    [JsonStringEnumMemberName("mark")] Mark,
     /// <summary>Map data type of a verdict map (nft <c>type inet_service : verdict</c>).</summary>
     [JsonStringEnumMemberName("verdict")] Verdict,
 }

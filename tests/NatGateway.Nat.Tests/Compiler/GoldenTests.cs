@@ -33,7 +33,7 @@ public sealed class GoldenTests
             "\"match\"", "\"counter\":null", "\"mangle\"", "\"jump\"", "\"dnat\"", "\"snat\"", "\"masquerade\":null", "\"masquerade\":{",
             "\"payload\"", "\"meta\"", "\"ct\"", "\"fib\"", "\"prefix\"", "\"range\"", "\"set\":[", "\"map\":{\"key\"", "\"elem\":{",
             "\"&\"", "\"|\"", "\"op\":\"!=\"", "\"op\":\"in\"", "\"flags\":[", "\"stmt\":[{\"counter\":null}]", "\"map\":\"ipv4_addr\"",
-            "\"map\":\"inet_service\"", "\"map\":\"verdict\"", "\"vmap\":{", "\"jump\":{\"target\"", "\"delete\":{\"table\"", "\"hook\":\"output\"", "\"family\":\"ip6\"",
+            "\"map\":\"inet_service\"", "\"map\":\"verdict\"", "\"map\":\"mark\"", "\"value\":{\"map\"", "\"vmap\":{", "\"jump\":{\"target\"", "\"delete\":{\"table\"", "\"hook\":\"output\"", "\"family\":\"ip6\"",
         ];
         foreach (var shape in shapes) Assert.Contains(shape, all.Replace("\\u0026", "&"));
         // The shape that crashes libnftables 1.0.6 must never appear: a concatenated map/set type.

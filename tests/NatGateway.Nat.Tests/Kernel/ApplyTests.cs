@@ -23,14 +23,17 @@ public sealed class ApplyTests(GatewayLab gw) : IClassFixture<GatewayLab>
             .Select(c => $"{c.GetProperty("name").GetString()} {c.GetProperty("type").GetString()} {c.GetProperty("hook").GetString()} {c.GetProperty("prio").GetInt32()}");
         Assert.Equal(["prerouting nat prerouting -100", "output nat output -100", "postrouting nat postrouting 100"], baseChains);
 
-        // Prerouting keeps list order: segment 1 (tcp 8080, 53, 8081), segment 2 (udp 53), the restricted 8443 rule, segment 3 (8443).
+        // Prerouting keeps list order: segment 1 (tcp 8080, 53, 8081), segment 2 (udp 53), the restricted 8443 rule, segment 3 (8443);
+        // each segment is a fast rule (mark straight from the map) and a rule for flows whose mark has other bits.
         var prerouting = items.Where(i => i.TryGetProperty("rule", out var r) && r.GetProperty("chain").GetString() == "prerouting")
             .Select(i => Describe(i.GetProperty("rule"))).ToList();
-        Assert.Equal(["jump fwd1", "jump fwd2", $"comment {Rules.Id(3)}", "jump fwd3"], prerouting);
+        Assert.Equal(["jump fwd1", "jump fwd1_keep", "jump fwd2", "jump fwd2_keep", $"comment {Rules.Id(3)}", "jump fwd3", "jump fwd3_keep"], prerouting);
 
+        Assert.Equal(["53=131072", "8080=65536", "8081=262144"], MapElements(items, "fwd1_mark"));
         Assert.Equal(["53=10.77.2.3", "8080=10.77.2.2", "8081=10.77.2.2"], MapElements(items, "fwd1_addr"));
         Assert.Equal(["53=5353", "8080=80", "8081=81"], MapElements(items, "fwd1_port"));
         Assert.Equal(["53=10.77.2.3"], MapElements(items, "fwd2_addr"));
+        Assert.Equal(["8443=327680"], MapElements(items, "fwd3_mark"));
         Assert.Equal(["8443=10.77.2.5"], MapElements(items, "fwd3_addr"));
     }
 

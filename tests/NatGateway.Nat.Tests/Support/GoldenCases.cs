@@ -4,9 +4,9 @@ using NatGateway.Nftables;
 namespace NatGateway.Nat.Tests;
 
 /// <summary>One golden: rules in, the exact batch out (Golden/NAME.json), annotated with the equivalent nft commands.</summary>
-public sealed record GoldenCase(string Name, string Description, IReadOnlyList<NatRule> Rules, bool UseMaps = false)
+public sealed record GoldenCase(string Name, string Description, IReadOnlyList<NatRule> Rules, bool UseMaps = false, uint MarkMask = 0xffff0000)
 {
-    public NatCompileOptions Options => new() { UseMapsForPlainForwards = UseMaps };
+    public NatCompileOptions Options => new() { UseMapsForPlainForwards = UseMaps, MarkMask = MarkMask };
     public override string ToString() => Name;
 }
 
@@ -51,7 +51,14 @@ internal static class GoldenCases
                 Rules.Forward(4, 8081, "10.77.2.2", 81),
                 Rules.Forward(5, 8443, "10.77.2.5", 443),
             ], UseMaps: true),
-        new("maps-ipv6-wide-mark", "IPv6 plain forwards in a map; mark id 0x1234 needs both mark bytes",
+        new("maps-port-kept", "plain forwards that keep the port: the DNAT needs no port map",
+            [
+                Rules.Forward(1, 5000, "10.77.2.2", protocol: NatProtocol.Both),
+                Rules.Forward(2, 5001, "10.77.2.3", protocol: NatProtocol.Udp),
+            ], UseMaps: true),
+        new("maps-full-width-mark", "mark mask 0xffffffff: no other bits to keep, the fast rule alone",
+            [Rules.Forward(1, 8080, "10.77.2.2", 80), Rules.Forward(2, 8081, "10.77.2.3", 81)], UseMaps: true, MarkMask: 0xffffffff),
+        new("maps-ipv6-wide-mark", "IPv6 plain forwards in a map; mark id 0x1234: one map value on the fast rule, both mark bytes on the keep path",
             [
                 Rules.Forward(1, 8080, "fd77:2::2", 80) with { Family = NatFamily.Ipv6, MarkId = 0x1234 },
                 Rules.Forward(2, 8081, "fd77:2::3", 81) with { Family = NatFamily.Ipv6, DestinationAddress = Rules.Ip("fd77:1::1") },

@@ -132,7 +132,7 @@ public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayL
         // A: 8019 only from the second client -> 7191; B: plain 8019 -> 7192 (in a map, must stay after A); C: plain 8020 -> 7193.
         var a = Rules.Forward(19, 8019, NamespaceLab.ServerAddress, 7191) with { SourceCidrs = [IpPrefix.Parse(GatewayLab.SecondClientAddress)] };
         var b = Rules.Forward(20, 8019, NamespaceLab.ServerAddress, 7192);
-        // A mark id above 255 exercises both mark bytes (two verdict maps).
+        // TCP flows carry the foreign table's bits (0x5): they take the segment's keep path, and a mark id above 255 uses both mark bytes.
         var c = Rules.Forward(21, 8020, NamespaceLab.ServerAddress, 7193) with { MarkId = 0x1234 };
         var compiled = gw.Apply(a, b, c);
         Assert.NotNull(compiled.Rules.Single(r => r.RuleId == b.Id).MapSegment);
@@ -155,6 +155,27 @@ public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayL
     }
 
     [KernelFact]
+    public void Map_forwards_of_flows_without_other_mark_bits_take_the_mark_straight_from_the_map()
+    {
+        // The foreign table marks TCP only: these UDP flows reach our segment with the other bits clear (the fast rule).
+        var low = Rules.Forward(24, 8024, NamespaceLab.ServerAddress, 7024, protocol: NatProtocol.Udp);
+        var wide = Rules.Forward(25, 8025, NamespaceLab.ServerAddress, 7025, protocol: NatProtocol.Udp) with { MarkId = 0x1234 };
+        var compiled = gw.Apply(low, wide);
+        Assert.Equal("fwd1", compiled.Rules.Single(r => r.RuleId == wide.Id).MapSegment);
+        foreach (var port in new[] { 8024, 8025 })
+        {
+            var sent = Lab.Exec(Lab.Client, "bash", ["-c", $"echo natgw > /dev/udp/{Public}/{port}"]);
+            Assert.True(sent.ExitCode == 0, sent.StandardError);
+        }
+
+        var counters = gw.Engine.ReadCounters();
+        Assert.Equal(1, counters[low.Id].Packets);
+        Assert.Equal(1, counters[wide.Id].Packets);
+        AssertMark(8024, "--orig-port-dst", low.MarkId, otherBits: 0, protocol: "udp");
+        AssertMark(8025, "--orig-port-dst", wide.MarkId, otherBits: 0, protocol: "udp");
+    }
+
+    [KernelFact]
     public void Ipv6_port_forwards_through_a_map()
     {
         var forward = Rules.Forward(22, 8022, NamespaceLab.ServerAddress6, 7022) with { Family = NatFamily.Ipv6 };
@@ -170,16 +191,19 @@ public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayL
     /// <summary>
     /// <c>conntrack -L</c> in the gateway shows the rule's mark id under the mask, and the foreign table's bits (0x5) survive.
     /// </summary>
-    private void AssertMark(int port, string portOption, int markId, params string[] extra)
+    private void AssertMark(int port, string portOption, int markId, params string[] extra) => AssertMark(port, portOption, markId, 5u, "tcp", extra);
+
+    /// <summary><c>conntrack -L -p PROTOCOL</c>: the rule's mark id under the mask, and exactly <paramref name="otherBits"/> outside it.</summary>
+    private void AssertMark(int port, string portOption, int markId, uint otherBits, string protocol, params string[] extra)
     {
-        var listing = Lab.Exec(Lab.Gateway, "conntrack", ["-L", .. extra, "-p", "tcp", portOption, port.ToString()]).StandardOutput;
+        var listing = Lab.Exec(Lab.Gateway, "conntrack", ["-L", .. extra, "-p", protocol, portOption, port.ToString()]).StandardOutput;
         var marks = MarkPattern().Matches(listing).Select(m => uint.Parse(m.Groups[1].Value)).ToList();
         Assert.NotEmpty(marks);
         var options = gw.Engine.Options;
         Assert.All(marks, mark =>
         {
             Assert.Equal(markId, options.MarkIdOf(mark));
-            Assert.Equal(5u, mark & ~options.MarkMask);
+            Assert.Equal(otherBits, mark & ~options.MarkMask);
         });
     }
 
