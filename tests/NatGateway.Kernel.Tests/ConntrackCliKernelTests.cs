@@ -117,4 +117,49 @@ public sealed class ConntrackCliKernelTests
         Assert.Equal(ConntrackLabFlows.Count(lab), stats.GetProperty("entries").GetInt32());
         Assert.Equal(Environment.ProcessorCount, stats.GetProperty("perCpu").GetArrayLength());
     }
+
+    [KernelFact]
+    public async Task Watch_streams_matching_events_until_stopped()
+    {
+        using var lab = NamespaceLab.Create();
+        var watch = lab.Start(lab.Gateway, "dotnet", [RepositoryPaths.NatgwDll, "conntrack", "watch", "-p", "udp", "--dport", "53"]);
+        var lines = new List<string>();
+        var sawNew = new TaskCompletionSource();
+        var sawDestroy = new TaskCompletionSource();
+        watch.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (lines) lines.Add(e.Data);
+            if (e.Data.Contains("[NEW]") && e.Data.Contains("src=10.77.1.60")) sawNew.TrySetResult();
+            if (e.Data.Contains("[DESTROY]") && e.Data.Contains("src=10.77.1.60")) sawDestroy.TrySetResult();
+        };
+        var errors = new System.Text.StringBuilder();
+        watch.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
+        watch.BeginOutputReadLine();
+        watch.BeginErrorReadLine();
+
+        // The listener subscribes after process start: keep inserting fresh entries until one is seen.
+        for (var i = 0; i < 100 && !sawNew.Task.IsCompleted; i++)
+        {
+            lab.Exec(lab.Gateway, "conntrack", "-I", "-p", "udp", "-s", "10.77.1.60", "-d", NamespaceLab.ServerAddress,
+                "--sport", (42000 + i).ToString(), "--dport", "53", "-t", "60");
+            lab.Exec(lab.Gateway, "conntrack", "-I", "-p", "udp", "-s", "10.77.1.61", "-d", NamespaceLab.ServerAddress,
+                "--sport", (42000 + i).ToString(), "--dport", "54", "-t", "60");
+            await Task.WhenAny(sawNew.Task, Task.Delay(100));
+        }
+        Assert.True(sawNew.Task.IsCompleted, "watch printed no NEW event: " + string.Join('\n', lines));
+        lab.Exec(lab.Gateway, "conntrack", "-D", "-s", "10.77.1.60").EnsureSuccess("conntrack -D");
+        await sawDestroy.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        lock (lines)
+        {
+            Assert.DoesNotContain(lines, l => l.Contains("dport=54"));   // filtered out
+            Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*\[NEW\] ipv4 +2 udp +17 \d+ src=10\.77\.1\.60 dst=10\.77\.2\.2 sport=\d+ dport=53 "));
+        }
+        // SIGTERM (like Ctrl-C's SIGINT) ends the watch cleanly with conntrack -E's summary line.
+        ProcessRunner.Run("kill", "-TERM", watch.Id.ToString()).EnsureSuccess("kill -TERM");
+        await watch.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, watch.ExitCode);
+        lock (errors) Assert.Matches(@"natgw conntrack: [1-9]\d* flow events have been shown\.", errors.ToString());
+    }
 }

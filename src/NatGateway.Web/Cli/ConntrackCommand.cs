@@ -230,6 +230,12 @@ public static class ConntrackCommand
         }
         if (groups == FlowEventGroups.None) return BadInput(stderr, "watch", "--event: no event kind given");
 
+        // Ctrl-C (SIGINT) and SIGTERM end the watch cleanly: flush, print the count like conntrack -E, exit 0.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cancellationToken = stop.Token;
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+        long shown = 0;
         await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
         try
         {
@@ -238,7 +244,9 @@ public static class ConntrackCommand
             FlowEventHandler onEvent = (in FlowEvent e) =>
             {
                 var flow = e.Flow;
-                if (filter.IsAll || filter.Matches(in flow)) sink.WriteEvent(e.Type, in flow);
+                if (!filter.IsAll && !filter.Matches(in flow)) return;
+                sink.WriteEvent(e.Type, in flow);
+                shown++;
             };
             while (!cancellationToken.IsCancellationRequested)
             {
@@ -261,7 +269,15 @@ public static class ConntrackCommand
             stderr.WriteLine($"natgw conntrack watch: {e.Message}");
             return KernelErrorExitCode;
         }
+        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        stderr.WriteLine($"natgw conntrack: {shown} flow events have been shown.");
         return 0;
+
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 }
 
