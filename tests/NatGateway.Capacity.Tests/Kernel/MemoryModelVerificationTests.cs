@@ -77,6 +77,10 @@ public sealed class MemoryModelVerificationTests(ITestOutputHelper output)
     {
         using var lab = NamespaceLab.Create();
         lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
+        // Since Linux 6.3 "is there a ctnetlink event listener" is tracked host-wide: with nf_conntrack_events=2 any
+        // listener anywhere (natgw's mirror, conntrack -E in another namespace) gives every new entry the event
+        // extension. 0 makes the scenarios without events independent of what else runs on the host.
+        lab.Sysctl(lab.Gateway, "net.netfilter.nf_conntrack_events", "0");
         var request = Configure(lab, scenario);
         // The server swallows the datagrams without conntrack (no ct expression there) and without ICMP errors.
         Nft(lab, lab.Server, """
