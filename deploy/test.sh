@@ -19,10 +19,12 @@ set +e
 dotnet test NatGateway.sln -c Debug --no-build --nologo --filter "Category!=Exclusive" \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 status=$?
-dotnet test tests/NatGateway.Capacity.Tests -c Debug --no-build --nologo --filter "Category=Exclusive" \
-  --logger "trx;LogFileName=exclusive.trx" --logger "console;verbosity=normal" --results-directory "$results"
-exclusive=$?
-[ "$status" -eq 0 ] && status=$exclusive
+for project in NatGateway.Capacity.Tests NatGateway.Conntrack.Mirror.Tests; do
+  dotnet test "tests/$project" -c Debug --no-build --nologo --filter "Category=Exclusive" \
+    --logger "trx;LogFileName=exclusive-$project.trx" --logger "console;verbosity=normal" --results-directory "$results"
+  exclusive=$?
+  [ "$status" -eq 0 ] && status=$exclusive
+done
 
 # Sum the counters of every TRX file: <Counters total=".." executed=".." passed=".." failed=".." ...>
 passed=0; failed=0; skipped=0
