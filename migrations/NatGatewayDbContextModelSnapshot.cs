@@ -87,6 +87,9 @@ namespace NatGateway.Migrations
                     b.Property<long?>("ConfirmBy")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ConntrackDocument")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 

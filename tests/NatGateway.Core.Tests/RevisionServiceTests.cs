@@ -195,6 +195,32 @@ public sealed class RevisionServiceTests : IDisposable
         Assert.Equal(good.Id, (await _revisions.ActiveAsync())!.Id);
     }
 
+    [Fact]
+    public async Task A_conntrack_timeout_change_is_a_revision_and_reverts_when_unconfirmed()
+    {
+        const string key = "net.netfilter.nf_conntrack_udp_timeout";
+        _kernel.Memory.Values[key] = "30";
+        var capacity = new NatGateway.Core.Capacity.CapacityService(_kernel, new Capacity.FakeCapacityReader(), _db,
+            Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }),
+            Options.Create(new NatGateway.Core.Capacity.CapacityOptions { ModprobeDirectory = Path.Combine(_dir, "modprobe.d") }), _clock);
+        var revisions = new RevisionService(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock,
+            NullLogger<RevisionService>.Instance, capacity);
+
+        var (revision, result) = await revisions.ApplyCapacityAsync(
+            new NatGateway.Core.Capacity.CapacityApplyRequest { Timeouts = new Dictionary<string, int> { ["nf_conntrack_udp_timeout"] = 10 } },
+            "web", TimeSpan.FromSeconds(60));
+
+        Assert.Equal("10", _kernel.Memory.Values[key]);
+        Assert.Equal("capacity", revision.Kind);
+        Assert.Contains("conntrack nf_conntrack_udp_timeout: 30 → 10", revision.Diff);
+        Assert.Single(result!.Changes);
+
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var revert = await revisions.RevertExpiredAsync();
+        Assert.NotNull(revert);
+        Assert.Equal("30", _kernel.Memory.Values[key]);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

@@ -7,7 +7,7 @@ using NatGateway.Nat;
 namespace NatGateway.Core.Revisions;
 
 /// <summary>The whole desired state a revision holds: the ordered NAT rules and the managed kernel settings.</summary>
-public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? Settings)
+public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? Settings, Capacity.CapacityApplyRequest? Conntrack = null)
 {
     public static GatewayState Empty { get; } = new([], null);
 }

@@ -21,7 +21,8 @@ public sealed class RevisionService(
     RuleFlowService flows,
     IDbContextFactory<NatGatewayDbContext> dbFactory,
     TimeProvider clock,
-    ILogger<RevisionService> logger)
+    ILogger<RevisionService> logger,
+    Capacity.CapacityService? capacity = null)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
 
@@ -85,6 +86,32 @@ public sealed class RevisionService(
     }
 
     /// <summary>
+    /// Applies a conntrack sizing/timeouts change (the Capacity page / POST /api/v1/capacity/apply) as a revision;
+    /// rules and forwarding stay as in force. Read-only keys (global ones inside a namespace) are reported, not failed.
+    /// </summary>
+    public async Task<(Revision Revision, Capacity.CapacityApplyResult? Result)> ApplyCapacityAsync(
+        Capacity.CapacityApplyRequest change, string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default)
+    {
+        var active = await ActiveAsync(ct);
+        var inForceRules = active is null ? [] : NatRulesService.ParseRules(active.RulesDocument);
+        var target = ConntrackDocument.Merge(ConntrackDocument.Capture(settings.Kernel.Sysctl), change);
+        await _lock.WaitAsync(ct);
+        try
+        {
+            if (await PendingAsync(ct) is { } pending) throw new ConfirmationPendingException(pending.RevisionId);
+            _lastCapacityResult = null;
+            var revision = await ApplyLockedAsync(new GatewayState(inForceRules, null, target), "capacity", null, author, confirmWithin, change.Persist, ct);
+            return (revision, _lastCapacityResult);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private Capacity.CapacityApplyResult? _lastCapacityResult;
+
+    /// <summary>
     /// Puts <paramref name="target"/> into the kernel. Settings null = keep the kernel's (they are captured into the revision).
     /// Throws <see cref="RulesInvalidException"/>, <see cref="NftablesException"/>, <see cref="SettingsApplyException"/>,
     /// <see cref="ConfirmationPendingException"/>; in every failure case the kernel is left as it was.
@@ -119,6 +146,8 @@ public sealed class RevisionService(
         var before = settings.Read();
         var targetSettings = target.Settings ?? SettingsDocument.Capture(before);
         var previousRules = previous is null ? [] : NatRulesService.ParseRules(previous.RulesDocument);
+        var conntrackBefore = ConntrackDocument.Capture(settings.Kernel.Sysctl);
+        var targetConntrack = target.Conntrack ?? conntrackBefore;
 
         // 1. Journal: the intent is durable before the kernel changes.
         var revision = new Revision
@@ -126,15 +155,18 @@ public sealed class RevisionService(
             CreatedAt = clock.GetUtcNow(), Author = author, Comment = comment, Kind = kind, State = RevisionStates.Applying,
             RulesDocument = NatRulesService.SerializeRules(target.Rules), RulesetJson = compiled.Json, RulesetText = compiled.NftText,
             SettingsDocument = SettingsDocument.Serialize(targetSettings), PreviousRevisionId = previous?.Id,
+            ConntrackDocument = ConntrackDocument.Serialize(targetConntrack),
             Diff = NatRulesService.DescribeDiff(previousRules, target.Rules, previous?.RulesetText, compiled.NftText)
-                   + string.Concat(SettingsDocument.Diff(SettingsDocument.Parse(previous?.SettingsDocument), targetSettings).Select(l => "setting " + l + "\n")),
+                   + string.Concat(SettingsDocument.Diff(SettingsDocument.Parse(previous?.SettingsDocument), targetSettings).Select(l => "setting " + l + "\n"))
+                   + string.Concat(ConntrackDocument.Diff(ConntrackDocument.Parse(previous?.ConntrackDocument) ?? (previous is null ? null : conntrackBefore), targetConntrack)
+                       .Select(l => "conntrack " + l + "\n")),
         };
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(ct);
         Failpoints.Hit(Failpoints.AfterJournal);
 
         // 2. Rules: one nftables transaction, all or nothing. A settings-only change leaves nftables alone.
-        var rulesUnchanged = kind == "settings" && previous is not null && previous.RulesetJson == compiled.Json;
+        var rulesUnchanged = kind is "settings" or "capacity" && previous is not null && previous.RulesetJson == compiled.Json;
         try
         {
             if (!rulesUnchanged) rules.ApplyCompiled(compiled);
@@ -146,12 +178,14 @@ public sealed class RevisionService(
         }
         Failpoints.Hit(Failpoints.AfterRules);
 
-        // 3. Settings: all or nothing; on failure the rules go back too, so no mix is left in the kernel.
-        if (target.Settings is not null)
+        // 3. Settings, then conntrack sizing/timeouts: each all or nothing; on failure the rules go back too, so no mix is left.
+        if (target.Settings is not null || (target.Conntrack is not null && capacity is not null))
         {
             try
             {
-                await settings.ApplyAsync(target.Settings with { Persist = persistSettings }, author, ct);
+                if (target.Settings is not null) await settings.ApplyAsync(target.Settings with { Persist = persistSettings }, author, ct);
+                if (target.Conntrack is not null && capacity is not null)
+                    _lastCapacityResult = await capacity.ApplyAsync(target.Conntrack with { Persist = persistSettings }, author, ct);
             }
             catch (SettingsApplyException e)
             {
@@ -183,7 +217,8 @@ public sealed class RevisionService(
         {
             CreatedAt = clock.GetUtcNow(), Author = "natgw", Comment = "kernel state before NatGateway's first apply", Kind = "baseline",
             State = RevisionStates.Applied, RulesDocument = "[]", RulesetJson = empty.Json, RulesetText = empty.NftText,
-            SettingsDocument = SettingsDocument.Serialize(SettingsDocument.Capture(settings.Read())), Diff = "",
+            SettingsDocument = SettingsDocument.Serialize(SettingsDocument.Capture(settings.Read())),
+            ConntrackDocument = ConntrackDocument.Serialize(ConntrackDocument.Capture(settings.Kernel.Sysctl)), Diff = "",
         });
         await db.SaveChangesAsync(ct);
     }
@@ -289,6 +324,7 @@ public sealed class RevisionService(
             var compiled = rules.Compile(state.Rules);
             rules.ApplyCompiled(compiled);
             if (state.Settings is not null) await settings.ApplyAsync(state.Settings, "natgw (start-up)", ct);
+            if (state.Conntrack is not null && capacity is not null) await capacity.ApplyAsync(state.Conntrack, "natgw (start-up)", ct);
         }
         finally
         {
@@ -303,7 +339,8 @@ public sealed class RevisionService(
     }
 
     public static GatewayState StateOf(Revision revision) =>
-        new(NatRulesService.ParseRules(revision.RulesDocument), SettingsDocument.Parse(revision.SettingsDocument));
+        new(NatRulesService.ParseRules(revision.RulesDocument), SettingsDocument.Parse(revision.SettingsDocument),
+            ConntrackDocument.Parse(revision.ConntrackDocument));
 
     public async Task<Revision?> ActiveAsync(CancellationToken ct = default)
     {
@@ -346,7 +383,8 @@ public sealed class RevisionService(
         var sb = StateOf(b);
         var la = (a.RulesetText ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
         var lb = (b.RulesetText ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
-        return new RevisionDiff(from, to, RuleListDiff.Compare(sa.Rules, sb.Rules), SettingsDocument.Diff(sa.Settings, sb.Settings),
+        return new RevisionDiff(from, to, RuleListDiff.Compare(sa.Rules, sb.Rules),
+            [.. SettingsDocument.Diff(sa.Settings, sb.Settings), .. ConntrackDocument.Diff(sa.Conntrack, sb.Conntrack)],
             la.SequenceEqual(lb) ? [] : TextDiff.Lines(la, lb));
     }
 

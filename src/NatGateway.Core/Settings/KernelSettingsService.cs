@@ -20,6 +20,9 @@ public sealed class KernelSettingsService(
 
     public event Action? Changed;
 
+    /// <summary>The kernel boundary this service writes through (revisions capture conntrack values with it too).</summary>
+    public IGatewayKernel Kernel => kernel;
+
     public KernelSettingsView Read()
     {
         var sysctl = kernel.Sysctl;

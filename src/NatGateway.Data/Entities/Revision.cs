@@ -25,6 +25,8 @@ public sealed class Revision
     public required string State { get; set; }
     /// <summary>Forwarding and rp_filter values of this state (JSON); null when the revision did not capture them.</summary>
     public string? SettingsDocument { get; set; }
+    /// <summary>Conntrack sizing and timeouts of this state (JSON: conntrackMax, buckets, timeouts); null in older revisions.</summary>
+    public string? ConntrackDocument { get; set; }
     /// <summary>While pending confirmation: when the previous revision is restored unless confirmed.</summary>
     public DateTimeOffset? ConfirmBy { get; set; }
     /// <summary>The revision that was in force before this one (what a revert goes back to).</summary>

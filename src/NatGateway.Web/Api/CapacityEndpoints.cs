@@ -37,7 +37,8 @@ public static class CapacityEndpoints
             Results.Ok(monitor.Current.Time == DateTimeOffset.MinValue ? monitor.Sample() : monitor.Current));
 
         // POST /api/v1/capacity/apply {"conntrackMax": 524288, "buckets": 524288, "timeouts": {"nf_conntrack_udp_timeout": 10}, "persist": true}
-        group.MapPost("/apply", async (HttpContext http, CapacityService capacity, CancellationToken ct) =>
+        group.MapPost("/apply", async (HttpContext http, CapacityService capacity, NatGateway.Core.Revisions.RevisionService revisions,
+            int? confirmWithinSeconds, CancellationToken ct) =>
         {
             CapacityApplyRequest? request;
             try
@@ -54,7 +55,18 @@ public static class CapacityEndpoints
             if (errors.Count > 0) return Invalid(errors, "The capacity change is not valid");
             try
             {
-                return Results.Ok(await capacity.ApplyAsync(request, $"api {http.Connection.RemoteIpAddress}", ct));
+                if (confirmWithinSeconds is < 5 or > 3600)
+                    return Invalid(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be between 5 and 3600"] });
+                var (revision, result) = await revisions.ApplyCapacityAsync(request, $"api {http.Connection.RemoteIpAddress}",
+                    confirmWithinSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+                return Results.Ok(result is null ? new { revisionId = revision.Id } : (object)new
+                {
+                    revisionId = revision.Id, state = revision.State, result.Changes, result.ReadOnly, result.SysctlFile, result.ModprobeFile,
+                });
+            }
+            catch (NatGateway.Core.Revisions.ConfirmationPendingException e)
+            {
+                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
             }
             catch (SettingsApplyException e)
             {

@@ -74,6 +74,8 @@ public static class ConfigCommand
             var options = new ServeOptions { DatabasePath = Path.GetFullPath(parseResult.GetValue(Database) ?? DatabaseSetup.DefaultPath()) };
             var services = new ServiceCollection();
             services.AddLogging();
+            services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(
+                new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build());
             WebHost.AddServices(services, options);
             await using var provider = services.BuildServiceProvider();
             await using (var db = await provider.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync(cancellationToken))

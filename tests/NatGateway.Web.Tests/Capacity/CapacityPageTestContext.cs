@@ -49,6 +49,16 @@ public abstract class CapacityPageTestContext : BunitContext, Xunit.IAsyncLifeti
         Services.AddSingleton<CapacityService>();
         Services.AddSingleton(sp => new CapacityNowMonitor(Kernel, Reader, sp.GetRequiredService<IOptions<CapacityOptions>>(),
             TimeProvider.System, NullLogger<CapacityNowMonitor>.Instance));
+        // Apply goes through revisions (commit-confirmed), like every change made in the browser.
+        Services.AddSingleton<KernelSettingsService>();
+        Services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
+        Services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
+        Services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
+        Services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
+            sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
+            sp.GetRequiredService<NatGateway.Core.Rules.RuleFlowService>(), sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(),
+            TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance, sp.GetRequiredService<CapacityService>()));
+        Services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
             .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);
