@@ -46,9 +46,10 @@ public abstract class PageTestContext : BunitContext, Xunit.IAsyncLifetime
         Services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         Services.AddSingleton(sp => new NatGateway.Core.Rules.RuleCountersMonitor(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
+        Services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
         Services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
-            new NatGateway.Core.Rules.RuleFlowService(Kernel, sp.GetRequiredService<NatGateway.Nftables.NatCompileOptions>()),
+            sp.GetRequiredService<NatGateway.Core.Rules.RuleFlowService>(),
             sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance));
         Services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
         Services.AddSingleton<NatGateway.Core.Capacity.IConntrackCapacityReader, NatGateway.Core.Capacity.LocalConntrackCapacityReader>();

@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace NatGateway.Capacity.Planning;
 
-/// <summary>Human-readable numbers for warnings and the text renderer.</summary>
-internal static class Format
+/// <summary>Human-readable byte sizes in binary units (what slabinfo and free(1) use): warnings, the text renderer and the page.</summary>
+public static class Format
 {
     public static string Bytes(long bytes)
     {

@@ -104,33 +104,15 @@ public sealed class CapacityService(
         try
         {
             var sysctl = kernel.Sysctl;
-            var done = new List<AppliedChange>();
             var readOnly = new List<ReadOnlySetting>();
-            var undo = new Stack<(SysctlKey Key, string? Old)>();
+            var writable = new List<(string Field, SysctlKey Key, string Value)>();
             foreach (var (field, key, value) in PlannedWrites(request))
             {
-                var old = sysctl.TryRead(key);
-                if (!sysctl.IsWritable(key))
-                {
-                    if (old != value) readOnly.Add(new ReadOnlySetting(key.Name, value, old, ReadOnlyExplanation(key)));
-                    continue;
-                }
-                if (old == value) continue;
-                try
-                {
-                    sysctl.Write(key, value);
-                }
-                catch (SysctlException e)
-                {
-                    while (undo.TryPop(out var u))
-                        if (u.Old is not null)
-                            try { sysctl.Write(u.Key, u.Old); } catch (SysctlException) { /* best effort: report the original failure */ }
-                    throw new SettingsApplyException(field, e);
-                }
-                undo.Push((key, old));
-                // The kernel rounds buckets to whole pages of heads: record what it really took.
-                done.Add(new AppliedChange(key.Name, old, sysctl.TryRead(key) ?? value));
+                if (sysctl.IsWritable(key)) writable.Add((field, key, value));
+                else if (sysctl.TryRead(key) is var old && old != value)
+                    readOnly.Add(new ReadOnlySetting(key.Name, value, old, ReadOnlyExplanation(key)));
             }
+            var done = SysctlTransaction.WriteAll(sysctl, writable);
 
             string? sysctlFile = null, modprobeFile = null;
             if (request.Persist)

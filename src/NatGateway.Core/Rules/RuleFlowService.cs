@@ -27,6 +27,17 @@ public sealed class RuleFlowService(IGatewayKernel kernel, NatCompileOptions opt
         return counts;
     }
 
+    /// <summary>
+    /// Live flows carrying any of <paramref name="markIds"/>, counted with a kernel-side mark filter per id
+    /// (<c>conntrack -C --mark V/M</c>-like): no full-table transfer, unlike <see cref="CountByMarkId"/>.
+    /// </summary>
+    public long CountWithMarkIds(IEnumerable<int> markIds)
+    {
+        using var client = kernel.OpenConntrack();
+        return markIds.Where(id => id > 0).Distinct()
+            .Sum(id => client.DumpCountOnly(filter: new DumpFilter { Mark = options.MarkValue(id), MarkMask = options.MarkMask }));
+    }
+
     /// <summary>Deletes the live flows whose mark carries one of <paramref name="markIds"/>; returns how many were removed.</summary>
     public int Purge(IEnumerable<int> markIds)
     {

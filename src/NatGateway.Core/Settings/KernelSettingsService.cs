@@ -142,27 +142,7 @@ public sealed class KernelSettingsService(
         await ApplyLock.WaitAsync(ct);
         try
         {
-            var sysctl = kernel.Sysctl;
-            var done = new List<AppliedChange>();
-            var undo = new Stack<(SysctlKey Key, string? Old)>();
-            foreach (var (field, key, value) in PlannedWrites(update))
-            {
-                try
-                {
-                    var old = sysctl.TryRead(key);
-                    if (old == value) continue;
-                    sysctl.Write(key, value);
-                    undo.Push((key, old));
-                    done.Add(new AppliedChange(key.Name, old, value));
-                }
-                catch (SysctlException e)
-                {
-                    while (undo.TryPop(out var u))
-                        if (u.Old is not null)
-                            try { sysctl.Write(u.Key, u.Old); } catch (SysctlException) { /* best effort: report the original failure */ }
-                    throw new SettingsApplyException(field, e);
-                }
-            }
+            var done = SysctlTransaction.WriteAll(kernel.Sysctl, PlannedWrites(update));
 
             string? persistedTo = null;
             if (update.Persist)

@@ -66,13 +66,11 @@ public static class CapacityEndpoints
             }
             catch (NatGateway.Core.Revisions.ConfirmationPendingException e)
             {
-                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+                return ApplyProblems.Pending(e);
             }
             catch (SettingsApplyException e)
             {
-                return Results.Problem(title: "The kernel refused the change", detail: e.Message,
-                    statusCode: e.Failure == SysctlFailure.Rejected ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict,
-                    extensions: new Dictionary<string, object?> { ["field"] = e.Field });
+                return ApplyProblems.KernelRefused(e);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

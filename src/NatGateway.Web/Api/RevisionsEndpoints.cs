@@ -44,7 +44,7 @@ public static class RevisionsEndpoints
             }
             catch (ConfirmationPendingException e)
             {
-                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: 409);
+                return ApplyProblems.Pending(e);
             }
             catch (NftablesException e)
             {

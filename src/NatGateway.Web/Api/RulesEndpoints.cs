@@ -107,7 +107,7 @@ public static class RulesEndpoints
             }
             catch (ConfirmationPendingException e)
             {
-                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+                return ApplyProblems.Pending(e);
             }
         });
 
@@ -124,7 +124,7 @@ public static class RulesEndpoints
             return Results.Ok(new { ruleId = id, deleted = flows.Purge([rule.MarkId]) });
         });
 
-        rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct)));
+        rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct: ct)));
 
         rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
         {
@@ -143,7 +143,7 @@ public static class RulesEndpoints
             }
             catch (ConfirmationPendingException e)
             {
-                return Results.Problem(title: "A change is waiting for confirmation", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+                return ApplyProblems.Pending(e);
             }
         });
 
