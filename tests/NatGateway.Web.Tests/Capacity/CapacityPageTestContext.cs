@@ -20,14 +20,11 @@ namespace NatGateway.Web.Tests.Capacity;
 /// bUnit context for the Capacity page: MudBlazor, a migrated SQLite file, the in-memory kernel and fixed kernel facts.
 /// Its own context because services must all be registered before the renderer is set up.
 /// </summary>
-public abstract class CapacityPageTestContext : BunitContext, Xunit.IAsyncLifetime
+public abstract class CapacityPageTestContext : AppTestContext
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("natgw-capacity-page-").FullName;
-
-    protected InMemoryKernel Kernel { get; } = new("lan0", "wan0");
     protected FixedCapacityReader Reader { get; } = new();
 
-    protected CapacityPageTestContext()
+    protected override void AddPageServices(IServiceCollection services)
     {
         foreach (var (key, value) in new Dictionary<string, string>
                  {
@@ -37,42 +34,22 @@ public abstract class CapacityPageTestContext : BunitContext, Xunit.IAsyncLifeti
                  })
             Kernel.Memory.Values[key] = value;
 
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        var dbPath = Path.Combine(_dir, "natgw.db");
-        Services.AddDbContextFactory<NatGatewayDbContext>(o => DatabaseSetup.Configure(o, dbPath));
-        Services.AddSingleton<IGatewayKernel>(Kernel);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton<IOptions<SettingsOptions>>(Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }));
-        Services.AddSingleton<IOptions<CapacityOptions>>(Options.Create(new CapacityOptions { ModprobeDirectory = Path.Combine(_dir, "modprobe.d") }));
-        Services.AddSingleton<IConntrackCapacityReader>(Reader);
-        Services.AddSingleton<CapacityService>();
-        Services.AddSingleton(sp => new CapacityNowMonitor(Kernel, Reader, sp.GetRequiredService<IOptions<CapacityOptions>>(),
+        services.AddSingleton<IOptions<SettingsOptions>>(Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(DataDirectory, "sysctl.d") }));
+        services.AddSingleton<IOptions<CapacityOptions>>(Options.Create(new CapacityOptions { ModprobeDirectory = Path.Combine(DataDirectory, "modprobe.d") }));
+        services.AddSingleton<IConntrackCapacityReader>(Reader);
+        services.AddSingleton<CapacityService>();
+        services.AddSingleton(sp => new CapacityNowMonitor(Kernel, Reader, sp.GetRequiredService<IOptions<CapacityOptions>>(),
             TimeProvider.System, NullLogger<CapacityNowMonitor>.Instance));
         // Apply goes through revisions (commit-confirmed), like every change made in the browser.
-        Services.AddSingleton<KernelSettingsService>();
-        Services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
-        Services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
-        Services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
-        Services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
+        services.AddSingleton<KernelSettingsService>();
+        services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
+        services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
+        services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
+        services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
             sp.GetRequiredService<NatGateway.Core.Rules.RuleFlowService>(), sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(),
             TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance, sp.GetRequiredService<CapacityService>()));
-        Services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-        using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
-            .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);
-        DatabaseSetup.Migrate(db, dbPath);
-    }
-
-    Task Xunit.IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task Xunit.IAsyncLifetime.DisposeAsync()
-    {
-        // MudBlazor's services are async-disposable only: xunit must dispose the context asynchronously.
-        await base.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
     }
 
     /// <summary>Facts of a 24 GiB x86_64 6.18 machine (pure-logic page tests; the agreement test reads the real kernel).</summary>

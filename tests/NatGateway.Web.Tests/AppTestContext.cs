@@ -1,0 +1,51 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Tests.Fakes;
+using NatGateway.Data;
+
+namespace NatGateway.Web.Tests;
+
+/// <summary>
+/// What every page test needs: MudBlazor, a migrated SQLite file in a temp folder, the in-memory kernel double and the
+/// system clock. Each page's context adds its own services in <see cref="AddPageServices"/>, which runs before the
+/// renderer is set up (bUnit refuses registrations after that).
+/// </summary>
+public abstract class AppTestContext : BunitContext, Xunit.IAsyncLifetime
+{
+    protected string DataDirectory { get; } = Directory.CreateTempSubdirectory("natgw-bunit-").FullName;
+
+    protected InMemoryKernel Kernel { get; } = new("lan0", "wan0");
+
+    protected AppTestContext()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        var dbPath = Path.Combine(DataDirectory, "natgw.db");
+        Services.AddDbContextFactory<NatGatewayDbContext>(o => DatabaseSetup.Configure(o, dbPath));
+        Services.AddSingleton<IGatewayKernel>(Kernel);
+        Services.AddSingleton(TimeProvider.System);
+        AddPageServices(Services);
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        using var db = new NatGatewayDbContext(new DbContextOptionsBuilder<NatGatewayDbContext>()
+            .UseSqlite(DatabaseSetup.ConnectionString(dbPath), o => o.MigrationsAssembly(DatabaseSetup.MigrationsAssembly)).Options);
+        DatabaseSetup.Migrate(db, dbPath);
+    }
+
+    /// <summary>Registers the services the page under test injects.</summary>
+    protected abstract void AddPageServices(IServiceCollection services);
+
+    // MudBlazor's services are async-disposable only: xunit must dispose the context asynchronously.
+    Task Xunit.IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    async Task Xunit.IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
