@@ -2,11 +2,27 @@ using NatGateway.Capacity.Model;
 using NatGateway.Capacity.Planning;
 using NatGateway.TestSupport;
 
-namespace NatGateway.Benchmarks.Capacity;
+namespace NatGateway.Capacity.Tests.Kernel;
 
-/// <summary>A set of enabled conntrack extensions and how to make the lab gateway give every new entry exactly that set.</summary>
-public sealed record ExtensionScenario(string Name, string Label, Func<NamespaceLab, CapacityPlanRequest> Configure)
+/// <summary>
+/// A set of enabled conntrack extensions and how to make the lab gateway give every new entry exactly that set.
+/// Shared by the verification test and the capacity benchmark (linked there), so both measure the same thing.
+/// </summary>
+public sealed record ExtensionScenario(string Name, string Label, Func<NamespaceLab, CapacityPlanRequest> Setup)
 {
+    /// <summary>
+    /// Configures the lab gateway. Since Linux 6.3 "is there a ctnetlink event listener" is tracked host-wide: with
+    /// nf_conntrack_events=2 any listener anywhere (natgw's mirror, conntrack -E in another namespace) gives every new
+    /// entry the event extension. 0 first makes the scenarios without events independent of what else runs on the host.
+    /// </summary>
+    public CapacityPlanRequest Configure(NamespaceLab lab)
+    {
+        lab.Sysctl(lab.Gateway, "net.netfilter.nf_conntrack_events", "0");
+        return Setup(lab);
+    }
+
+    public override string ToString() => Name;
+
     private const string Stateful = """
           chain forward_state {
             type filter hook forward priority 0
@@ -62,6 +78,8 @@ public sealed record ExtensionScenario(string Name, string Label, Func<Namespace
 
     /// <summary>The issue's target: at least two different extension sets.</summary>
     public static IReadOnlyList<ExtensionScenario> Default { get; } = [PlainUdp, MasqueradeWithAccounting];
+
+    public static ExtensionScenario ByName(string name) => All.Single(s => s.Name == name);
 
     private static void Nft(NamespaceLab lab, string ns, string ruleset) =>
         ProcessRunner.Run("ip", ["netns", "exec", ns, "nft", "-f", "-"], TimeSpan.FromSeconds(20), ruleset)
