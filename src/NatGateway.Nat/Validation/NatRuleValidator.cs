@@ -33,7 +33,7 @@ public static class NatRuleValidator
 
         issues.AddRange(NameIssues(rule.Name));
         issues.AddRange(DescriptionIssues(rule.Description));
-        if (NameClash(rule, earlierRules.Concat(laterRules ?? [])) is { } clash) issues.Add(clash);
+        if (NameClash(rule.Id, rule.Name, earlierRules.Concat(laterRules ?? [])) is { } clash) issues.Add(clash);
 
         foreach (var (field, family) in RuleAddresses.Fields(rule))
             if (family != rule.Family)
@@ -105,11 +105,14 @@ public static class NatRuleValidator
             yield return new ValidationIssue("description", $"Description is longer than {MaxDescriptionLength} characters ({description.Length})");
     }
 
-    /// <summary>Rule names are unique, ignoring case: "Web" clashes with "web".</summary>
-    public static ValidationIssue? NameClash(NatRule rule, IEnumerable<NatRule> others) =>
-        string.IsNullOrWhiteSpace(rule.Name) ? null
-        : others.FirstOrDefault(o => o.Id != rule.Id && SameName(o.Name, rule.Name)) is { } other
-            ? new ValidationIssue("name", $"Name '{rule.Name}' is already used by another rule ('{other.Name}'); names must be unique, ignoring case")
+    /// <summary>
+    /// Rule names are unique, ignoring case: "Web" clashes with "web". <paramref name="id"/> is the rule being named
+    /// (it never clashes with itself), <see cref="Guid.Empty"/> for a rule not saved yet.
+    /// </summary>
+    public static ValidationIssue? NameClash(Guid id, string name, IEnumerable<NatRule> others) =>
+        string.IsNullOrWhiteSpace(name) ? null
+        : others.FirstOrDefault(o => o.Id != id && SameName(o.Name, name)) is { } other
+            ? new ValidationIssue("name", $"Name '{name}' is already used by another rule ('{other.Name}'); names must be unique, ignoring case")
             : null;
 
     public static bool SameName(string a, string b) => string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
