@@ -274,9 +274,20 @@ public static class NatRuleJson
         public string? String(string name, bool required = false)
         {
             if (!TryGet(name, required, out var v)) return null;
-            if (v.ValueKind == JsonValueKind.String) return v.GetString();
+            if (v.ValueKind == JsonValueKind.String) return Text(name, v);
             Error(name, $"{RuleFieldLabels.Of(name)} must be text, not {Describe(v)}");
             return null;
+        }
+
+        /// <summary>A JSON string's text; null with an issue when it holds an escaped lone surrogate ("\ud800"), which .NET cannot read.</summary>
+        private string? Text(string field, JsonElement v)
+        {
+            try { return v.GetString(); }
+            catch (InvalidOperationException)
+            {
+                Error(field, $"{RuleFieldLabels.Of(field)} contains a broken Unicode character (a lone surrogate)");
+                return null;
+            }
         }
 
         public bool? Bool(string name)
@@ -322,8 +333,8 @@ public static class NatRuleJson
             foreach (var item in v.EnumerateArray())
             {
                 var field = $"{name}[{i++}]";
-                if (item.ValueKind == JsonValueKind.String) result.Add((field, item.GetString()!));
-                else Error(field, $"{RuleFieldLabels.Of(field)} must be text, not {Describe(item)}");
+                if (item.ValueKind != JsonValueKind.String) Error(field, $"{RuleFieldLabels.Of(field)} must be text, not {Describe(item)}");
+                else if (Text(field, item) is { } text) result.Add((field, text));
             }
             return result;
         }
@@ -360,7 +371,8 @@ public static class NatRuleJson
         {
             if (!TryGet(name, required, out var v)) return null;
             if (v.ValueKind != JsonValueKind.String) { Error(name, $"{RuleFieldLabels.Of(name)} must be text, not {Describe(v)}"); return null; }
-            if (AddressPool.TryParse(v.GetString(), out var pool, out var error)) return pool;
+            if (Text(name, v) is not { } text) return null;
+            if (AddressPool.TryParse(text, out var pool, out var error)) return pool;
             Error(name, $"{RuleFieldLabels.Of(name)}: {error}");
             return null;
         }
@@ -375,7 +387,7 @@ public static class NatRuleJson
                 if (n < 1 || n > 65535) { Error(name, $"{RuleFieldLabels.Of(name)}: port {n} is outside 1..65535"); return null; }
                 text = n.ToString(CultureInfo.InvariantCulture);
             }
-            else if (v.ValueKind == JsonValueKind.String) text = v.GetString()!;
+            else if (v.ValueKind == JsonValueKind.String) { if (Text(name, v) is not { } s) return null; text = s; }
             else { Error(name, $"{RuleFieldLabels.Of(name)} must be a port number or a \"from-to\" string, not {Describe(v)}"); return null; }
             if (PortRange.TryParse(text, out var range, out var error)) return range;
             Error(name, $"{RuleFieldLabels.Of(name)}: {error}");

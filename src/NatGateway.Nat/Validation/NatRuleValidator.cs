@@ -97,12 +97,26 @@ public static class NatRuleValidator
         if (string.IsNullOrWhiteSpace(name)) yield return new ValidationIssue("name", "Name is required");
         else if (name.Length > MaxNameLength) yield return new ValidationIssue("name", $"Name is longer than {MaxNameLength} characters ({name.Length})");
         else if (name.Any(char.IsControl)) yield return new ValidationIssue("name", "Name must be one line of text (no line breaks, tabs or control characters)");
+        else if (HasLoneSurrogate(name)) yield return new ValidationIssue("name", "Name contains a broken Unicode character (a lone surrogate)");
     }
 
     public static IEnumerable<ValidationIssue> DescriptionIssues(string? description)
     {
         if (description is { Length: > MaxDescriptionLength })
             yield return new ValidationIssue("description", $"Description is longer than {MaxDescriptionLength} characters ({description.Length})");
+        else if (description is not null && HasLoneSurrogate(description))
+            yield return new ValidationIssue("description", "Description contains a broken Unicode character (a lone surrogate)");
+    }
+
+    /// <summary>Text that cannot be written as UTF-8 (JSON, SQLite): a high surrogate without its low half, or a low one alone.</summary>
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace NatGateway.Nat.Tests.Kernel;
 /// Names and descriptions can never change the meaning of a ruleset. For each hostile name, the rules are applied
 /// through libnftables in a fresh scratch namespace; <c>nft -s list ruleset</c> there is loaded with <c>nft -f</c> into
 /// another fresh namespace, which must then list exactly the same ruleset and hold no chain we did not make.
-/// Names the validator refuses (line breaks, control characters, over 64 characters) are shown to be refused, and then
-/// applied in their longest accepted form (cut to 61 characters, control characters turned into quotes).
+/// Names the validator refuses (line breaks, control characters, lone surrogates, over 64 characters) are shown to be refused, and then
+/// applied in their longest accepted form (cut to 61 characters, control characters and lone surrogates turned into quotes).
 /// </summary>
 public sealed class HostileNameTests
 {
@@ -64,7 +64,8 @@ public sealed class HostileNameTests
             Assert.All(refused, i => Assert.Equal("name", i.Field));
             Assert.Throws<NatCompileException>(() => NatRulesetCompiler.Compile(rules));
             rules = [.. rules.Select(r => r with { Name = r.Name.Length > 60 ? r.Name[..60] + r.Name[^1] : r.Name })];
-            rules = [.. rules.Select(r => r with { Name = new string(r.Name.Select(c => char.IsControl(c) ? '"' : c).ToArray()) })];
+            rules = [.. rules.Select(r => r with { Name = new string(r.Name.Select(c => char.IsControl(c) || char.IsSurrogate(c) && !Corpus["unicode"].Contains(c) ? '"' : c).ToArray()) })];
+            rules = [.. rules.Select(r => r with { Description = r.Name })];
             Assert.Empty(rules.SelectMany(r => NatRuleValidator.NameIssues(r.Name)));
         }
         var compiled = NatRulesetCompiler.Compile(rules);
