@@ -101,7 +101,7 @@ public sealed class NatRulesService(
             var problems = ValidateList(list, new KernelHostFacts(kernel));
             if (problems.Any(p => p.Issue.Severity == IssueSeverity.Error))
                 return new RuleSaveOutcome(null, problems.Where(p => p.Issue.Severity == IssueSeverity.Error)
-                    .Select(p => p.Issue with { Field = $"{p.Name}.{p.Issue.Field}" }).ToList());
+                    .Select(p => p.Issue with { Field = $"{p.Name}.{p.Issue.Field}", Message = $"Rule '{p.Name}': {p.Issue.Message}" }).ToList());
             await ReplaceAllAsync(db, list, ct);
             return new RuleSaveOutcome(list[0], []);
         }, ct);
@@ -115,6 +115,15 @@ public sealed class NatRulesService(
         if (index < 0 || target < 0 || target >= ids.Count) return new RuleSaveOutcome(null, [new ValidationIssue("position", "cannot move further")]);
         (ids[index], ids[target]) = (ids[target], ids[index]);
         return await ReorderAsync(ids, actor, ct);
+    }
+
+    /// <summary>The name problem of <paramref name="name"/> for the rule <paramref name="id"/> (null for a new rule): missing, malformed or already used.</summary>
+    public async Task<IReadOnlyList<ValidationIssue>> NameIssuesAsync(Guid? id, string name, CancellationToken ct = default)
+    {
+        var issues = NatRuleValidator.NameIssues(name).ToList();
+        if (issues.Count == 0 && NatRuleValidator.NameClash(id ?? Guid.Empty, name, await ListAsync(ct)) is { } clash)
+            issues.Add(clash);
+        return issues;
     }
 
     /// <summary>Errors and warnings of every rule against the rules before it (warnings need the live host).</summary>
@@ -254,7 +263,8 @@ public sealed class NatRulesService(
     private async Task<RuleSaveOutcome> SaveIfValidAsync(NatGatewayDbContext db, List<NatRule> list, NatRule candidate, CancellationToken ct)
     {
         var index = list.FindIndex(r => r.Id == candidate.Id);
-        var result = NatRuleValidator.Validate(candidate, list.Take(index).ToArray(), new KernelHostFacts(kernel));
+        // Later rules matter for the name only: names are unique across the whole list, ignoring case.
+        var result = NatRuleValidator.Validate(candidate, list.Take(index).ToArray(), new KernelHostFacts(kernel), list.Skip(index + 1).ToArray());
         if (!result.IsValid) return new RuleSaveOutcome(null, result.Issues);
         await ReplaceAllAsync(db, list, ct);
         return new RuleSaveOutcome(candidate with { Position = index }, result.Issues);

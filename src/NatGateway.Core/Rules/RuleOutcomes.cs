@@ -29,7 +29,7 @@ public sealed record RulesApplyOutcome(long RevisionId, TimeSpan KernelDuration,
 
 /// <summary>Apply refused: rules with errors, with their messages per rule and field.</summary>
 public sealed class RulesInvalidException(IReadOnlyList<(Guid RuleId, string Name, ValidationIssue Issue)> problems)
-    : Exception("The rule list has errors: " + string.Join("; ", problems.Select(p => $"{p.Name}: {p.Issue.Field} {p.Issue.Message}")))
+    : Exception("The rule list has errors: " + string.Join("; ", problems.Select(p => $"rule '{p.Name}': {p.Issue.Message}")))
 {
     public IReadOnlyList<(Guid RuleId, string Name, ValidationIssue Issue)> Problems { get; } = problems;
 }

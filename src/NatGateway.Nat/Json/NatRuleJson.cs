@@ -129,7 +129,7 @@ public static class NatRuleJson
         }
         catch (JsonException e)
         {
-            return new NatRuleParseResult(null, [new ValidationIssue("", $"not valid JSON: {e.Message}")]);
+            return new NatRuleParseResult(null, [new ValidationIssue("", $"The rule is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})")]);
         }
     }
 
@@ -138,7 +138,7 @@ public static class NatRuleJson
     {
         var reader = new FieldReader(element);
         if (element.ValueKind != JsonValueKind.Object)
-            return new NatRuleParseResult(null, [new ValidationIssue("", "a rule must be a JSON object")]);
+            return new NatRuleParseResult(null, [new ValidationIssue("", "A rule must be a JSON object")]);
         var kindText = reader.String("kind", required: true);
         NatRuleKind? kind = kindText switch
         {
@@ -148,7 +148,7 @@ public static class NatRuleJson
             null => null,
             _ => null,
         };
-        if (kindText is not null && kind is null) reader.Error("kind", $"'{kindText}' is not a rule kind (masquerade, snat, dnat)");
+        if (kindText is not null && kind is null) reader.Error("kind", $"Rule kind: '{kindText}' is not a rule kind (masquerade, snat, dnat)");
         if (kind is null) return new NatRuleParseResult(null, reader.Issues);
 
         var allowed = CommonFields.Concat(kind switch
@@ -159,11 +159,15 @@ public static class NatRuleJson
         }).ToHashSet();
         foreach (var property in element.EnumerateObject())
             if (!allowed.Contains(property.Name))
-                reader.Error(property.Name, $"unknown field for a {kindText} rule");
+                reader.Error(property.Name, $"Field '{property.Name}' is an unknown field for a {kindText} rule");
 
         var id = reader.Guid("id") ?? System.Guid.NewGuid();
-        var name = reader.String("name", required: true) ?? "";
+        var nameText = reader.String("name", required: true);
+        var name = nameText ?? "";
         var description = reader.String("description");
+        // Checked here too, so an empty name is reported together with every other field problem.
+        if (nameText is not null) reader.Issues.AddRange(NatRuleValidator.NameIssues(nameText));
+        reader.Issues.AddRange(NatRuleValidator.DescriptionIssues(description));
         var enabled = reader.Bool("enabled") ?? true;
         var position = reader.Int("position", 0, int.MaxValue) ?? 0;
         var markId = reader.Int("markId", 0, int.MaxValue) ?? 0;
@@ -175,7 +179,7 @@ public static class NatRuleJson
             "ipv6" => NatFamily.Ipv6,
             _ => null,
         };
-        if (familyText is not null && family is null) reader.Error("family", $"'{familyText}' is not an address family (ipv4, ipv6)");
+        if (familyText is not null && family is null) reader.Error("family", $"Address family: '{familyText}' is not an address family (ipv4, ipv6)");
         var createdAt = reader.Date("createdAt") ?? default;
         var updatedAt = reader.Date("updatedAt") ?? default;
         var createdBy = reader.String("createdBy");
@@ -222,6 +226,8 @@ public static class NatRuleJson
                 var destinationAddress = reader.Address("destinationAddress");
                 var destinationPort = reader.Ports("destinationPort", required: true);
                 var targetAddress = reader.Pool("targetAddress", required: true);
+                if (targetAddress is not null && NatRuleValidator.TargetAddressProblem(targetAddress) is { } targetProblem)
+                    reader.Error("targetAddress", $"Target address: {targetProblem}");
                 var targetPort = reader.Ports("targetPort", required: false);
                 var hairpin = reader.Bool("hairpin") ?? false;
                 if (targetAddress is not null && destinationPort is not null && protocol is not null)
@@ -261,23 +267,34 @@ public static class NatRuleJson
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
                 return true;
             value = default;
-            if (required) Error(name, "is required");
+            if (required) Error(name, $"{RuleFieldLabels.Of(name)} is required");
             return false;
         }
 
         public string? String(string name, bool required = false)
         {
             if (!TryGet(name, required, out var v)) return null;
-            if (v.ValueKind == JsonValueKind.String) return v.GetString();
-            Error(name, $"must be a string, not {Describe(v)}");
+            if (v.ValueKind == JsonValueKind.String) return Text(name, v);
+            Error(name, $"{RuleFieldLabels.Of(name)} must be text, not {Describe(v)}");
             return null;
+        }
+
+        /// <summary>A JSON string's text; null with an issue when it holds an escaped lone surrogate ("\ud800"), which .NET cannot read.</summary>
+        private string? Text(string field, JsonElement v)
+        {
+            try { return v.GetString(); }
+            catch (InvalidOperationException)
+            {
+                Error(field, $"{RuleFieldLabels.Of(field)} contains a broken Unicode character (a lone surrogate)");
+                return null;
+            }
         }
 
         public bool? Bool(string name)
         {
             if (!TryGet(name, false, out var v)) return null;
             if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
-            Error(name, $"must be true or false, not {Describe(v)}");
+            Error(name, $"{RuleFieldLabels.Of(name)} must be true or false, not {Describe(v)}");
             return null;
         }
 
@@ -285,7 +302,7 @@ public static class NatRuleJson
         {
             if (!TryGet(name, false, out var v)) return null;
             if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= min && n <= max) return n;
-            Error(name, $"must be a whole number {min}..{max}, not {v.GetRawText()}");
+            Error(name, $"{RuleFieldLabels.Of(name)} must be a whole number {min}..{max}, not {v.GetRawText()}");
             return null;
         }
 
@@ -294,7 +311,7 @@ public static class NatRuleJson
             var text = String(name);
             if (text is null) return null;
             if (System.Guid.TryParse(text, out var g)) return g;
-            Error(name, $"'{text}' is not a GUID");
+            Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not a GUID");
             return null;
         }
 
@@ -303,31 +320,33 @@ public static class NatRuleJson
             var text = String(name);
             if (text is null) return null;
             if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)) return d;
-            Error(name, $"'{text}' is not an ISO 8601 date/time");
+            Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not an ISO 8601 date/time");
             return null;
         }
 
         private List<(string Field, string Text)>? StringArray(string name)
         {
             if (!TryGet(name, false, out var v)) return [];
-            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"must be an array of strings, not {Describe(v)}"); return null; }
+            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"{RuleFieldLabels.Of(name)} must be a list (a JSON array of strings), not {Describe(v)}"); return null; }
             var result = new List<(string, string)>();
             var i = 0;
             foreach (var item in v.EnumerateArray())
             {
                 var field = $"{name}[{i++}]";
-                if (item.ValueKind == JsonValueKind.String) result.Add((field, item.GetString()!));
-                else Error(field, $"must be a string, not {Describe(item)}");
+                if (item.ValueKind != JsonValueKind.String) Error(field, $"{RuleFieldLabels.Of(field)} must be text, not {Describe(item)}");
+                else if (Text(field, item) is { } text) result.Add((field, text));
             }
             return result;
         }
 
         public IReadOnlyList<string> Interfaces(string name)
         {
-            var items = StringArray(name) ?? [];
-            foreach (var (field, text) in items)
-                if (!InterfaceName.IsValid(text)) Error(field, $"'{text}' is not a valid interface name (1-15 characters, no spaces, '/' or quotes)");
-            return items.Select(i => i.Text).ToArray();
+            var items = StringArray(name);
+            var names = (items ?? []).Select(i => i.Text).ToArray();
+            // Items that were not strings are already reported; check the rest as a list (at least one, names, repeats).
+            if (items is not null && Issues.All(i => !i.Field.StartsWith(name + "[", StringComparison.Ordinal)))
+                Issues.AddRange(NatRuleValidator.InterfaceIssues(name, names));
+            return names;
         }
 
         public IReadOnlyList<IpPrefix> Prefixes(string name)
@@ -335,7 +354,7 @@ public static class NatRuleJson
             var result = new List<IpPrefix>();
             foreach (var (field, text) in StringArray(name) ?? [])
                 if (IpPrefix.TryParse(text, out var prefix, out var error)) result.Add(prefix!);
-                else Error(field, error);
+                else Error(field, $"{RuleFieldLabels.Of(field)}: {error}");
             return result;
         }
 
@@ -344,16 +363,17 @@ public static class NatRuleJson
             var text = String(name);
             if (text is null) return null;
             if (IpMath.TryParseAddress(text, out var address)) return address;
-            Error(name, $"'{text}' is not an IP address");
+            Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not an IP address");
             return null;
         }
 
         public AddressPool? Pool(string name, bool required)
         {
             if (!TryGet(name, required, out var v)) return null;
-            if (v.ValueKind != JsonValueKind.String) { Error(name, $"must be a string, not {Describe(v)}"); return null; }
-            if (AddressPool.TryParse(v.GetString(), out var pool, out var error)) return pool;
-            Error(name, error);
+            if (v.ValueKind != JsonValueKind.String) { Error(name, $"{RuleFieldLabels.Of(name)} must be text, not {Describe(v)}"); return null; }
+            if (Text(name, v) is not { } text) return null;
+            if (AddressPool.TryParse(text, out var pool, out var error)) return pool;
+            Error(name, $"{RuleFieldLabels.Of(name)}: {error}");
             return null;
         }
 
@@ -363,14 +383,14 @@ public static class NatRuleJson
             string text;
             if (v.ValueKind == JsonValueKind.Number)
             {
-                if (!v.TryGetInt64(out var n)) { Error(name, $"{v.GetRawText()} is not a port (1..65535)"); return null; }
-                if (n < 1 || n > 65535) { Error(name, $"port {n} is outside 1..65535"); return null; }
+                if (!v.TryGetInt64(out var n)) { Error(name, $"{RuleFieldLabels.Of(name)}: {v.GetRawText()} is not a port (1..65535)"); return null; }
+                if (n < 1 || n > 65535) { Error(name, $"{RuleFieldLabels.Of(name)}: port {n} is outside 1..65535"); return null; }
                 text = n.ToString(CultureInfo.InvariantCulture);
             }
-            else if (v.ValueKind == JsonValueKind.String) text = v.GetString()!;
-            else { Error(name, $"must be a port number or a \"from-to\" string, not {Describe(v)}"); return null; }
+            else if (v.ValueKind == JsonValueKind.String) { if (Text(name, v) is not { } s) return null; text = s; }
+            else { Error(name, $"{RuleFieldLabels.Of(name)} must be a port number or a \"from-to\" string, not {Describe(v)}"); return null; }
             if (PortRange.TryParse(text, out var range, out var error)) return range;
-            Error(name, error);
+            Error(name, $"{RuleFieldLabels.Of(name)}: {error}");
             return null;
         }
 
@@ -384,7 +404,7 @@ public static class NatRuleJson
                 case "udp": return NatProtocol.Udp;
                 case "both": return NatProtocol.Both;
                 default:
-                    Error(name, $"'{text}' is not a protocol (tcp, udp, both)");
+                    Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not a protocol (tcp, udp, both)");
                     return null;
             }
         }
@@ -398,7 +418,7 @@ public static class NatRuleJson
                     case "random": options |= NatOptions.Random; break;
                     case "fully-random": options |= NatOptions.FullyRandom; break;
                     case "persistent": options |= NatOptions.Persistent; break;
-                    default: Error(field, $"'{text}' is not an option (random, fully-random, persistent)"); break;
+                    default: Error(field, $"{RuleFieldLabels.Of(field)}: '{text}' is not an option (random, fully-random, persistent)"); break;
                 }
             return options;
         }

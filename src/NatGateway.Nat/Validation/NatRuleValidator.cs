@@ -21,34 +21,37 @@ public static class NatRuleValidator
     }
 
     /// <param name="rule">The rule to check.</param>
-    /// <param name="earlierRules">The rules before it in list order (for duplicate/shadow detection).</param>
+    /// <param name="earlierRules">The rules before it in list order (for duplicate/shadow detection and name clashes).</param>
     /// <param name="host">Host facts for warnings; null skips them.</param>
-    public static ValidationResult Validate(NatRule rule, IReadOnlyList<NatRule> earlierRules, IHostFacts? host = null)
+    /// <param name="laterRules">The rules after it, checked only for name clashes (saving one rule of a list).</param>
+    public static ValidationResult Validate(NatRule rule, IReadOnlyList<NatRule> earlierRules, IHostFacts? host = null,
+        IReadOnlyList<NatRule>? laterRules = null)
     {
         var issues = new List<ValidationIssue>();
         void Error(string field, string message) => issues.Add(new ValidationIssue(field, message));
         void Warn(string field, string message) => issues.Add(new ValidationIssue(field, message, IssueSeverity.Warning));
 
-        if (string.IsNullOrWhiteSpace(rule.Name)) Error("name", "is required");
-        else if (rule.Name.Length > 64) Error("name", "must be at most 64 characters");
-        if (rule.Description is { Length: > 1000 }) Error("description", "must be at most 1000 characters");
+        issues.AddRange(NameIssues(rule.Name));
+        issues.AddRange(DescriptionIssues(rule.Description));
+        if (NameClash(rule.Id, rule.Name, earlierRules.Concat(laterRules ?? [])) is { } clash) issues.Add(clash);
 
         foreach (var (field, family) in RuleAddresses.Fields(rule))
             if (family != rule.Family)
-                Error(field, $"is an {Text(family)} address but the rule's family is {Text(rule.Family)}");
+                Error(field, $"{RuleFieldLabels.Of(field)}: this is an {Text(family)} address but the rule's family is {Text(rule.Family)}");
 
         switch (rule)
         {
             case MasqueradeRule m:
-                CheckInterfaces("outInterfaces", m.OutInterfaces);
+                issues.AddRange(InterfaceIssues("outInterfaces", m.OutInterfaces));
                 CheckSourceNatPorts(m.Protocol, m.Ports);
                 break;
             case SnatRule s:
-                CheckInterfaces("outInterfaces", s.OutInterfaces);
+                issues.AddRange(InterfaceIssues("outInterfaces", s.OutInterfaces));
                 CheckSourceNatPorts(s.Protocol, s.Ports);
                 break;
             case DnatRule d:
-                CheckInterfaces("inInterfaces", d.InInterfaces);
+                issues.AddRange(InterfaceIssues("inInterfaces", d.InInterfaces));
+                if (TargetAddressProblem(d.TargetAddress) is { } target) Error("targetAddress", $"Target address: {target}");
                 CheckDnat(d);
                 break;
         }
@@ -56,19 +59,9 @@ public static class NatRuleValidator
         if (host is not null) AddWarnings(rule, host, Warn);
         return new ValidationResult(issues);
 
-        void CheckInterfaces(string field, IReadOnlyList<string> names)
-        {
-            if (names.Count == 0) Error(field, "name at least one interface");
-            for (var i = 0; i < names.Count; i++)
-            {
-                if (!InterfaceName.IsValid(names[i])) Error($"{field}[{i}]", $"'{names[i]}' is not a valid interface name");
-                if (names.Take(i).Contains(names[i])) Error($"{field}[{i}]", $"'{names[i]}' is listed twice");
-            }
-        }
-
         void CheckSourceNatPorts(NatProtocol? protocol, PortRange? ports)
         {
-            if (ports is not null && protocol is null) Error("ports", "a port range needs a protocol (tcp, udp or both)");
+            if (ports is not null && protocol is null) Error("ports", "Port range: a port range needs a protocol (tcp, udp or both)");
         }
 
         void CheckDnat(DnatRule d)
@@ -76,9 +69,9 @@ public static class NatRuleValidator
             if (d.TargetPort is { } target && !target.IsSingle)
             {
                 if (d.DestinationPort.IsSingle)
-                    Error("targetPort", $"a target range {target} needs a destination port range of the same width ({target.Width} ports)");
+                    Error("targetPort", $"Target port: a target range {target} needs a destination port range of the same width ({target.Width} ports)");
                 else if (d.DestinationPort.Width != target.Width)
-                    Error("targetPort", $"range widths differ: destination {d.DestinationPort} has {d.DestinationPort.Width} ports, target {target} has {target.Width}");
+                    Error("targetPort", $"Target port: range widths differ: destination {d.DestinationPort} has {d.DestinationPort.Width} ports, target {target} has {target.Width}");
             }
             if (!d.Enabled) return;
             var mine = ForwardMatch.Of(d);
@@ -87,12 +80,105 @@ public static class NatRuleValidator
                 if (!ForwardMatch.Of(earlier).Covers(mine)) continue;
                 var same = ForwardMatch.Of(earlier) == mine || SameForward(earlier, d);
                 Error("destinationPort", same
-                    ? $"duplicates the earlier rule '{earlier.Name}': this forward can never match"
-                    : $"is shadowed by the earlier rule '{earlier.Name}', which matches every packet this one would");
+                    ? $"Destination port: duplicates the earlier rule '{earlier.Name}': this forward can never match"
+                    : $"Destination port: is shadowed by the earlier rule '{earlier.Name}', which matches every packet this one would");
                 break;
             }
         }
     }
+
+    /// <summary>Longest rule name, in characters.</summary>
+    public const int MaxNameLength = 64;
+    public const int MaxDescriptionLength = 1000;
+
+    /// <summary>Name checks, shared by the JSON reader (so they come with every other field error) and <see cref="Validate"/>.</summary>
+    public static IEnumerable<ValidationIssue> NameIssues(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) yield return new ValidationIssue("name", "Name is required");
+        else if (name.Length > MaxNameLength) yield return new ValidationIssue("name", $"Name is longer than {MaxNameLength} characters ({name.Length})");
+        else if (name.Any(char.IsControl)) yield return new ValidationIssue("name", "Name must be one line of text (no line breaks, tabs or control characters)");
+        else if (HasLoneSurrogate(name)) yield return new ValidationIssue("name", "Name contains a broken Unicode character (a lone surrogate)");
+    }
+
+    public static IEnumerable<ValidationIssue> DescriptionIssues(string? description)
+    {
+        if (description is { Length: > MaxDescriptionLength })
+            yield return new ValidationIssue("description", $"Description is longer than {MaxDescriptionLength} characters ({description.Length})");
+        else if (description is not null && HasLoneSurrogate(description))
+            yield return new ValidationIssue("description", "Description contains a broken Unicode character (a lone surrogate)");
+    }
+
+    /// <summary>Text that cannot be written as UTF-8 (JSON, SQLite): a high surrogate without its low half, or a low one alone.</summary>
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Rule names are unique, ignoring case: "Web" clashes with "web". <paramref name="id"/> is the rule being named
+    /// (it never clashes with itself), <see cref="Guid.Empty"/> for a rule not saved yet.
+    /// </summary>
+    public static ValidationIssue? NameClash(Guid id, string name, IEnumerable<NatRule> others) =>
+        string.IsNullOrWhiteSpace(name) ? null
+        : others.FirstOrDefault(o => o.Id != id && SameName(o.Name, name)) is { } other
+            ? new ValidationIssue("name", $"Name '{name}' is already used by another rule ('{other.Name}'); names must be unique, ignoring case")
+            : null;
+
+    public static bool SameName(string a, string b) => string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Interface list checks (kernel name rules, wildcards, at least one, no repeats), shared by the JSON reader and <see cref="Validate"/>.</summary>
+    public static IEnumerable<ValidationIssue> InterfaceIssues(string field, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+            yield return new ValidationIssue(field, $"{RuleFieldLabels.Of(field)}: name at least one interface (a prefix wildcard such as 'eth*' is allowed)");
+        for (var i = 0; i < names.Count; i++)
+        {
+            var item = $"{field}[{i}]";
+            if (InterfaceName.Problem(names[i]) is { } problem) yield return new ValidationIssue(item, $"{RuleFieldLabels.Of(item)}: {problem}");
+            else if (names.Take(i).Contains(names[i])) yield return new ValidationIssue(item, $"{RuleFieldLabels.Of(item)}: '{names[i]}' is listed twice");
+        }
+    }
+
+    /// <summary>
+    /// A DNAT target must be unicast host addresses: one address or a range of them. Refused: a network prefix (0.0.0.0/0
+    /// is not a host), the unspecified address, loopback (a forwarded packet is never routed there), multicast and
+    /// the reserved/broadcast block. A range is refused when it reaches into one of those blocks.
+    /// </summary>
+    public static string? TargetAddressProblem(AddressPool pool)
+    {
+        if (pool.PrefixLength is { } length && length < (pool.Family == NatFamily.Ipv6 ? 128 : 32))
+            return $"'{pool}' is a network, not a host: give one address (e.g. {pool.From}) or a range a-b";
+        foreach (var (block, what) in pool.Family == NatFamily.Ipv6 ? Ipv6NonUnicast : Ipv4NonUnicast)
+            if (Overlaps(pool, block))
+                return pool.IsSingle
+                    ? $"'{pool}' is {what}, not a unicast host address"
+                    : $"the range '{pool}' includes {what} ({block}); a target must be unicast host addresses";
+        return null;
+    }
+
+    private static readonly (IpPrefix Block, string What)[] Ipv4NonUnicast =
+    [
+        (IpPrefix.Parse("0.0.0.0/8"), "the unspecified/\"this network\" block"),
+        (IpPrefix.Parse("127.0.0.0/8"), "a loopback address"),
+        (IpPrefix.Parse("224.0.0.0/4"), "a multicast address"),
+        (IpPrefix.Parse("240.0.0.0/4"), "a reserved or broadcast address"),
+    ];
+
+    private static readonly (IpPrefix Block, string What)[] Ipv6NonUnicast =
+    [
+        (IpPrefix.Parse("::/128"), "the unspecified address"),
+        (IpPrefix.Parse("::1/128"), "the loopback address"),
+        (IpPrefix.Parse("ff00::/8"), "a multicast address"),
+    ];
+
+    private static bool Overlaps(AddressPool pool, IpPrefix block) =>
+        block.Family == pool.Family
+        && IpMath.ToNumber(pool.From) <= IpMath.ToNumber(block.Last) && IpMath.ToNumber(block.First) <= IpMath.ToNumber(pool.To);
 
     private static bool SameForward(DnatRule a, DnatRule b) =>
         a.Protocol == b.Protocol && a.DestinationPort == b.DestinationPort && Equals(a.DestinationAddress, b.DestinationAddress)
@@ -101,7 +187,6 @@ public static class NatRuleValidator
 
     private static void AddWarnings(NatRule rule, IHostFacts host, Action<string, string> warn)
     {
-        var byName = host.Interfaces.ToDictionary(i => i.Name);
         IReadOnlyList<string> interfaces = rule switch
         {
             MasqueradeRule m => m.OutInterfaces,
@@ -110,9 +195,22 @@ public static class NatRuleValidator
             _ => [],
         };
         var field = rule is DnatRule ? "inInterfaces" : "outInterfaces";
+        var matched = new List<(int Index, List<HostInterface> Nics)>();
         for (var i = 0; i < interfaces.Count; i++)
-            if (!byName.ContainsKey(interfaces[i]))
-                warn($"{field}[{i}]", $"no interface '{interfaces[i]}' on this host (the rule applies once it appears)");
+        {
+            var item = $"{field}[{i}]";
+            var nics = host.Interfaces.Where(n => InterfaceName.Matches(interfaces[i], n.Name)).ToList();
+            matched.Add((i, nics));
+            if (!InterfaceName.IsWildcard(interfaces[i]))
+            {
+                if (nics.Count == 0)
+                    warn(item, $"{RuleFieldLabels.Of(item)}: no interface '{interfaces[i]}' on this host (the rule applies once it appears)");
+            }
+            else if (nics.Count == 0)
+                warn(item, $"{RuleFieldLabels.Of(item)}: the wildcard '{interfaces[i]}' matches no current interface (the rule applies to matching interfaces once they appear)");
+            else
+                warn(item, $"{RuleFieldLabels.Of(item)}: the wildcard '{interfaces[i]}' matches {nics.Count} current interface(s): {string.Join(", ", nics.Select(n => n.Name))}, and any that appear later");
+        }
 
         switch (rule)
         {
@@ -121,7 +219,7 @@ public static class NatRuleValidator
                 foreach (var address in new[] { s.TranslateTo.From, s.TranslateTo.To }.Distinct())
                     if (!local.Any(a => a.Equals(address)))
                     {
-                        warn("translateTo", $"{address} is not an address of this host; replies reach the gateway only if the network routes it here");
+                        warn("translateTo", $"Translate to: {address} is not an address of this host; replies reach the gateway only if the network routes it here");
                         break;
                     }
                 break;
@@ -133,9 +231,9 @@ public static class NatRuleValidator
                         : "IPv4 forwarding is off (net.ipv4.ip_forward=0): forwarded traffic is dropped");
                 break;
             case MasqueradeRule m:
-                for (var i = 0; i < m.OutInterfaces.Count; i++)
-                    if (byName.TryGetValue(m.OutInterfaces[i], out var nic) && !nic.Addresses.Any(a => IpMath.FamilyOf(a) == m.Family && !IsLinkLocal(a)))
-                        warn($"outInterfaces[{i}]", $"'{nic.Name}' has no {Text(m.Family)} address to masquerade to");
+                foreach (var (i, nics) in matched)
+                    foreach (var nic in nics.Where(n => !n.Addresses.Any(a => IpMath.FamilyOf(a) == m.Family && !IsLinkLocal(a))))
+                        warn($"outInterfaces[{i}]", $"{RuleFieldLabels.Of($"outInterfaces[{i}]")}: '{nic.Name}' has no {Text(m.Family)} address to masquerade to");
                 break;
         }
     }

@@ -4,18 +4,38 @@ using NatGateway.Nat;
 namespace NatGateway.Nftables;
 
 /// <summary>
-/// The comment on every nft rule and map element we emit: "&lt;rule id&gt; &lt;name&gt;" (max 128 bytes, NFT_USERDATA_MAXLEN).
-/// The id maps counters read back from the kernel to rules.
+/// The comment on every nft rule and map element we emit: "&lt;rule id&gt; &lt;name as a safe slug&gt;".
+/// The id maps counters read back from the kernel to rules. The name is only a hint for someone reading
+/// <c>nft list ruleset</c>: the real name stays in SQLite.
 /// </summary>
+/// <remarks>
+/// nft prints a comment as <c>comment "text"</c> without escaping anything, so a name carrying a quote could end the
+/// string and have the rest read as ruleset syntax when an operator saves and reloads the ruleset
+/// (<c>nft -s list ruleset &gt; f; nft -f f</c>): a name such as <c>";};chain i{type filter hook input priority 0;policy drop;#</c>
+/// would add an input chain with policy drop. The slug keeps only ASCII letters, digits, space and <c>- _ . : @ + /</c>
+/// (everything else becomes '_'), so a comment can never change the meaning of a ruleset. The whole comment stays
+/// under nft's 128-byte comment limit (NFTNL_UDATA_COMMENT_MAXLEN), so a long name never makes an apply fail.
+/// </remarks>
 public static class RuleComment
 {
     private const int MaxBytes = 127;
 
     public static string For(NatRule rule)
     {
-        var text = $"{rule.Id} {rule.Name}";
-        while (Encoding.UTF8.GetByteCount(text) > MaxBytes) text = text[..^1];
-        return text;
+        var text = $"{rule.Id} {Slug(rule.Name)}".TrimEnd();
+        return text.Length > MaxBytes ? text[..MaxBytes].TrimEnd() : text;
+    }
+
+    /// <summary>The name with every character outside the safe set replaced by '_' (ASCII only: one byte per character).</summary>
+    public static string Slug(string name)
+    {
+        var sb = new StringBuilder(Math.Min(name.Length, MaxBytes));
+        foreach (var c in name)
+        {
+            if (sb.Length >= MaxBytes) break;
+            sb.Append(char.IsAsciiLetterOrDigit(c) || c is ' ' or '-' or '_' or '.' or ':' or '@' or '+' or '/' ? c : '_');
+        }
+        return sb.ToString();
     }
 
     public static Guid? RuleIdOf(string? comment) =>

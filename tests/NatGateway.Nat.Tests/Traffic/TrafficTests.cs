@@ -32,6 +32,36 @@ public sealed partial class TrafficTests(GatewayLab gw) : IClassFixture<GatewayL
     }
 
     [KernelFact]
+    public void A_trailing_wildcard_interface_matches_by_prefix_alone_and_in_a_set()
+    {
+        using var listener = new RecordingListener(Lab, Lab.Server, 7031);
+        // "wa*" matches wan0: the server sees the gateway's wan address; the rule passes validation as written.
+        var byPrefix = Rules.Masquerade(31, oif: "wa*");
+        Assert.True(NatRuleValidator.Validate(byPrefix, []).IsValid);
+        gw.Apply(byPrefix);
+        Assert.Contains("oifname \"wa*\"", gw.NftCli("list", "table", "ip", "natgw"));
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, NamespaceLab.ServerAddress, 7031, NamespaceLab.ClientAddress, 43101));
+        Assert.Equal(NamespaceLab.GatewayWanAddress, listener.NextPeer()!.Address.ToString());
+        Assert.True(gw.Engine.ReadCounters()[byPrefix.Id].Packets >= 1);
+
+        // In a set with a plain name (nft makes it an interval set): still translated.
+        gw.Apply(byPrefix with { OutInterfaces = ["lan0", "wa*"] });
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, NamespaceLab.ServerAddress, 7031, NamespaceLab.ClientAddress, 43102));
+        Assert.Equal(NamespaceLab.GatewayWanAddress, listener.NextPeer()!.Address.ToString());
+
+        // A prefix that matches no interface translates nothing: the server sees the client itself.
+        gw.Apply(byPrefix with { OutInterfaces = ["wb*"] });
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, NamespaceLab.ServerAddress, 7031, NamespaceLab.ClientAddress, 43103));
+        Assert.Equal(NamespaceLab.ClientAddress, listener.NextPeer()!.Address.ToString());
+
+        // The same for a port forward's input interface.
+        using var service = new RecordingListener(Lab, Lab.Server, 7032);
+        gw.Apply(Rules.Forward(32, 8032, NamespaceLab.ServerAddress, 7032, iif: "la*"));
+        Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8032));
+        Assert.Equal(NamespaceLab.ClientAddress, service.NextPeer()!.Address.ToString());
+    }
+
+    [KernelFact]
     public void Fully_random_masquerade_changes_source_ports_plain_masquerade_keeps_them()
     {
         using var listener = new RecordingListener(Lab, Lab.Server, 7002);

@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace NatGateway.Nat;
+
+/// <summary>
+/// The words an operator sees for a field of the REST shape: "sourceCidrs[1]" is "Source CIDR 2", "inInterfaces" is
+/// "Input interfaces". Issue fields stay JSON property paths (API clients key on them); messages use these labels.
+/// </summary>
+public static partial class RuleFieldLabels
+{
+    private static readonly Dictionary<string, (string List, string Item)> Labels = new(StringComparer.Ordinal)
+    {
+        ["kind"] = ("Rule kind", "Rule kind"),
+        ["id"] = ("Id", "Id"),
+        ["name"] = ("Name", "Name"),
+        ["description"] = ("Description", "Description"),
+        ["enabled"] = ("Enabled", "Enabled"),
+        ["position"] = ("Position", "Position"),
+        ["family"] = ("Address family", "Address family"),
+        ["markId"] = ("Mark id", "Mark id"),
+        ["createdAt"] = ("Created at", "Created at"),
+        ["updatedAt"] = ("Updated at", "Updated at"),
+        ["createdBy"] = ("Created by", "Created by"),
+        ["updatedBy"] = ("Updated by", "Updated by"),
+        ["inInterfaces"] = ("Input interfaces", "Input interface"),
+        ["outInterfaces"] = ("Output interfaces", "Output interface"),
+        ["protocol"] = ("Protocol", "Protocol"),
+        ["sourceCidrs"] = ("Source CIDRs", "Source CIDR"),
+        ["destinationCidrs"] = ("Destination CIDRs", "Destination CIDR"),
+        ["destinationAddress"] = ("Destination address", "Destination address"),
+        ["destinationPort"] = ("Destination port", "Destination port"),
+        ["targetAddress"] = ("Target address", "Target address"),
+        ["targetPort"] = ("Target port", "Target port"),
+        ["translateTo"] = ("Translate to", "Translate to"),
+        ["ports"] = ("Port range", "Port range"),
+        ["options"] = ("Options", "Option"),
+        ["hairpin"] = ("NAT reflection (hairpin)", "NAT reflection (hairpin)"),
+    };
+
+    /// <summary>"sourceCidrs[1]" → "Source CIDR 2"; "name" → "Name"; an unknown field is quoted as given.</summary>
+    public static string Of(string field)
+    {
+        var m = ItemPattern().Match(field);
+        if (m.Success && Labels.TryGetValue(m.Groups[1].Value, out var item))
+            return $"{item.Item} {int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + 1}";
+        return Labels.TryGetValue(field, out var label) ? label.List : $"Field '{field}'";
+    }
+
+    [GeneratedRegex(@"^([A-Za-z]+)\[(\d{1,9})\]$")]
+    private static partial Regex ItemPattern();
+}
