@@ -53,7 +53,14 @@ public static class WebHost
     public static void AddServices(IServiceCollection services, ServeOptions options)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
+        services.AddMudServices(c =>
+        {
+            // Top centre: clear of the sticky pending/apply bar at the bottom and of the page's own top-right buttons.
+            // One snackbar per event, the same message never twice, and at most three at once.
+            c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.TopCenter;
+            c.SnackbarConfiguration.PreventDuplicates = true;
+            c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
+        });
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
