@@ -22,12 +22,12 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
         _ => ".mud-main-content",
     };
 
-    private async Task<IPage> OpenAsync(string path, int width, List<string>? foreignRequests = null)
+    private async Task<IPage> OpenAsync(string path, int width, List<string>? foreignRequests = null, int height = 900)
     {
         var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions
         {
             BaseURL = lab.BaseUri.ToString(),
-            ViewportSize = new ViewportSize { Width = width, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         if (foreignRequests is not null)
         {
@@ -163,7 +163,9 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
         Assert.True(overflow.Length == 0, "pages wider than the window:\n" + overflow);
 
         // The issue's case: 1,400 px, the purge option shown; the bar must wrap with Preview and Apply on screen.
-        var rules = await OpenAsync("rules", 1400);
+        // The window is short so that the bar sticks to its bottom edge, where the snackbars used to pile up.
+        const int height = 360;
+        var rules = await OpenAsync("rules", 1400, height: height);
         var bar = rules.Locator("[data-testid=pending-bar]");
         await Assertions.Expect(rules.Locator("[data-testid=apply-purge]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         Assert.Equal("", await rules.EvaluateAsync<string>(OverflowScript));
@@ -172,6 +174,9 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
             var box = (await control.BoundingBoxAsync())!;
             Assert.True(box.X >= 0 && box.X + box.Width <= 1400, $"{await control.GetAttributeAsync("data-testid")} spans x {box.X}..{box.X + box.Width} in a 1,400 px window");
         }
+
+        var barBox = (await bar.BoundingBoxAsync())!;
+        Assert.True(Math.Abs(barBox.Y + barBox.Height - (height - 8)) <= 2, $"the pending bar must stick to the window's bottom (it ends at {barBox.Y + barBox.Height})");
 
         // Saving a rule raises one snackbar, and it does not cover the pending bar.
         await rules.Locator("[data-testid=add-rule] button").First.ClickAsync();
