@@ -196,6 +196,8 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
         await Assertions.Expect(snackbars.Filter(new() { HasText = "Applied as revision" })).ToHaveCountAsync(1);
         await Assertions.Expect(snackbars.Filter(new() { HasText = "Applied as revision" })).ToContainTextAsync("Deleted");
         await Assertions.Expect(snackbars.Filter(new() { HasText = "Deleted" })).ToHaveCountAsync(1);
+        // …and it leaves the button that keeps the change clickable.
+        await AssertApart(snackbars.Filter(new() { HasText = "Applied as revision" }), rules.Locator("button[data-testid=confirm-button]"));
         await rules.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "natgw-rules-1400.png"), FullPage = true });
         await rules.Locator("button[data-testid=confirm-button]").ClickAsync();
         await rules.CloseAsync();
@@ -206,6 +208,6 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
         var x = (await a.BoundingBoxAsync())!;
         var y = (await b.BoundingBoxAsync())!;
         var overlap = x.X < y.X + y.Width && y.X < x.X + x.Width && x.Y < y.Y + y.Height && y.Y < x.Y + x.Height;
-        Assert.False(overlap, $"a snackbar at ({x.X},{x.Y},{x.Width}x{x.Height}) covers the pending bar at ({y.X},{y.Y},{y.Width}x{y.Height})");
+        Assert.False(overlap, $"a snackbar at ({x.X},{x.Y},{x.Width}x{x.Height}) covers {await b.GetAttributeAsync("data-testid")} at ({y.X},{y.Y},{y.Width}x{y.Height})");
     }
 }

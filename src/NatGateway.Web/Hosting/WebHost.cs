@@ -55,9 +55,9 @@ public static class WebHost
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(c =>
         {
-            // Top centre: clear of the sticky pending/apply bar at the bottom and of the page's own top-right buttons.
+            // Bottom left, narrowed to the navigation drawer's column in app.css: clear of the page's controls.
             // One snackbar per event, the same message never twice, and at most three at once.
-            c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.TopCenter;
+            c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
             c.SnackbarConfiguration.PreventDuplicates = true;
             c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
         });
