@@ -15,7 +15,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
     {
         "" => "[data-testid=interfaces] tbody tr",
         "rules" => "[data-testid=rule-name]",
-        "conntrack" => "[data-testid=cpu-stats]",
+        "conntrack" => "[data-testid=flow-row]", // rows (with their selection boxes) are part of what axe checks
         "history" => "[data-testid=revision-state]",
         "settings" => "[data-testid=rp-interfaces]",
         "capacity" => "[data-testid=recommended-max]",
@@ -67,6 +67,9 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
             {
                 // The pending bar (comment box, purge option) and the rule editor dialog are part of the page.
                 await Assertions.Expect(page.Locator("[data-testid=pending-bar]")).ToBeVisibleAsync();
+                // axe accepts a placeholder as a name; the comment box must have a real label, the switch its rule's name.
+                await Assertions.Expect(page.GetByLabel("Comment (optional)", new() { Exact = true })).ToHaveAttributeAsync("data-testid", "apply-comment");
+                await Assertions.Expect(page.GetByRole(AriaRole.Switch, new() { Name = "Enable rule web forward to the lab server", Exact = true })).ToHaveCountAsync(1);
                 report.Append(await SeriousViolationsAsync(page, "/rules"));
                 await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
                 await page.Locator("[data-testid=add-dnat]").ClickAsync();
