@@ -53,7 +53,14 @@ public static class WebHost
     public static void AddServices(IServiceCollection services, ServeOptions options)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
+        services.AddMudServices(c =>
+        {
+            // Bottom left, narrowed to the navigation drawer's column in app.css: clear of the page's controls.
+            // One snackbar per event, the same message never twice, and at most three at once.
+            c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
+            c.SnackbarConfiguration.PreventDuplicates = true;
+            c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
+        });
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
