@@ -111,4 +111,22 @@ public sealed class RulesDraftPageTests : PageTestContext
         page.FindAll("button[aria-label=delete]")[0].Click();
         dialogs.WaitForAssertion(() => Assert.Contains("Delete 'web'? It stays in the kernel until you apply.", dialogs.Markup));
     }
+
+    [Fact]
+    public async Task Re_apply_from_the_drift_banner_waits_for_confirmation_like_apply()
+    {
+        await AddForwardAsync("web", "8080");
+        await Revisions.ApplyRulesAsync(null, "web");
+        Kernel.RecordingNftables.Batches.Clear();
+        var page = Render<Rules>();
+
+        // The recording kernel lists no tables while the revision in force has a rule: drift.
+        page.WaitForElement("[data-testid=drift] button").Click();
+
+        page.WaitForAssertion(() => Assert.Single(Kernel.RecordingNftables.Batches));
+        var pending = await Revisions.PendingAsync();
+        Assert.NotNull(pending);
+        Assert.Equal("reapply", (await Revisions.GetAsync(pending.RevisionId))!.Kind);
+        Assert.Equal(_clock.GetUtcNow() + Services.GetRequiredService<SafeApplyOptions>().ConfirmWindow, pending.ConfirmBy);
+    }
 }
