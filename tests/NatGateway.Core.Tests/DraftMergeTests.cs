@@ -23,6 +23,7 @@ public sealed class DraftMergeTests
         var result = DraftMerge.Merge(left: [], restored: [web, mail], draft: []);
         Assert.Equal(["web", "mail"], Names(result));
         Assert.Empty(result.KeptEdits);
+        Assert.False(result.KeptOrder);
         Assert.Null(result.Notice);
         Assert.Empty(RuleListDiff.Compare([web, mail], result.Rules));
     }
@@ -90,6 +91,8 @@ public sealed class DraftMergeTests
         var c = Forward("c", 1003, 3);
         var result = DraftMerge.Merge(left: [a, b], restored: [a, b, c], draft: [b, a]);
         Assert.Equal(["b", "c", "a"], Names(result));
-        Assert.Equal("moved", Assert.Single(result.KeptEdits).Change);
+        Assert.Empty(result.KeptEdits);
+        Assert.True(result.KeptOrder);
+        Assert.Equal("1 unapplied edit(s) kept in the draft: the new rule order", result.Notice);
     }
 }

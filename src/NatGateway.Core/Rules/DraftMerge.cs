@@ -47,10 +47,9 @@ public static class DraftMerge
         var order = reordered
             ? Interleave(draft.Select(r => r.Id), restored.Select(r => r.Id), result.Keys)
             : Interleave(restored.Select(r => r.Id), draft.Select(r => r.Id), result.Keys);
-        if (reordered) kept.Add(new RuleChange(Guid.Empty, "", "moved", []));
 
         var merged = KeepMarkIdsUnique(order.Select((id, i) => result[id] with { Position = i }).ToList(), restoredById);
-        return new DraftMergeResult(merged, kept);
+        return new DraftMergeResult(merged, kept, reordered);
     }
 
     /// <summary>
@@ -91,11 +90,11 @@ public static class DraftMerge
     }
 }
 
-/// <summary>The merged draft, and the operator's unapplied edits that were kept in it (each rule once; "moved" for a new order).</summary>
-public sealed record DraftMergeResult(IReadOnlyList<NatRule> Rules, IReadOnlyList<RuleChange> KeptEdits)
+/// <summary>The merged draft, the operator's unapplied rule edits kept in it (each rule once), and whether their new order was kept.</summary>
+public sealed record DraftMergeResult(IReadOnlyList<NatRule> Rules, IReadOnlyList<RuleChange> KeptEdits, bool KeptOrder)
 {
     /// <summary>"2 unapplied edit(s) kept in the draft: added 'web', removed 'mail'", or null when nothing was kept.</summary>
-    public string? Notice => KeptEdits.Count == 0 ? null
-        : $"{KeptEdits.Count} unapplied edit(s) kept in the draft: " +
-          string.Join(", ", KeptEdits.Select(e => e.Change == "moved" ? "the new rule order" : $"{e.Change} '{e.Name}'"));
+    public string? Notice => KeptEdits.Count == 0 && !KeptOrder ? null
+        : $"{KeptEdits.Count + (KeptOrder ? 1 : 0)} unapplied edit(s) kept in the draft: " +
+          string.Join(", ", KeptEdits.Select(e => $"{e.Change} '{e.Name}'").Concat(KeptOrder ? ["the new rule order"] : []));
 }
