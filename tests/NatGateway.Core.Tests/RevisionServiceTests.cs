@@ -221,6 +221,152 @@ public sealed class RevisionServiceTests : IDisposable
         Assert.Equal("30", _kernel.Memory.Values[key]);
     }
 
+    /// <summary>Issue 9 finding 1's start: 2 rules in force, then a rollback to the baseline (0 rules) waiting for confirmation.</summary>
+    private async Task<(Revision TwoRules, Revision Rollback)> RollBackToNoRulesUnconfirmedAsync()
+    {
+        await AddForwardAsync("web", 8080);
+        await AddForwardAsync("mail", 2525);
+        var two = await _revisions.ApplyRulesAsync("two rules", "test");
+        var baseline = (await _revisions.ListAsync()).Single(r => r.Kind == "baseline");
+        Assert.Equal(0, baseline.RuleCount);
+        var rollback = (await _revisions.RollbackAsync(baseline.Id, "web", null, TimeSpan.FromSeconds(60)))!;
+        Assert.Empty(await _rules.ListAsync());
+        return (two, rollback);
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_rollback_that_reverts_leaves_the_draft_equal_to_the_revision_in_force_and_says_so()
+    {
+        var (two, rollback) = await RollBackToNoRulesUnconfirmedAsync();
+        var notices = new List<AutoRevertNotice>();
+        using var subscription = _revisions.SubscribeReverts(notices.Add);
+
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        var revert = (await _revisions.RevertExpiredAsync())!;
+
+        // The kernel has both rules back, and so does the draft: nothing pending, the next apply changes nothing.
+        Assert.Equal(two.RulesetJson, _kernel.RecordingNftables.Batches[^1]);
+        Assert.Equal(["web", "mail"], (await _rules.ListAsync()).Select(r => r.Name).ToArray());
+        var pending = await _rules.GetPendingAsync(withRuleset: false);
+        Assert.False(pending.HasChanges, string.Join("; ", pending.RuleChanges.Select(c => $"{c.Change} {c.Name}")));
+        Assert.Equal(revert.Id, pending.BasedOnRevision);
+
+        // Announced once, with the real window and time; History keeps it as the revert's outcome.
+        var notice = Assert.Single(notices);
+        Assert.Equal($"Revision {rollback.Id} was not confirmed within 60 s and was reverted at 12:01:00 UTC.", notice.Text(TimeZoneInfo.Utc));
+        var history = await _revisions.ListAsync();
+        Assert.Contains(history, r => r.Id == revert.Id && r.Kind == "auto-revert" && r.Outcome == notice.Text(TimeZoneInfo.Utc));
+        Assert.Equal(RevisionStates.Reverted, history.Single(r => r.Id == rollback.Id).State);
+    }
+
+    [Fact]
+    public async Task An_edit_made_while_a_rollback_waited_is_kept_by_the_revert_and_named()
+    {
+        var (_, rollback) = await RollBackToNoRulesUnconfirmedAsync();
+        await AddForwardAsync("ssh", 2222);
+
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var revert = (await _revisions.RevertExpiredAsync())!;
+
+        var draft = await _rules.ListAsync();
+        Assert.Equal(["web", "mail", "ssh"], draft.Select(r => r.Name).ToArray());
+        Assert.Equal(3, draft.Select(r => r.MarkId).Distinct().Count());
+        var pending = await _rules.GetPendingAsync(withRuleset: false);
+        var change = Assert.Single(pending.RuleChanges);
+        Assert.Equal(("added", "ssh"), (change.Change, change.Name));
+        Assert.Contains("1 unapplied edit(s) kept in the draft: added 'ssh'", revert.Outcome);
+        Assert.StartsWith($"Revision {rollback.Id} was not confirmed within 60 s", revert.Outcome);
+    }
+
+    [Fact]
+    public async Task A_confirmed_rollback_leaves_the_draft_equal_to_the_revision_in_force()
+    {
+        var (_, rollback) = await RollBackToNoRulesUnconfirmedAsync();
+        Assert.True(await _revisions.ConfirmAsync(rollback.Id, "operator"));
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Null(await _revisions.RevertExpiredAsync());
+        Assert.Empty(await _rules.ListAsync());
+        Assert.False((await _rules.GetPendingAsync(withRuleset: false)).HasChanges);
+    }
+
+    [Fact]
+    public async Task Start_up_after_an_expired_rollback_reverts_it_and_restores_the_draft()
+    {
+        var (two, rollback) = await RollBackToNoRulesUnconfirmedAsync();
+        _clock.Advance(TimeSpan.FromHours(1)); // natgw was down when the window ended
+
+        var report = await _revisions.RecoverAtStartupAsync();
+
+        Assert.Contains("reverted an unconfirmed change", report);
+        Assert.Equal(RevisionStates.Reverted, (await _revisions.GetAsync(rollback.Id))!.State);
+        Assert.Equal(two.RulesDocument, (await _revisions.ActiveAsync())!.RulesDocument);
+        Assert.Equal(["web", "mail"], (await _rules.ListAsync()).Select(r => r.Name).ToArray());
+        Assert.False((await _rules.GetPendingAsync(withRuleset: false)).HasChanges);
+    }
+
+    [Fact]
+    public async Task A_reverted_apply_leaves_no_stale_pending_change()
+    {
+        await AddForwardAsync("web", 8080);
+        await _revisions.ApplyRulesAsync(null, "test");
+        await AddForwardAsync("mail", 2525);
+        await _revisions.ApplyRulesAsync(null, "test", TimeSpan.FromSeconds(30));
+
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        var revert = (await _revisions.RevertExpiredAsync())!;
+
+        Assert.Equal(["web"], (await _rules.ListAsync()).Select(r => r.Name).ToArray());
+        Assert.False((await _rules.GetPendingAsync(withRuleset: false)).HasChanges);
+        Assert.Contains("not confirmed within 30 s", revert.Outcome);
+    }
+
+    [Fact]
+    public async Task A_rollback_keeps_unapplied_edits_and_names_them_in_its_outcome()
+    {
+        await AddForwardAsync("web", 8080);
+        var one = await _revisions.ApplyRulesAsync(null, "test");
+        await AddForwardAsync("mail", 2525);
+        await _revisions.ApplyRulesAsync(null, "test");
+        await AddForwardAsync("ssh", 2222); // not applied
+
+        var rollback = (await _revisions.RollbackAsync(one.Id, "operator", null))!;
+
+        Assert.Equal(["web", "ssh"], (await _rules.ListAsync()).Select(r => r.Name).ToArray());
+        Assert.Equal("1 unapplied edit(s) kept in the draft: added 'ssh'", rollback.Outcome);
+        Assert.Equal(rollback.Outcome, (await _revisions.GetAsync(rollback.Id))!.Outcome);
+    }
+
+    [Fact]
+    public async Task Discard_puts_the_draft_back_to_the_revision_in_force()
+    {
+        var web = await AddForwardAsync("web", 8080);
+        await _revisions.ApplyRulesAsync(null, "test");
+        await AddForwardAsync("mail", 2525);
+        await _rules.SetEnabledAsync(web.Id, false, "test");
+        Assert.Equal(2, (await _rules.GetPendingAsync(withRuleset: false)).RuleChanges.Count);
+
+        Assert.Equal(2, await _rules.DiscardDraftAsync());
+
+        var draft = Assert.Single(await _rules.ListAsync());
+        Assert.True(draft.Enabled);
+        Assert.False((await _rules.GetPendingAsync(withRuleset: false)).HasChanges);
+    }
+
+    [Fact]
+    public async Task Reapply_with_a_window_waits_for_confirmation_like_apply()
+    {
+        await AddForwardAsync("web", 8080);
+        var applied = await _revisions.ApplyRulesAsync(null, "test");
+
+        var reapply = (await _revisions.ReapplyActiveAsync("web", TimeSpan.FromSeconds(60)))!;
+
+        Assert.Equal(RevisionStates.PendingConfirmation, reapply.State);
+        Assert.Equal(reapply.Id, (await _revisions.PendingAsync())!.RevisionId);
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.NotNull(await _revisions.RevertExpiredAsync());
+        Assert.Equal(applied.RulesDocument, (await _revisions.ActiveAsync())!.RulesDocument);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

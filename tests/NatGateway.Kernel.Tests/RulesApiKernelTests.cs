@@ -102,4 +102,61 @@ public sealed class DriftKernelTests
         Assert.False((await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift")).GetProperty("hasDrift").GetBoolean());
         Assert.DoesNotContain("192.0.2.0/24", lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
     }
+
+    [KernelFact]
+    public async Task Reapply_takes_a_confirmation_window_like_apply_and_refuses_a_bad_one()
+    {
+        using var lab = NamespaceLab.Create();
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        var rule = new StringContent("""
+            {"kind": "masquerade", "name": "out", "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}
+            """, System.Text.Encoding.UTF8, "application/json");
+        (await app.Http.PostAsync("api/v1/rules", rule)).EnsureSuccessStatusCode();
+        (await app.Http.PostAsync("api/v1/rules/apply", null)).EnsureSuccessStatusCode();
+        lab.Exec(lab.Gateway, "nft", "add", "rule", "ip", "natgw", "postrouting", "ip", "saddr", "192.0.2.0/24", "counter", "masquerade").EnsureSuccess("manual rule");
+
+        using (var bad = await app.Http.PostAsync("api/v1/rules/reapply", Json("""{"confirmWithinSeconds": 1}""")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("confirmWithinSeconds", await bad.Content.ReadAsStringAsync());
+        }
+        Assert.Contains("192.0.2.0/24", lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
+
+        using var reapply = await app.Http.PostAsync("api/v1/rules/reapply", Json("""{"confirmWithinSeconds": 60}"""));
+        Assert.Equal(HttpStatusCode.OK, reapply.StatusCode);
+        var body = await reapply.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("pending-confirmation", body.GetProperty("state").GetString());
+        Assert.Equal(body.GetProperty("revisionId").GetInt64(),
+            (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions/pending")).GetProperty("revisionId").GetInt64());
+        Assert.DoesNotContain("192.0.2.0/24", lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+
+    /// <summary>Issue 9 finding 3: on a fresh install, a confirmed settings-only change was reported as 22 lines of drift.</summary>
+    [KernelFact]
+    public async Task A_settings_only_change_on_a_fresh_install_is_not_drift_but_a_table_made_by_hand_is()
+    {
+        using var lab = NamespaceLab.Create();
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+
+        // The browser's path: Settings → IPv4 forwarding on → Apply (commit-confirmed) → Confirm.
+        using (var on = await app.Http.PutAsync("api/v1/settings?confirmWithinSeconds=60", new StringContent("""{"ipv4Forwarding": true}""",
+                   System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        var revisions = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions");
+        var pending = revisions.EnumerateArray().First(r => r.GetProperty("state").GetString() == "pending-confirmation").GetProperty("id").GetInt64();
+        (await app.Http.PostAsync($"api/v1/revisions/{pending}/confirm", null)).EnsureSuccessStatusCode();
+
+        var drift = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift");
+        Assert.False(drift.GetProperty("hasDrift").GetBoolean(), drift.ToString());
+
+        // A table of ours that someone filled by hand is still drift.
+        lab.Exec(lab.Gateway, "nft", "add", "table", "ip", "natgw").EnsureSuccess("manual table");
+        lab.Exec(lab.Gateway, "nft", "add", "chain", "ip", "natgw", "postrouting", "{ type nat hook postrouting priority srcnat; }").EnsureSuccess("manual chain");
+        lab.Exec(lab.Gateway, "nft", "add", "rule", "ip", "natgw", "postrouting", "ip", "saddr", "192.0.2.0/24", "masquerade").EnsureSuccess("manual rule");
+        drift = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift");
+        Assert.True(drift.GetProperty("hasDrift").GetBoolean());
+        Assert.Contains(drift.GetProperty("diff").EnumerateArray(), l => l.GetString()!.StartsWith('+') && l.GetString()!.Contains("192.0.2.0/24"));
+    }
 }

@@ -17,3 +17,15 @@ public sealed class ConfirmationPendingException(long revisionId)
 {
     public long RevisionId { get; } = revisionId;
 }
+
+/// <summary>
+/// A pending revision the watchdog reverted because nobody confirmed it in time: shown on every open page and kept as the
+/// automatic revert revision's outcome in History.
+/// </summary>
+public sealed record AutoRevertNotice(long RevisionId, int WindowSeconds, DateTimeOffset RevertedAt, long RevertRevisionId, string? KeptEdits)
+{
+    /// <summary>"Revision 5 was not confirmed within 60 s and was reverted at 12:04:31." in <paramref name="zone"/>'s time.</summary>
+    public string Text(TimeZoneInfo zone) =>
+        $"Revision {RevisionId} was not confirmed within {WindowSeconds} s and was reverted at {TimeZoneInfo.ConvertTime(RevertedAt, zone):HH:mm:ss}"
+        + (zone == TimeZoneInfo.Utc ? " UTC" : "") + (KeptEdits is null ? "." : $". {KeptEdits}.");
+}

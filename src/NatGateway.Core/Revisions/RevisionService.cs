@@ -25,9 +25,13 @@ public sealed class RevisionService(
     Capacity.CapacityService? capacity = null)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Live.SubscriberList<AutoRevertNotice> _reverts = new(logger);
 
     /// <summary>Raised after any revision is written or changes state (pages refresh, the countdown starts or stops).</summary>
     public event Action? Changed;
+
+    /// <summary>Every open page announces an automatic revert: the callback runs once per revert until the handle is disposed.</summary>
+    public IDisposable SubscribeReverts(Action<AutoRevertNotice> callback) => _reverts.Add(callback);
 
     /// <summary>
     /// Applies the draft rule list (the Rules page / POST /api/v1/rules/apply). With <paramref name="purgeChangedFlows"/>,
@@ -258,6 +262,8 @@ public sealed class RevisionService(
     /// </summary>
     public async Task<Revision?> RevertExpiredAsync(CancellationToken ct = default)
     {
+        AutoRevertNotice notice;
+        Revision revert;
         await _lock.WaitAsync(ct);
         try
         {
@@ -272,29 +278,52 @@ public sealed class RevisionService(
             await db.SaveChangesAsync(ct);
             var state = target is null ? GatewayState.Empty : StateOf(target);
             logger.LogWarning("revision {Id} was not confirmed in time; restoring revision {Target}", expired.Id, target?.Id);
-            return await ApplyLockedAsync(state, "auto-revert", $"automatic revert of revision {expired.Id} (not confirmed)", "natgw", null, false, ct);
+            revert = await ApplyLockedAsync(state, "auto-revert", $"automatic revert of revision {expired.Id} (not confirmed)", "natgw", null, false, ct);
+
+            // The draft follows the restored revision (no stale pending change); only edits made since the reverted one stay.
+            var merged = await rules.RebaseDraftAsync(StateOf(expired).Rules, state.Rules, ct);
+            notice = new AutoRevertNotice(expired.Id, (int)Math.Floor(((expired.ConfirmBy ?? now) - expired.CreatedAt).TotalSeconds),
+                revert.CreatedAt, revert.Id, merged.Notice);
+            var stored = await db.Revisions.FirstAsync(r => r.Id == revert.Id, ct);
+            stored.Outcome = revert.Outcome = notice.Text(TimeZoneInfo.Utc);
+            await db.SaveChangesAsync(ct);
         }
         finally
         {
             _lock.Release();
         }
+        Changed?.Invoke();
+        _reverts.Publish(notice);
+        return revert;
     }
 
-    /// <summary>Puts the revision in force back into the kernel (after drift), as a new revision.</summary>
-    public async Task<Revision?> ReapplyActiveAsync(string? author, CancellationToken ct = default)
+    /// <summary>Puts the revision in force back into the kernel (after drift), as a new revision: commit-confirmed like any apply.</summary>
+    public async Task<Revision?> ReapplyActiveAsync(string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default)
     {
         var active = await ActiveAsync(ct);
-        return active is null ? null : await ApplyStateAsync(StateOf(active), "reapply", $"re-apply revision {active.Id}", author, null, ct);
+        return active is null ? null : await ApplyStateAsync(StateOf(active), "reapply", $"re-apply revision {active.Id}", author, confirmWithin, ct);
     }
 
-    /// <summary>Rollback to any revision: its state is applied as a NEW revision, and becomes the draft rule list too.</summary>
+    /// <summary>
+    /// Rollback to any revision: its state is applied as a NEW revision, and the draft rule list follows it. Unapplied edits
+    /// the operator made to the draft are kept, and named in the revision's outcome.
+    /// </summary>
     public async Task<Revision?> RollbackAsync(long id, string? author, string? comment, TimeSpan? confirmWithin = null, CancellationToken ct = default)
     {
         var target = await GetAsync(id, ct);
         if (target is null) return null;
         var state = StateOf(target);
         var revision = await ApplyStateAsync(state, "rollback", comment ?? $"rollback to revision {id}", author, confirmWithin, ct);
-        await rules.ReplaceDraftAsync(state.Rules, ct);
+        var left = revision.PreviousRevisionId is { } p && await GetAsync(p, ct) is { } previous ? StateOf(previous).Rules : [];
+        var merged = await rules.RebaseDraftAsync(left, state.Rules, ct);
+        if (merged.Notice is { } kept)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var stored = await db.Revisions.FirstAsync(r => r.Id == revision.Id, ct);
+            stored.Outcome = revision.Outcome = kept;
+            await db.SaveChangesAsync(ct);
+            Changed?.Invoke();
+        }
         return revision;
     }
 

@@ -188,6 +188,29 @@ public sealed class NatRulesService(
             return true;
         }, ct);
 
+    /// <summary>
+    /// Makes the draft follow the revision in force when it changes from <paramref name="left"/> to <paramref name="restored"/>
+    /// (rollback, automatic revert), keeping the operator's unapplied edits (see <see cref="DraftMerge"/>).
+    /// </summary>
+    public Task<DraftMergeResult> RebaseDraftAsync(IReadOnlyList<NatRule> left, IReadOnlyList<NatRule> restored, CancellationToken ct = default) =>
+        WriteAsync(async (db, draft) =>
+        {
+            var merged = DraftMerge.Merge(left, restored, draft);
+            await ReplaceAllAsync(db, merged.Rules, ct);
+            return merged;
+        }, ct);
+
+    /// <summary>Discard changes: the draft goes back to the revision in force (none yet: no rules). Returns how many changes were dropped.</summary>
+    public Task<int> DiscardDraftAsync(CancellationToken ct = default) =>
+        WriteAsync(async (db, draft) =>
+        {
+            var last = await LatestRevisionAsync(ct);
+            var inForce = last is null ? [] : ParseRules(last.RulesDocument);
+            var dropped = RuleListDiff.Compare(inForce, draft).Count;
+            await ReplaceAllAsync(db, inForce, ct);
+            return dropped;
+        }, ct);
+
     /// <summary>Errors of the whole list (no host facts), as the apply gate uses them.</summary>
     public List<(Guid RuleId, string Name, ValidationIssue Issue)> Errors(IReadOnlyList<NatRule> rules) =>
         ValidateList(rules, null).Where(p => p.Issue.Severity == IssueSeverity.Error).ToList();

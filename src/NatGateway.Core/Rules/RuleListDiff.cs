@@ -30,6 +30,9 @@ public static class RuleListDiff
         return changes;
     }
 
+    /// <summary>Same rule content (bookkeeping and position aside): what the kernel gets from both is the same.</summary>
+    public static bool SameContent(NatRule a, NatRule b) => a.Id == b.Id && FieldChanges(a, b).Count == 0;
+
     private static List<string> FieldChanges(NatRule a, NatRule b)
     {
         using var da = JsonDocument.Parse(NatRuleJson.Serialize(a));

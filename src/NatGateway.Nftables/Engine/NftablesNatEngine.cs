@@ -109,11 +109,34 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     public DriftReport DetectDrift(CompiledRuleset compiled)
     {
         var expected = compiled.NftText ?? RenderInScratchNamespace(compiled);
-        var actual = ListText(backend, compiled.Tables);
+        var tables = compiled.Tables.Select(t => TryList(backend, t, json: false)).ToList();
+        var actual = string.Concat(tables.Select(t => t ?? ""));
         var a = SplitLines(expected);
         var b = SplitLines(actual);
         var drift = !a.SequenceEqual(b);
+        // A table the kernel does not have translates nothing, exactly like our table compiled from no rules. The baseline
+        // and a settings-only change on a fresh install never put a table there: its absence is what they left, not drift.
+        if (drift && tables.Any(t => t is null))
+        {
+            var empty = EmptyTablesText(compiled.Tables);
+            drift = !a.SequenceEqual(SplitLines(string.Concat(tables.Select((t, i) => t ?? empty[i]))));
+        }
         return new DriftReport(drift, drift ? TextDiff.Lines(a, b) : [], expected, actual);
+    }
+
+    private IReadOnlyDictionary<NftTableName, string>? _emptyTables;
+
+    /// <summary>The kernel's rendering of each of our tables compiled from no rules (rendered once; the options never change).</summary>
+    private IReadOnlyList<string> EmptyTablesText(IReadOnlyList<NftTableName> tables)
+    {
+        _emptyTables ??= ScratchNamespace.Run(() =>
+        {
+            var empty = NatRulesetCompiler.Compile([], Options);
+            using var scratch = new LibNftablesBackend();
+            scratch.Run(empty.Json, json: true);
+            return (IReadOnlyDictionary<NftTableName, string>)empty.Tables.ToDictionary(t => t, t => TryList(scratch, t, json: false) ?? "");
+        });
+        return tables.Select(t => _emptyTables.GetValueOrDefault(t, "")).ToList();
     }
 
     private static string[] SplitLines(string text) => text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();

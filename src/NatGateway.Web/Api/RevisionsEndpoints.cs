@@ -39,7 +39,7 @@ public static class RevisionsEndpoints
             try
             {
                 return await service.RollbackAsync(id, Actor(http), comment, confirm, ct) is { } r
-                    ? Results.Ok(new { revisionId = r.Id, state = r.State, confirmBy = r.ConfirmBy })
+                    ? Results.Ok(new { revisionId = r.Id, state = r.State, confirmBy = r.ConfirmBy, outcome = r.Outcome })
                     : NotFound(id);
             }
             catch (ConfirmationPendingException e)
@@ -73,7 +73,7 @@ public static class RevisionsEndpoints
         });
     }
 
-    private static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)
+    internal static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)
     {
         if (http.Request.ContentLength is not > 0 && http.Request.Headers.TransferEncoding.Count == 0) return (null, null, null);
         try

@@ -124,6 +124,9 @@ public static class RulesEndpoints
             return Results.Ok(new { ruleId = id, deleted = flows.Purge([rule.MarkId]) });
         });
 
+        rules.MapPost("/discard", async (NatRulesService service, CancellationToken ct) =>
+            Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) }));
+
         rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct: ct)));
 
         rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
@@ -135,10 +138,12 @@ public static class RulesEndpoints
 
         rules.MapPost("/reapply", async (HttpContext http, RevisionService revisions, CancellationToken ct) =>
         {
+            var (_, confirm, error) = await RevisionsEndpoints.ReadApplyOptionsAsync(http, ct);
+            if (error is not null) return error;
             try
             {
-                return await revisions.ReapplyActiveAsync(Actor(http), ct) is { } r
-                    ? Results.Ok(new { revisionId = r.Id, state = r.State })
+                return await revisions.ReapplyActiveAsync(Actor(http), confirm, ct) is { } r
+                    ? Results.Ok(new { revisionId = r.Id, state = r.State, confirmBy = r.ConfirmBy })
                     : Results.Problem(title: "Nothing applied yet", statusCode: StatusCodes.Status409Conflict);
             }
             catch (ConfirmationPendingException e)

@@ -124,6 +124,27 @@ public sealed class ApplyTests(GatewayLab gw) : IClassFixture<GatewayLab>
     }
 
     [KernelFact]
+    public void A_missing_table_is_drift_only_when_the_ruleset_puts_rules_in_it()
+    {
+        // Nothing applied yet (a fresh install whose revision in force changed only settings): no table is no drift.
+        var empty = gw.Engine.Compile([]);
+        gw.Engine.Apply(empty);
+        gw.NftCli("delete", "table", "ip", "natgw");
+        gw.NftCli("delete", "table", "ip6", "natgw");
+        Assert.False(gw.Engine.DetectDrift(empty).HasDrift, gw.Engine.DetectDrift(empty).ToString());
+
+        // IPv4 rules only: the ip6 table holds nothing, so its absence changes nothing; the ip table's absence does.
+        var compiled = gw.Engine.Compile([Rules.Masquerade(1)]);
+        gw.Engine.Apply(compiled);
+        gw.NftCli("delete", "table", "ip6", "natgw");
+        Assert.False(gw.Engine.DetectDrift(compiled).HasDrift);
+        gw.NftCli("delete", "table", "ip", "natgw");
+        var gone = gw.Engine.DetectDrift(compiled);
+        Assert.True(gone.HasDrift);
+        Assert.Contains(gone.Diff, l => l.StartsWith("- ") && l.Contains("masquerade"));
+    }
+
+    [KernelFact]
     public void Compile_renders_the_kernels_own_text_for_the_preview()
     {
         var compiled = gw.Engine.Compile([Rules.Forward(1, 8080, "10.77.2.2", 80) with { SourceCidrs = [IpPrefix.Parse("10.77.1.0/24")] }]);
