@@ -113,6 +113,33 @@ public sealed class ConntrackMirror : IAsyncDisposable
     /// <summary>The flow with this conntrack id, if the mirror has it.</summary>
     public Flow? Get(uint id) => Table.Get(id);
 
+    /// <summary>
+    /// Removes flows the caller has just deleted from the kernel, at once: their DESTROY events arrive later (or never, for
+    /// entries created before any listener existed), and whoever deleted them re-queries right away. Returns how many
+    /// were in the table. A later event for one of them is harmless: the DESTROY that follows removes it again.
+    /// </summary>
+    public int Forget(IEnumerable<Flow> flows)
+    {
+        var removed = 0;
+        Table.WriteBatch(writer =>
+        {
+            foreach (var flow in flows)
+                if (writer.Remove(in flow)) removed++;
+        });
+        Interlocked.Add(ref _pendingDestroyed, removed);
+        return removed;
+    }
+
+    /// <summary>Removes every mirrored flow matching <paramref name="filter"/> (a delete by that filter just ran); see <see cref="Forget"/>.</summary>
+    public int ForgetMatching(FlowFilter filter)
+    {
+        if (!filter.IsAll) return Forget(Table.Select(filter));
+        // Everything went: an empty table, without decoding a million flows first. Events apply on top of it as usual.
+        var removed = Interlocked.Exchange(ref _table, new FlowTable()).Count;
+        Interlocked.Add(ref _pendingDestroyed, removed);
+        return removed;
+    }
+
     public MirrorStatus Status
     {
         get

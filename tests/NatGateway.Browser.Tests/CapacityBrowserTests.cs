@@ -32,6 +32,10 @@ public sealed class CapacityBrowserTests(ChromiumFixture chromium)
         await entries.PressAsync("Tab");
         await Assertions.Expect(page.Locator("[data-testid=recommended-max]")).ToHaveTextAsync("400,000");
         await Assertions.Expect(page.Locator("[data-testid=chart-recommended]")).ToBeVisibleAsync();
+        // Only max/buckets would change, and they are read-only in this namespace: nothing to apply, said once.
+        await Assertions.Expect(page.Locator("button[data-testid=apply]")).ToBeDisabledAsync();
+        await Assertions.Expect(page.Locator("[data-testid=apply-blocked]")).ToContainTextAsync("Nothing to change here");
+        Assert.Equal(1, await ExplanationCountAsync(page));
 
         await page.GetByText("New connections per second").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=timeouts]")).ToContainTextAsync("nf_conntrack_tcp_timeout_time_wait");
@@ -44,9 +48,14 @@ public sealed class CapacityBrowserTests(ChromiumFixture chromium)
 
         await Assertions.Expect(page.Locator("[data-testid=apply-result]")).ToContainTextAsync($"{TimeWait}: 120 → 30");
         await Assertions.Expect(page.Locator("[data-testid=apply-readonly]")).ToHaveCountAsync(2);
+        Assert.Equal(1, await ExplanationCountAsync(page));
         Assert.Equal("30", lab.Exec(lab.Gateway, "sysctl", "-n", TimeWait).StandardOutput.Trim());
         Assert.Equal(maxBefore, lab.Exec(lab.Gateway, "sysctl", "-n", "net.netfilter.nf_conntrack_max").StandardOutput.Trim());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "natgw-capacity.png"), FullPage = true });
         await page.CloseAsync();
     }
+
+    /// <summary>How often the page explains why max/buckets are read-only (the Now panel says it; nothing repeats it).</summary>
+    private static Task<int> ExplanationCountAsync(IPage page) =>
+        page.EvaluateAsync<int>("() => document.body.innerText.split('initial network namespace').length - 1");
 }

@@ -64,6 +64,42 @@ public sealed class CapacityApiKernelTests
     }
 
     [KernelFact]
+    public async Task Apply_with_nothing_to_change_is_409_and_records_no_revision()
+    {
+        using var lab = NamespaceLab.Create();
+        ProcessRunner.Run("ip", ["netns", "exec", lab.Gateway, "nft", "-f", "-"], TimeSpan.FromSeconds(20),
+            "table inet cap { chain forward_state { type filter hook forward priority 0; ct state new counter; }; }").EnsureSuccess("nft");
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        var udp = Sysctl(lab, UdpTimeout);
+        var requestedMax = long.Parse(Sysctl(lab, "net.netfilter.nf_conntrack_max")) + 4096;
+        var revisionsBefore = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetArrayLength();
+
+        // Max/buckets are read-only in this namespace and the timeout is what it already is: nothing would change.
+        using var response = await app.Http.PostAsJsonAsync("api/v1/capacity/apply", new
+        {
+            conntrackMax = requestedMax, buckets = requestedMax, timeouts = new Dictionary<string, int> { ["nf_conntrack_udp_timeout"] = int.Parse(udp) },
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Conflict, body);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("Nothing to change", problem.GetProperty("title").GetString());
+        Assert.Equal(["net.netfilter.nf_conntrack_buckets", "net.netfilter.nf_conntrack_max"],
+            problem.GetProperty("readOnly").EnumerateArray().Select(r => r.GetProperty("key").GetString()).Order().ToList());
+
+        Assert.Equal(revisionsBefore, (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetArrayLength());
+        using (var pending = await app.Http.GetAsync("api/v1/revisions/pending"))
+            Assert.Equal(HttpStatusCode.NoContent, pending.StatusCode); // no confirmation window either
+        Assert.Equal(udp, Sysctl(lab, UdpTimeout));
+
+        // A real change still makes a revision.
+        using var changed = await app.Http.PostAsync("api/v1/capacity/apply", Json("""{"timeouts": {"nf_conntrack_udp_timeout": 13}}"""));
+        Assert.True(changed.StatusCode == HttpStatusCode.OK, await changed.Content.ReadAsStringAsync());
+        // (the first apply also records the baseline it started from)
+        Assert.True((await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetArrayLength() > revisionsBefore);
+        Assert.Equal("13", Sysctl(lab, UdpTimeout));
+    }
+
+    [KernelFact]
     public async Task Bad_apply_and_plan_inputs_are_400_with_per_field_messages()
     {
         using var lab = NamespaceLab.Create();

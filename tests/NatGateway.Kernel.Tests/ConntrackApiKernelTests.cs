@@ -71,6 +71,37 @@ public sealed class ConntrackApiKernelTests
         Assert.True(stats.GetProperty("rates").GetArrayLength() > 0, stats.ToString());
     }
 
+    [KernelFact]
+    public async Task Delete_refuses_an_unparsable_filter_even_with_all_and_the_next_page_no_longer_shows_deleted_entries()
+    {
+        using var lab = NamespaceLab.Create();
+        ConntrackLabFlows.Create(lab);
+        // Entries made while nobody listened carry no event extension: they vanish without a DESTROY event.
+        lab.Sysctl(lab.Gateway, "net.netfilter.nf_conntrack_events", "2");
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        Assert.Equal(5, await CountAsync(app, "proto udp and dport 53"));
+        var before = ConntrackLabFlows.Count(lab);
+
+        // A half-typed filter with all=true must not become "delete everything".
+        using (var bad = await app.Http.DeleteAsync("api/v1/conntrack?all=true&filter=" + Uri.EscapeDataString("dport 53 and (")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(problem.GetProperty("errors").TryGetProperty("filter", out _), problem.ToString());
+        }
+        Assert.Equal(before, ConntrackLabFlows.Count(lab));
+
+        using (var deleted = await app.Http.DeleteAsync("api/v1/conntrack?filter=" + Uri.EscapeDataString("proto udp and src 10.77.1.50/31")))
+            Assert.Equal(2, (await deleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deleted").GetInt32());
+        // The very next query answers without them: no DESTROY event came, and nobody waited for the resync.
+        Assert.Equal(3, await CountAsync(app, "proto udp and dport 53"));
+        Assert.Equal(0, await CountAsync(app, "src 10.77.1.50/31"));
+    }
+
+    private static async Task<int> CountAsync(NatgwProcess app, string filter) =>
+        (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/conntrack?pageSize=1&filter=" + Uri.EscapeDataString(filter)))
+            .GetProperty("totalMatching").GetInt32();
+
     /// <summary>Polls the matching count until <paramref name="done"/> (events reach the mirror asynchronously).</summary>
     private static async Task<int> EventuallyAsync(NatgwProcess app, string filter, Func<int, bool> done)
     {

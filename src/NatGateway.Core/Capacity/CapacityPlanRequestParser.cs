@@ -101,6 +101,8 @@ public static class CapacityPlanRequestParser
             catch (FormatException e) { errors["snatPorts"] = [$"{e.Message}; give first-last, e.g. 1024-65535"]; }
         }
 
+        var snatAddresses = Integer("snatAddresses") ?? 1;
+        if (snatAddresses > int.MaxValue) errors["snatAddresses"] = [$"at most {int.MaxValue:N0} addresses"];
         var request = new CapacityPlanRequest
         {
             ExpectedEntries = Integer("entries"),
@@ -113,7 +115,8 @@ public static class CapacityPlanRequestParser
             Masquerade = Flag("masquerade"),
             EventListener = Flag("eventListener"),
             SnatPortRange = snatPorts,
-            SnatAddresses = (int)Math.Clamp(Integer("snatAddresses") ?? 1, int.MinValue, int.MaxValue),
+            // Out of int range is an error above (no request comes back), not a silently smaller number.
+            SnatAddresses = (int)Math.Clamp(snatAddresses, int.MinValue, int.MaxValue),
             SnatTargetFlowsPerDestination = Integer("snatFlows"),
         };
         foreach (var (path, messages) in Validate(request))

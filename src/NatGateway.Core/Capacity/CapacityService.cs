@@ -70,6 +70,21 @@ public sealed class CapacityService(
         return writes;
     }
 
+    /// <summary>
+    /// The writes of <paramref name="request"/> that would change the kernel here: writable keys whose value differs.
+    /// Empty means an apply would change nothing (values already in force, or max/buckets read-only in this namespace):
+    /// the page disables Apply and the API answers "nothing to change" without recording a revision.
+    /// </summary>
+    public List<(string Field, SysctlKey Key, string Value)> EffectiveWrites(CapacityApplyRequest request)
+    {
+        var sysctl = kernel.Sysctl;
+        return PlannedWrites(request).Where(w => sysctl.IsWritable(w.Key) && sysctl.TryRead(w.Key) != w.Value).ToList();
+    }
+
+    /// <summary>The keys of <paramref name="request"/> that cannot be written here, each with what to do instead.</summary>
+    public List<(string Key, string Explanation)> ReadOnlyKeys(CapacityApplyRequest request) =>
+        PlannedWrites(request).Where(w => !kernel.Sysctl.IsWritable(w.Key)).Select(w => (w.Key.Name, ReadOnlyExplanation(w.Key))).ToList();
+
     /// <summary>Per-field errors (range, unknown timeout, missing key); read-only keys are not errors.</summary>
     public Dictionary<string, string[]> Validate(CapacityApplyRequest request)
     {

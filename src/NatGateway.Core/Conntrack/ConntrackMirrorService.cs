@@ -109,6 +109,25 @@ public sealed class ConntrackMirrorService(
     /// <summary>Asks the mirror for a fresh dump (readers keep the current table until it is ready).</summary>
     public void RequestResync() => Volatile.Read(ref _mirror)?.RequestResync();
 
+    /// <summary>
+    /// After a delete of exactly these flows (the page's "delete selected"): drops them from the mirror now, so the next
+    /// query no longer shows them, and asks for a resync (entries made before any listener existed send no DESTROY).
+    /// </summary>
+    public void ForgetDeleted(IReadOnlyList<Flow> flows)
+    {
+        if (Volatile.Read(ref _mirror) is not { } mirror) return;
+        mirror.Forget(flows);
+        mirror.RequestResync();
+    }
+
+    /// <summary>After a delete by <paramref name="filter"/> (page or API): drops the matching flows now and asks for a resync.</summary>
+    public void ForgetDeleted(FlowFilter filter)
+    {
+        if (Volatile.Read(ref _mirror) is not { } mirror) return;
+        mirror.ForgetMatching(filter);
+        mirror.RequestResync();
+    }
+
     /// <summary>Batched table changes (at most every 250 ms), raised on a timer thread; dispose to unsubscribe.
     /// Subscribing before the mirror starts is fine.</summary>
     public IDisposable Subscribe(Action<MirrorChangedEventArgs> onChanged)

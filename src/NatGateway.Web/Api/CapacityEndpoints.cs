@@ -57,6 +57,17 @@ public static class CapacityEndpoints
             {
                 if (confirmWithinSeconds is < 5 or > 3600)
                     return Invalid(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be between 5 and 3600"] });
+                if (capacity.EffectiveWrites(request).Count == 0)
+                {
+                    // No kernel value would change: no revision, no confirmation window. Persisting the values in force still works.
+                    if (!request.Persist) return NothingToChange(capacity, request);
+                    var persisted = await capacity.ApplyAsync(request, $"api {http.Connection.RemoteIpAddress}", ct);
+                    return Results.Ok(new
+                    {
+                        revisionId = (long?)null, persisted.Changes, persisted.ReadOnly, persisted.SysctlFile, persisted.ModprobeFile,
+                        message = "nothing to change in the kernel; the values in force were persisted",
+                    });
+                }
                 var (revision, result) = await revisions.ApplyCapacityAsync(request, $"api {http.Connection.RemoteIpAddress}",
                     confirmWithinSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
                 return Results.Ok(result is null ? new { revisionId = revision.Id } : (object)new
@@ -78,6 +89,16 @@ public static class CapacityEndpoints
             }
         });
     }
+
+    /// <summary>409: every requested value is in force already or read-only here; nothing was recorded.</summary>
+    private static IResult NothingToChange(CapacityService capacity, CapacityApplyRequest request) =>
+        Results.Problem(title: "Nothing to change",
+            detail: "every requested value is already in force or read-only here; no revision was recorded",
+            statusCode: StatusCodes.Status409Conflict,
+            extensions: new Dictionary<string, object?>
+            {
+                ["readOnly"] = capacity.ReadOnlyKeys(request).Select(r => new { key = r.Key, explanation = r.Explanation }).ToList(),
+            });
 
     private static IResult Plan(CapacityService capacity, NatGateway.Capacity.Planning.CapacityPlanRequest request)
     {

@@ -99,8 +99,9 @@ public static class ConntrackEndpoints
             try
             {
                 var deleted = conntrack.Delete(parsed, all == true);
-                // Entries made before any listener existed (nf_conntrack_events=2) send no DESTROY: resync, do not wait 30 s.
-                if (deleted > 0) mirror.RequestResync();
+                // The next query must not show them: drop them from the mirror now (DESTROY events come later, and not at
+                // all for entries made before any listener existed: the resync this asks for repairs those).
+                if (deleted > 0) mirror.ForgetDeleted(parsed);
                 return Results.Ok(new { deleted, filter = parsed.ToString() });
             }
             catch (NetlinkException e)

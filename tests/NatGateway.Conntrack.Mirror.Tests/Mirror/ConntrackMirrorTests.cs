@@ -196,6 +196,35 @@ public sealed class ConntrackMirrorTests
     }
 
     [Fact]
+    public async Task Deleted_flows_can_be_forgotten_at_once_without_waiting_for_events_or_a_resync()
+    {
+        var source = new FakeConntrackSource(Many(20));
+        await using var mirror = new ConntrackMirror(source, FastOptions);
+        mirror.Start();
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        var changes = new List<MirrorChangedEventArgs>();
+        using var subscription = mirror.Subscribe(e => { lock (changes) changes.Add(e); });
+
+        // Deleted in the "kernel" without DESTROY events (entries made before any listener existed).
+        var first = mirror.Get(1)!.Value;
+        source.ChangeSilently(t => t.Remove(1));
+        Assert.Equal(1, mirror.Forget([first]));
+        Assert.Null(mirror.Get(1));
+        Assert.Equal(19, mirror.Count(FlowFilter.All));
+
+        var filter = FlowFilter.Parse($"src {mirror.Get(2)!.Value.Original.Source}");
+        var matching = mirror.Count(filter);
+        Assert.True(matching > 0);
+        Assert.Equal(matching, mirror.ForgetMatching(filter));
+        Assert.Equal(0, mirror.Count(filter));
+        Assert.Equal(19 - matching, mirror.ForgetMatching(FlowFilter.All));
+        Assert.Equal(0, mirror.Count(FlowFilter.All));
+
+        // Live pages hear about it like about DESTROY events.
+        await WaitUntil(() => { lock (changes) return changes.Sum(c => c.Destroyed) == 20; });
+    }
+
+    [Fact]
     public async Task A_requested_resync_dumps_again()
     {
         var source = new FakeConntrackSource(Many(20));

@@ -60,6 +60,19 @@ public sealed class CapacityPlanRequestParserTests
     }
 
     [Fact]
+    public void An_address_count_beyond_32_bits_is_an_error_not_a_smaller_number()
+    {
+        var (request, errors) = CapacityPlanRequestParser.Parse(new Dictionary<string, string?>
+        {
+            ["entries"] = "1000", ["snatAddresses"] = "99999999999",
+        });
+
+        Assert.Null(request);
+        Assert.Equal(["snatAddresses"], errors.Keys);
+        Assert.Contains("at most 2,147,483,647", errors["snatAddresses"][0]);
+    }
+
+    [Fact]
     public void Without_load_or_budget_the_request_is_refused()
     {
         var (request, errors) = CapacityPlanRequestParser.Parse(new Dictionary<string, string?>());

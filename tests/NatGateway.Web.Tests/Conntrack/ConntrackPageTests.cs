@@ -174,6 +174,116 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
     }
 
     [Fact]
+    public void Delete_all_matching_is_disabled_while_the_filter_box_does_not_parse_or_differs_from_the_applied_filter()
+    {
+        var page = RenderPage();
+        var button = () => page.Find("[data-testid=delete-matching]");
+        Assert.False(button().HasAttribute("disabled"));
+
+        // Half-typed: the applied filter is still "everything"; deleting now would cut every connection.
+        page.Find("input[data-testid=conntrack-filter]").Input("dport 8080 and (");
+        page.WaitForAssertion(() => Assert.True(button().HasAttribute("disabled")));
+        Assert.Contains("Fix the filter", page.Find("[data-testid=delete-matching-blocked]").TextContent);
+
+        // Parses, but is not what the grid (and the count) show.
+        page.Find("input[data-testid=conntrack-filter]").Input("dport 53");
+        page.WaitForAssertion(() => Assert.Contains("Apply the filter first", page.Find("[data-testid=delete-matching-blocked]").TextContent));
+        Assert.True(button().HasAttribute("disabled"));
+
+        page.Find("[data-testid=apply-filter]").Click();
+        page.WaitForAssertion(() => Assert.False(button().HasAttribute("disabled")));
+        Assert.Empty(page.FindAll("[data-testid=delete-matching-blocked]"));
+    }
+
+    [Fact]
+    public async Task The_delete_all_confirmation_names_every_entry_when_no_filter_is_applied()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage();
+        page.Find("[data-testid=delete-matching]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Delete 100 entries: EVERY conntrack entry (no filter)?", dialogs.Markup));
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click());
+        Assert.Equal(100, _table.Count);
+    }
+
+    [Fact]
+    public async Task With_live_off_deleted_rows_and_counts_go_at_once_even_without_destroy_events_or_a_finished_resync()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage();
+        // Entries made before any listener existed send no DESTROY, and the resync a delete asks for takes its time.
+        _table.SilentDeletes = true;
+        _table.HoldDumps();
+        try
+        {
+            page.FindAll("[data-testid=flows] tbody input[type=checkbox]")[0].Change(true);
+            page.WaitForAssertion(() => Assert.Contains("(1)", page.Find("[data-testid=delete-selected]").TextContent));
+            page.Find("[data-testid=delete-selected]").Click();
+            dialogs.WaitForAssertion(() => Assert.Contains("Delete 1 selected conntrack entry?", dialogs.Markup));
+            await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete 1").Click());
+
+            page.WaitForAssertion(() => Assert.StartsWith("99 matching of 99", Total(page)), TimeSpan.FromSeconds(10));
+            Assert.DoesNotContain(page.FindAll("[data-testid=cell-src]"), c => c.TextContent == "10.0.0.1");
+
+            ApplyFilter(page, "src 10.0.0.0/30");
+            page.WaitForAssertion(() => Assert.StartsWith("2 matching of 99", Total(page)));
+            page.Find("[data-testid=delete-matching]").Click();
+            dialogs.WaitForAssertion(() => Assert.Contains("Delete 2 entries: all entries matching 'src 10.0.0.0/30'?", dialogs.Markup));
+            await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete 2").Click());
+
+            page.WaitForAssertion(() =>
+            {
+                Assert.StartsWith("0 matching of 97", Total(page));
+                Assert.NotNull(page.Find("[data-testid=no-flows]"));
+            }, TimeSpan.FromSeconds(10));
+            Assert.Equal(97, _table.Count);
+        }
+        finally
+        {
+            _table.ReleaseDumps();
+        }
+    }
+
+    [Fact]
+    public async Task Mark_shows_the_rule_name_timeouts_read_as_durations_and_an_empty_bytes_column_says_why()
+    {
+        Kernel.Memory.Values["net.netfilter.nf_conntrack_acct"] = "0";
+        var rule = await AddMasqueradeRuleAsync();
+        var mark = Services.GetRequiredService<NatGateway.Nftables.NatCompileOptions>().MarkValue(rule.MarkId);
+        AddTcpFlows(mark);
+        _table.Add(FakeConntrackTable.Udp("10.0.2.1", 5353, "192.0.2.9", 5353, timeout: 431_909));
+        var page = RenderPage();
+
+        ApplyFilter(page, "src 10.0.1.7");
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=flow-row]")));
+        var markCell = page.Find("[data-testid=cell-mark] span");
+        Assert.Equal("lan out", markCell.TextContent.Trim());
+        Assert.Contains($"0x{mark:x8}", markCell.GetAttribute("title"));
+        // Timeouts count down while the test runs: 400 s is "6m 40s" or a few seconds less, 431,909 s is "4d 23h 58m".
+        var timeout = page.Find("[data-testid=cell-timeout] span");
+        Assert.Matches(@"^6m [34]\ds$", timeout.TextContent.Trim());
+        Assert.Matches(@"^(400|3[89]\d) s$", timeout.GetAttribute("title"));
+
+        ApplyFilter(page, "src 10.0.2.1");
+        page.WaitForAssertion(() => Assert.Matches(@"^4d 23h 5[78]m$", page.Find("[data-testid=cell-timeout] span").TextContent.Trim()));
+        var seconds = page.Find("[data-testid=cell-timeout] span").GetAttribute("title")!;
+        Assert.EndsWith(" s", seconds);
+        Assert.InRange(int.Parse(seconds[..^2]), 431_800, 431_909);
+
+        var notice = page.Find("[data-testid=acct-off]").TextContent;
+        Assert.Contains("net.netfilter.nf_conntrack_acct=0", notice);
+        Assert.Contains("sysctl -w net.netfilter.nf_conntrack_acct=1", notice);
+    }
+
+    [Fact]
+    public void With_accounting_on_there_is_no_accounting_notice()
+    {
+        Kernel.Memory.Values["net.netfilter.nf_conntrack_acct"] = "1";
+        var page = RenderPage();
+        Assert.Empty(page.FindAll("[data-testid=acct-off]"));
+    }
+
+    [Fact]
     public void The_gauge_chart_and_per_cpu_rates_highlight_drops()
     {
         var page = RenderPage();

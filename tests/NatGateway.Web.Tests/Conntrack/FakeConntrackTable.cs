@@ -23,6 +23,17 @@ public sealed class FakeConntrackTable : IConntrackKernelAccess
 
     public int Count { get { lock (_gate) return _flows.Count; } }
 
+    /// <summary>Deletes send no DESTROY event, like the kernel for entries made before any listener existed
+    /// (nf_conntrack_events=2).</summary>
+    public bool SilentDeletes { get; set; }
+
+    private readonly ManualResetEventSlim _dumpsAllowed = new(true);
+
+    /// <summary>Holds the mirror's dumps (a resync of a big table takes seconds) until <see cref="ReleaseDumps"/>.</summary>
+    public void HoldDumps() => _dumpsAllowed.Reset();
+
+    public void ReleaseDumps() => _dumpsAllowed.Set();
+
     public IReadOnlyList<Flow> Snapshot() { lock (_gate) return _flows.ToList(); }
 
     /// <summary>Adds an entry (and a NEW event for a running mirror); returns it with its id.</summary>
@@ -83,7 +94,8 @@ public sealed class FakeConntrackTable : IConntrackKernelAccess
             removed = _flows.Where(victim).ToList();
             _flows.RemoveAll(f => victim(f));
         }
-        foreach (var f in removed) _events.Writer.TryWrite(new FlowEvent(FlowEventType.Destroy, f));
+        if (!SilentDeletes)
+            foreach (var f in removed) _events.Writer.TryWrite(new FlowEvent(FlowEventType.Destroy, f));
         return removed.Count;
     }
 
@@ -91,7 +103,11 @@ public sealed class FakeConntrackTable : IConntrackKernelAccess
     {
         public IFlowEventStream OpenEvents() => this;
 
-        public void Dump(FlowHandler onFlow, CancellationToken cancellationToken) => table.Dump(onFlow);
+        public void Dump(FlowHandler onFlow, CancellationToken cancellationToken)
+        {
+            table._dumpsAllowed.Wait(cancellationToken);
+            table.Dump(onFlow);
+        }
 
         public async ValueTask<int> ReceiveAsync(FlowEventHandler handler, CancellationToken cancellationToken)
         {
