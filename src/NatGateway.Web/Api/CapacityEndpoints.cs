@@ -29,7 +29,9 @@ public static class CapacityEndpoints
         // POST /api/v1/capacity/plan {"expectedEntries": 500000, "memoryBudgetBytes": 536870912, "extensions": "nat, acct"}
         group.MapPost("/plan", async (HttpContext http, CapacityService capacity, CancellationToken ct) =>
         {
-            var (request, errors) = CapacityPlanRequestParser.ParseJson(await ReadBodyAsync(http, ct));
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
+            var (request, errors) = CapacityPlanRequestParser.ParseJson(body.Text);
             return request is null ? Invalid(errors) : Plan(capacity, request);
         });
 
@@ -40,10 +42,12 @@ public static class CapacityEndpoints
         group.MapPost("/apply", async (HttpContext http, CapacityService capacity, NatGateway.Core.Revisions.RevisionService revisions,
             int? confirmWithinSeconds, CancellationToken ct) =>
         {
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
             CapacityApplyRequest? request;
             try
             {
-                request = JsonSerializer.Deserialize<CapacityApplyRequest>(await ReadBodyAsync(http, ct), ApplyJson);
+                request = JsonSerializer.Deserialize<CapacityApplyRequest>(body.Text, ApplyJson);
             }
             catch (JsonException e)
             {
@@ -94,10 +98,4 @@ public static class CapacityEndpoints
 
     private static IResult Invalid(IDictionary<string, string[]> errors, string title = "The capacity plan input is not valid") =>
         Results.ValidationProblem(errors, title: title);
-
-    private static async Task<string> ReadBodyAsync(HttpContext http, CancellationToken ct)
-    {
-        using var reader = new StreamReader(http.Request.Body);
-        return await reader.ReadToEndAsync(ct);
-    }
 }
