@@ -33,15 +33,18 @@ public sealed class ConfirmationWatchdog(RevisionService revisions, TimeProvider
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Tick, clock);
+        var backoff = new Background.RetryBackoff("automatic revert", clock, logger, LogLevel.Error);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
+            if (!backoff.IsDue) continue;
             try
             {
                 await revisions.RevertExpiredAsync(stoppingToken);
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "automatic revert failed; will retry");
+                backoff.Failed(e);
             }
         }
     }
