@@ -32,6 +32,12 @@ public sealed class RetryBackoff(string operation, TimeProvider clock, ILogger l
     /// <summary>Failures since the last success.</summary>
     public int ConsecutiveFailures { get; private set; }
 
+    /// <summary>Failures not yet counted in a log line (they are in the next one).</summary>
+    public int UnreportedFailures
+    {
+        get { lock (_gate) return _unlogged; }
+    }
+
     /// <summary>The wait after the latest failure (zero while healthy).</summary>
     public TimeSpan CurrentDelay { get; private set; }
 

@@ -14,7 +14,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         var request = http.Request;
-        var isApi = request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
+        // With an error path configured the middleware has already pointed Request.Path at it; the feature keeps the original.
+        var path = new PathString(http.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? request.Path.Value);
+        var isApi = path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
         if (!isApi && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))) return false;
 
         IResult result;
@@ -26,7 +28,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         }
         else
         {
-            logger.LogError(exception, "{Method} {Path} failed", request.Method, request.Path.Value);
+            logger.LogError(exception, "{Method} {Path} failed", request.Method, path.Value);
             result = Results.Problem(title: "natgw could not complete the request",
                 detail: "an internal error occurred; the log of natgw has the details", statusCode: StatusCodes.Status500InternalServerError);
         }
