@@ -88,7 +88,7 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
             "PUT settings?confirmWithinSeconds" => (HttpMethod.Put, "api/v1/settings",
                 ApiCorpus.Query(index, ["confirmWithinSeconds"], "").Select(q => q with { Body = """{"ipv4Forwarding": true}"""u8.ToArray(), ContentType = "application/json" }).ToList()),
             "POST revisions/{id}/rollback" => (HttpMethod.Post, $"api/v1/revisions/{fixture.RevisionId}/rollback",
-                ApiCorpus.Body(index, """{"comment": "fuzz", "confirmWithinSeconds": 60}""")),
+                ApiCorpus.Body(index, """{"confirmWithinSeconds": 60}""")),
             "POST config/import" => (HttpMethod.Post, "api/v1/config/import", ApiCorpus.Body(index,
                 $$$"""{"format": "natgw-state", "version": 1, "rules": [{{{ValidRule}}}], "settings": {"ipv4Forwarding": true}}""")),
             "POST capacity/plan" => (HttpMethod.Post, "api/v1/capacity/plan",
@@ -114,7 +114,7 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
         Assert.True(corpus.Count >= ApiCorpus.PerEndpoint, $"{endpoint}: only {corpus.Count} inputs");
         var failures = new List<string>();
         var baseline = await SnapshotAsync();
-        var kernel = Kernel();
+        string? kernel = Kernel();
         var sinceKernelCheck = new List<int>();
         var accepted = 0;
         var total = Stopwatch.StartNew();
@@ -151,20 +151,24 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
                 {
                     // Accepted: it may change state. Keep no change waiting for confirmation, then take a new baseline.
                     accepted++;
-                    using (var pending = await app.Http.GetAsync("api/v1/revisions/pending"))
-                        if (pending.StatusCode == HttpStatusCode.OK)
-                        {
-                            var id = (await pending.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
-                            (await app.Http.PostAsync($"api/v1/revisions/{id}/confirm", null)).Dispose();
-                        }
-                    // The refused ones since the last nft check were each checked through natgw's own kernel listing.
+                    if (body.Contains("\"revisionId\"", StringComparison.Ordinal))
+                        using (var pending = await app.Http.GetAsync("api/v1/revisions/pending"))
+                            if (pending.StatusCode == HttpStatusCode.OK)
+                            {
+                                var id = (await pending.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
+                                (await app.Http.PostAsync($"api/v1/revisions/{id}/confirm", null)).Dispose();
+                            }
+                    // The refused ones since the last nft check were each checked through natgw's own kernel listing;
+                    // nft's own view is taken again at the next check.
                     baseline = await SnapshotAsync();
-                    kernel = Kernel();
+                    kernel = null;
                     sinceKernelCheck.Clear();
                     continue;
                 }
                 if (status is not (400 or 409 or 413 or 414 or 422))
                     failures.Add($"{what}: status {status}, expected a 400 (or 409/413/414/422): {Shorten(body)}");
+                // Kestrel refuses an oversized request line before any of natgw's code runs: a bare 414 is all it can say.
+                if (status == 414) continue;
                 if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
                     failures.Add($"{what}: {status} is not ProblemDetails ({response.Content.Headers.ContentType}): {Shorten(body)}");
                 else if (status == 400 && !NamesAField(body))
@@ -180,7 +184,7 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
             if (sinceKernelCheck.Count >= KernelCheckEvery || i == corpus.Count - 1)
             {
                 var current = Kernel();
-                if (current != kernel) failures.Add($"{endpoint}: our nftables tables changed during refused inputs #{string.Join(", #", sinceKernelCheck)}");
+                if (kernel is not null && current != kernel) failures.Add($"{endpoint}: our nftables tables changed during refused inputs #{string.Join(", #", sinceKernelCheck)}");
                 kernel = current;
                 sinceKernelCheck.Clear();
             }
@@ -196,11 +200,16 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
     {
         var http = fixture.App!.Http;
         using var ruleset = await http.GetAsync("api/v1/ruleset");
+        var rulesetBody = await ruleset.Content.ReadAsStringAsync();
+        Assert.True((int)ruleset.StatusCode < 500, $"GET /api/v1/ruleset: {(int)ruleset.StatusCode} {Shorten(rulesetBody)}");
+        var kernel = ruleset.IsSuccessStatusCode
+            ? JsonDocument.Parse(rulesetBody).RootElement.GetProperty("kernel").ToString()
+            : $"ruleset {(int)ruleset.StatusCode}"; // a draft nft refuses: the kernel part is then checked by nft itself
         return new State(
             Counters().Replace(await http.GetStringAsync("api/v1/rules"), "#"),
             await http.GetStringAsync("api/v1/revisions"),
             await http.GetStringAsync("api/v1/settings"),
-            NftCounters().Replace(await ruleset.Content.ReadAsStringAsync(), "counter"));
+            NftCounters().Replace(kernel, "counter"));
     }
 
     /// <summary>Our tables as nft lists them (counters masked: only structure counts).</summary>
@@ -218,8 +227,16 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
             before.Rules != after.Rules ? "the draft rules" : null,
             before.Revisions != after.Revisions ? "the revisions" : null,
             before.Settings != after.Settings ? "the settings" : null,
-            before.Kernel != after.Kernel ? "the ruleset or our tables in the kernel" : null,
+            before.Kernel != after.Kernel ? $"the ruleset or our tables in the kernel ({FirstDifference(before.Kernel, after.Kernel)})" : null,
         }.Where(s => s is not null));
+
+    private static string FirstDifference(string a, string b)
+    {
+        var at = 0;
+        while (at < a.Length && at < b.Length && a[at] == b[at]) at++;
+        var from = Math.Max(0, at - 60);
+        return $"at {at}: '{a[from..Math.Min(a.Length, at + 60)]}' became '{b[from..Math.Min(b.Length, at + 60)]}'";
+    }
 
     private static bool NamesAField(string body)
     {

@@ -55,6 +55,8 @@ public static class CapacityEndpoints
                 return Invalid(new Dictionary<string, string[]> { [field] = [e.Message.Split('\n')[0]] });
             }
             if (request is null) return Invalid(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
+            // "timeouts": null means none, like an absent property (the deserializer would leave a null dictionary).
+            if (request.Timeouts is null) request = request with { Timeouts = new Dictionary<string, int>() };
             var errors = capacity.Validate(request);
             if (errors.Count > 0) return Invalid(errors, "The capacity change is not valid");
             try

@@ -158,6 +158,11 @@ public static class RulesEndpoints
             {
                 return Results.Problem(title: "The rules cannot be compiled", detail: e.Message, statusCode: StatusCodes.Status422UnprocessableEntity);
             }
+            catch (NftablesException e)
+            {
+                // A draft rule nft refuses (e.g. an interface named "*") is the draft's problem, not a server error.
+                return Results.Problem(title: "nftables refuses the draft's ruleset", detail: e.NftError, statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
         }).DisableAntiforgery();
     }
 
