@@ -33,9 +33,14 @@ public static class FilterParser
         return node;
     }
 
+    /// <summary>Parentheses and <c>not</c> nested deeper than this are refused: the parser and the matcher recurse,
+    /// and a request of 4,000 '(' must be a parse error, not a stack overflow that ends the process.</summary>
+    public const int MaxNesting = 64;
+
     private sealed class ParserState(List<FilterToken> tokens)
     {
         private int _position;
+        public int Depth;
         public FilterToken Current => tokens[_position];
         public FilterToken Peek(int ahead = 1) => tokens[Math.Min(_position + ahead, tokens.Count - 1)];
         public FilterToken Next() => tokens[_position++];
@@ -81,13 +86,24 @@ public static class FilterParser
     private static FilterNode ParseUnary(ParserState s)
     {
         var t = s.Current;
-        if (IsNot(t)) { s.Next(); return new NotNode(ParseUnary(s)); }
+        if ((IsNot(t) || t.Kind == TokenKind.OpenParen) && s.Depth >= MaxNesting)
+            throw new FilterParseException($"the filter nests parentheses or 'not' more than {MaxNesting} deep (column {t.Column})", t.Column);
+        if (IsNot(t))
+        {
+            s.Next();
+            s.Depth++;
+            var negated = ParseUnary(s);
+            s.Depth--;
+            return new NotNode(negated);
+        }
         if (t.Kind == TokenKind.OpenParen)
         {
             s.Next();
             if (s.Current.Kind == TokenKind.CloseParen)
                 throw new FilterParseException($"empty parentheses at column {t.Column}", t.Column);
+            s.Depth++;
             var inner = ParseOr(s);
+            s.Depth--;
             if (s.Current.Kind != TokenKind.CloseParen)
                 throw new FilterParseException($"missing ')' for '(' at column {t.Column}", s.Current.Column);
             s.Next();

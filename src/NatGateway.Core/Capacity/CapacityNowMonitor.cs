@@ -32,15 +32,18 @@ public sealed class CapacityNowMonitor(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.NowInterval, clock);
+        var backoff = new Background.RetryBackoff("conntrack capacity sample", clock, logger);
         do
         {
+            if (!backoff.IsDue) continue;
             try
             {
                 _subscribers.Publish(Sample());
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or SysctlException)
             {
-                logger.LogWarning(e, "conntrack capacity sample failed");
+                backoff.Failed(e);
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

@@ -26,15 +26,18 @@ public sealed class DashboardMonitor(IGatewayKernel kernel, TimeProvider clock, 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, clock);
+        var backoff = new Background.RetryBackoff("dashboard sample", clock, logger);
         do
         {
+            if (!backoff.IsDue) continue;
             try
             {
                 _subscribers.Publish(Sample());
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or SysctlException)
             {
-                logger.LogWarning(e, "dashboard sample failed");
+                backoff.Failed(e);
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

@@ -12,6 +12,11 @@ public sealed class ConfirmationWatchdog(RevisionService revisions, TimeProvider
     /// <summary>How often deadlines are checked: the revert lands within this much of the deadline.</summary>
     public static TimeSpan Tick { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    private readonly Background.RetryBackoff _backoff = new("automatic revert", clock, logger, LogLevel.Error);
+
+    /// <summary>Failed automatic reverts since the last one that worked (each retried after a growing wait).</summary>
+    public int ConsecutiveRevertFailures => _backoff.ConsecutiveFailures;
+
     /// <summary>What start-up recovery did (shown on the History page).</summary>
     public string? StartupReport { get; private set; }
 
@@ -35,13 +40,15 @@ public sealed class ConfirmationWatchdog(RevisionService revisions, TimeProvider
         using var timer = new PeriodicTimer(Tick, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
+            if (!_backoff.IsDue) continue;
             try
             {
                 await revisions.RevertExpiredAsync(stoppingToken);
+                _backoff.Succeeded();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "automatic revert failed; will retry");
+                _backoff.Failed(e);
             }
         }
     }

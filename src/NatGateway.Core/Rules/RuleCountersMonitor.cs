@@ -21,16 +21,18 @@ public sealed class RuleCountersMonitor(NatRulesService rules, TimeProvider cloc
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, clock);
+        var backoff = new Background.RetryBackoff("reading rule counters", clock, logger);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            if (_subscribers.Count == 0) continue;
+            if (_subscribers.Count == 0 || !backoff.IsDue) continue;
             try
             {
                 Current = rules.ReadCounters();
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is InvalidOperationException or DllNotFoundException or IOException)
             {
-                logger.LogWarning(e, "reading rule counters failed");
+                backoff.Failed(e);
                 continue;
             }
             _subscribers.Publish(Current);

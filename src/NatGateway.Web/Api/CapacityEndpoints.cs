@@ -29,7 +29,9 @@ public static class CapacityEndpoints
         // POST /api/v1/capacity/plan {"expectedEntries": 500000, "memoryBudgetBytes": 536870912, "extensions": "nat, acct"}
         group.MapPost("/plan", async (HttpContext http, CapacityService capacity, CancellationToken ct) =>
         {
-            var (request, errors) = CapacityPlanRequestParser.ParseJson(await ReadBodyAsync(http, ct));
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
+            var (request, errors) = CapacityPlanRequestParser.ParseJson(body.Text);
             return request is null ? Invalid(errors) : Plan(capacity, request);
         });
 
@@ -40,10 +42,12 @@ public static class CapacityEndpoints
         group.MapPost("/apply", async (HttpContext http, CapacityService capacity, NatGateway.Core.Revisions.RevisionService revisions,
             int? confirmWithinSeconds, CancellationToken ct) =>
         {
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
             CapacityApplyRequest? request;
             try
             {
-                request = JsonSerializer.Deserialize<CapacityApplyRequest>(await ReadBodyAsync(http, ct), ApplyJson);
+                request = JsonSerializer.Deserialize<CapacityApplyRequest>(body.Text, ApplyJson);
             }
             catch (JsonException e)
             {
@@ -51,6 +55,8 @@ public static class CapacityEndpoints
                 return Invalid(new Dictionary<string, string[]> { [field] = [e.Message.Split('\n')[0]] });
             }
             if (request is null) return Invalid(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
+            // "timeouts": null means none, like an absent property (the deserializer would leave a null dictionary).
+            if (request.Timeouts is null) request = request with { Timeouts = new Dictionary<string, int>() };
             var errors = capacity.Validate(request);
             if (errors.Count > 0) return Invalid(errors, "The capacity change is not valid");
             try
@@ -115,10 +121,4 @@ public static class CapacityEndpoints
 
     private static IResult Invalid(IDictionary<string, string[]> errors, string title = "The capacity plan input is not valid") =>
         Results.ValidationProblem(errors, title: title);
-
-    private static async Task<string> ReadBodyAsync(HttpContext http, CancellationToken ct)
-    {
-        using var reader = new StreamReader(http.Request.Body);
-        return await reader.ReadToEndAsync(ct);
-    }
 }

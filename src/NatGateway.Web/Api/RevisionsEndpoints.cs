@@ -65,8 +65,9 @@ public static class RevisionsEndpoints
             Results.Content(await service.ExportAsync(ct), "application/json"));
         config.MapPost("/import", async (HttpContext http, RevisionService service, CancellationToken ct) =>
         {
-            using var reader = new StreamReader(http.Request.Body);
-            var (state, errors) = await service.ImportAsync(await reader.ReadToEndAsync(ct), ct);
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
+            var (state, errors) = await service.ImportAsync(body.Text, ct);
             return state is null
                 ? Results.ValidationProblem(errors, title: "The document is not a valid NatGateway state")
                 : Results.Ok(new { rules = state.Rules.Count, settings = state.Settings is not null, applied = false });
@@ -75,24 +76,18 @@ public static class RevisionsEndpoints
 
     internal static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)
     {
-        if (http.Request.ContentLength is not > 0 && http.Request.Headers.TransferEncoding.Count == 0) return (null, null, null);
-        try
+        var body = await JsonBody.ReadAsync(http, ct, optional: true);
+        if (!body.IsValid) return (null, null, body.Problem);
+        var doc = body.Root;
+        string? comment = doc.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+        TimeSpan? confirm = null;
+        if (doc.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
         {
-            using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-            string? comment = doc.RootElement.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-            TimeSpan? confirm = null;
-            if (doc.RootElement.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
-            {
-                if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var s) || s is < 5 or > 3600)
-                    return (null, null, Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be a number of seconds between 5 and 3600"] }));
-                confirm = TimeSpan.FromSeconds(s);
-            }
-            return (comment, confirm, null);
+            if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var s) || s is < 5 or > 3600)
+                return (null, null, Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be a number of seconds between 5 and 3600"] }));
+            confirm = TimeSpan.FromSeconds(s);
         }
-        catch (JsonException e)
-        {
-            return (null, null, Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"not valid JSON: {e.Message}"] }));
-        }
+        return (comment, confirm, null);
     }
 
     private static IResult NotFound(long id) => Results.Problem(title: "No such revision", detail: $"revision {id} does not exist", statusCode: 404);

@@ -52,14 +52,15 @@ public static class RulesEndpoints
 
         rules.MapPost("/reorder", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
             List<Guid>? order = null;
             try
             {
-                using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("order", out var o) && o.ValueKind == JsonValueKind.Array)
+                if (body.Root.TryGetProperty("order", out var o) && o.ValueKind == JsonValueKind.Array)
                     order = o.EnumerateArray().Select(e => e.GetGuid()).ToList();
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException) { }
+            catch (Exception e) when (e is FormatException or InvalidOperationException) { }
             if (order is null)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["order"] = ["must be an array of rule ids: {\"order\": [\"...\", ...]}"] });
             var outcome = await service.ReorderAsync(order, Actor(http), ct);
@@ -71,24 +72,16 @@ public static class RulesEndpoints
             string? comment = null;
             int? confirm = null;
             var purge = false;
-            if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+            var body = await JsonBody.ReadAsync(http, ct, optional: true);
+            if (!body.IsValid) return body.Problem!;
+            var doc = body.Root;
+            if (doc.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String) comment = c.GetString();
+            if (doc.TryGetProperty("purgeChangedFlows", out var p) && p.ValueKind == JsonValueKind.True) purge = true;
+            if (doc.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
             {
-                try
-                {
-                    using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-                    if (doc.RootElement.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String) comment = c.GetString();
-                    if (doc.RootElement.TryGetProperty("purgeChangedFlows", out var p) && p.ValueKind == JsonValueKind.True) purge = true;
-                    if (doc.RootElement.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
-                    {
-                        if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var seconds) || seconds is < 5 or > 3600)
-                            return Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be a number of seconds between 5 and 3600"] });
-                        confirm = seconds;
-                    }
-                }
-                catch (JsonException e)
-                {
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"not valid JSON: {e.Message}"] });
-                }
+                if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var seconds) || seconds is < 5 or > 3600)
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be a number of seconds between 5 and 3600"] });
+                confirm = seconds;
             }
             try
             {
@@ -170,14 +163,19 @@ public static class RulesEndpoints
             {
                 return Results.Problem(title: "The rules cannot be compiled", detail: e.Message, statusCode: StatusCodes.Status422UnprocessableEntity);
             }
+            catch (NftablesException e)
+            {
+                // A draft rule nft refuses (e.g. an interface named "*") is the draft's problem, not a server error.
+                return Results.Problem(title: "nftables refuses the draft's ruleset", detail: e.NftError, statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
         }).DisableAntiforgery();
     }
 
     private static async Task<(NatRule? Rule, Dictionary<string, string[]> Errors)> ReadRuleAsync(HttpContext http, CancellationToken ct)
     {
-        using var reader = new StreamReader(http.Request.Body);
-        var body = await reader.ReadToEndAsync(ct);
-        var parsed = NatRuleJson.Parse(body);
+        var body = await JsonBody.ReadAsync(http, ct);
+        if (!body.IsValid) return (null, body.Errors!);
+        var parsed = NatRuleJson.Parse(body.Text);
         if (parsed.Success) return (parsed.Rule, new());
         return (null, parsed.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
     }

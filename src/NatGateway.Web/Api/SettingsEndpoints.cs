@@ -14,9 +14,9 @@ public static class SettingsEndpoints
 
         group.MapPut("", async (HttpContext http, KernelSettingsService settings, NatGateway.Core.Revisions.RevisionService revisions, int? confirmWithinSeconds, CancellationToken ct) =>
         {
-            using var reader = new StreamReader(http.Request.Body);
-            var body = await reader.ReadToEndAsync(ct);
-            var (update, errors) = SettingsUpdateParser.Parse(body);
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
+            var (update, errors) = SettingsUpdateParser.Parse(body.Text);
             if (update is null) return Results.ValidationProblem(errors, title: "The settings change is not valid");
             if (update.IsEmpty && !update.Persist)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["nothing to change: give ipv4Forwarding, ipv6Forwarding or rpFilter"] });

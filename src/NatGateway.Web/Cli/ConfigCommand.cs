@@ -78,8 +78,15 @@ public static class ConfigCommand
                 new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build());
             WebHost.AddServices(services, options);
             await using var provider = services.BuildServiceProvider();
-            await using (var db = await provider.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync(cancellationToken))
-                DatabaseSetup.Migrate(db, options.DatabasePath);
+            try
+            {
+                DatabaseSetup.Migrate(options.DatabasePath);
+            }
+            catch (DatabaseUnavailableException e)
+            {
+                Console.Error.WriteLine($"natgw config: {e.Message}");
+                return DatabaseUnavailableException.ExitCode;
+            }
             return await action(provider, parseResult, cancellationToken);
         }
     }

@@ -71,7 +71,16 @@ public static class ServeCommand
                 Environment = parseResult.GetValue(Environment),
                 ConfirmWindowSeconds = parseResult.GetValue(ConfirmWindow),
             };
-            var app = WebHost.Build(options);
+            WebApplication app;
+            try
+            {
+                app = WebHost.Build(options);
+            }
+            catch (NatGateway.Data.DatabaseUnavailableException e)
+            {
+                Console.Error.WriteLine($"natgw: {e.Message}");
+                return NatGateway.Data.DatabaseUnavailableException.ExitCode;
+            }
             await app.RunAsync(cancellationToken);
             return 0;
         }

@@ -30,12 +30,10 @@ public static class WebHost
         AddServices(builder.Services, options);
 
         var app = builder.Build();
-        using (var scope = app.Services.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContext();
-            DatabaseSetup.Migrate(db, options.DatabasePath);
-        }
+        // Before any hosted service starts: an unusable database stops natgw here, with the kernel untouched.
+        DatabaseSetup.Migrate(options.DatabasePath);
 
+        // API requests and non-GETs are answered by ApiExceptionHandler; only page GETs re-execute /error (as a GET).
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
         app.UseAntiforgery();
@@ -62,6 +60,9 @@ public static class WebHost
             c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
         });
         services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        // A query value that does not bind (confirmWithinSeconds=abc) throws, so ApiExceptionHandler can name the field.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         services.AddDbContextFactory<NatGatewayDbContext>(o => DatabaseSetup.Configure(o, options.DatabasePath));

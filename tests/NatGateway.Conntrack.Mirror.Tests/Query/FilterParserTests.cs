@@ -127,4 +127,19 @@ public sealed class FilterParserTests
         Assert.Equal("203.0.113.0/24", term.ValueText);
         Assert.Equal(24, term.Block.PrefixLength);
     }
+
+    [Theory]
+    [InlineData("(", ")")]
+    [InlineData("not ", "")]
+    public void Nesting_is_limited_so_a_hostile_filter_is_a_parse_error_not_a_stack_overflow(string open, string close)
+    {
+        string Nested(int depth) => string.Concat(Enumerable.Repeat(open, depth)) + "proto tcp" + string.Concat(Enumerable.Repeat(close, depth));
+        Assert.NotNull(FilterParser.Parse(Nested(FilterParser.MaxNesting)));
+        foreach (var depth in new[] { FilterParser.MaxNesting + 1, 5_000 })
+        {
+            var e = Assert.Throws<FilterParseException>(() => FilterParser.Parse(Nested(depth)));
+            Assert.Contains("more than 64 deep", e.Message);
+            Assert.Equal(FilterParser.MaxNesting * open.Length + 1, e.Column);
+        }
+    }
 }
