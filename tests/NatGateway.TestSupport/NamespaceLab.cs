@@ -119,6 +119,27 @@ public sealed class NamespaceLab : IDisposable
         return p;
     }
 
+    /// <summary>Starts a TCP server (nc, socat, ...) inside a namespace and returns once it listens on <paramref name="port"/>:
+    /// a connection made right after a plain <see cref="Start"/> can arrive before the server's listen().</summary>
+    public Process StartTcpServer(string ns, int port, string file, IEnumerable<string> args)
+    {
+        var process = Start(ns, file, args);
+        WaitUntilListening(ns, port);
+        return process;
+    }
+
+    /// <summary>Polls ss(8) in the namespace until something listens on TCP <paramref name="port"/> (60 s deadline).</summary>
+    public void WaitUntilListening(string ns, int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (Exec(ns, "ss", "-Hltn", $"sport = :{port}").StandardOutput.Trim().Length > 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"nothing listens on TCP port {port} in {ns} after 60 s");
+            Thread.Sleep(50); // polling interval, not a wait for a fixed time
+        }
+    }
+
     /// <summary>Runs a delegate with its thread inside the namespace (sockets made there stay there).</summary>
     public T RunIn<T>(string ns, Func<T> action) => NetworkNamespace.RunIn(ns, action);
 

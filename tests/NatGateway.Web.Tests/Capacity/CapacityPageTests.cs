@@ -51,8 +51,7 @@ public sealed class CapacityPageTests : CapacityPageTestContext
         await SetAsync(page.FindComponents<MudNumericField<long>>().Single(f => f.Instance.Label == "Expected entries"), 300_000L);
 
         page.Find("button[data-testid=apply]").Click();
-        var confirmation = page.Find("[data-testid=apply-confirmation]").TextContent;
-        Assert.Contains("net.netfilter.nf_conntrack_max = 300000", confirmation);
+        page.WaitForAssertion(() => Assert.Contains("net.netfilter.nf_conntrack_max = 300000", page.Find("[data-testid=apply-confirmation]").TextContent));
         Assert.Equal("262144", Kernel.Memory.Values["net.netfilter.nf_conntrack_max"]); // nothing written before confirming
 
         page.Find("button[data-testid=apply-confirm]").Click();
@@ -75,7 +74,7 @@ public sealed class CapacityPageTests : CapacityPageTestContext
         Assert.Contains("initial network namespace", page.Find("[data-testid=now-readonly]").TextContent);
 
         page.Find("button[data-testid=apply]").Click();
-        Assert.Contains("initial network namespace", page.Find("[data-testid=apply-readonly-note]").TextContent);
+        page.WaitForAssertion(() => Assert.Contains("initial network namespace", page.Find("[data-testid=apply-readonly-note]").TextContent));
         page.Find("button[data-testid=apply-confirm]").Click();
 
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=apply-readonly]").Count));
