@@ -11,7 +11,7 @@ namespace NatGateway.Kernel.Tests;
 public sealed class ConntrackCliKernelTests
 {
     private static CommandResult Natgw(NamespaceLab lab, params string[] args) =>
-        lab.ExecWithTimeout(lab.Gateway, TimeSpan.FromSeconds(30), "dotnet", [RepositoryPaths.NatgwDll, "conntrack", .. args]);
+        lab.ExecWithTimeout(lab.Gateway, TimeSpan.FromSeconds(180), "dotnet", [RepositoryPaths.NatgwDll, "conntrack", .. args]);
 
     [KernelFact]
     public void List_count_and_delete_with_conntrack_filters_agree_with_conntrack8()

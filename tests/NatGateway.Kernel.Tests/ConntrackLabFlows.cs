@@ -14,6 +14,7 @@ internal static class ConntrackLabFlows
     {
         lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
         EnableTracking(lab);
+        lab.KeepConntrackEntries(lab.Gateway);
         lab.StartTcpServer(lab.Server, 80, "nc", ["-k", "-l", "-p", "80"]);
         for (var i = 0; i < tcpConnections; i++)
             if (!lab.TcpConnects(lab.Client, NamespaceLab.ServerAddress, 80)) throw new InvalidOperationException("TCP through the lab gateway failed");

@@ -119,6 +119,17 @@ public sealed class NamespaceLab : IDisposable
         return p;
     }
 
+    /// <summary>
+    /// Entries of pings (30 s) and of closed TCP connections (10-120 s) expire by default while a slow test on a loaded
+    /// box still counts them. Lengthens those timeouts in one lab namespace (call before the traffic).
+    /// </summary>
+    public void KeepConntrackEntries(string ns)
+    {
+        foreach (var timeout in new[] { "icmp_timeout", "tcp_timeout_close", "tcp_timeout_time_wait", "tcp_timeout_fin_wait",
+                                        "tcp_timeout_close_wait", "tcp_timeout_last_ack" })
+            Sysctl(ns, $"net.netfilter.nf_conntrack_{timeout}", "3600");
+    }
+
     /// <summary>Starts a TCP server (nc, socat, ...) inside a namespace and returns once it listens on <paramref name="port"/>:
     /// a connection made right after a plain <see cref="Start"/> can arrive before the server's listen().</summary>
     public Process StartTcpServer(string ns, int port, string file, IEnumerable<string> args)
