@@ -20,7 +20,7 @@ public sealed class CapacityBrowserTests(ChromiumFixture chromium)
             "table inet cap { chain forward_state { type filter hook forward priority 0; ct state new counter; }; }").EnsureSuccess("nft");
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
         await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
-        var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+        var page = await chromium.NewPageAsync(proxy.LocalUri);
         var maxBefore = lab.Exec(lab.Gateway, "sysctl", "-n", "net.netfilter.nf_conntrack_max").StandardOutput.Trim();
 
         await page.GotoAsync("capacity");

@@ -15,6 +15,17 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     public IBrowser? Browser { get; private set; }
 
+    // Expect(...) polls until its state holds; Playwright's 5 s default fails on a loaded 2-core CI box.
+    static ChromiumFixture() => Assertions.SetDefaultExpectTimeout(30_000);
+
+    /// <summary>A new page on <paramref name="baseUrl"/>; actions (click, fill) wait up to 60 s for their element.</summary>
+    public async Task<IPage> NewPageAsync(Uri baseUrl)
+    {
+        var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = baseUrl.ToString() });
+        page.SetDefaultTimeout(60_000);
+        return page;
+    }
+
     public static string? SkipReason =>
         Root.SkipReason ?? (File.Exists(ChromiumPath) ? null : $"{ChromiumPath} is not installed (apt-get install chromium)");
 
@@ -57,5 +68,20 @@ public static class PageExtensions
 {
     /// <summary>Blazor Server handles clicks only once its circuit is up: wait for the layout's marker.</summary>
     public static Task WaitForInteractiveAsync(this IPage page) =>
-        page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+
+    /// <summary>The open MudBlazor dialog, once it is visible (typing into a dialog that is still opening is lost).</summary>
+    public static async Task<ILocator> OpenDialogAsync(this IPage page)
+    {
+        var dialog = page.Locator(".mud-dialog");
+        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        return dialog;
+    }
+
+    /// <summary>Clicks a button that closes the open dialog and waits until the dialog is gone.</summary>
+    public static async Task CloseDialogWithAsync(this IPage page, ILocator button)
+    {
+        await button.ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
+    }
 }

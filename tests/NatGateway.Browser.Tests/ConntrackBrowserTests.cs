@@ -18,14 +18,14 @@ public sealed class ConntrackBrowserTests(ChromiumFixture chromium)
         lab.Exec(lab.Gateway, "nft", "add table inet cttest; add chain inet cttest track { type filter hook forward priority 0; }; " +
                                      "add rule inet cttest track ct state new counter").EnsureSuccess("nft");
         lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
-        lab.Start(lab.Server, "nc", ["-k", "-l", "-p", "80"]);
+        lab.StartTcpServer(lab.Server, 80, "nc", ["-k", "-l", "-p", "80"]);
         for (var i = 100; i < 160; i++)
             lab.Exec(lab.Gateway, "conntrack", "-I", "-p", "udp", "-s", $"10.77.1.{i}", "-d", NamespaceLab.ServerAddress,
                 "--sport", (30000 + i).ToString(), "--dport", "53", "-t", "600").EnsureSuccess("conntrack -I");
 
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
         await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
-        var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+        var page = await chromium.NewPageAsync(proxy.LocalUri);
 
         await page.GotoAsync("conntrack");
         await page.WaitForInteractiveAsync();
@@ -52,8 +52,9 @@ public sealed class ConntrackBrowserTests(ChromiumFixture chromium)
         await page.Locator("[data-testid=apply-filter]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=no-flows]")).ToBeVisibleAsync();
         await page.Locator("label:has(input[data-testid=live-toggle])").ClickAsync();
+        await Assertions.Expect(page.Locator("input[data-testid=live-toggle]")).ToBeCheckedAsync();
         Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.ServerAddress, 80), "TCP through the lab gateway");
-        await Assertions.Expect(sources.First).ToHaveTextAsync(NamespaceLab.ClientAddress, new() { Timeout = 15_000 });
+        await Assertions.Expect(sources.First).ToHaveTextAsync(NamespaceLab.ClientAddress);
 
         // Delete all matching: the confirmation states the count; afterwards the kernel has none of them.
         await page.Locator("input[data-testid=conntrack-filter]").FillAsync("proto udp and dport 53");
@@ -63,7 +64,7 @@ public sealed class ConntrackBrowserTests(ChromiumFixture chromium)
         var dialog = page.Locator(".mud-dialog");
         await Assertions.Expect(dialog).ToContainTextAsync("Delete 60 entries: all entries matching 'proto udp and dport 53'?");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete 60" }).ClickAsync();
-        await Assertions.Expect(total).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\s*0 matching"), new() { Timeout = 15_000 });
+        await Assertions.Expect(total).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\s*0 matching"));
         var left = lab.Exec(lab.Gateway, "conntrack", "-L", "-p", "udp", "--dport", "53").StandardOutput;
         Assert.Equal("", left.Trim());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "natgw-conntrack.png"), FullPage = true });

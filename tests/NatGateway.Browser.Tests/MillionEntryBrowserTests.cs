@@ -53,7 +53,7 @@ public sealed class MillionEntryBrowserTests(ChromiumFixture chromium, ITestOutp
 
             await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
             await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
-            var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+            var page = await chromium.NewPageAsync(proxy.LocalUri);
             var total = page.Locator("[data-testid=total-matching]");
             var sources = page.Locator("[data-testid=cell-src]");
 

@@ -13,24 +13,25 @@ public sealed class RulesBrowserTests(ChromiumFixture chromium)
     public async Task Create_a_port_forward_apply_it_and_see_its_counter_rise()
     {
         using var lab = NamespaceLab.Create();
-        lab.Start(lab.Server, "nc", ["-k", "-l", "-p", "80"]);
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        lab.StartTcpServer(lab.Server, 80, "nc", ["-k", "-l", "-p", "80"]);
+        // A long confirmation window: this test confirms by hand, and a loaded box must not revert the apply first.
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, extraArgs: ["--confirm-window", "300"]);
         lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
         await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
-        var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+        var page = await chromium.NewPageAsync(proxy.LocalUri);
 
         await page.GotoAsync("rules");
         await page.WaitForInteractiveAsync();
         await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
         await page.Locator("[data-testid=add-dnat]").ClickAsync();
 
-        var editor = page.Locator(".mud-dialog");
+        var editor = await page.OpenDialogAsync();
         await editor.Locator("input[data-testid=field-name]").FillAsync("web");
         await editor.Locator("input[data-testid=field-interfaces]").FillAsync("lan0");
         await editor.Locator("input[data-testid=field-destination-port]").FillAsync("8080");
         await editor.Locator("input[data-testid=field-target-address]").FillAsync(NamespaceLab.ServerAddress);
         await editor.Locator("input[data-testid=field-target-port]").FillAsync("80");
-        await editor.Locator("button[data-testid=save-rule]").ClickAsync();
+        await page.CloseDialogWithAsync(editor.Locator("button[data-testid=save-rule]"));
 
         await Assertions.Expect(page.Locator("[data-testid=rule-name]")).ToHaveTextAsync("web");
         await Assertions.Expect(page.Locator("[data-testid=pending-summary]")).ToHaveTextAsync("1 pending change(s) not yet in the kernel");
@@ -43,24 +44,30 @@ public sealed class RulesBrowserTests(ChromiumFixture chromium)
         for (var i = 0; i < 3; i++)
             Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080), "the applied forward must reach the server");
 
-        await Assertions.Expect(page.Locator("[data-testid=rule-packets]")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("[data-testid=rule-packets]")).Not.ToHaveTextAsync("0");
+        // The banner leaves once the server has confirmed; clicking on before that can hit a row that is still moving up.
         await page.Locator("button[data-testid=confirm-button]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=confirm-banner]")).ToHaveCountAsync(0);
 
         // Edit: move the forward to another public port; reorder: a second rule goes first.
         await page.Locator("button[aria-label=edit]").ClickAsync();
+        editor = await page.OpenDialogAsync();
+        await Assertions.Expect(editor.Locator("input[data-testid=field-destination-port]")).ToHaveValueAsync("8080");
         await editor.Locator("input[data-testid=field-destination-port]").FillAsync("8088");
-        await editor.Locator("button[data-testid=save-rule]").ClickAsync();
+        await page.CloseDialogWithAsync(editor.Locator("button[data-testid=save-rule]"));
         await Assertions.Expect(page.Locator("[data-testid=rules]")).ToContainTextAsync("*:8088");
         await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
         await page.Locator("[data-testid=add-masquerade]").ClickAsync();
+        editor = await page.OpenDialogAsync();
         await editor.Locator("input[data-testid=field-name]").FillAsync("out");
         await editor.Locator("input[data-testid=field-interfaces]").FillAsync("wan0");
-        await editor.Locator("button[data-testid=save-rule]").ClickAsync();
+        await page.CloseDialogWithAsync(editor.Locator("button[data-testid=save-rule]"));
         await Assertions.Expect(page.Locator("[data-testid=rule-name]")).ToHaveTextAsync(["web", "out"]);
         await page.Locator("button[aria-label='move up']").Nth(1).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=rule-name]")).ToHaveTextAsync(["out", "web"]);
         await page.Locator("button[data-testid=apply-rules]").ClickAsync();
         await page.Locator("button[data-testid=confirm-button]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=confirm-banner]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=pending-bar]")).ToHaveCountAsync(0);
         Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8088), "the edited forward must work");
         Assert.False(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080, timeoutSeconds: 1), "the old port must be gone");

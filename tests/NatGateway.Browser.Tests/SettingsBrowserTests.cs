@@ -15,7 +15,7 @@ public sealed class SettingsBrowserTests(ChromiumFixture chromium)
         using var lab = NamespaceLab.Create();
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
         await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
-        var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+        var page = await chromium.NewPageAsync(proxy.LocalUri);
 
         await page.GotoAsync("settings");
         await page.WaitForInteractiveAsync();

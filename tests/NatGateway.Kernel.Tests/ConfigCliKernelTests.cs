@@ -14,7 +14,7 @@ public sealed class ConfigCliKernelTests
         try
         {
             var db = Path.Combine(dir, "natgw.db");
-            CommandResult Natgw(params string[] args) => lab.ExecWithTimeout(lab.Gateway, TimeSpan.FromSeconds(60), "dotnet", [RepositoryPaths.NatgwDll, .. args, "--db", db]);
+            CommandResult Natgw(params string[] args) => lab.ExecWithTimeout(lab.Gateway, TimeSpan.FromSeconds(180), "dotnet", [RepositoryPaths.NatgwDll, .. args, "--db", db]);
 
             var good = Path.Combine(dir, "state.json");
             File.WriteAllText(good, """

@@ -106,12 +106,13 @@ public sealed class ConntrackApiKernelTests
     private static async Task<int> EventuallyAsync(NatgwProcess app, string filter, Func<int, bool> done)
     {
         var count = -1;
-        for (var i = 0; i < 50; i++)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
         {
             var page = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/conntrack?pageSize=1&filter=" + Uri.EscapeDataString(filter));
             count = page.GetProperty("totalMatching").GetInt32();
             if (done(count)) return count;
-            await Task.Delay(100);
+            await Task.Delay(100); // polling interval
         }
         return count;
     }

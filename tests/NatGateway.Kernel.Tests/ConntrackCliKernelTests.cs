@@ -11,7 +11,7 @@ namespace NatGateway.Kernel.Tests;
 public sealed class ConntrackCliKernelTests
 {
     private static CommandResult Natgw(NamespaceLab lab, params string[] args) =>
-        lab.ExecWithTimeout(lab.Gateway, TimeSpan.FromSeconds(30), "dotnet", [RepositoryPaths.NatgwDll, "conntrack", .. args]);
+        lab.ExecWithTimeout(lab.Gateway, TimeSpan.FromSeconds(180), "dotnet", [RepositoryPaths.NatgwDll, "conntrack", .. args]);
 
     [KernelFact]
     public void List_count_and_delete_with_conntrack_filters_agree_with_conntrack8()
@@ -139,7 +139,9 @@ public sealed class ConntrackCliKernelTests
         watch.BeginErrorReadLine();
 
         // The listener subscribes after process start: keep inserting fresh entries until one is seen.
-        for (var i = 0; i < 100 && !sawNew.Task.IsCompleted; i++)
+        // Deadline, not a count: under load the watch process (a cold dotnet start) can take long to subscribe.
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        for (var i = 0; DateTime.UtcNow < deadline && !sawNew.Task.IsCompleted; i++)
         {
             lab.Exec(lab.Gateway, "conntrack", "-I", "-p", "udp", "-s", "10.77.1.60", "-d", NamespaceLab.ServerAddress,
                 "--sport", (42000 + i).ToString(), "--dport", "53", "-t", "60");
@@ -149,7 +151,7 @@ public sealed class ConntrackCliKernelTests
         }
         Assert.True(sawNew.Task.IsCompleted, "watch printed no NEW event: " + string.Join('\n', lines));
         lab.Exec(lab.Gateway, "conntrack", "-D", "-s", "10.77.1.60").EnsureSuccess("conntrack -D");
-        await sawDestroy.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await sawDestroy.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         lock (lines)
         {
@@ -158,7 +160,7 @@ public sealed class ConntrackCliKernelTests
         }
         // SIGTERM (like Ctrl-C's SIGINT) ends the watch cleanly with conntrack -E's summary line.
         ProcessRunner.Run("kill", "-TERM", watch.Id.ToString()).EnsureSuccess("kill -TERM");
-        await watch.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await watch.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, watch.ExitCode);
         lock (errors) Assert.Matches(@"natgw conntrack: [1-9]\d* flow events have been shown\.", errors.ToString());
     }

@@ -14,9 +14,9 @@ internal static class ConntrackLabFlows
     {
         lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
         EnableTracking(lab);
-        lab.Start(lab.Server, "nc", ["-k", "-l", "-p", "80"]);
-        WaitUntil(() => lab.TcpConnects(lab.Client, NamespaceLab.ServerAddress, 80), "the lab server's nc must accept connections");
-        for (var i = 1; i < tcpConnections; i++)
+        lab.KeepConntrackEntries(lab.Gateway);
+        lab.StartTcpServer(lab.Server, 80, "nc", ["-k", "-l", "-p", "80"]);
+        for (var i = 0; i < tcpConnections; i++)
             if (!lab.TcpConnects(lab.Client, NamespaceLab.ServerAddress, 80)) throw new InvalidOperationException("TCP through the lab gateway failed");
         if (!lab.Pings(lab.Client, NamespaceLab.ServerAddress)) throw new InvalidOperationException("ping through the lab gateway failed");
         foreach (var (source, i) in UdpSources.Select((s, i) => (s, i)))
@@ -37,14 +37,4 @@ internal static class ConntrackLabFlows
     public static string[] List(NamespaceLab lab, params string[] filter) =>
         lab.Exec(lab.Gateway, "conntrack", ["-L", .. filter]).StandardOutput
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            if (condition()) return;
-            Thread.Sleep(100);
-        }
-        throw new InvalidOperationException(what);
-    }
 }

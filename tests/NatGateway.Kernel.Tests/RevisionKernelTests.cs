@@ -39,7 +39,7 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
 
         var watch = Stopwatch.StartNew();
         var back = false;
-        while (watch.Elapsed < TimeSpan.FromSeconds(15) && !(back = lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 5080, timeoutSeconds: 1)))
+        while (watch.Elapsed < TimeSpan.FromSeconds(60) && !(back = lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 5080, timeoutSeconds: 1)))
             await Task.Delay(200);
         Assert.True(back, "reachability must return after the automatic revert");
 

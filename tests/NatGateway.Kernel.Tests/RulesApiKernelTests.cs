@@ -16,7 +16,7 @@ public sealed class RulesApiKernelTests
     public async Task A_port_forward_created_and_applied_through_the_api_forwards_traffic_counts_it_and_marks_the_flow()
     {
         using var lab = NamespaceLab.Create();
-        lab.Start(lab.Server, "nc", ["-k", "-l", "-p", "80"]);
+        lab.StartTcpServer(lab.Server, 80, "nc", ["-k", "-l", "-p", "80"]);
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
         using (var on = await app.Http.PutAsync("api/v1/settings", Json("""{"ipv4Forwarding": true}""")))
             Assert.Equal(HttpStatusCode.OK, on.StatusCode);

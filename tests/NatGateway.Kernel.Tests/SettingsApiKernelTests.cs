@@ -18,7 +18,7 @@ public sealed class SettingsApiKernelTests
     public async Task Turning_ipv4_forwarding_on_and_off_through_the_api_starts_and_stops_traffic_through_the_gateway()
     {
         using var lab = NamespaceLab.Create();
-        lab.Start(lab.Server, "nc", ["-k", "-l", "-p", ServerPort.ToString()]);
+        lab.StartTcpServer(lab.Server, ServerPort, "nc", ["-k", "-l", "-p", ServerPort.ToString()]);
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
 
         Assert.Equal("0", ReadForwarding(lab));
@@ -116,10 +116,11 @@ public sealed class SettingsApiKernelTests
 
     private static bool WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 20; i++)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
         {
             if (condition()) return true;
-            Thread.Sleep(100);
+            Thread.Sleep(100); // polling interval
         }
         return false;
     }

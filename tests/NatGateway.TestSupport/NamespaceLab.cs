@@ -119,6 +119,38 @@ public sealed class NamespaceLab : IDisposable
         return p;
     }
 
+    /// <summary>
+    /// Entries of pings (30 s) and of closed TCP connections (10-120 s) expire by default while a slow test on a loaded
+    /// box still counts them. Lengthens those timeouts in one lab namespace (call before the traffic).
+    /// </summary>
+    public void KeepConntrackEntries(string ns)
+    {
+        foreach (var timeout in new[] { "icmp_timeout", "tcp_timeout_close", "tcp_timeout_time_wait", "tcp_timeout_fin_wait",
+                                        "tcp_timeout_close_wait", "tcp_timeout_last_ack" })
+            Sysctl(ns, $"net.netfilter.nf_conntrack_{timeout}", "3600");
+    }
+
+    /// <summary>Starts a TCP server (nc, socat, ...) inside a namespace and returns once it listens on <paramref name="port"/>:
+    /// a connection made right after a plain <see cref="Start"/> can arrive before the server's listen().</summary>
+    public Process StartTcpServer(string ns, int port, string file, IEnumerable<string> args)
+    {
+        var process = Start(ns, file, args);
+        WaitUntilListening(ns, port);
+        return process;
+    }
+
+    /// <summary>Polls ss(8) in the namespace until something listens on TCP <paramref name="port"/> (60 s deadline).</summary>
+    public void WaitUntilListening(string ns, int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (Exec(ns, "ss", "-Hltn", $"sport = :{port}").StandardOutput.Trim().Length > 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"nothing listens on TCP port {port} in {ns} after 60 s");
+            Thread.Sleep(50); // polling interval, not a wait for a fixed time
+        }
+    }
+
     /// <summary>Runs a delegate with its thread inside the namespace (sockets made there stay there).</summary>
     public T RunIn<T>(string ns, Func<T> action) => NetworkNamespace.RunIn(ns, action);
 

@@ -37,7 +37,7 @@ public static class NamespaceSockets
             },
             PooledConnectionLifetime = TimeSpan.FromSeconds(30),
         };
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(120) }; // a hang limit; answers return at once
     }
 }
 

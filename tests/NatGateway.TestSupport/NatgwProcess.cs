@@ -48,6 +48,8 @@ public sealed class NatgwProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    private const int StartTimeoutSeconds = 180;
+
     /// <summary>Starts natgw in <paramref name="ns"/> listening on <paramref name="listenAddress"/> and waits until it answers.</summary>
     /// <param name="environment">Extra environment (e.g. NATGW_FAILPOINT for crash injection).</param>
     /// <param name="dataDirectory">Reuse the database of an earlier instance (a restart); it is then not deleted on dispose.</param>
@@ -55,7 +57,9 @@ public sealed class NatgwProcess : IAsyncDisposable
         IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
         var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? [], environment, dataDirectory);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Generous: on a loaded 2-core CI box a cold start (JIT, migrations, first nft apply) has taken over 60 s.
+        // The loop returns as soon as natgw answers.
+        var deadline = DateTime.UtcNow.AddSeconds(StartTimeoutSeconds);
         while (DateTime.UtcNow < deadline)
         {
             if (app._process.HasExited)
@@ -70,7 +74,7 @@ public sealed class NatgwProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         await app.DisposeAsync();
-        throw new TimeoutException($"natgw did not answer within 60 s:\n{app.Output}");
+        throw new TimeoutException($"natgw did not answer within {StartTimeoutSeconds} s:\n{app.Output}");
     }
 
     /// <summary>kill -9 of the whole process tree: no shutdown code runs.</summary>

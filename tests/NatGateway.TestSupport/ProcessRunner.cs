@@ -34,7 +34,8 @@ public static class ProcessRunner
         }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit((int)(timeout ?? TimeSpan.FromSeconds(60)).TotalMilliseconds))
+        // A hang limit, not a wait: generous because a cold `dotnet natgw.dll ...` on a loaded 2-core box has taken over 60 s.
+        if (!p.WaitForExit((int)(timeout ?? TimeSpan.FromSeconds(180)).TotalMilliseconds))
         {
             try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             throw new TimeoutException($"{file} {string.Join(' ', args)} timed out");

@@ -21,6 +21,16 @@ public abstract class AppTestContext : BunitContext, Xunit.IAsyncLifetime
 
     protected InMemoryKernel Kernel { get; } = new("lan0", "wan0");
 
+    static AppTestContext()
+    {
+        // bUnit's WaitFor* default (1 s) is too short on a loaded 2-core CI box; a wait returns as soon as its state holds.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(30);
+        // Synchronous WaitFor*/Click block pool threads while the renderer's dispatcher needs one: on 2 cores the pool
+        // starts with 2 and grows slowly, so a wait could time out without its check ever running (bUnit's diagnosis).
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+    }
+
     protected AppTestContext()
     {
         Services.AddMudServices();

@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -33,9 +34,13 @@ public sealed class RulesPageTests : PageTestContext
 
         var page = Render<Rules>();
 
-        page.WaitForAssertion(() => Assert.Equal(["web", "mail"], page.FindAll("[data-testid=rule-name]").Select(c => c.TextContent).ToArray()));
-        Assert.Contains("dnat tcp in lan0 *:8080 → 10.0.0.2:80", page.Find("[data-testid=rules]").TextContent);
-        Assert.Equal("2 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent);
+        // The rules and the pending changes load one after the other: wait for both.
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal(["web", "mail"], page.FindAll("[data-testid=rule-name]").Select(c => c.TextContent).ToArray());
+            Assert.Contains("dnat tcp in lan0 *:8080 → 10.0.0.2:80", page.Find("[data-testid=rules]").TextContent);
+            Assert.Equal("2 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent);
+        });
     }
 
     [Fact]
@@ -76,7 +81,7 @@ public sealed class RulesPageTests : PageTestContext
         var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
         await provider.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
 
-        provider.Find("input[data-testid=field-name]").Change("bad");
+        provider.WaitForElement("input[data-testid=field-name]").Change("bad");
         provider.Find("input[data-testid=field-interfaces]").Change("lan0");
         provider.Find("input[data-testid=field-destination-port]").Change("70000");
         provider.Find("input[data-testid=field-target-address]").Change("10.0.0.300");
@@ -98,14 +103,15 @@ public sealed class RulesPageTests : PageTestContext
         IDialogReference? dialog = null;
         await provider.InvokeAsync(async () => dialog = await Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
 
-        provider.Find("input[data-testid=field-name]").Change("ssh");
+        provider.WaitForElement("input[data-testid=field-name]").Change("ssh");
         provider.Find("input[data-testid=field-interfaces]").Change("lan0");
         provider.Find("input[data-testid=field-destination-port]").Change("2222");
         provider.Find("input[data-testid=field-target-address]").Change("10.0.0.5");
         provider.Find("input[data-testid=field-target-port]").Change("22");
-        provider.Find("button[data-testid=save-rule]").Click();
+        await provider.Find("button[data-testid=save-rule]").ClickAsync(new MouseEventArgs());
 
-        var result = await dialog!.Result;
+        // A save that did not close the dialog fails here instead of hanging the run.
+        var result = await dialog!.Result.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(result!.Canceled);
         var saved = Assert.IsType<DnatRule>(Assert.Single(await Service.ListAsync()));
         Assert.Equal(("ssh", 2222, "10.0.0.5"), (saved.Name, saved.DestinationPort.From, saved.TargetAddress.ToString()));

@@ -19,13 +19,16 @@ public sealed class SettingsPageTests : PageTestContext
 
         var page = Render<Settings>();
 
-        Assert.Equal("on", page.Find("[data-testid=ipv4-current]").TextContent);
-        Assert.Equal("off", page.Find("[data-testid=ipv6-current]").TextContent);
-        var lan = page.Find("tr[data-interface=lan0]");
-        Assert.Contains("strict", lan.TextContent);           // max(all=1, own=0)
-        Assert.Contains("maximum", lan.TextContent);
-        Assert.Contains("loose", page.Find("tr[data-interface=wan0]").TextContent);
-        Assert.Equal("0 pending change(s)", page.Find("[data-testid=pending-count]").TextContent);
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("on", page.Find("[data-testid=ipv4-current]").TextContent);
+            Assert.Equal("off", page.Find("[data-testid=ipv6-current]").TextContent);
+            var lan = page.Find("tr[data-interface=lan0]");
+            Assert.Contains("strict", lan.TextContent);           // max(all=1, own=0)
+            Assert.Contains("maximum", lan.TextContent);
+            Assert.Contains("loose", page.Find("tr[data-interface=wan0]").TextContent);
+            Assert.Equal("0 pending change(s)", page.Find("[data-testid=pending-count]").TextContent);
+        });
     }
 
     [Fact]
@@ -40,13 +43,17 @@ public sealed class SettingsPageTests : PageTestContext
 
         page.Find("button[data-testid=apply]").Click();
 
-        page.WaitForAssertion(() => Assert.Equal("on", page.Find("[data-testid=ipv4-current]").TextContent));
+        // The current value and the history reload one after the other: wait for both.
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("on", page.Find("[data-testid=ipv4-current]").TextContent);
+            Assert.Contains("net.ipv4.ip_forward", page.Find("[data-testid=history]").TextContent);
+        });
         Assert.Equal("1", Kernel.Memory.Values["net.ipv4.ip_forward"]);
         Assert.Equal([("net.ipv4.ip_forward", "1")], Kernel.Memory.Writes);
         await using var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync();
         var change = Assert.Single(db.SettingChanges);
         Assert.Equal(("0", "1", "web"), (change.OldValue, change.NewValue, change.ChangedBy));
-        Assert.Contains("net.ipv4.ip_forward", page.Find("[data-testid=history]").TextContent);
     }
 
     [Fact]
@@ -68,7 +75,10 @@ public sealed class SettingsPageTests : PageTestContext
     {
         Kernel.Memory.ReadOnly.Add("net.ipv6.conf.all.forwarding");
         var page = Render<Settings>();
-        var v6 = page.FindComponents<MudSwitch<bool>>().First(s => s.Instance.Label!.StartsWith("IPv6", StringComparison.Ordinal));
-        Assert.True(v6.Instance.Disabled);
+        page.WaitForAssertion(() =>
+        {
+            var v6 = page.FindComponents<MudSwitch<bool>>().First(s => s.Instance.Label!.StartsWith("IPv6", StringComparison.Ordinal));
+            Assert.True(v6.Instance.Disabled);
+        });
     }
 }

@@ -19,7 +19,7 @@ public sealed class MirrorKernelTests(ITestOutputHelper output)
         lab.Sysctl(lab.Gateway, "net.netfilter.nf_conntrack_events", "1");
         using var client = lab.RunIn(lab.Gateway, () => new ConntrackClient());
         Assert.Equal(0, client.CreateMany(UdpFlows(200, mark: 1)).Failed);
-        lab.Start(lab.Server, "socat", ["TCP-LISTEN:8080,reuseaddr,fork", "SYSTEM:echo hello"]);
+        lab.StartTcpServer(lab.Server, 8080, "socat", ["TCP-LISTEN:8080,reuseaddr,fork", "SYSTEM:echo hello"]);
 
         using var source = lab.RunIn(lab.Gateway, () => new ConntrackClientSource(receiveBufferBytes: 8 << 20));
         var mirror = new ConntrackMirror(source);

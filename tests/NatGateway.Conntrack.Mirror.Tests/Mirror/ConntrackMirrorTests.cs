@@ -19,7 +19,7 @@ public sealed class ConntrackMirrorTests
     {
         var source = new FakeConntrackSource(Many(500));
         await using var mirror = new ConntrackMirror(source, FastOptions);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await mirror.StartAsync(timeout.Token);
         Assert.Equal(500, mirror.Count(FlowFilter.All));
         Assert.Equal(MirrorState.Live, mirror.Status.State);
@@ -47,7 +47,7 @@ public sealed class ConntrackMirrorTests
         var source = new FakeConntrackSource(Many(300));
         await using var mirror = new ConntrackMirror(source, FastOptions);
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
 
         source.LoseEvents(table =>
         {
@@ -76,7 +76,7 @@ public sealed class ConntrackMirrorTests
         source.ChangeSilently(table => table.Remove(ghost.Id));
         await using var mirror = new ConntrackMirror(source, FastOptions);
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
         source.Create(Udp(4343, "10.4.4.4", 6, "10.5.5.5", 7));   // a fresh event after the dump still applies
         await WaitUntilEqual(source, mirror);
         Assert.Null(mirror.Get(ghost.Id));
@@ -89,13 +89,13 @@ public sealed class ConntrackMirrorTests
         var source = new FakeConntrackSource(Many(200));
         await using var mirror = new ConntrackMirror(source, FastOptions);
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
 
         using var gate = new ManualResetEventSlim(false);
         source.DumpGate = gate;
         source.DumpStarted.Reset();
         source.LoseEvents(table => table.Clear());
-        Assert.True(source.DumpStarted.Wait(TimeSpan.FromSeconds(10)));
+        Assert.True(source.DumpStarted.Wait(TimeSpan.FromSeconds(60)));
 
         // The dump is stuck; queries answer at once from the old, consistent table.
         Assert.Equal(MirrorState.Synchronizing, mirror.Status.State);
@@ -115,7 +115,7 @@ public sealed class ConntrackMirrorTests
         var source = new FakeConntrackSource([]);
         await using var mirror = new ConntrackMirror(source, FastOptions);
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
 
         // Every datagram creates (or destroys) a pair: one flow with mark 1 and one with mark 2.
         const int Pairs = 3000;
@@ -156,7 +156,7 @@ public sealed class ConntrackMirrorTests
         var unsubscribedCalls = 0;
         mirror.Subscribe(_ => Interlocked.Increment(ref unsubscribedCalls)).Dispose();
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
         for (uint i = 0; i < 200; i++) source.Create(Udp(1000 + i, "10.3.0.1", (ushort)(i + 1), "10.3.0.2", 53));
         for (uint i = 0; i < 50; i++) source.Destroy(1000 + i);
         for (uint i = 0; i < 20; i++) source.Update(Udp(1100 + i, "10.3.0.1", (ushort)(101 + i), "10.3.0.2", 53, mark: 7));
@@ -177,7 +177,7 @@ public sealed class ConntrackMirrorTests
         mirror.Start();
         await WaitUntil(() => mirror.Status.LastError is not null);
         Assert.Contains("pretend netlink failure", mirror.Status.LastError);
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
         await WaitUntilEqual(source, mirror);
         Assert.Null(mirror.Status.LastError);
         Assert.Equal(3, source.DumpCount);
@@ -189,7 +189,7 @@ public sealed class ConntrackMirrorTests
         var source = new FakeConntrackSource(Many(100)) { InterruptedDumps = 1 };
         await using var mirror = new ConntrackMirror(source, FastOptions);
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(100, mirror.Count(FlowFilter.All));
         Assert.Equal(2, source.DumpCount);
         Assert.Equal(1, mirror.Status.ResyncCount);
@@ -230,7 +230,7 @@ public sealed class ConntrackMirrorTests
         var source = new FakeConntrackSource(Many(20));
         await using var mirror = new ConntrackMirror(source, FastOptions);
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
         mirror.RequestResync();
         source.Create(Udp(777, "10.5.5.5", 5, "10.6.6.6", 6));   // wakes the event loop, which then sees the request
         await WaitUntil(() => mirror.Status.ResyncCount == 2);
@@ -248,7 +248,7 @@ public sealed class ConntrackMirrorTests
             ExpiryGrace = TimeSpan.Zero,
         });
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(50, mirror.Count(FlowFilter.All));
 
         // The kernel expires them; no DESTROY event ever comes (nf_conntrack_events=2 and no event extension).
@@ -277,10 +277,10 @@ public sealed class ConntrackMirrorTests
     internal static async Task WaitUntil(Func<bool> condition)
     {
         // Convergence wait with a generous deadline, not a performance assertion.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail("condition not reached within 20 s");
+            if (DateTime.UtcNow > deadline) Assert.Fail("condition not reached within 60 s");
             await Task.Delay(10);
         }
     }

@@ -17,7 +17,7 @@ public sealed class ListenerKernelTests
         Assert.True(client.Delete(flow.Original));
 
         var events = new List<FlowEvent>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (events.Count < 2 && DateTime.UtcNow < deadline)
             listener.Receive((in FlowEvent e) => events.Add(e), TimeSpan.FromMilliseconds(200));
 

@@ -23,9 +23,9 @@ public sealed partial class TrafficKernelTests
             lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
             lab.Sysctl(lab.Gateway, "net.ipv6.conf.all.forwarding", "1");
             lab.Sysctl(lab.Gateway, "net.netfilter.nf_conntrack_acct", "1");
+            lab.KeepConntrackEntries(lab.Gateway); // the ping's 30 s entry must still be there when a slow run dumps
             ProcessRunner.Run("ip", ["netns", "exec", lab.Gateway, "nft", "-f", "-"], stdin: Ruleset).EnsureSuccess("nft ruleset");
-            lab.Start(lab.Server, "socat", ["TCP6-LISTEN:8080,fork,reuseaddr,ipv6only=0", "SYSTEM:echo hello"]);
-            for (var i = 0; i < 50 && !lab.TcpConnects(lab.Server, "127.0.0.1", 8080, 1); i++) Thread.Sleep(50);
+            lab.StartTcpServer(lab.Server, 8080, "socat", ["TCP6-LISTEN:8080,fork,reuseaddr,ipv6only=0", "SYSTEM:echo hello"]);
             return lab;
         }
         catch

@@ -44,15 +44,15 @@ public sealed class RecordingListener : IDisposable
         catch (ObjectDisposedException) { }
     }
 
-    /// <summary>The peer of the next accepted connection (waits briefly: the accept runs on another thread).</summary>
-    public IPEndPoint? NextPeer(int timeoutMs = 2000)
+    /// <summary>The peer of the next accepted connection (waits: the accept runs on another thread; returns as soon as it has one).</summary>
+    public IPEndPoint? NextPeer(int timeoutMs = 10_000)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
         while (Environment.TickCount64 < deadline)
         {
             if (Peers.TryDequeue(out var peer))
                 return peer.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(peer.Address.MapToIPv4(), peer.Port) : peer;
-            Thread.Sleep(10);
+            Thread.Sleep(10); // polling interval
         }
         return null;
     }
@@ -62,8 +62,9 @@ public sealed class RecordingListener : IDisposable
 
 public static class LabTcp
 {
-    /// <summary>Connects from a namespace (optionally from a given local address/port) and waits for the server's byte.</summary>
-    public static bool Connects(NamespaceLab lab, string ns, string address, int port, string? localAddress = null, int localPort = 0, int timeoutMs = 1500) =>
+    /// <summary>Connects from a namespace (optionally from a given local address/port) and waits for the server's byte.
+    /// The default timeout is generous for a loaded box (a success returns at once); tests expecting failure pass a short one.</summary>
+    public static bool Connects(NamespaceLab lab, string ns, string address, int port, string? localAddress = null, int localPort = 0, int timeoutMs = 10_000) =>
         lab.RunIn(ns, () =>
         {
             var remote = IPAddress.Parse(address);

@@ -22,7 +22,7 @@ public sealed class CapacityAgreementTests : CapacityPageTestContext
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
 
         var cli = ProcessRunner.Run("ip", ["netns", "exec", lab.Gateway, "dotnet", RepositoryPaths.NatgwDll, "plan", "--entries", "500000", "--output", "json"],
-            TimeSpan.FromSeconds(60));
+            TimeSpan.FromSeconds(180));
         Assert.True(cli.ExitCode == 0, cli.StandardError);
         using var get = await app.Http.GetAsync("api/v1/capacity/plan?entries=500000");
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);

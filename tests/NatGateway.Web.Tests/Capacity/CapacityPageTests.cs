@@ -51,8 +51,7 @@ public sealed class CapacityPageTests : CapacityPageTestContext
         await SetAsync(page.FindComponents<MudNumericField<long>>().Single(f => f.Instance.Label == "Expected entries"), 300_000L);
 
         page.Find("button[data-testid=apply]").Click();
-        var confirmation = page.Find("[data-testid=apply-confirmation]").TextContent;
-        Assert.Contains("net.netfilter.nf_conntrack_max = 300000", confirmation);
+        page.WaitForAssertion(() => Assert.Contains("net.netfilter.nf_conntrack_max = 300000", page.Find("[data-testid=apply-confirmation]").TextContent));
         Assert.Equal("262144", Kernel.Memory.Values["net.netfilter.nf_conntrack_max"]); // nothing written before confirming
 
         page.Find("button[data-testid=apply-confirm]").Click();
@@ -84,7 +83,7 @@ public sealed class CapacityPageTests : CapacityPageTestContext
         var persist = page.FindComponents<MudCheckBox<bool>>().Single(c => c.Instance.Label!.StartsWith("Persist", StringComparison.Ordinal));
         await persist.InvokeAsync(() => persist.Instance.ValueChanged.InvokeAsync(true));
         page.Find("button[data-testid=apply]").Click();
-        Assert.Contains("No kernel value changes", page.Find("[data-testid=apply-confirmation]").TextContent);
+        page.WaitForAssertion(() => Assert.Contains("No kernel value changes", page.Find("[data-testid=apply-confirmation]").TextContent));
         Assert.Contains("read-only here (see Now above)", page.Find("[data-testid=apply-readonly-note]").TextContent);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(page.Markup, "initial network namespace"));
         page.Find("button[data-testid=apply-confirm]").Click();
