@@ -201,7 +201,7 @@ public sealed class ConntrackMirrorTests
         var source = new FakeConntrackSource(Many(20));
         await using var mirror = new ConntrackMirror(source, FastOptions);
         mirror.Start();
-        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(10));
+        await mirror.Synchronized.WaitAsync(TimeSpan.FromSeconds(60));
         var changes = new List<MirrorChangedEventArgs>();
         using var subscription = mirror.Subscribe(e => { lock (changes) changes.Add(e); });
 

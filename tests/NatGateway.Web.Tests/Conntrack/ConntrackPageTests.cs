@@ -262,16 +262,21 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
         _table.HoldDumps();
         try
         {
+            var deletedSource = page.FindAll("[data-testid=cell-src]")[0].TextContent;
             page.FindAll("[data-testid=flows] tbody input[type=checkbox]")[0].Change(true);
             page.WaitForAssertion(() => Assert.Contains("(1)", page.Find("[data-testid=delete-selected]").TextContent));
             page.Find("[data-testid=delete-selected]").Click();
             dialogs.WaitForAssertion(() => Assert.Contains("Delete 1 selected conntrack entry?", dialogs.Markup));
             await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete 1").Click());
 
-            page.WaitForAssertion(() => Assert.StartsWith("99 matching of 99", Total(page)), TimeSpan.FromSeconds(10));
-            Assert.DoesNotContain(page.FindAll("[data-testid=cell-src]"), c => c.TextContent == "10.0.0.1");
+            // The count and the rows are rendered separately: wait for both.
+            page.WaitForAssertion(() =>
+            {
+                Assert.StartsWith("99 matching of 99", Total(page));
+                Assert.DoesNotContain(page.FindAll("[data-testid=cell-src]"), c => c.TextContent == deletedSource);
+            });
 
-            ApplyFilter(page, "src 10.0.0.0/30");
+            await ApplyFilterAsync(page, "src 10.0.0.0/30");
             page.WaitForAssertion(() => Assert.StartsWith("2 matching of 99", Total(page)));
             page.Find("[data-testid=delete-matching]").Click();
             dialogs.WaitForAssertion(() => Assert.Contains("Delete 2 entries: all entries matching 'src 10.0.0.0/30'?", dialogs.Markup));
@@ -281,7 +286,7 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
             {
                 Assert.StartsWith("0 matching of 97", Total(page));
                 Assert.NotNull(page.Find("[data-testid=no-flows]"));
-            }, TimeSpan.FromSeconds(10));
+            });
             Assert.Equal(97, _table.Count);
         }
         finally
@@ -300,7 +305,7 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
         _table.Add(FakeConntrackTable.Udp("10.0.2.1", 5353, "192.0.2.9", 5353, timeout: 431_909));
         var page = RenderPage();
 
-        ApplyFilter(page, "src 10.0.1.7");
+        await ApplyFilterAsync(page, "src 10.0.1.7");
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=flow-row]")));
         var markCell = page.Find("[data-testid=cell-mark] span");
         Assert.Equal("lan out", markCell.TextContent.Trim());
@@ -311,7 +316,7 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
         Assert.Matches(@"^[3-6]m [0-5]\ds$", timeout.TextContent.Trim());
         Assert.Matches(@"^(400|3\d\d|2[4-9]\d) s$", timeout.GetAttribute("title"));
 
-        ApplyFilter(page, "src 10.0.2.1");
+        await ApplyFilterAsync(page, "src 10.0.2.1");
         page.WaitForAssertion(() => Assert.Matches(@"^4d 23h [45]\dm$", page.Find("[data-testid=cell-timeout] span").TextContent.Trim()));
         var seconds = page.Find("[data-testid=cell-timeout] span").GetAttribute("title")!;
         Assert.EndsWith(" s", seconds);
