@@ -50,7 +50,10 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
         var revert = list.First(r => r.GetProperty("kind").GetString() == "auto-revert");
         var lateness = revert.GetProperty("createdAt").GetDateTimeOffset() - confirmBy;
         output.WriteLine($"revert landed {lateness.TotalMilliseconds:0} ms after the deadline");
-        Assert.InRange(lateness.TotalSeconds, -0.001, 1.0);
+        // Never early. How late is a matter of load (the watchdog ticks every 200 ms; a busy 2-core box delays it), so the
+        // bound here only rules out "not until something else happened"; the exact deadline is tested with a fake clock in
+        // RevisionServiceTests, and latency belongs in benchmarks.
+        Assert.InRange(lateness.TotalSeconds, -0.001, 30.0);
     }
 
     [KernelFact]
