@@ -9,6 +9,9 @@ public sealed class NatGatewayDbContext(DbContextOptions<NatGatewayDbContext> op
     public DbSet<SettingChange> SettingChanges => Set<SettingChange>();
     public DbSet<NatRuleRecord> NatRules => Set<NatRuleRecord>();
     public DbSet<Revision> Revisions => Set<Revision>();
+    public DbSet<UserAccount> Users => Set<UserAccount>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(NatGatewayDbContext).Assembly);

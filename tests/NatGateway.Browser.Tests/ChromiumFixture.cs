@@ -18,11 +18,18 @@ public sealed class ChromiumFixture : IAsyncLifetime
     // Expect(...) polls until its state holds; Playwright's 5 s default fails on a loaded 2-core CI box.
     static ChromiumFixture() => Assertions.SetDefaultExpectTimeout(30_000);
 
-    /// <summary>A new page on <paramref name="baseUrl"/>; actions (click, fill) wait up to 60 s for their element.</summary>
-    public async Task<IPage> NewPageAsync(Uri baseUrl)
+    /// <summary>
+    /// A new page (its own browser context) on <paramref name="baseUrl"/>, signed in as the lab's admin through the
+    /// sign-in page unless <paramref name="signIn"/> is false; actions (click, fill) wait up to 60 s for their element.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(Uri baseUrl, BrowserNewPageOptions? options = null, bool signIn = true,
+        string user = TestAccounts.AdminName, string password = TestAccounts.AdminPassword)
     {
-        var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = baseUrl.ToString() });
+        options ??= new BrowserNewPageOptions();
+        options.BaseURL = baseUrl.ToString();
+        var page = await Browser!.NewPageAsync(options);
         page.SetDefaultTimeout(60_000);
+        if (signIn) await page.SignInAsync(user, password);
         return page;
     }
 
@@ -66,6 +73,16 @@ public sealed class BrowserFactAttribute : FactAttribute
 
 public static class PageExtensions
 {
+    /// <summary>Signs in through the sign-in page and waits until it has sent the browser on.</summary>
+    public static async Task SignInAsync(this IPage page, string user, string password)
+    {
+        await page.GotoAsync("login");
+        await page.Locator("#login-name").FillAsync(user);
+        await page.Locator("#login-password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !new Uri(url).AbsolutePath.EndsWith("/login", StringComparison.Ordinal));
+    }
+
     /// <summary>Blazor Server handles clicks only once its circuit is up: wait for the layout's marker.</summary>
     public static Task WaitForInteractiveAsync(this IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });

@@ -84,9 +84,9 @@ public sealed class ConntrackBrowserTests(ChromiumFixture chromium)
 
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
         await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
-        var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions
+        var page = await chromium.NewPageAsync(proxy.LocalUri, new BrowserNewPageOptions
         {
-            BaseURL = proxy.LocalUri.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
 
         await page.GotoAsync("conntrack");

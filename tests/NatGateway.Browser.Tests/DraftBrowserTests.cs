@@ -30,11 +30,11 @@ public sealed class DraftBrowserTests(ChromiumFixture chromium)
         (await app.Http.PostAsync("api/v1/rules/apply", null)).EnsureSuccessStatusCode();
 
         // Two open pages: the Rules page stays open while History rolls back.
-        var rules = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+        var rules = await chromium.NewPageAsync(proxy.LocalUri);
         await rules.GotoAsync("rules");
         await rules.WaitForInteractiveAsync();
         await Assertions.Expect(rules.Locator("[data-testid=rule-name]")).ToHaveTextAsync(["web", "mail"]);
-        var history = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions { BaseURL = proxy.LocalUri.ToString() });
+        var history = await chromium.NewPageAsync(proxy.LocalUri);
         await history.GotoAsync("history");
         await history.WaitForInteractiveAsync();
 

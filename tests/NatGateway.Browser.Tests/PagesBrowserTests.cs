@@ -24,9 +24,8 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
 
     private async Task<IPage> OpenAsync(string path, int width, List<string>? foreignRequests = null, int height = 900)
     {
-        var page = await chromium.Browser!.NewPageAsync(new BrowserNewPageOptions
+        var page = await chromium.NewPageAsync(lab.BaseUri, new BrowserNewPageOptions
         {
-            BaseURL = lab.BaseUri.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         if (foreignRequests is not null)

@@ -17,17 +17,21 @@ public sealed class NatgwProcess : IAsyncDisposable
     public string DataDirectory { get; }
     public string DatabasePath => Path.Combine(DataDirectory, "natgw.db");
     public string SysctlDirectory => Path.Combine(DataDirectory, "sysctl.d");
+    /// <summary>A client with an admin API token (what most tests act as).</summary>
     public HttpClient Http { get; }
+    /// <summary>The secret of <see cref="Http"/>'s admin token.</summary>
+    public string AdminToken { get; }
 
     private readonly bool _ownsDataDirectory;
 
     private NatgwProcess(NamespaceLab lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
-        IDictionary<string, string>? environment, string? dataDirectory)
+        IDictionary<string, string>? environment, string dataDirectory, bool ownsDataDirectory, string adminToken)
     {
         Namespace = ns;
         BaseAddress = new Uri($"http://{listenAddress}:{port}/");
-        _ownsDataDirectory = dataDirectory is null;
-        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("natgw-test-").FullName;
+        _ownsDataDirectory = ownsDataDirectory;
+        DataDirectory = dataDirectory;
+        AdminToken = adminToken;
         var args = new List<string>
         {
             RepositoryPaths.NatgwDll, "serve",
@@ -43,8 +47,20 @@ public sealed class NatgwProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        Http = NamespaceSockets.CreateHttpClient(ns, BaseAddress);
+        Http = CreateClient(adminToken);
     }
+
+    /// <summary>A client of this instance with <paramref name="token"/> as its bearer credential, or anonymous when null.</summary>
+    public HttpClient CreateClient(string? token)
+    {
+        var client = NamespaceSockets.CreateHttpClient(Namespace, BaseAddress);
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A new API token with <paramref name="role"/> in this instance's database (works while natgw runs).</summary>
+    public Task<string> CreateTokenAsync(NatGateway.Data.Entities.Role role, string? name = null) =>
+        TestAccounts.CreateTokenAsync(DatabasePath, role, name ?? $"test-{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..30]);
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
@@ -56,7 +72,20 @@ public sealed class NatgwProcess : IAsyncDisposable
     public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
         IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
-        var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? [], environment, dataDirectory);
+        var ownsDataDirectory = dataDirectory is null;
+        dataDirectory ??= Directory.CreateTempSubdirectory("natgw-test-").FullName;
+        // The admin account and token the tests sign in with, made the way `natgw user add` / `token create` make them.
+        // A database a test broke on purpose is left as it is (natgw must refuse it by itself).
+        var databasePath = Path.Combine(dataDirectory, "natgw.db");
+        var adminToken = "";
+        var brokenOnPurpose = File.Exists(databasePath);
+        try
+        {
+            await TestAccounts.EnsureAdminAsync(databasePath);
+            adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
+        }
+        catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }
+        var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? [], environment, dataDirectory, ownsDataDirectory, adminToken);
         // Generous: on a loaded 2-core CI box a cold start (JIT, migrations, first nft apply) has taken over 60 s.
         // The loop returns as soon as natgw answers.
         var deadline = DateTime.UtcNow.AddSeconds(StartTimeoutSeconds);

@@ -1,4 +1,5 @@
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -31,8 +32,14 @@ public abstract class AppTestContext : BunitContext, Xunit.IAsyncLifetime
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
     }
 
+    /// <summary>The signed-in user the pages see: an admin unless a test changes it (<c>Authorization.SetRoles</c>).</summary>
+    protected BunitAuthorizationContext Authorization { get; }
+
     protected AppTestContext()
     {
+        Authorization = AddAuthorization();
+        Authorization.SetAuthorized("admin");
+        Authorization.SetRoles("viewer", "operator", "admin");
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
         var dbPath = Path.Combine(DataDirectory, "natgw.db");

@@ -3,6 +3,8 @@ using NatGateway.Capacity.Output;
 using NatGateway.Core.Capacity;
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Settings;
+using NatGateway.Data.Entities;
+using NatGateway.Web.Access;
 
 namespace NatGateway.Web.Api;
 
@@ -33,7 +35,7 @@ public static class CapacityEndpoints
             if (!body.IsValid) return body.Problem!;
             var (request, errors) = CapacityPlanRequestParser.ParseJson(body.Text);
             return request is null ? Invalid(errors) : Plan(capacity, request);
-        });
+        }).RequireRole(Role.Viewer);
 
         group.MapGet("/now", (CapacityNowMonitor monitor) =>
             Results.Ok(monitor.Current.Time == DateTimeOffset.MinValue ? monitor.Sample() : monitor.Current));
@@ -93,7 +95,7 @@ public static class CapacityEndpoints
             {
                 return Results.Problem(title: "The values were applied but could not be persisted", detail: e.Message);
             }
-        });
+        }).RequireRole(Role.Admin);
     }
 
     /// <summary>409: every requested value is in force already or read-only here; nothing was recorded.</summary>

@@ -3,6 +3,8 @@ using NatGateway.Conntrack.Mirror.Query;
 using NatGateway.Core.Conntrack;
 using NatGateway.Core.Rules;
 using NatGateway.Netlink;
+using NatGateway.Data.Entities;
+using NatGateway.Web.Access;
 
 namespace NatGateway.Web.Api;
 
@@ -108,7 +110,7 @@ public static class ConntrackEndpoints
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError, title: "The kernel refused the delete");
             }
-        });
+        }).RequireRole(Role.Operator);
     }
 
     internal static object StatusView(ConntrackMirrorService mirror)

@@ -2,6 +2,8 @@ using System.Text.Json;
 using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nftables;
+using NatGateway.Data.Entities;
+using NatGateway.Web.Access;
 
 namespace NatGateway.Web.Api;
 
@@ -50,12 +52,12 @@ public static class RevisionsEndpoints
             {
                 return Results.Problem(title: "nftables refused the ruleset; the kernel is unchanged", detail: e.NftError, statusCode: 422);
             }
-        });
+        }).RequireRole(Role.Admin);
 
         revisions.MapPost("/{id:long}/confirm", async (long id, HttpContext http, RevisionService service, CancellationToken ct) =>
             await service.ConfirmAsync(id, Actor(http), ct)
                 ? Results.Ok(new { revisionId = id, state = "applied" })
-                : Results.Problem(title: "Nothing to confirm", detail: $"revision {id} is not waiting for confirmation", statusCode: 409));
+                : Results.Problem(title: "Nothing to confirm", detail: $"revision {id} is not waiting for confirmation", statusCode: 409)).RequireRole(Role.Operator);
 
         app.MapGet("/api/v1/rules/{id:guid}/history", async (Guid id, RevisionService service, CancellationToken ct) =>
             Results.Ok((await service.RuleHistoryAsync(id, ct)).Select(h => new { revision = h.Revision, change = h.Change })));
@@ -71,7 +73,7 @@ public static class RevisionsEndpoints
             return state is null
                 ? Results.ValidationProblem(errors, title: "The document is not a valid NatGateway state")
                 : Results.Ok(new { rules = state.Rules.Count, settings = state.Settings is not null, applied = false });
-        });
+        }).RequireRole(Role.Admin);
     }
 
     internal static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)

@@ -3,6 +3,8 @@ using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nat;
 using NatGateway.Nftables;
+using NatGateway.Data.Entities;
+using NatGateway.Web.Access;
 
 namespace NatGateway.Web.Api;
 
@@ -30,7 +32,7 @@ public static class RulesEndpoints
             var outcome = await service.CreateAsync(rule, Actor(http), ct: ct);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
             return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json", statusCode: StatusCodes.Status201Created);
-        });
+        }).RequireRole(Role.Admin);
 
         rules.MapGet("/{id:guid}", async (Guid id, NatRulesService service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } rule
@@ -45,10 +47,10 @@ public static class RulesEndpoints
             if (outcome is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
             return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json");
-        });
+        }).RequireRole(Role.Admin);
 
         rules.MapDelete("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
-            await service.DeleteAsync(id, Actor(http), ct) ? Results.NoContent() : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound));
+            await service.DeleteAsync(id, Actor(http), ct) ? Results.NoContent() : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound)).RequireRole(Role.Admin);
 
         rules.MapPost("/reorder", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
@@ -65,7 +67,7 @@ public static class RulesEndpoints
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["order"] = ["must be an array of rule ids: {\"order\": [\"...\", ...]}"] });
             var outcome = await service.ReorderAsync(order, Actor(http), ct);
             return outcome.Saved ? Results.NoContent() : Results.ValidationProblem(outcome.ErrorsByField(), title: "The new order is not valid");
-        });
+        }).RequireRole(Role.Admin);
 
         rules.MapPost("/apply", async (HttpContext http, RevisionService revisions, CancellationToken ct) =>
         {
@@ -102,7 +104,7 @@ public static class RulesEndpoints
             {
                 return ApplyProblems.Pending(e);
             }
-        });
+        }).RequireRole(Role.Admin);
 
         rules.MapGet("/flows", async (RevisionService revisions, CancellationToken ct) => Results.Ok(new
         {
@@ -115,10 +117,10 @@ public static class RulesEndpoints
             var rule = (await revisions.FlowCountsAsync(ct)).FirstOrDefault(r => r.RuleId == id);
             if (rule is null) return Results.Problem(title: "No such rule in force", statusCode: StatusCodes.Status404NotFound);
             return Results.Ok(new { ruleId = id, deleted = flows.Purge([rule.MarkId]) });
-        });
+        }).RequireRole(Role.Operator);
 
         rules.MapPost("/discard", async (NatRulesService service, CancellationToken ct) =>
-            Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) }));
+            Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) })).RequireRole(Role.Admin);
 
         rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct: ct)));
 
@@ -143,7 +145,7 @@ public static class RulesEndpoints
             {
                 return ApplyProblems.Pending(e);
             }
-        });
+        }).RequireRole(Role.Admin);
 
         rules.MapGet("/drift", async (NatRulesService service, CancellationToken ct) =>
             await service.DetectDriftAsync(ct) is { } drift

@@ -1,5 +1,7 @@
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Settings;
+using NatGateway.Data.Entities;
+using NatGateway.Web.Access;
 
 namespace NatGateway.Web.Api;
 
@@ -38,7 +40,7 @@ public static class SettingsEndpoints
             {
                 return ApplyProblems.KernelRefused(e);
             }
-        });
+        }).RequireRole(Role.Admin);
 
         group.MapGet("/history", async (KernelSettingsService settings, CancellationToken ct) =>
             Results.Ok(await settings.HistoryAsync(200, ct)));

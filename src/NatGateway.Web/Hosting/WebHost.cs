@@ -4,6 +4,7 @@ using NatGateway.Core.Dashboard;
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Settings;
 using NatGateway.Data;
+using NatGateway.Web.Access;
 using NatGateway.Web.Api;
 using NatGateway.Web.Components;
 
@@ -36,8 +37,13 @@ public static class WebHost
         // API requests and non-GETs are answered by ApiExceptionHandler; only page GETs re-execute /error (as a GET).
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        // Stylesheets and scripts hold no data; the sign-in page needs them before anyone has signed in.
+        app.MapStaticAssets().AllowAnonymous();
+        // Liveness only: no data, no authentication.
+        app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous().ExcludeFromDescription();
         app.MapSettingsApi();
         app.MapRulesApi();
         app.MapRevisionsApi();
@@ -59,6 +65,7 @@ public static class WebHost
             c.SnackbarConfiguration.PreventDuplicates = true;
             c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
         });
+        services.AddAccessControl(options);
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         // A query value that does not bind (confirmWithinSeconds=abc) throws, so ApiExceptionHandler can name the field.

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using NatGateway.Data;
+using NatGateway.Data.Entities;
+
+namespace NatGateway.Core.Access;
+
+/// <summary>
+/// API tokens: <c>natgw_PREFIX_SECRET</c>. The prefix finds the row; the SHA-256 of the whole text must match.
+/// The text is shown once, at creation.
+/// </summary>
+public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFactory, AuditLog audit, TimeProvider clock)
+{
+    private const string Scheme = "natgw_";
+    /// <summary>Last use is written at most this often per token: a busy script must not turn every GET into a write.</summary>
+    private static readonly TimeSpan LastUseResolution = TimeSpan.FromMinutes(1);
+
+    public sealed record Created(ApiToken Token, string Secret);
+
+    public async Task<Created> CreateAsync(string name, Role role, DateTimeOffset? expiresAt, string actor, CancellationToken ct = default)
+    {
+        if (AccountNames.ValidateName(name) is { } nameError) throw new AccessException("name", nameError);
+        if (expiresAt is { } e && e <= clock.GetUtcNow()) throw new AccessException("expires", "The expiry is in the past.");
+        var prefix = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        var secret = $"{Scheme}{prefix}_{Base64Url(RandomNumberGenerator.GetBytes(32))}";
+        var token = new ApiToken
+        {
+            Name = name, Prefix = prefix, SecretHash = Hash(secret), Role = role, CreatedAt = clock.GetUtcNow(),
+            CreatedBy = actor, ExpiresAt = expiresAt,
+        };
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.ApiTokens.Add(token);
+            await db.SaveChangesAsync(ct);
+        }
+        await audit.RecordAsync(actor, null, "token.create", AuditResult.Succeeded, $"{name} ({role.Name()})", ct);
+        return new Created(token, secret);
+    }
+
+    /// <summary>The token <paramref name="secret"/> names when it is valid (known, not revoked, not expired); else null.</summary>
+    public async Task<ApiToken?> AuthenticateAsync(string secret, string? remoteAddress, CancellationToken ct = default)
+    {
+        if (!secret.StartsWith(Scheme, StringComparison.Ordinal) || secret.Length > 128) return null;
+        var rest = secret.AsSpan(Scheme.Length);
+        var underscore = rest.IndexOf('_');
+        if (underscore <= 0) return null;
+        var prefix = rest[..underscore].ToString();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Prefix == prefix, ct);
+        if (token is null) return null;
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(secret)), Encoding.ASCII.GetBytes(token.SecretHash)))
+            return null;
+        var now = clock.GetUtcNow();
+        if (token.RevokedAt is not null || token.ExpiresAt is { } exp && exp <= now) return null;
+        if (token.LastUsedAt is not { } last || now - last >= LastUseResolution || token.LastUsedFrom != remoteAddress)
+        {
+            token.LastUsedAt = now;
+            token.LastUsedFrom = remoteAddress;
+            await db.SaveChangesAsync(ct);
+        }
+        return token;
+    }
+
+    public async Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ApiTokens.AsNoTracking().OrderBy(t => t.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Revokes a token; false when there is no such token or it was revoked already.</summary>
+    public async Task<bool> RevokeAsync(long id, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id, ct);
+        if (token is null || token.RevokedAt is not null) return false;
+        token.RevokedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(actor, null, "token.revoke", AuditResult.Succeeded, token.Name, ct);
+        return true;
+    }
+
+    private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret))).ToLowerInvariant();
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
