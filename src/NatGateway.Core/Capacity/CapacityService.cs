@@ -140,7 +140,7 @@ public sealed class CapacityService(
                 db.SettingChanges.AddRange(done.Select(c => new SettingChange
                 {
                     ChangedAt = now, Key = c.Key, OldValue = c.OldValue, NewValue = c.NewValue,
-                    ChangedBy = actor, Persisted = sysctlFile is not null,
+                    ChangedBy = TextLimits.Actor(actor), Persisted = sysctlFile is not null,
                 }));
                 await db.SaveChangesAsync(ct);
             }

@@ -22,8 +22,11 @@ public sealed class RevisionService(
     IDbContextFactory<NatGatewayDbContext> dbFactory,
     TimeProvider clock,
     ILogger<RevisionService> logger,
-    Capacity.CapacityService? capacity = null)
+    Capacity.CapacityService? capacity = null,
+    RevisionRetention? retention = null)
 {
+    private readonly RevisionRetention _retention = retention ?? new RevisionRetention();
+
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Live.SubscriberList<AutoRevertNotice> _reverts = new(logger);
 
@@ -139,6 +142,9 @@ public sealed class RevisionService(
     private async Task<Revision> ApplyLockedAsync(GatewayState target, string kind, string? comment, string? author,
         TimeSpan? confirmWithin, bool persistSettings, CancellationToken ct)
     {
+        // The API and the editors refuse a long comment with a field error; this guards every other caller.
+        if (TextLimits.CommentError(comment) is { } tooLong) throw new ArgumentException($"comment {tooLong}", nameof(comment));
+        author = TextLimits.Actor(author);
         var errors = rules.Errors(target.Rules);
         if (errors.Count > 0) throw new RulesInvalidException(errors);
         var compiled = rules.Compile(target.Rules);
@@ -206,6 +212,7 @@ public sealed class RevisionService(
         await db.SaveChangesAsync(ct);
         Failpoints.Hit(Failpoints.AfterCommit);
         logger.LogInformation("revision {Id} ({Kind}) {State} by {Author}", revision.Id, kind, revision.State, author);
+        await PruneQuietlyAsync(ct);
         rules.RaiseChanged();
         Changed?.Invoke();
         return revision;
@@ -333,6 +340,46 @@ public sealed class RevisionService(
     /// </summary>
     public async Task<string> RecoverAtStartupAsync(CancellationToken ct = default)
     {
+        var report = await RecoverAsync(ct);
+        await PruneQuietlyAsync(ct);
+        return report;
+    }
+
+    /// <summary>
+    /// Deletes the revisions retention no longer keeps (<see cref="RevisionRetention"/>): run after each new revision and
+    /// once at start. Returns how many were deleted.
+    /// </summary>
+    public async Task<int> PruneAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var headers = await db.Revisions.AsNoTracking()
+            .Select(r => new RevisionHeader(r.Id, r.CreatedAt, r.State, r.PreviousRevisionId)).ToListAsync(ct);
+        var prunable = _retention.Prunable(headers, clock.GetUtcNow());
+        if (prunable.Count == 0) return 0;
+        var deleted = 0;
+        // In chunks: SQLite limits the number of parameters in one statement.
+        foreach (var chunk in prunable.Chunk(500))
+            deleted += await db.Revisions.Where(r => chunk.Contains(r.Id)).ExecuteDeleteAsync(ct);
+        logger.LogInformation("retention: deleted {Count} old revision(s) (keeping the newest {KeepCount}, none older than {KeepDays} days)",
+            deleted, _retention.KeepCount, _retention.KeepDays);
+        return deleted;
+    }
+
+    /// <summary>Pruning is housekeeping: its failure is logged and never fails the apply or the start that ran it.</summary>
+    private async Task PruneQuietlyAsync(CancellationToken ct)
+    {
+        try
+        {
+            await PruneAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "revision retention failed; old revisions are kept until the next apply");
+        }
+    }
+
+    private async Task<string> RecoverAsync(CancellationToken ct)
+    {
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             foreach (var r in await db.Revisions.Where(r => r.State == RevisionStates.Applying).ToListAsync(ct))
@@ -391,6 +438,42 @@ public sealed class RevisionService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var list = await db.Revisions.AsNoTracking().OrderByDescending(r => r.Id).Take(take).ToListAsync(ct);
         return list.Select(Summary).ToList();
+    }
+
+    /// <summary>
+    /// One page of the history, newest first, without the large documents (rules, ruleset, diff: GET /revisions/{id}):
+    /// SQLite counts the rules (<c>json_array_length</c>) and cuts old over-long comments, so a page stays small whatever
+    /// the revisions hold.
+    /// </summary>
+    public async Task<Paging.PagedList<RevisionSummary>> PageAsync(int page, int pageSize, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var total = await db.Revisions.CountAsync(ct);
+        var skip = Paging.Paging.Skip(page, pageSize);
+        var limit = TextLimits.MaxCommentLength;
+        var rows = await db.Database.SqlQuery<SummaryRow>($"""
+            SELECT "Id", "CreatedAt", "Author", substr("Comment", 1, {limit}) AS "Comment", "Kind", "State", "ConfirmBy",
+                   "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", json_array_length("RulesDocument") AS "RuleCount"
+            FROM "Revisions" ORDER BY "Id" DESC LIMIT {pageSize} OFFSET {skip}
+            """).ToListAsync(ct);
+        var items = rows.Select(r => new RevisionSummary(r.Id, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero), r.Author, r.Comment, r.Kind, r.State,
+            r.ConfirmBy is { } c ? new DateTimeOffset(c, TimeSpan.Zero) : null, r.PreviousRevisionId, r.Outcome, r.RuleCount)).ToList();
+        return new Paging.PagedList<RevisionSummary>(items, page, pageSize, total);
+    }
+
+    /// <summary>A row of <see cref="PageAsync"/> as SQLite returns it (times as UTC ticks, the stored form).</summary>
+    private sealed class SummaryRow
+    {
+        public long Id { get; set; }
+        public long CreatedAt { get; set; }
+        public string? Author { get; set; }
+        public string? Comment { get; set; }
+        public string Kind { get; set; } = "";
+        public string State { get; set; } = "";
+        public long? ConfirmBy { get; set; }
+        public long? PreviousRevisionId { get; set; }
+        public string? Outcome { get; set; }
+        public int RuleCount { get; set; }
     }
 
     public static RevisionSummary Summary(Revision r) =>

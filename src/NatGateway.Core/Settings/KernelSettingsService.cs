@@ -155,7 +155,7 @@ public sealed class KernelSettingsService(
                 db.SettingChanges.AddRange(done.Select(c => new SettingChange
                 {
                     ChangedAt = now, Key = c.Key, OldValue = c.OldValue, NewValue = c.NewValue,
-                    ChangedBy = actor, Persisted = persistedTo is not null,
+                    ChangedBy = TextLimits.Actor(actor), Persisted = persistedTo is not null,
                 }));
                 await db.SaveChangesAsync(ct);
             }
@@ -191,6 +191,16 @@ public sealed class KernelSettingsService(
         File.WriteAllText(temp, string.Join('\n', lines) + "\n");
         File.Move(temp, path, overwrite: true);
         return path;
+    }
+
+    /// <summary>One page of the settings history, newest first (GET /api/v1/settings/history?page=&amp;pageSize=).</summary>
+    public async Task<Paging.PagedList<SettingChange>> HistoryPageAsync(int page, int pageSize, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var total = await db.SettingChanges.CountAsync(ct);
+        var items = await db.SettingChanges.AsNoTracking().OrderByDescending(c => c.ChangedAt).ThenByDescending(c => c.Id)
+            .Skip(Paging.Paging.Skip(page, pageSize)).Take(pageSize).ToListAsync(ct);
+        return new Paging.PagedList<SettingChange>(items, page, pageSize, total);
     }
 
     public async Task<IReadOnlyList<SettingChange>> HistoryAsync(int take = 100, CancellationToken ct = default)

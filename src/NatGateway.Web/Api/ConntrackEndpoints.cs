@@ -110,7 +110,7 @@ public static class ConntrackEndpoints
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError, title: "The kernel refused the delete");
             }
-        }).RequireRole(Role.Operator);
+        }).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator);
     }
 
     internal static object StatusView(ConntrackMirrorService mirror)

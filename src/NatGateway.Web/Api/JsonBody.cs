@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace NatGateway.Web.Api;
 
@@ -8,6 +10,9 @@ namespace NatGateway.Web.Api;
 /// never reaches a parser as something it can throw on: the bytes must be UTF-8, the text one JSON object, every
 /// string and property name valid Unicode (no lone <c>\ud800</c> surrogate escapes) and free of control characters.
 /// The parsers behind it (rules, settings, import, capacity) then do the field-by-field validation.
+/// Before that, a body must be declared <c>Content-Type: application/json</c> (415 otherwise: a cross-site page can send
+/// text/plain or a form without a preflight, never JSON) and fit the endpoint's <see cref="BodyLimits"/> (413, decided
+/// from Content-Length before anything is read, and by counting for a chunked body, which is never buffered past the limit).
 /// </summary>
 public static class JsonBody
 {
@@ -21,20 +26,113 @@ public static class JsonBody
     {
         public bool IsValid => Errors is null;
 
-        /// <summary>The 400 ValidationProblem for <see cref="Errors"/>.</summary>
-        public IResult? Problem => Errors is null ? null : Results.ValidationProblem(Errors, title: "The request body is not valid");
+        /// <summary>The 400 (or 413/415) ValidationProblem for <see cref="Errors"/>.</summary>
+        public IResult? Problem => Errors is null ? null : Results.ValidationProblem(Errors, title: Title, statusCode: StatusCode);
+
+        /// <summary>400 for malformed input, 413 over the size limit, 415 for a body that is not declared JSON.</summary>
+        public int StatusCode { get; init; } = StatusCodes.Status400BadRequest;
+
+        private string Title => StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => "The request body is too large",
+            StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON",
+            _ => "The request body is not valid",
+        };
 
         /// <summary>True when the request had no body (allowed only with <c>optional: true</c>).</summary>
         public bool IsEmpty { get; init; }
     }
 
-    /// <summary>Reads and validates the body; with <paramref name="optional"/> an empty body reads as <c>{}</c> (apply and rollback need no options).</summary>
+    /// <summary>
+    /// Reads and validates the body; with <paramref name="optional"/> an empty body reads as <c>{}</c> (apply and rollback
+    /// need no options). A body that is present must be JSON whether or not it is optional.
+    /// </summary>
     public static async Task<Read> ReadAsync(HttpContext http, CancellationToken ct, bool optional = false)
     {
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
-        return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), optional);
+        var request = http.Request;
+        if (!HasBody(http)) return Parse([], optional);
+        if (ContentTypeError(request.ContentType) is { } wrongType) return UnsupportedType(wrongType);
+
+        var limit = BodyLimits.For(http);
+        if (request.ContentLength > limit)
+        {
+            // Refused from the header alone; close the connection rather than read (drain) the rest of the body.
+            http.Response.Headers.Connection = "close";
+            return TooLarge(limit, request.ContentLength);
+        }
+        // Never more than limit + 1 bytes: the body is read into an array that grows only up to that.
+        var cap = (int)Math.Min(int.MaxValue, limit + 1);
+        var buffer = new byte[(int)Math.Min(request.ContentLength + 1 ?? 16 * 1024, cap)];
+        var length = 0;
+        while (length <= limit)
+        {
+            if (length == buffer.Length) Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, cap));
+            int read;
+            try
+            {
+                read = await request.Body.ReadAsync(buffer.AsMemory(length), ct);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel's own limit (the same one) tripped first.
+                length = cap;
+                break;
+            }
+            if (read == 0) break;
+            length += read;
+        }
+        if (length > limit)
+        {
+            http.Response.Headers.Connection = "close";
+            return TooLarge(limit, request.ContentLength);
+        }
+        return Parse(buffer.AsSpan(0, length), optional);
     }
+
+    /// <summary>
+    /// Endpoint filter for routes that take no body (confirm, discard, purge, delete): one sent anyway is not read, but it
+    /// must still be declared JSON, so a cross-site form or text/plain POST is refused (415) like everywhere else.
+    /// </summary>
+    public static ValueTask<object?> NoBodyUnlessJson(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (HasBody(http) && ContentTypeError(http.Request.ContentType) is { } wrongType)
+            return ValueTask.FromResult<object?>(UnsupportedType(wrongType).Problem);
+        return next(context);
+    }
+
+    /// <summary>A Content-Length above 0, or a chunked body (no length, but the request can have one).</summary>
+    private static bool HasBody(HttpContext http) =>
+        http.Request.ContentLength is > 0
+        || (http.Request.ContentLength is null && http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
+
+    private static Read UnsupportedType(string message) =>
+        Invalid("Content-Type", message) with { StatusCode = StatusCodes.Status415UnsupportedMediaType };
+
+    /// <summary>Null for <c>application/json</c> (a charset, if given, must be UTF-8), else why the type is refused.</summary>
+    public static string? ContentTypeError(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+            return "the request has a body but no Content-Type; send JSON with Content-Type: application/json";
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var type) || !type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return $"the body is declared as {Printable(contentType)}; send JSON with Content-Type: application/json";
+        var charset = type.Charset.Value?.Trim('"');
+        if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            return $"the charset {Printable(charset)} is not accepted; send JSON encoded as UTF-8 (Content-Type: application/json; charset=utf-8)";
+        return null;
+    }
+
+    /// <summary>A header value as it may be quoted back: printable ASCII, at most 100 characters.</summary>
+    private static string Printable(string value)
+    {
+        var clean = new string(value.Select(c => c is >= ' ' and <= '~' ? c : '?').Take(100).ToArray());
+        return $"'{clean}'";
+    }
+
+    private static Read TooLarge(long limit, long? declared) =>
+        Invalid("body", declared is { } length
+            ? $"the body is {length} bytes; this endpoint accepts at most {BodyLimits.Describe(limit)}"
+            : $"the body is larger than this endpoint accepts (at most {BodyLimits.Describe(limit)})") with { StatusCode = StatusCodes.Status413PayloadTooLarge };
 
     /// <summary>Validates one body (also used directly by tests).</summary>
     public static Read Parse(ReadOnlySpan<byte> bytes, bool optional = false)

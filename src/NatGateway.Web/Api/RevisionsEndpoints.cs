@@ -1,4 +1,6 @@
 using System.Text.Json;
+using NatGateway.Core;
+using NatGateway.Core.Paging;
 using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nftables;
@@ -14,7 +16,11 @@ public static class RevisionsEndpoints
     {
         var revisions = app.MapGroup("/api/v1/revisions").DisableAntiforgery();
 
-        revisions.MapGet("", async (RevisionService service, CancellationToken ct) => Results.Ok(await service.ListAsync(500, ct)));
+        // Paged, and without the documents: the list once returned 101 MB (GET /revisions/{id} has rules, ruleset, diff).
+        revisions.MapGet("", async (int? page, int? pageSize, RevisionService service, CancellationToken ct) =>
+            Paging.Validate(page, pageSize) is var (p, size, errors) && errors is not null
+                ? Results.ValidationProblem(errors, title: "The paging parameters are not valid")
+                : Results.Ok(await service.PageAsync(p, size, ct)));
 
         revisions.MapGet("/pending", async (RevisionService service, CancellationToken ct) =>
             await service.PendingAsync(ct) is { } p ? Results.Ok(p) : Results.NoContent());
@@ -57,7 +63,8 @@ public static class RevisionsEndpoints
         revisions.MapPost("/{id:long}/confirm", async (long id, HttpContext http, RevisionService service, CancellationToken ct) =>
             await service.ConfirmAsync(id, Actor(http), ct)
                 ? Results.Ok(new { revisionId = id, state = "applied" })
-                : Results.Problem(title: "Nothing to confirm", detail: $"revision {id} is not waiting for confirmation", statusCode: 409)).RequireRole(Role.Operator);
+                : Results.Problem(title: "Nothing to confirm", detail: $"revision {id} is not waiting for confirmation", statusCode: 409))
+            .AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator);
 
         app.MapGet("/api/v1/rules/{id:guid}/history", async (Guid id, RevisionService service, CancellationToken ct) =>
             Results.Ok((await service.RuleHistoryAsync(id, ct)).Select(h => new { revision = h.Revision, change = h.Change })));
@@ -73,7 +80,7 @@ public static class RevisionsEndpoints
             return state is null
                 ? Results.ValidationProblem(errors, title: "The document is not a valid NatGateway state")
                 : Results.Ok(new { rules = state.Rules.Count, settings = state.Settings is not null, applied = false });
-        }).RequireRole(Role.Admin);
+        }).WithBodyLimit(BodyLimits.Import).RequireRole(Role.Admin);
     }
 
     internal static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)
@@ -82,6 +89,7 @@ public static class RevisionsEndpoints
         if (!body.IsValid) return (null, null, body.Problem);
         var doc = body.Root;
         string? comment = doc.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+        if (CommentProblem(comment) is { } tooLong) return (null, null, tooLong);
         TimeSpan? confirm = null;
         if (doc.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
         {
@@ -91,6 +99,12 @@ public static class RevisionsEndpoints
         }
         return (comment, confirm, null);
     }
+
+    /// <summary>400 naming <c>comment</c> when it is over <see cref="TextLimits.MaxCommentLength"/>.</summary>
+    internal static IResult? CommentProblem(string? comment) =>
+        TextLimits.CommentError(comment) is { } error
+            ? Results.ValidationProblem(new Dictionary<string, string[]> { ["comment"] = [error] }, title: "The comment is too long")
+            : null;
 
     private static IResult NotFound(long id) => Results.Problem(title: "No such revision", detail: $"revision {id} does not exist", statusCode: 404);
 

@@ -50,7 +50,8 @@ public static class RulesEndpoints
         }).RequireRole(Role.Admin);
 
         rules.MapDelete("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
-            await service.DeleteAsync(id, Actor(http), ct) ? Results.NoContent() : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound)).RequireRole(Role.Admin);
+            await service.DeleteAsync(id, Actor(http), ct) ? Results.NoContent() : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound))
+            .AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Admin);
 
         rules.MapPost("/reorder", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
@@ -78,6 +79,7 @@ public static class RulesEndpoints
             if (!body.IsValid) return body.Problem!;
             var doc = body.Root;
             if (doc.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String) comment = c.GetString();
+            if (RevisionsEndpoints.CommentProblem(comment) is { } tooLong) return tooLong;
             if (doc.TryGetProperty("purgeChangedFlows", out var p) && p.ValueKind == JsonValueKind.True) purge = true;
             if (doc.TryGetProperty("confirmWithinSeconds", out var w) && w.ValueKind != JsonValueKind.Null)
             {
@@ -117,10 +119,10 @@ public static class RulesEndpoints
             var rule = (await revisions.FlowCountsAsync(ct)).FirstOrDefault(r => r.RuleId == id);
             if (rule is null) return Results.Problem(title: "No such rule in force", statusCode: StatusCodes.Status404NotFound);
             return Results.Ok(new { ruleId = id, deleted = flows.Purge([rule.MarkId]) });
-        }).RequireRole(Role.Operator);
+        }).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator);
 
         rules.MapPost("/discard", async (NatRulesService service, CancellationToken ct) =>
-            Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) })).RequireRole(Role.Admin);
+            Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) })).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Admin);
 
         rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct: ct)));
 

@@ -42,8 +42,10 @@ public static class SettingsEndpoints
             }
         }).RequireRole(Role.Admin);
 
-        group.MapGet("/history", async (KernelSettingsService settings, CancellationToken ct) =>
-            Results.Ok(await settings.HistoryAsync(200, ct)));
+        group.MapGet("/history", async (int? page, int? pageSize, KernelSettingsService settings, CancellationToken ct) =>
+            NatGateway.Core.Paging.Paging.Validate(page, pageSize) is var (p, size, errors) && errors is not null
+                ? Results.ValidationProblem(errors, title: "The paging parameters are not valid")
+                : Results.Ok(await settings.HistoryPageAsync(p, size, ct)));
     }
 
     private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";

@@ -41,6 +41,18 @@ public static class ServeCommand
         DefaultValueFactory = _ => 60,
     };
 
+    public static readonly Option<int> KeepRevisions = new("--keep-revisions")
+    {
+        Description = "Revisions kept: older ones beyond the newest N are deleted (never the one in force or a pending one)",
+        DefaultValueFactory = _ => NatGateway.Core.Revisions.RevisionRetention.DefaultKeepCount,
+    };
+
+    public static readonly Option<int> KeepRevisionsDays = new("--keep-revisions-days")
+    {
+        Description = "Revisions older than D days are deleted (never the one in force or a pending one)",
+        DefaultValueFactory = _ => NatGateway.Core.Revisions.RevisionRetention.DefaultKeepDays,
+    };
+
     public static Command Build()
     {
         var command = new Command("serve", "Run the web app (the default when no command is given)");
@@ -53,6 +65,16 @@ public static class ServeCommand
         ConfirmWindow.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 5 or > 3600) r.AddError("--confirm-window must be between 5 and 3600 seconds");
+        });
+        command.Options.Add(KeepRevisions);
+        command.Options.Add(KeepRevisionsDays);
+        KeepRevisions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError("--keep-revisions must be 1 or more");
+        });
+        KeepRevisionsDays.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 36500) r.AddError("--keep-revisions-days must be between 1 and 36500");
         });
         command.Action = new ServeAction();
         return command;
@@ -70,6 +92,8 @@ public static class ServeCommand
                 SysctlDirectory = parseResult.GetValue(SysctlDirectory) ?? "/etc/sysctl.d",
                 Environment = parseResult.GetValue(Environment),
                 ConfirmWindowSeconds = parseResult.GetValue(ConfirmWindow),
+                KeepRevisions = parseResult.GetValue(KeepRevisions),
+                KeepRevisionsDays = parseResult.GetValue(KeepRevisionsDays),
             };
             WebApplication app;
             try

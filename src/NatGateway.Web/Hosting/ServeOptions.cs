@@ -13,4 +13,8 @@ public sealed record ServeOptions
     public string? Environment { get; init; }
     /// <summary>Default confirmation window for changes made in the browser.</summary>
     public int ConfirmWindowSeconds { get; init; } = 60;
+    /// <summary>Revision retention: the newest N are kept (<c>--keep-revisions</c>).</summary>
+    public int KeepRevisions { get; init; } = NatGateway.Core.Revisions.RevisionRetention.DefaultKeepCount;
+    /// <summary>Revision retention: none older than D days (<c>--keep-revisions-days</c>).</summary>
+    public int KeepRevisionsDays { get; init; } = NatGateway.Core.Revisions.RevisionRetention.DefaultKeepDays;
 }

@@ -25,6 +25,8 @@ public static class WebHost
         builder.WebHost.UseUrls(options.Urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         // Static web assets (MudBlazor's _content, the top-level wwwroot) from the build manifest when not published.
         builder.WebHost.UseStaticWebAssets();
+        // Every request body (API, forms) is capped at 1 MiB unless its endpoint says otherwise (BodyLimits.WithBodyLimit).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = BodyLimits.Default);
         // EF logs every SQL statement at Information; an appliance log wants warnings only.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
 
@@ -56,7 +58,24 @@ public static class WebHost
 
     public static void AddServices(IServiceCollection services, ServeOptions options)
     {
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRazorComponents(o =>
+            {
+                // The static SSR forms (/login) bind a handful of short fields.
+                o.MaxFormMappingCollectionSize = 100;
+                o.MaxFormMappingKeySize = 256;
+            })
+            .AddInteractiveServerComponents()
+            // Blazor's default, stated so it stays bounded: one circuit message is at most 32 KB (the body cap does not see the hub).
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 32 * 1024);
+        // Form posts (the /login page): small fields, few of them, nothing buffered past the 1 MiB body cap.
+        services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
+        {
+            o.ValueCountLimit = 100;
+            o.ValueLengthLimit = 16 * 1024;
+            o.KeyLengthLimit = 256;
+            o.MultipartBodyLengthLimit = BodyLimits.Default;
+            o.MultipartHeadersLengthLimit = 16 * 1024;
+        });
         services.AddMudServices(c =>
         {
             // Bottom left, narrowed to the navigation drawer's column in app.css: clear of the page's controls.
@@ -85,6 +104,7 @@ public static class WebHost
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
         services.AddSingleton<NatGateway.Core.Revisions.RevisionService>();
+        services.AddSingleton(new NatGateway.Core.Revisions.RevisionRetention { KeepCount = options.KeepRevisions, KeepDays = options.KeepRevisionsDays });
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions { ConfirmWindow = TimeSpan.FromSeconds(options.ConfirmWindowSeconds) });
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Revisions.ConfirmationWatchdog>());
