@@ -147,6 +147,9 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
                 var status = (int)response.StatusCode;
                 if (watch.Elapsed > Bound) failures.Add($"{what}: took {watch.Elapsed.TotalMilliseconds:0} ms");
                 if (status >= 500) { failures.Add($"{what}: {status} {Shorten(body)}"); continue; }
+                // A body not declared as JSON (text/plain, a form, none, another charset) is refused as such, never read.
+                if (input.Body is { Length: > 0 } && !DeclaredJson(input.ContentType) && status != 415)
+                    failures.Add($"{what}: a body sent as {input.ContentType ?? "(no type)"} got {status}, expected 415: {Shorten(body)}");
                 if (response.IsSuccessStatusCode)
                 {
                     // Accepted: it may change state. Keep no change waiting for confirmation, then take a new baseline.
@@ -165,8 +168,9 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
                     sinceKernelCheck.Clear();
                     continue;
                 }
-                if (status is not (400 or 409 or 413 or 414 or 422))
-                    failures.Add($"{what}: status {status}, expected a 400 (or 409/413/414/422): {Shorten(body)}");
+                if (status is not (400 or 409 or 413 or 414 or 415 or 422))
+                    failures.Add($"{what}: status {status}, expected a 400 (or 409/413/414/415/422): {Shorten(body)}");
+
                 // Kestrel refuses an oversized request line before any of natgw's code runs: a bare 414 is all it can say.
                 if (status == 414) continue;
                 if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
@@ -245,6 +249,12 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
         return (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object && errors.EnumerateObject().Any())
                || (root.TryGetProperty("field", out var field) && field.ValueKind == JsonValueKind.String);
     }
+
+    /// <summary>What natgw reads as JSON: <c>application/json</c>, with no charset or UTF-8.</summary>
+    private static bool DeclaredJson(string? contentType) =>
+        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && string.Equals(type.MediaType, "application/json", StringComparison.OrdinalIgnoreCase)
+        && (type.CharSet is null || string.Equals(type.CharSet.Trim('"'), "utf-8", StringComparison.OrdinalIgnoreCase));
 
     private static string Shorten(string text) => text.Length <= 400 ? text : text[..400] + $"... ({text.Length} chars)";
 

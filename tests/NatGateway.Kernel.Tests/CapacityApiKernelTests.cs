@@ -55,7 +55,7 @@ public sealed class CapacityApiKernelTests
         Assert.DoesNotContain("nf_conntrack_max", persisted);
 
         var history = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/settings/history");
-        Assert.Contains(history.EnumerateArray(), c => c.GetProperty("key").GetString() == UdpTimeout && c.GetProperty("newValue").GetString() == "11");
+        Assert.Contains(history.GetProperty("items").EnumerateArray(), c => c.GetProperty("key").GetString() == UdpTimeout && c.GetProperty("newValue").GetString() == "11");
 
         var now = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/capacity/now");
         Assert.False(now.GetProperty("globalLimitsWritable").GetBoolean());
@@ -72,7 +72,7 @@ public sealed class CapacityApiKernelTests
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
         var udp = Sysctl(lab, UdpTimeout);
         var requestedMax = long.Parse(Sysctl(lab, "net.netfilter.nf_conntrack_max")) + 4096;
-        var revisionsBefore = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetArrayLength();
+        var revisionsBefore = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetProperty("totalCount").GetInt32();
 
         // Max/buckets are read-only in this namespace and the timeout is what it already is: nothing would change.
         using var response = await app.Http.PostAsJsonAsync("api/v1/capacity/apply", new
@@ -86,7 +86,7 @@ public sealed class CapacityApiKernelTests
         Assert.Equal(["net.netfilter.nf_conntrack_buckets", "net.netfilter.nf_conntrack_max"],
             problem.GetProperty("readOnly").EnumerateArray().Select(r => r.GetProperty("key").GetString()).Order().ToList());
 
-        Assert.Equal(revisionsBefore, (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetArrayLength());
+        Assert.Equal(revisionsBefore, (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetProperty("totalCount").GetInt32());
         using (var pending = await app.Http.GetAsync("api/v1/revisions/pending"))
             Assert.Equal(HttpStatusCode.NoContent, pending.StatusCode); // no confirmation window either
         Assert.Equal(udp, Sysctl(lab, UdpTimeout));
@@ -95,7 +95,7 @@ public sealed class CapacityApiKernelTests
         using var changed = await app.Http.PostAsync("api/v1/capacity/apply", Json("""{"timeouts": {"nf_conntrack_udp_timeout": 13}}"""));
         Assert.True(changed.StatusCode == HttpStatusCode.OK, await changed.Content.ReadAsStringAsync());
         // (the first apply also records the baseline it started from)
-        Assert.True((await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetArrayLength() > revisionsBefore);
+        Assert.True((await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetProperty("totalCount").GetInt32() > revisionsBefore);
         Assert.Equal("13", Sysctl(lab, UdpTimeout));
     }
 

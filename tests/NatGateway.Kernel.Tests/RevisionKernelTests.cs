@@ -45,7 +45,7 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
 
         // The established keep-alive connection survived the DNAT (only new flows are translated): read the history.
         var revisions = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions");
-        var list = revisions.EnumerateArray().ToList();
+        var list = revisions.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal("reverted", list.Single(r => r.GetProperty("id").GetInt64() == pendingId).GetProperty("state").GetString());
         var revert = list.First(r => r.GetProperty("kind").GetString() == "auto-revert");
         var lateness = revert.GetProperty("createdAt").GetDateTimeOffset() - confirmBy;
@@ -112,7 +112,7 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
 
     private static async Task<int> RulesInForceAsync(NatgwProcess app)
     {
-        var revisions = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).EnumerateArray();
+        var revisions = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetProperty("items").EnumerateArray();
         var active = revisions.FirstOrDefault(x => x.GetProperty("state").GetString() is "applied" or "pending-confirmation");
         return active.ValueKind == JsonValueKind.Undefined ? 0 : active.GetProperty("ruleCount").GetInt32();
     }

@@ -145,7 +145,7 @@ public sealed class DriftKernelTests
                    System.Text.Encoding.UTF8, "application/json")))
             Assert.Equal(HttpStatusCode.OK, on.StatusCode);
         var revisions = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions");
-        var pending = revisions.EnumerateArray().First(r => r.GetProperty("state").GetString() == "pending-confirmation").GetProperty("id").GetInt64();
+        var pending = revisions.GetProperty("items").EnumerateArray().First(r => r.GetProperty("state").GetString() == "pending-confirmation").GetProperty("id").GetInt64();
         (await app.Http.PostAsync($"api/v1/revisions/{pending}/confirm", null)).EnsureSuccessStatusCode();
 
         var drift = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift");

@@ -38,7 +38,7 @@ public sealed class SettingsApiKernelTests
         Assert.False(lab.TcpConnects(lab.Client, NamespaceLab.ServerAddress, ServerPort), "forwarding is off again: traffic must stop");
 
         var history = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/settings/history");
-        var changes = history.EnumerateArray().Where(c => c.GetProperty("key").GetString() == "net.ipv4.ip_forward").ToList();
+        var changes = history.GetProperty("items").EnumerateArray().Where(c => c.GetProperty("key").GetString() == "net.ipv4.ip_forward").ToList();
         Assert.Equal(2, changes.Count);
         Assert.Contains(changes, c => c.GetProperty("oldValue").GetString() == "0" && c.GetProperty("newValue").GetString() == "1");
     }
