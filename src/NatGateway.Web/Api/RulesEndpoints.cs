@@ -27,8 +27,8 @@ public static class RulesEndpoints
 
         rules.MapPost("", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
-            var (rule, errors) = await ReadRuleAsync(http, ct);
-            if (rule is null) return Results.ValidationProblem(errors, title: "The rule is not valid");
+            var (rule, problem) = await ReadRuleAsync(http, ct);
+            if (rule is null) return problem!;
             var outcome = await service.CreateAsync(rule, Actor(http), ct: ct);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
             return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json", statusCode: StatusCodes.Status201Created);
@@ -41,8 +41,8 @@ public static class RulesEndpoints
 
         rules.MapPut("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
-            var (rule, errors) = await ReadRuleAsync(http, ct);
-            if (rule is null) return Results.ValidationProblem(errors, title: "The rule is not valid");
+            var (rule, problem) = await ReadRuleAsync(http, ct);
+            if (rule is null) return problem!;
             var outcome = await service.UpdateAsync(id, rule, Actor(http), ct);
             if (outcome is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
@@ -175,13 +175,15 @@ public static class RulesEndpoints
         }).DisableAntiforgery();
     }
 
-    private static async Task<(NatRule? Rule, Dictionary<string, string[]> Errors)> ReadRuleAsync(HttpContext http, CancellationToken ct)
+    /// <summary>The rule in the body, or the problem to answer with (400 per field; 413/415 from <see cref="JsonBody"/>).</summary>
+    private static async Task<(NatRule? Rule, IResult? Problem)> ReadRuleAsync(HttpContext http, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync(http, ct);
-        if (!body.IsValid) return (null, body.Errors!);
+        if (!body.IsValid) return (null, body.Problem);
         var parsed = NatRuleJson.Parse(body.Text);
-        if (parsed.Success) return (parsed.Rule, new());
-        return (null, parsed.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+        if (parsed.Success) return (parsed.Rule, null);
+        return (null, Results.ValidationProblem(parsed.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+            title: "The rule is not valid"));
     }
 
     private static string RulesJson(IReadOnlyList<NatRule> rules, IReadOnlyDictionary<Guid, RuleCounters> counters)
