@@ -13,4 +13,10 @@ public sealed record ServeOptions
     public string? Environment { get; init; }
     /// <summary>Default confirmation window for changes made in the browser.</summary>
     public int ConfirmWindowSeconds { get; init; } = 60;
+    /// <summary>Host names/addresses natgw answers (comma separated, <c>*</c> for any); null: its listen addresses and names.</summary>
+    public string? AllowedHosts { get; init; }
+    /// <summary>PEM certificate (chain) for https:// listen URLs, with <see cref="HttpsKeyPath"/>.</summary>
+    public string? HttpsCertificatePath { get; init; }
+    /// <summary>PEM private key of <see cref="HttpsCertificatePath"/>.</summary>
+    public string? HttpsKeyPath { get; init; }
 }
