@@ -54,9 +54,9 @@ public sealed partial class CrossSiteKernelTests
         // The same cookie from natgw's own origin works (the refusals above were about the origin, not the credential) ...
         using (var negotiate = await SendAsync(cookie, HttpMethod.Post, "_blazor/negotiate?negotiateVersion=1", null, origin: Own))
             Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
-        using (var own = await SendAsync(cookie, HttpMethod.Post, "api/v1/rules", Json(Rule("same origin")), origin: Own))
+        using (var own = await SendAsync(cookie, HttpMethod.Post, "api/v1/rules", Json(Rule("same origin", 8081)), origin: Own))
             Assert.Equal(HttpStatusCode.Created, own.StatusCode);
-        using (var fetchMetadata = await SendAsync(cookie, HttpMethod.Post, "api/v1/rules", Json(Rule("same origin 2")), origin: null, fetchSite: "same-origin"))
+        using (var fetchMetadata = await SendAsync(cookie, HttpMethod.Post, "api/v1/rules", Json(Rule("same origin 2", 8082)), origin: null, fetchSite: "same-origin"))
             Assert.Equal(HttpStatusCode.Created, fetchMetadata.StatusCode);
         // ... and an API token needs no Origin at all (no ambient credential).
         using (var bearer = await SendAsync(app.Http, HttpMethod.Put, "api/v1/settings", Json("""{"ipv4Forwarding": true}"""), origin: null))
@@ -219,9 +219,9 @@ public sealed partial class CrossSiteKernelTests
         string.Join("\n", await app.Http.GetStringAsync("api/v1/rules"), await app.Http.GetStringAsync("api/v1/settings"),
             await app.Http.GetStringAsync("api/v1/revisions"), lab.Exec(lab.Gateway, "cat", "/proc/sys/net/ipv4/ip_forward").StandardOutput.Trim());
 
-    private static string Rule(string name) => $$"""
+    private static string Rule(string name, int port = 8080) => $$"""
         {"kind": "dnat", "name": "{{name}}", "inInterfaces": ["lan0"], "protocol": "tcp",
-         "destinationPort": "8080", "targetAddress": "{{NamespaceLab.ServerAddress}}", "targetPort": "80"}
+         "destinationPort": "{{port}}", "targetAddress": "{{NamespaceLab.ServerAddress}}", "targetPort": "80"}
         """;
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

@@ -100,7 +100,7 @@ public sealed class AllowedHosts
     private static IPAddress Normalize(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
-        if (address.ScopeId != 0) return new IPAddress(address.GetAddressBytes()); // fe80::1%eth0 → fe80::1
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.ScopeId != 0) return new IPAddress(address.GetAddressBytes()); // fe80::1%eth0 → fe80::1
         return address;
     }
 
