@@ -19,7 +19,11 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
         await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
         await using var proxy = new NamespaceTcpProxy(lab.Client, new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayLanAddress), 5080));
         var natgw = proxy.LocalUri.ToString().TrimEnd('/');
-        var page = await chromium.NewPageAsync(proxy.LocalUri);
+        // Its own context (the fixture's pages own theirs and cannot open a second tab).
+        await using var context = await chromium.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = proxy.LocalUri.ToString() });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        await page.SignInAsync(TestAccounts.AdminName, TestAccounts.AdminPassword);
 
         // Every page renders and goes interactive under the Content-Security-Policy without a violation.
         var violations = new List<string>();
@@ -60,11 +64,11 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
                   ]).then(r => r.map(x => x.status));
                 </script></body></html>
                 """;
-            await page.Context.RouteAsync($"{attacker}/attack.html", route => route.FulfillAsync(new RouteFulfillOptions
+            await context.RouteAsync($"{attacker}/attack.html", route => route.FulfillAsync(new RouteFulfillOptions
             {
                 Status = 200, ContentType = "text/html", Body = html,
             }));
-            var evil = await page.Context.NewPageAsync();
+            var evil = await context.NewPageAsync();
             await evil.GotoAsync($"{attacker}/attack.html");
             var settled = await evil.EvaluateAsync<string[]>("window.attack");
             Assert.Equal(4, settled.Length);
@@ -76,6 +80,12 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
         }
 
         Assert.Equal(before, await SnapshotAsync(app, lab));
+        // The same-site page's requests carried the cookie and reached natgw's origin check (not only the SameSite rule).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!app.Output.Contains("Refused a cross-site POST /api/v1/rules/apply from") && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Contains("Refused a cross-site POST /api/v1/rules from", app.Output);
+        Assert.Contains("Refused a cross-site POST /api/v1/rules/apply from", app.Output);
         // The operator's own tab still works: the refusals were about the origin.
         await page.GotoAsync("rules");
         await page.WaitForInteractiveAsync();
