@@ -25,7 +25,8 @@ public static class NamespaceSockets
     }
 
     /// <summary>An HttpClient whose connections originate in <paramref name="ns"/> (e.g. the lab client talking to the gateway's app).</summary>
-    public static HttpClient CreateHttpClient(string ns, Uri baseAddress, TimeSpan? timeout = null)
+    /// <param name="configure">Adjusts the handler (a cookie container, a trusted test certificate).</param>
+    public static HttpClient CreateHttpClient(string ns, Uri baseAddress, TimeSpan? timeout = null, Action<SocketsHttpHandler>? configure = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -37,6 +38,7 @@ public static class NamespaceSockets
             },
             PooledConnectionLifetime = TimeSpan.FromSeconds(30),
         };
+        configure?.Invoke(handler);
         return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(120) }; // a hang limit; answers return at once
     }
 }

@@ -23,19 +23,22 @@ public sealed class NatgwProcess : IAsyncDisposable
     public string AdminToken { get; }
 
     private readonly bool _ownsDataDirectory;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _httpsCertificate;
 
     private NatgwProcess(NamespaceLab lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
-        IDictionary<string, string>? environment, string dataDirectory, bool ownsDataDirectory, string adminToken)
+        IDictionary<string, string>? environment, string dataDirectory, bool ownsDataDirectory, string adminToken,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate)
     {
         Namespace = ns;
-        BaseAddress = new Uri($"http://{listenAddress}:{port}/");
+        _httpsCertificate = httpsCertificate;
+        BaseAddress = new Uri($"{(httpsCertificate is null ? "http" : "https")}://{listenAddress}:{port}/");
         _ownsDataDirectory = ownsDataDirectory;
         DataDirectory = dataDirectory;
         AdminToken = adminToken;
         var args = new List<string>
         {
             RepositoryPaths.NatgwDll, "serve",
-            "--urls", $"http://{listenAddress}:{port}",
+            "--urls", $"{BaseAddress.Scheme}://{listenAddress}:{port}",
             "--db", DatabasePath,
             "--sysctl-dir", SysctlDirectory,
             "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
@@ -51,9 +54,17 @@ public sealed class NatgwProcess : IAsyncDisposable
     }
 
     /// <summary>A client of this instance with <paramref name="token"/> as its bearer credential, or anonymous when null.</summary>
-    public HttpClient CreateClient(string? token)
+    /// <param name="configure">Adjusts the handler further (e.g. a cookie container).</param>
+    public HttpClient CreateClient(string? token, Action<SocketsHttpHandler>? configure = null)
     {
-        var client = NamespaceSockets.CreateHttpClient(Namespace, BaseAddress);
+        var client = NamespaceSockets.CreateHttpClient(Namespace, BaseAddress, configure: handler =>
+        {
+            // Under HTTPS the clients trust exactly the test's own certificate.
+            if (_httpsCertificate is { } trusted)
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is not null && certificate.GetCertHashString() == trusted.GetCertHashString();
+            configure?.Invoke(handler);
+        });
         if (token is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return client;
     }
@@ -69,9 +80,18 @@ public sealed class NatgwProcess : IAsyncDisposable
     /// <summary>Starts natgw in <paramref name="ns"/> listening on <paramref name="listenAddress"/> and waits until it answers.</summary>
     /// <param name="environment">Extra environment (e.g. NATGW_FAILPOINT for crash injection).</param>
     /// <param name="dataDirectory">Reuse the database of an earlier instance (a restart); it is then not deleted on dispose.</param>
+    /// <param name="allowLoopbackProxy">
+    /// Also answer Host 127.0.0.1 (<c>--allowed-hosts LISTEN,127.0.0.1</c>): Chromium reaches the lab's natgw through a
+    /// <see cref="NamespaceTcpProxy"/> on 127.0.0.1, as an operator would through a port forward they configured natgw for.
+    /// Ignored when <paramref name="extraArgs"/> has its own --allowed-hosts; false to test natgw's default host list.
+    /// </param>
+    /// <param name="httpsCertificate">Listen on https:// (the test passes --https-certificate/--https-key); clients trust only this certificate.</param>
     public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
-        IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null)
+        IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null,
+        bool allowLoopbackProxy = true, System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null)
     {
+        var args = (extraArgs ?? []).ToList();
+        if (allowLoopbackProxy && !args.Contains("--allowed-hosts")) args.AddRange(["--allowed-hosts", $"{listenAddress},127.0.0.1"]);
         var ownsDataDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("natgw-test-").FullName;
         // The admin account and token the tests sign in with, made the way `natgw user add` / `token create` make them.
@@ -85,7 +105,7 @@ public sealed class NatgwProcess : IAsyncDisposable
             adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
         }
         catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }
-        var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? [], environment, dataDirectory, ownsDataDirectory, adminToken);
+        var app = new NatgwProcess(lab, ns, listenAddress, port, args, environment, dataDirectory, ownsDataDirectory, adminToken, httpsCertificate);
         // Generous: on a loaded 2-core CI box a cold start (JIT, migrations, first nft apply) has taken over 60 s.
         // The loop returns as soon as natgw answers.
         var deadline = DateTime.UtcNow.AddSeconds(StartTimeoutSeconds);

@@ -4,7 +4,7 @@ using NatGateway.Web.Hosting;
 
 namespace NatGateway.Web.Cli;
 
-/// <summary><c>natgw serve [--urls URLS] [--db PATH] [--content-root DIR] [--sysctl-dir DIR]</c></summary>
+/// <summary><c>natgw serve [--urls URLS] [--db PATH] [--content-root DIR] [--sysctl-dir DIR] [--allowed-hosts H,H] [--https-certificate PEM --https-key PEM]</c></summary>
 public static class ServeCommand
 {
     public static readonly Option<string> Urls = new("--urls")
@@ -53,6 +53,21 @@ public static class ServeCommand
         DefaultValueFactory = _ => NatGateway.Core.Revisions.RevisionRetention.DefaultKeepDays,
     };
 
+    public static readonly Option<string?> AllowedHosts = new("--allowed-hosts")
+    {
+        Description = "Host names and addresses natgw answers, comma separated ('*' for any; default: the listen addresses, localhost for loopback, the machine's names)",
+    };
+
+    public static readonly Option<string?> HttpsCertificate = new("--https-certificate")
+    {
+        Description = "PEM certificate for the https:// URLs in --urls (with --https-key)",
+    };
+
+    public static readonly Option<string?> HttpsKey = new("--https-key")
+    {
+        Description = "PEM private key of --https-certificate",
+    };
+
     public static Command Build()
     {
         var command = new Command("serve", "Run the web app (the default when no command is given)");
@@ -62,6 +77,9 @@ public static class ServeCommand
         command.Options.Add(SysctlDirectory);
         command.Options.Add(Environment);
         command.Options.Add(ConfirmWindow);
+        command.Options.Add(AllowedHosts);
+        command.Options.Add(HttpsCertificate);
+        command.Options.Add(HttpsKey);
         ConfirmWindow.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 5 or > 3600) r.AddError("--confirm-window must be between 5 and 3600 seconds");
@@ -94,6 +112,9 @@ public static class ServeCommand
                 ConfirmWindowSeconds = parseResult.GetValue(ConfirmWindow),
                 KeepRevisions = parseResult.GetValue(KeepRevisions),
                 KeepRevisionsDays = parseResult.GetValue(KeepRevisionsDays),
+                AllowedHosts = parseResult.GetValue(AllowedHosts),
+                HttpsCertificatePath = parseResult.GetValue(HttpsCertificate),
+                HttpsKeyPath = parseResult.GetValue(HttpsKey),
             };
             WebApplication app;
             try
@@ -104,6 +125,11 @@ public static class ServeCommand
             {
                 Console.Error.WriteLine($"natgw: {e.Message}");
                 return NatGateway.Data.DatabaseUnavailableException.ExitCode;
+            }
+            catch (HttpsSetupException e)
+            {
+                Console.Error.WriteLine($"natgw: {e.Message}");
+                return 2;
             }
             await app.RunAsync(cancellationToken);
             return 0;

@@ -17,4 +17,10 @@ public sealed record ServeOptions
     public int KeepRevisions { get; init; } = NatGateway.Core.Revisions.RevisionRetention.DefaultKeepCount;
     /// <summary>Revision retention: none older than D days (<c>--keep-revisions-days</c>).</summary>
     public int KeepRevisionsDays { get; init; } = NatGateway.Core.Revisions.RevisionRetention.DefaultKeepDays;
+    /// <summary>Host names/addresses natgw answers (comma separated, <c>*</c> for any); null: its listen addresses and names.</summary>
+    public string? AllowedHosts { get; init; }
+    /// <summary>PEM certificate (chain) for https:// listen URLs, with <see cref="HttpsKeyPath"/>.</summary>
+    public string? HttpsCertificatePath { get; init; }
+    /// <summary>PEM private key of <see cref="HttpsCertificatePath"/>.</summary>
+    public string? HttpsKeyPath { get; init; }
 }

@@ -27,6 +27,7 @@ public static class WebHost
         builder.WebHost.UseStaticWebAssets();
         // Every request body (API, forms) is capped at 1 MiB unless its endpoint says otherwise (BodyLimits.WithBodyLimit).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = BodyLimits.Default);
+        HttpsSetup.Configure(builder, options);
         // EF logs every SQL statement at Information; an appliance log wants warnings only.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
 
@@ -36,10 +37,18 @@ public static class WebHost
         // Before any hosted service starts: an unusable database stops natgw here, with the kernel untouched.
         DatabaseSetup.Migrate(options.DatabasePath);
 
+        // Cross-site and host protection (Access/): a foreign Host is refused before anything runs; every response
+        // carries the security headers; cookie-authenticated unsafe requests must be same-origin (after authentication).
+        app.UseMiddleware<HostFilter>();
+        app.UseMiddleware<SecurityHeaders>();
+        var hosts = app.Services.GetRequiredService<AllowedHosts>();
+        if (hosts.AllowsAny) app.Logger.LogWarning("Host filtering is off (--allowed-hosts *): DNS rebinding can reach natgw");
+        else app.Logger.LogInformation("Allowed hosts: {Hosts}", hosts);
         // API requests and non-GETs are answered by ApiExceptionHandler; only page GETs re-execute /error (as a GET).
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseMiddleware<CrossSiteProtection>();
         app.UseAuthorization();
         app.UseAntiforgery();
         // Stylesheets and scripts hold no data; the sign-in page needs them before anyone has signed in.
@@ -85,6 +94,7 @@ public static class WebHost
             c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
         });
         services.AddAccessControl(options);
+        services.AddSingleton(AllowedHosts.From(options));
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         // A query value that does not bind (confirmWithinSeconds=abc) throws, so ApiExceptionHandler can name the field.
