@@ -37,6 +37,7 @@ public static class WebHost
         // API requests and non-GETs are answered by ApiExceptionHandler; only page GETs re-execute /error (as a GET).
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -44,6 +45,7 @@ public static class WebHost
         app.MapStaticAssets().AllowAnonymous();
         // Liveness only: no data, no authentication.
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous().ExcludeFromDescription();
+        app.MapAccountEndpoints();
         app.MapSettingsApi();
         app.MapRulesApi();
         app.MapRevisionsApi();
