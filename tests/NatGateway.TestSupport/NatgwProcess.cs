@@ -47,7 +47,7 @@ public sealed class NatgwProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        Http = CreateClient(adminToken);
+        Http = CreateClient(adminToken.Length > 0 ? adminToken : null);
     }
 
     /// <summary>A client of this instance with <paramref name="token"/> as its bearer credential, or anonymous when null.</summary>
@@ -69,8 +69,11 @@ public sealed class NatgwProcess : IAsyncDisposable
     /// <summary>Starts natgw in <paramref name="ns"/> listening on <paramref name="listenAddress"/> and waits until it answers.</summary>
     /// <param name="environment">Extra environment (e.g. NATGW_FAILPOINT for crash injection).</param>
     /// <param name="dataDirectory">Reuse the database of an earlier instance (a restart); it is then not deleted on dispose.</param>
+    /// <param name="seedAccounts">False starts natgw on an empty database (first run: no account, no token; <see cref="Http"/>
+    /// is anonymous, and natgw prints the setup link to <see cref="Output"/>).</param>
     public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
-        IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null)
+        IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null,
+        bool seedAccounts = true)
     {
         var ownsDataDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("natgw-test-").FullName;
@@ -81,8 +84,11 @@ public sealed class NatgwProcess : IAsyncDisposable
         var brokenOnPurpose = File.Exists(databasePath);
         try
         {
-            await TestAccounts.EnsureAdminAsync(databasePath);
-            adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
+            if (seedAccounts)
+            {
+                await TestAccounts.EnsureAdminAsync(databasePath);
+                adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
+            }
         }
         catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }
         var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? [], environment, dataDirectory, ownsDataDirectory, adminToken);
@@ -95,7 +101,7 @@ public sealed class NatgwProcess : IAsyncDisposable
                 throw new InvalidOperationException($"natgw exited with {app._process.ExitCode}:\n{app.Output}");
             try
             {
-                using var response = await app.Http.GetAsync("api/v1/settings");
+                using var response = await app.Http.GetAsync(seedAccounts ? "api/v1/settings" : "healthz");
                 if (response.IsSuccessStatusCode) return app;
             }
             catch (HttpRequestException) { }
