@@ -101,7 +101,7 @@ public sealed partial class AccountsBrowserTests(ChromiumFixture chromium)
         await page.Locator("button[data-testid=totp-start]").ClickAsync();
         var key = (await page.Locator("[data-testid=totp-key]").TextContentAsync())!.Trim();
         await Assertions.Expect(page.Locator("[data-testid=totp-uri]")).ToContainTextAsync($"secret={key}");
-        await page.Locator("[data-testid=totp-code] input").FillAsync(Code(key));
+        await page.Locator("input[data-testid=totp-code]").FillAsync(Code(key));
         await page.Locator("button[data-testid=totp-confirm]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=recovery-codes] li")).ToHaveCountAsync(10);
         var recovery = (await page.Locator("[data-testid=recovery-codes] li").First.TextContentAsync())!.Trim();

@@ -46,12 +46,12 @@ public sealed class AccountPagesTests : AppTestContext
         Assert.Null((await Accounts.FindAsync(locked.Id))!.LockedUntil);
 
         // Add: a short password is a field error; then a good one.
-        page.Find("[data-testid=new-name] input").Change("opal");
-        page.Find("[data-testid=new-password] input").Change("short");
+        page.Find("input[data-testid=new-name]").Change("opal");
+        page.Find("input[data-testid=new-password]").Change("short");
         page.Find("button[data-testid=add-user-button]").Click();
         page.WaitForAssertion(() => Assert.Contains("At least", page.Find("[data-testid=add-user]").TextContent));
         Assert.Null(await Accounts.FindAsync("opal"));
-        page.Find("[data-testid=new-password] input").Change(Password);
+        page.Find("input[data-testid=new-password]").Change(Password);
         page.Find("button[data-testid=add-user-button]").Click();
         page.WaitForAssertion(() => Assert.Contains("User opal (viewer) added.", page.Find("[data-testid=users-message]").TextContent));
         Assert.Equal(Role.Viewer, (await Accounts.FindAsync("opal"))!.Role);
@@ -66,7 +66,7 @@ public sealed class AccountPagesTests : AppTestContext
         // Reset a password (ends that user's sessions: new stamp).
         var stamp = (await Accounts.FindAsync("opal"))!.SecurityStamp;
         page.Find("tr[data-user=opal] button[data-testid=reset]").Click();
-        page.Find("[data-testid=reset-password] input").Change("another long password");
+        page.Find("input[data-testid=reset-password]").Change("another long password");
         page.Find("button[data-testid=reset-button]").Click();
         page.WaitForAssertion(() => Assert.Contains("Password of opal set", page.Find("[data-testid=users-message]").TextContent));
         Assert.NotEqual(stamp, (await Accounts.FindAsync("opal"))!.SecurityStamp);
@@ -94,12 +94,12 @@ public sealed class AccountPagesTests : AppTestContext
         page.WaitForAssertion(() => Assert.Equal("mia (operator)", page.Find("[data-testid=account-name]").TextContent));
 
         // Wrong current password: a field error, nothing changes.
-        page.Find("[data-testid=old-password] input").Change("not my password!");
-        page.Find("[data-testid=new-password] input").Change("my second password");
-        page.Find("[data-testid=new-password2] input").Change("my second password");
+        page.Find("input[data-testid=old-password]").Change("not my password!");
+        page.Find("input[data-testid=new-password]").Change("my second password");
+        page.Find("input[data-testid=new-password2]").Change("my second password");
         page.Find("button[data-testid=change-password-button]").Click();
         page.WaitForAssertion(() => Assert.Contains("current password is wrong", page.Find("[data-testid=change-password]").TextContent));
-        page.Find("[data-testid=old-password] input").Change(Password);
+        page.Find("input[data-testid=old-password]").Change(Password);
         page.Find("button[data-testid=change-password-button]").Click();
         page.WaitForAssertion(() => Assert.Contains("Password changed.", page.Find("[data-testid=sign-in-again]").TextContent));
         Assert.Equal(SignInStatus.Succeeded, (await Accounts.PasswordSignInAsync("mia", "my second password", null)).Status);
@@ -108,10 +108,10 @@ public sealed class AccountPagesTests : AppTestContext
         page.Find("button[data-testid=totp-start]").Click();
         var key = page.Find("[data-testid=totp-key]").TextContent;
         Assert.Contains($"otpauth://totp/NatGateway:mia?secret={key}", page.Find("[data-testid=totp-uri]").TextContent);
-        page.Find("[data-testid=totp-code] input").Change("123");
+        page.Find("input[data-testid=totp-code]").Change("123");
         page.Find("button[data-testid=totp-confirm]").Click();
         page.WaitForAssertion(() => Assert.Contains("does not match", page.Find("[data-testid=totp]").TextContent));
-        page.Find("[data-testid=totp-code] input").Change(new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(key)).ComputeTotp());
+        page.Find("input[data-testid=totp-code]").Change(new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(key)).ComputeTotp());
         page.Find("button[data-testid=totp-confirm]").Click();
         page.WaitForAssertion(() => Assert.Equal(RecoveryCodes.Count, page.FindAll("[data-testid=recovery-codes] li").Count));
         Assert.Equal(key, (await Accounts.FindAsync(me.Id))!.TotpSecret);
