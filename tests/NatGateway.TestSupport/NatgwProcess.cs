@@ -50,7 +50,7 @@ public sealed class NatgwProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        Http = CreateClient(adminToken);
+        Http = CreateClient(adminToken.Length > 0 ? adminToken : null);
     }
 
     /// <summary>A client of this instance with <paramref name="token"/> as its bearer credential, or anonymous when null.</summary>
@@ -85,10 +85,13 @@ public sealed class NatgwProcess : IAsyncDisposable
     /// <see cref="NamespaceTcpProxy"/> on 127.0.0.1, as an operator would through a port forward they configured natgw for.
     /// Ignored when <paramref name="extraArgs"/> has its own --allowed-hosts; false to test natgw's default host list.
     /// </param>
+    /// <param name="seedAccounts">False starts natgw on an empty database (first run: no account, no token; <see cref="Http"/>
+    /// is anonymous, and natgw prints the setup link to <see cref="Output"/>).</param>
     /// <param name="httpsCertificate">Listen on https:// (the test passes --https-certificate/--https-key); clients trust only this certificate.</param>
     public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
         IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null,
-        bool allowLoopbackProxy = true, System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null)
+        bool allowLoopbackProxy = true, System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null,
+        bool seedAccounts = true)
     {
         var args = (extraArgs ?? []).ToList();
         if (allowLoopbackProxy && !args.Contains("--allowed-hosts")) args.AddRange(["--allowed-hosts", $"{listenAddress},127.0.0.1"]);
@@ -101,8 +104,11 @@ public sealed class NatgwProcess : IAsyncDisposable
         var brokenOnPurpose = File.Exists(databasePath);
         try
         {
-            await TestAccounts.EnsureAdminAsync(databasePath);
-            adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
+            if (seedAccounts)
+            {
+                await TestAccounts.EnsureAdminAsync(databasePath);
+                adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
+            }
         }
         catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }
         var app = new NatgwProcess(lab, ns, listenAddress, port, args, environment, dataDirectory, ownsDataDirectory, adminToken, httpsCertificate);
@@ -115,7 +121,7 @@ public sealed class NatgwProcess : IAsyncDisposable
                 throw new InvalidOperationException($"natgw exited with {app._process.ExitCode}:\n{app.Output}");
             try
             {
-                using var response = await app.Http.GetAsync("api/v1/settings");
+                using var response = await app.Http.GetAsync(seedAccounts ? "api/v1/settings" : "healthz");
                 if (response.IsSuccessStatusCode) return app;
             }
             catch (HttpRequestException) { }

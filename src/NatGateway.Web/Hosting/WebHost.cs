@@ -47,6 +47,7 @@ public static class WebHost
         // API requests and non-GETs are answered by ApiExceptionHandler; only page GETs re-execute /error (as a GET).
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseMiddleware<CrossSiteProtection>();
         app.UseAuthorization();
@@ -55,6 +56,7 @@ public static class WebHost
         app.MapStaticAssets().AllowAnonymous();
         // Liveness only: no data, no authentication.
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous().ExcludeFromDescription();
+        app.MapAccountEndpoints();
         app.MapSettingsApi();
         app.MapRulesApi();
         app.MapRevisionsApi();
