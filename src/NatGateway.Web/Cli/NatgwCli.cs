@@ -20,6 +20,7 @@ public static class NatgwCli
         root.Subcommands.Add(ConntrackCommand.Build());
         root.Subcommands.Add(PlanCommand.Build());
         root.Subcommands.Add(ConfigCommand.Build());
+        root.Subcommands.Add(TokenCommand.Build());
         return root;
     }
 }
