@@ -12,7 +12,8 @@ public static class SettingsEndpoints
     {
         var group = app.MapGroup("/api/v1/settings").DisableAntiforgery();
 
-        group.MapGet("", (KernelSettingsService settings) => Results.Ok(settings.Read()));
+        group.MapGet("", (KernelSettingsService settings) => Results.Ok(settings.Read()))
+            .WithSummary("Kernel settings in force (ip_forward, rp_filter)").Produces<KernelSettingsView>();
 
         group.MapPut("", async (HttpContext http, KernelSettingsService settings, NatGateway.Core.Revisions.RevisionService revisions, int? confirmWithinSeconds, CancellationToken ct) =>
         {
@@ -40,10 +41,14 @@ public static class SettingsEndpoints
             {
                 return ApplyProblems.KernelRefused(e);
             }
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Change kernel settings (a revision; optional confirmWithinSeconds query for a safe apply)")
+            .Accepts<SettingsChangeRequest>("application/json").Produces<SettingsApplied>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/history", async (KernelSettingsService settings, CancellationToken ct) =>
-            Results.Ok(await settings.HistoryAsync(200, ct)));
+            Results.Ok(await settings.HistoryAsync(200, ct)))
+            .WithSummary("History of kernel setting changes (newest first)").Produces<List<SettingChange>>();
     }
 
     private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";

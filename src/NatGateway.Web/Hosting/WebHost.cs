@@ -50,6 +50,8 @@ public static class WebHost
         // feature endpoints
         app.MapConntrackApi();
         app.MapCapacityApi();
+        app.MapTokensApi();
+        app.MapApiDocs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -66,6 +68,7 @@ public static class WebHost
             c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
         });
         services.AddAccessControl(options);
+        services.AddApiDocs();
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         // A query value that does not bind (confirmWithinSeconds=abc) throws, so ApiExceptionHandler can name the field.
