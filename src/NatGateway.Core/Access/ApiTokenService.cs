@@ -22,6 +22,10 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
     {
         if (AccountNames.ValidateName(name) is { } nameError) throw new AccessException("name", nameError);
         if (expiresAt is { } e && e <= clock.GetUtcNow()) throw new AccessException("expires", "The expiry is in the past.");
+        // Names are how people revoke (`natgw token revoke ci`): one live token per name.
+        await using (var check = await dbFactory.CreateDbContextAsync(ct))
+            if (await check.ApiTokens.AnyAsync(t => t.Name == name && t.RevokedAt == null, ct))
+                throw new AccessException("name", $"A token named {name} exists already; revoke it first or pick another name.");
         var prefix = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
         var secret = $"{Scheme}{prefix}_{Base64Url(RandomNumberGenerator.GetBytes(32))}";
         var token = new ApiToken
@@ -68,6 +72,24 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
         return await db.ApiTokens.AsNoTracking().OrderBy(t => t.Id).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// The token <paramref name="idOrName"/> names: a number is an id, anything else the name of a token that is not
+    /// revoked (names are unique among those). Null when there is none.
+    /// </summary>
+    public async Task<ApiToken?> FindAsync(string idOrName, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (long.TryParse(idOrName, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            return await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct);
+        return await db.ApiTokens.AsNoTracking().Where(t => t.Name == idOrName && t.RevokedAt == null).OrderByDescending(t => t.Id).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>The state of <paramref name="token"/> at <paramref name="now"/>.</summary>
+    public static ApiTokenState StateOf(ApiToken token, DateTimeOffset now) =>
+        token.RevokedAt is not null ? ApiTokenState.Revoked
+        : token.ExpiresAt is { } e && e <= now ? ApiTokenState.Expired
+        : ApiTokenState.Active;
+
     /// <summary>Revokes a token; false when there is no such token or it was revoked already.</summary>
     public async Task<bool> RevokeAsync(long id, string actor, CancellationToken ct = default)
     {
@@ -83,4 +105,12 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
     private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret))).ToLowerInvariant();
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>Whether a token is accepted now.</summary>
+public enum ApiTokenState
+{
+    Active,
+    Expired,
+    Revoked,
 }

@@ -26,7 +26,8 @@ public static class CapacityEndpoints
             var input = http.Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
             var (request, errors) = CapacityPlanRequestParser.Parse(input);
             return request is null ? Invalid(errors) : Plan(capacity, request);
-        });
+        })
+            .WithSummary("A conntrack capacity plan from query parameters (natgw plan)").Produces<System.Text.Json.JsonElement>().ProducesValidationProblem();
 
         // POST /api/v1/capacity/plan {"expectedEntries": 500000, "memoryBudgetBytes": 536870912, "extensions": "nat, acct"}
         group.MapPost("/plan", async (HttpContext http, CapacityService capacity, CancellationToken ct) =>
@@ -35,10 +36,12 @@ public static class CapacityEndpoints
             if (!body.IsValid) return body.Problem!;
             var (request, errors) = CapacityPlanRequestParser.ParseJson(body.Text);
             return request is null ? Invalid(errors) : Plan(capacity, request);
-        }).RequireRole(Role.Viewer);
+        }).RequireRole(Role.Viewer)
+            .WithSummary("A conntrack capacity plan from a JSON body").Accepts<CapacityPlanInput>("application/json").Produces<System.Text.Json.JsonElement>().ProducesValidationProblem();
 
         group.MapGet("/now", (CapacityNowMonitor monitor) =>
-            Results.Ok(monitor.Current.Time == DateTimeOffset.MinValue ? monitor.Sample() : monitor.Current));
+            Results.Ok(monitor.Current.Time == DateTimeOffset.MinValue ? monitor.Sample() : monitor.Current))
+            .WithSummary("Conntrack usage now, with rates and warnings").Produces<CapacityNow>();
 
         // POST /api/v1/capacity/apply {"conntrackMax": 524288, "buckets": 524288, "timeouts": {"nf_conntrack_udp_timeout": 10}, "persist": true}
         group.MapPost("/apply", async (HttpContext http, CapacityService capacity, NatGateway.Core.Revisions.RevisionService revisions,
@@ -95,7 +98,10 @@ public static class CapacityEndpoints
             {
                 return Results.Problem(title: "The values were applied but could not be persisted", detail: e.Message);
             }
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Apply conntrack limits and timeouts (a revision; optional confirmWithinSeconds query)")
+            .Accepts<CapacityApplyRequest>("application/json").Produces<CapacityApplied>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status500InternalServerError);
     }
 
     /// <summary>409: every requested value is in force already or read-only here; nothing was recorded.</summary>

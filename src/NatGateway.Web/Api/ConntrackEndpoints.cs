@@ -63,7 +63,8 @@ public static class ConntrackEndpoints
                 sort = result.Sort.ToString(),
                 version = result.Version,
             });
-        });
+        })
+            .WithSummary("A page of conntrack entries (filter, sort, page, pageSize)").Produces<ConntrackPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         // GET /api/v1/conntrack/stats: conntrack -C and -S, rates per second since the previous sample, count history.
         group.MapGet("/stats", (ConntrackMirrorService mirror) =>
@@ -82,10 +83,12 @@ public static class ConntrackEndpoints
                 history = s.History.Select(p => new { time = p.Time, entries = p.Entries }),
                 error = s.Error,
             });
-        });
+        })
+            .WithSummary("Entry count, limit and per-CPU counters with rates (conntrack -C, -S)").Produces<ConntrackStatsView>();
 
         // GET /api/v1/conntrack/status: the mirror's state (Stopped until first used).
-        group.MapGet("/status", (ConntrackMirrorService mirror) => Results.Ok(StatusView(mirror)));
+        group.MapGet("/status", (ConntrackMirrorService mirror) => Results.Ok(StatusView(mirror)))
+            .WithSummary("The conntrack mirror's state").Produces<MirrorStatusView>();
 
         // DELETE /api/v1/conntrack?filter=src 10.0.0.0/8 (all=true to allow an empty filter): conntrack -D, returns the count removed.
         group.MapDelete("", (string? filter, bool? all, ConntrackService conntrack, ConntrackMirrorService mirror) =>
@@ -110,7 +113,8 @@ public static class ConntrackEndpoints
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError, title: "The kernel refused the delete");
             }
-        }).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator);
+        }).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator)
+            .WithSummary("Delete the entries a filter matches (conntrack -D)").Produces<ConntrackDeleteOutcome>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status500InternalServerError);
     }
 
     internal static object StatusView(ConntrackMirrorService mirror)

@@ -20,10 +20,12 @@ public static class RevisionsEndpoints
         revisions.MapGet("", async (int? page, int? pageSize, RevisionService service, CancellationToken ct) =>
             Paging.Validate(page, pageSize) is var (p, size, errors) && errors is not null
                 ? Results.ValidationProblem(errors, title: "The paging parameters are not valid")
-                : Results.Ok(await service.PageAsync(p, size, ct)));
+                : Results.Ok(await service.PageAsync(p, size, ct)))
+            .WithSummary("Revisions, newest first, one page (without rules, ruleset and diff)").Produces<NatGateway.Core.Paging.PagedList<RevisionSummary>>().ProducesValidationProblem();
 
         revisions.MapGet("/pending", async (RevisionService service, CancellationToken ct) =>
-            await service.PendingAsync(ct) is { } p ? Results.Ok(p) : Results.NoContent());
+            await service.PendingAsync(ct) is { } p ? Results.Ok(p) : Results.NoContent())
+            .WithSummary("The revision waiting for confirmation, if any").Produces<PendingConfirmation>().Produces(StatusCodes.Status204NoContent);
 
         revisions.MapGet("/{id:long}", async (long id, RevisionService service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } r
@@ -35,10 +37,12 @@ public static class RevisionsEndpoints
                     rulesetText = r.RulesetText,
                     diff = r.Diff,
                 })
-                : NotFound(id));
+                : NotFound(id))
+            .WithSummary("One revision with its rules, settings, ruleset and diff").Produces<RevisionDetail>().ProducesProblem(StatusCodes.Status404NotFound);
 
         revisions.MapGet("/{a:long}/diff/{b:long}", async (long a, long b, RevisionService service, CancellationToken ct) =>
-            await service.DiffAsync(a, b, ct) is { } d ? Results.Ok(d) : Results.Problem(title: "No such revision", statusCode: 404));
+            await service.DiffAsync(a, b, ct) is { } d ? Results.Ok(d) : Results.Problem(title: "No such revision", statusCode: 404))
+            .WithSummary("Differences between two revisions").Produces<RevisionDiff>().ProducesProblem(StatusCodes.Status404NotFound);
 
         revisions.MapPost("/{id:long}/rollback", async (long id, HttpContext http, RevisionService service, CancellationToken ct) =>
         {
@@ -58,20 +62,25 @@ public static class RevisionsEndpoints
             {
                 return Results.Problem(title: "nftables refused the ruleset; the kernel is unchanged", detail: e.NftError, statusCode: 422);
             }
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Roll back to a revision (a new revision)").Accepts<ApplyOptionsRequest>("application/json").Produces<ApplyOutcome>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         revisions.MapPost("/{id:long}/confirm", async (long id, HttpContext http, RevisionService service, CancellationToken ct) =>
             await service.ConfirmAsync(id, Actor(http), ct)
                 ? Results.Ok(new { revisionId = id, state = "applied" })
                 : Results.Problem(title: "Nothing to confirm", detail: $"revision {id} is not waiting for confirmation", statusCode: 409))
-            .AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator);
+            .AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator)
+            .WithSummary("Confirm a pending revision (stops its automatic revert)").Produces<ConfirmOutcome>().ProducesProblem(StatusCodes.Status409Conflict);
 
         app.MapGet("/api/v1/rules/{id:guid}/history", async (Guid id, RevisionService service, CancellationToken ct) =>
-            Results.Ok((await service.RuleHistoryAsync(id, ct)).Select(h => new { revision = h.Revision, change = h.Change })));
+            Results.Ok((await service.RuleHistoryAsync(id, ct)).Select(h => new { revision = h.Revision, change = h.Change })))
+            .WithSummary("The revisions that changed a rule").Produces<List<RuleHistoryEntry>>();
 
         var config = app.MapGroup("/api/v1/config").DisableAntiforgery();
         config.MapGet("/export", async (RevisionService service, CancellationToken ct) =>
-            Results.Content(await service.ExportAsync(ct), "application/json"));
+            Results.Content(await service.ExportAsync(ct), "application/json"))
+            .WithSummary("The state in force as a versioned document (natgw config export)").Produces<StateDocument>();
         config.MapPost("/import", async (HttpContext http, RevisionService service, CancellationToken ct) =>
         {
             var body = await JsonBody.ReadAsync(http, ct);
@@ -80,7 +89,8 @@ public static class RevisionsEndpoints
             return state is null
                 ? Results.ValidationProblem(errors, title: "The document is not a valid NatGateway state")
                 : Results.Ok(new { rules = state.Rules.Count, settings = state.Settings is not null, applied = false });
-        }).WithBodyLimit(BodyLimits.Import).RequireRole(Role.Admin);
+        }).WithBodyLimit(BodyLimits.Import).RequireRole(Role.Admin)
+            .WithSummary("Validate a state document and make its rules the draft (nothing is applied)").Accepts<StateDocument>("application/json").Produces<ImportOutcome>().ProducesValidationProblem();
     }
 
     internal static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)

@@ -23,7 +23,8 @@ public static class RulesEndpoints
             var list = await service.ListAsync(ct);
             var counters = service.ReadCounters();
             return Results.Content(RulesJson(list, counters), "application/json");
-        });
+        })
+            .WithSummary("The draft rule list in order, with counters").Produces<List<NatRuleView>>();
 
         rules.MapPost("", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
@@ -32,12 +33,14 @@ public static class RulesEndpoints
             var outcome = await service.CreateAsync(rule, Actor(http), ct: ct);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
             return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json", statusCode: StatusCodes.Status201Created);
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Add a rule to the draft").Accepts<NatRuleRequest>("application/json").Produces<NatRuleView>(StatusCodes.Status201Created).ProducesValidationProblem();
 
         rules.MapGet("/{id:guid}", async (Guid id, NatRulesService service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } rule
                 ? Results.Content(RuleJson(rule, service.ReadCounters().GetValueOrDefault(id), []), "application/json")
-                : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound));
+                : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound))
+            .WithSummary("One rule").Produces<NatRuleView>().ProducesProblem(StatusCodes.Status404NotFound);
 
         rules.MapPut("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
@@ -47,11 +50,13 @@ public static class RulesEndpoints
             if (outcome is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
             return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json");
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Replace a draft rule").Accepts<NatRuleRequest>("application/json").Produces<NatRuleView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
         rules.MapDelete("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
             await service.DeleteAsync(id, Actor(http), ct) ? Results.NoContent() : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound))
-            .AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Admin);
+            .AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Admin)
+            .WithSummary("Delete a draft rule").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
 
         rules.MapPost("/reorder", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
@@ -68,7 +73,8 @@ public static class RulesEndpoints
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["order"] = ["must be an array of rule ids: {\"order\": [\"...\", ...]}"] });
             var outcome = await service.ReorderAsync(order, Actor(http), ct);
             return outcome.Saved ? Results.NoContent() : Results.ValidationProblem(outcome.ErrorsByField(), title: "The new order is not valid");
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Reorder the draft").Accepts<ReorderRequest>("application/json").Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
 
         rules.MapPost("/apply", async (HttpContext http, RevisionService revisions, CancellationToken ct) =>
         {
@@ -106,32 +112,40 @@ public static class RulesEndpoints
             {
                 return ApplyProblems.Pending(e);
             }
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Apply the draft to the kernel (a revision; with confirmWithinSeconds it reverts unless confirmed)")
+            .Accepts<ApplyRequest>("application/json").Produces<ApplyOutcome>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         rules.MapGet("/flows", async (RevisionService revisions, CancellationToken ct) => Results.Ok(new
         {
             perRule = await revisions.FlowCountsAsync(ct),
             changedMarkIds = await revisions.ChangedMarkIdsAsync(ct),
-        }));
+        }))
+            .WithSummary("Conntrack flows per rule in force, and rules whose change leaves old flows").Produces<RuleFlows>();
 
         rules.MapPost("/{id:guid}/purge", async (Guid id, RevisionService revisions, RuleFlowService flows, CancellationToken ct) =>
         {
             var rule = (await revisions.FlowCountsAsync(ct)).FirstOrDefault(r => r.RuleId == id);
             if (rule is null) return Results.Problem(title: "No such rule in force", statusCode: StatusCodes.Status404NotFound);
             return Results.Ok(new { ruleId = id, deleted = flows.Purge([rule.MarkId]) });
-        }).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator);
+        }).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Operator)
+            .WithSummary("Delete the conntrack flows of a rule in force").Produces<PurgeOutcome>().ProducesProblem(StatusCodes.Status404NotFound);
 
         rules.MapPost("/discard", async (NatRulesService service, CancellationToken ct) =>
-            Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) })).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Admin);
+            Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) })).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Admin)
+            .WithSummary("Discard the draft (back to the rules in force)").Produces<DiscardOutcome>();
 
-        rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct: ct)));
+        rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct: ct)))
+            .WithSummary("What applying the draft would change").Produces<PendingChanges>();
 
         rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
         {
             if (await service.GetAsync(id, ct) is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
             var c = service.ReadCounters().GetValueOrDefault(id);
             return Results.Ok(new { ruleId = id, packets = c?.Packets ?? 0, bytes = c?.Bytes ?? 0 });
-        });
+        })
+            .WithSummary("Packet and byte counters of a rule").Produces<RuleCountersView>().ProducesProblem(StatusCodes.Status404NotFound);
 
         rules.MapPost("/reapply", async (HttpContext http, RevisionService revisions, CancellationToken ct) =>
         {
@@ -147,12 +161,14 @@ public static class RulesEndpoints
             {
                 return ApplyProblems.Pending(e);
             }
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Apply the revision in force again (repairs drift)").Accepts<ApplyOptionsRequest>("application/json").Produces<ApplyOutcome>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
 
         rules.MapGet("/drift", async (NatRulesService service, CancellationToken ct) =>
             await service.DetectDriftAsync(ct) is { } drift
                 ? Results.Ok(new { hasDrift = drift.HasDrift, diff = drift.Diff })
-                : Results.Ok(new { hasDrift = false, diff = Array.Empty<string>() }));
+                : Results.Ok(new { hasDrift = false, diff = Array.Empty<string>() }))
+            .WithSummary("Whether the kernel differs from the revision in force").Produces<DriftView>();
 
         app.MapGet("/api/v1/ruleset", async (NatRulesService service, CancellationToken ct) =>
         {
@@ -172,7 +188,8 @@ public static class RulesEndpoints
                 // A draft rule nft refuses (e.g. an interface named "*") is the draft's problem, not a server error.
                 return Results.Problem(title: "nftables refuses the draft's ruleset", detail: e.NftError, statusCode: StatusCodes.Status422UnprocessableEntity);
             }
-        }).DisableAntiforgery();
+        }).DisableAntiforgery()
+            .WithSummary("The ruleset the draft compiles to, and the kernel's tables").Produces<RulesetView>().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 
     /// <summary>The rule in the body, or the problem to answer with (400 per field; 413/415 from <see cref="JsonBody"/>).</summary>

@@ -12,7 +12,8 @@ public static class SettingsEndpoints
     {
         var group = app.MapGroup("/api/v1/settings").DisableAntiforgery();
 
-        group.MapGet("", (KernelSettingsService settings) => Results.Ok(settings.Read()));
+        group.MapGet("", (KernelSettingsService settings) => Results.Ok(settings.Read()))
+            .WithSummary("Kernel settings in force (ip_forward, rp_filter)").Produces<KernelSettingsView>();
 
         group.MapPut("", async (HttpContext http, KernelSettingsService settings, NatGateway.Core.Revisions.RevisionService revisions, int? confirmWithinSeconds, CancellationToken ct) =>
         {
@@ -40,12 +41,16 @@ public static class SettingsEndpoints
             {
                 return ApplyProblems.KernelRefused(e);
             }
-        }).RequireRole(Role.Admin);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Change kernel settings (a revision; optional confirmWithinSeconds query for a safe apply)")
+            .Accepts<SettingsChangeRequest>("application/json").Produces<SettingsApplied>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/history", async (int? page, int? pageSize, KernelSettingsService settings, CancellationToken ct) =>
             NatGateway.Core.Paging.Paging.Validate(page, pageSize) is var (p, size, errors) && errors is not null
                 ? Results.ValidationProblem(errors, title: "The paging parameters are not valid")
-                : Results.Ok(await settings.HistoryPageAsync(p, size, ct)));
+                : Results.Ok(await settings.HistoryPageAsync(p, size, ct)))
+            .WithSummary("History of kernel setting changes (newest first), one page").Produces<NatGateway.Core.Paging.PagedList<SettingChange>>().ProducesValidationProblem();
     }
 
     private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";

@@ -21,6 +21,7 @@ public static class NatgwCli
         root.Subcommands.Add(PlanCommand.Build());
         root.Subcommands.Add(ConfigCommand.Build());
         root.Subcommands.Add(UserCommand.Build());
+        root.Subcommands.Add(TokenCommand.Build());
         return root;
     }
 }

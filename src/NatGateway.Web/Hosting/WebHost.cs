@@ -63,6 +63,8 @@ public static class WebHost
         // feature endpoints
         app.MapConntrackApi();
         app.MapCapacityApi();
+        app.MapTokensApi();
+        app.MapApiDocs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -97,6 +99,7 @@ public static class WebHost
         });
         services.AddAccessControl(options);
         services.AddSingleton(AllowedHosts.From(options));
+        services.AddApiDocs();
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         // A query value that does not bind (confirmWithinSeconds=abc) throws, so ApiExceptionHandler can name the field.
