@@ -3,6 +3,7 @@ using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nat;
 using NatGateway.Nftables;
+using NatGateway.Core.Access;
 using NatGateway.Data.Entities;
 using NatGateway.Web.Access;
 
@@ -221,5 +222,6 @@ public static class RulesEndpoints
         w.WriteEndObject();
     }
 
-    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+    /// <summary>The signed-in user or token ("token NAME") authors revisions; the address goes to the audit log.</summary>
+    private static string Actor(HttpContext http) => http.User.ActorName();
 }

@@ -1,5 +1,6 @@
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Settings;
+using NatGateway.Core.Access;
 using NatGateway.Data.Entities;
 using NatGateway.Web.Access;
 
@@ -46,5 +47,6 @@ public static class SettingsEndpoints
             Results.Ok(await settings.HistoryAsync(200, ct)));
     }
 
-    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+    /// <summary>The signed-in user or token ("token NAME") authors revisions; the address goes to the audit log.</summary>
+    private static string Actor(HttpContext http) => http.User.ActorName();
 }

@@ -41,6 +41,12 @@ public static class ServeCommand
         DefaultValueFactory = _ => 60,
     };
 
+    public static readonly Option<int> AuditDays = new("--audit-days")
+    {
+        Description = "Days the audit log keeps its entries (1-36500; pruned at start and daily)",
+        DefaultValueFactory = _ => 365,
+    };
+
     public static Command Build()
     {
         var command = new Command("serve", "Run the web app (the default when no command is given)");
@@ -53,6 +59,11 @@ public static class ServeCommand
         ConfirmWindow.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 5 or > 3600) r.AddError("--confirm-window must be between 5 and 3600 seconds");
+        });
+        command.Options.Add(AuditDays);
+        AuditDays.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 36500) r.AddError("--audit-days must be between 1 and 36500");
         });
         command.Action = new ServeAction();
         return command;
@@ -70,6 +81,7 @@ public static class ServeCommand
                 SysctlDirectory = parseResult.GetValue(SysctlDirectory) ?? "/etc/sysctl.d",
                 Environment = parseResult.GetValue(Environment),
                 ConfirmWindowSeconds = parseResult.GetValue(ConfirmWindow),
+                AuditRetentionDays = parseResult.GetValue(AuditDays),
             };
             WebApplication app;
             try

@@ -13,4 +13,6 @@ public sealed record ServeOptions
     public string? Environment { get; init; }
     /// <summary>Default confirmation window for changes made in the browser.</summary>
     public int ConfirmWindowSeconds { get; init; } = 60;
+    /// <summary>Days the audit log keeps an entry.</summary>
+    public int AuditRetentionDays { get; init; } = 365;
 }

@@ -38,6 +38,7 @@ public static class WebHost
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseMiddleware<AuditMiddleware>();
         app.UseAuthorization();
         app.UseAntiforgery();
         // Stylesheets and scripts hold no data; the sign-in page needs them before anyone has signed in.
@@ -47,6 +48,7 @@ public static class WebHost
         app.MapSettingsApi();
         app.MapRulesApi();
         app.MapRevisionsApi();
+        app.MapAuditApi();
         // feature endpoints
         app.MapConntrackApi();
         app.MapCapacityApi();
@@ -66,6 +68,8 @@ public static class WebHost
             c.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
         });
         services.AddAccessControl(options);
+        services.AddSingleton(new NatGateway.Core.Access.AuditRetentionOptions { Keep = TimeSpan.FromDays(options.AuditRetentionDays) });
+        services.AddHostedService<NatGateway.Core.Access.AuditRetention>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         // A query value that does not bind (confirmWithinSeconds=abc) throws, so ApiExceptionHandler can name the field.
