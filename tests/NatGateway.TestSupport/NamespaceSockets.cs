@@ -25,10 +25,11 @@ public static class NamespaceSockets
     }
 
     /// <summary>An HttpClient whose connections originate in <paramref name="ns"/> (e.g. the lab client talking to the gateway's app).</summary>
-    public static HttpClient CreateHttpClient(string ns, Uri baseAddress, TimeSpan? timeout = null)
+    public static HttpClient CreateHttpClient(string ns, Uri baseAddress, TimeSpan? timeout = null, bool followRedirects = true)
     {
         var handler = new SocketsHttpHandler
         {
+            AllowAutoRedirect = followRedirects,
             ConnectCallback = async (context, ct) =>
             {
                 var address = IPAddress.Parse(context.DnsEndPoint.Host);

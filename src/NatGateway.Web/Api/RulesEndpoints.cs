@@ -89,6 +89,7 @@ public static class RulesEndpoints
             try
             {
                 var revision = await revisions.ApplyRulesAsync(comment, Actor(http), confirm is { } s ? TimeSpan.FromSeconds(s) : null, purge, ct);
+                AuditMiddleware.Note(http, $"revision {revision.Id}");
                 return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy, outcome = revision.Outcome });
             }
             catch (RulesInvalidException e)

@@ -31,6 +31,7 @@ public static class SettingsEndpoints
                     return Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be between 5 and 3600"] });
                 var revision = await revisions.ApplySettingsAsync(update, Actor(http),
                     confirmWithinSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+                AuditMiddleware.Note(http, $"revision {revision.Id}");
                 return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy, current = settings.Read() });
             }
             catch (NatGateway.Core.Revisions.ConfirmationPendingException e)
