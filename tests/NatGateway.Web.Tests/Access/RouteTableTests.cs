@@ -19,7 +19,9 @@ public sealed class RouteTableTests : IDisposable
     [Fact]
     public async Task The_access_matrix_lists_every_api_route_page_and_anonymous_route_the_app_maps()
     {
-        await using var app = WebHost.Build(new ServeOptions { DatabasePath = Path.Combine(_dir, "natgw.db"), SysctlDirectory = _dir });
+        // The application name picks natgw's static-assets manifest (the test host's own name would not find it).
+        await using var app = WebHost.Build(new ServeOptions { DatabasePath = Path.Combine(_dir, "natgw.db"), SysctlDirectory = _dir },
+            ["--applicationName", "natgw"]);
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
 
         var api = endpoints.Where(e => Pattern(e).StartsWith("/api/", StringComparison.Ordinal))
