@@ -74,9 +74,8 @@ public sealed class AccessKernelTests
             Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
             revisionId = (await apply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
         }
-        Guid secondId;
         using (var created = await app.Http.PostAsync("api/v1/rules", Json(ValidRule.Replace("\"web\"", "\"web2\"").Replace("8080", "8081"))))
-            secondId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var export = await app.Http.GetStringAsync("api/v1/config/export");
 
         var callers = new (string Name, Role? Role, HttpClient Client)[]
@@ -95,14 +94,20 @@ public sealed class AccessKernelTests
             foreach (var (name, role, client) in callers)
             {
                 var before = await SnapshotAsync(app, lab);
-                using var request = Request(route, ruleId, secondId, revisionId, export);
+                // Reorder must name every rule in the draft: the current list, reversed.
+                var order = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules")).EnumerateArray()
+                    .Select(r => r.GetProperty("id").GetGuid()).Reverse().ToList();
+                using var request = Request(route, ruleId, order, revisionId, export);
                 using var response = await client.SendAsync(request);
                 var status = (int)response.StatusCode;
                 row.Add($"{name}={status}");
                 var allowed = role is { } r && r >= route.Role;
                 if (allowed)
                 {
-                    if (status is 401 or 403) wrong.Add($"{route} as {name}: refused ({status}), needs {route.Role}");
+                    // Allowed means done: valid bodies, so anything but success is a wrong test input or a bug.
+                    // Confirm has nothing pending to confirm (409), a second rollback or reapply may find one pending.
+                    if (status is < 200 or > 299 && !(status == 409 && route.Pattern.EndsWith("/confirm", StringComparison.Ordinal)))
+                        wrong.Add($"{route} as {name}: {status}, allowed for {route.Role}: {await response.Content.ReadAsStringAsync()}");
                     continue;
                 }
                 var expected = role is null ? 401 : 403;
@@ -168,7 +173,7 @@ public sealed class AccessKernelTests
             Assert.Equal(HttpStatusCode.Unauthorized, refusedRead.StatusCode);
     }
 
-    private static HttpRequestMessage Request(AccessMatrix.Route route, Guid ruleId, Guid secondId, long revisionId, string export)
+    private static HttpRequestMessage Request(AccessMatrix.Route route, Guid ruleId, IReadOnlyList<Guid> order, long revisionId, string export)
     {
         var path = AccessMatrix.Fill(route.Pattern, ruleId, revisionId).TrimStart('/');
         var (query, body) = route.ToString() switch
@@ -177,7 +182,7 @@ public sealed class AccessKernelTests
             "POST /api/v1/rules" => ("", ValidRule.Replace("\"web\"", "\"web3\"").Replace("8080", "8082")),
             "PUT /api/v1/rules/{id:guid}" => ("", ValidRule.Replace("\"web\"", "\"web-renamed\"")),
             "DELETE /api/v1/rules/{id:guid}" => ("", null),
-            "POST /api/v1/rules/reorder" => ("", $$"""{"order": ["{{secondId}}", "{{ruleId}}"]}"""),
+            "POST /api/v1/rules/reorder" => ("", JsonSerializer.Serialize(new { order })),
             "POST /api/v1/rules/apply" => ("", """{"comment": "matrix"}"""),
             "POST /api/v1/rules/{id:guid}/purge" => ("", null),
             "POST /api/v1/rules/discard" => ("", null),
