@@ -137,6 +137,8 @@ public sealed class AccessKernelTests
             revisionId = (await apply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
         }
         using (var denied = await viewer.PostAsync("api/v1/rules/discard", null)) Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        using (var invalid = await admin.PutAsync("api/v1/settings", Json("""{"rpFilter": {"all": 7}}""")))
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
 
         // The viewer token may read the audit log.
         var page = await viewer.GetFromJsonAsync<JsonElement>("api/v1/audit?actor=auditor&pageSize=100");
@@ -148,7 +150,9 @@ public sealed class AccessKernelTests
         Assert.Contains($"revision {revisionId}", applied.GetProperty("detail").GetString());
         var refused = Assert.Single(items, e => e.GetProperty("action").GetString() == "POST /api/v1/rules/discard");
         Assert.Equal(("token auditor-ro", "denied"), (refused.GetProperty("actor").GetString(), refused.GetProperty("result").GetString()));
-        // Token use: once per token per minute, not once per request (three requests by auditor-ci so far).
+        var failed = Assert.Single(items, e => e.GetProperty("action").GetString() == "PUT /api/v1/settings");
+        Assert.Equal(("failed", "status 400"), (failed.GetProperty("result").GetString(), failed.GetProperty("detail").GetString()));
+        // Token use: once per token per minute, not once per request (four requests by auditor-ci so far).
         Assert.Single(items, e => e.GetProperty("action").GetString() == "token.use" && e.GetProperty("actor").GetString() == "token auditor-ci");
         // No successful read is written.
         Assert.DoesNotContain(items, e => e.GetProperty("action").GetString()!.StartsWith("GET ", StringComparison.Ordinal));

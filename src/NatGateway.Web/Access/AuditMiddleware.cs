@@ -22,10 +22,11 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
         {
             await next(http);
         }
-        catch
+        catch (Exception e)
         {
-            // The exception handler above turns this into a 500; record the attempt as failed.
-            if (IsChange(http.Request)) await RecordAsync(http, AuditResult.Failed, "status 500 (unhandled error)");
+            // The exception handler above answers (400 for a query value that does not bind, else 500): a failed attempt.
+            if (IsChange(http.Request))
+                await RecordAsync(http, AuditResult.Failed, e is BadHttpRequestException bad ? $"status {bad.StatusCode}" : "status 500 (unhandled error)");
             throw;
         }
         var status = http.Response.StatusCode;
