@@ -26,10 +26,13 @@ public static class NamespaceSockets
 
     /// <summary>An HttpClient whose connections originate in <paramref name="ns"/> (e.g. the lab client talking to the gateway's app).</summary>
     /// <param name="configure">Adjusts the handler (a cookie container, a trusted test certificate).</param>
-    public static HttpClient CreateHttpClient(string ns, Uri baseAddress, TimeSpan? timeout = null, Action<SocketsHttpHandler>? configure = null)
+    /// <param name="followRedirects">False to see a redirect itself (e.g. a page's 302 to /login).</param>
+    public static HttpClient CreateHttpClient(string ns, Uri baseAddress, TimeSpan? timeout = null, Action<SocketsHttpHandler>? configure = null,
+        bool followRedirects = true)
     {
         var handler = new SocketsHttpHandler
         {
+            AllowAutoRedirect = followRedirects,
             ConnectCallback = async (context, ct) =>
             {
                 var address = IPAddress.Parse(context.DnsEndPoint.Host);

@@ -62,6 +62,8 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
             token.LastUsedAt = now;
             token.LastUsedFrom = remoteAddress;
             await db.SaveChangesAsync(ct);
+            // Same throttle as last use: one "token.use" entry per token per minute (or per new address).
+            await audit.RecordAsync($"token {token.Name}", remoteAddress, "token.use", AuditResult.Succeeded, token.Role.Name(), ct);
         }
         return token;
     }

@@ -31,5 +31,45 @@ public sealed class AuditLog(IDbContextFactory<NatGatewayDbContext> dbFactory, T
         }
     }
 
+    /// <summary>One page of entries matching <paramref name="query"/>, newest first.</summary>
+    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        IQueryable<AuditEntry> q = db.AuditLog.AsNoTracking();
+        // Substring matches: "token" finds every token, "rules" every rule action.
+        if (!string.IsNullOrWhiteSpace(query.Actor)) q = q.Where(e => e.Actor.Contains(query.Actor.Trim()));
+        if (!string.IsNullOrWhiteSpace(query.Action)) q = q.Where(e => e.Action.Contains(query.Action.Trim()));
+        if (query.Result is { } result) q = q.Where(e => e.Result == result);
+        if (query.From is { } from) q = q.Where(e => e.At >= from);
+        if (query.To is { } to) q = q.Where(e => e.At <= to);
+        var total = await q.CountAsync(ct);
+        var items = await q.OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
+            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        return new AuditPage(items, query.Page, query.PageSize, total, (total + query.PageSize - 1) / query.PageSize);
+    }
+
+    /// <summary>Deletes entries older than <paramref name="keep"/>; returns how many went.</summary>
+    public async Task<int> PruneAsync(TimeSpan keep, CancellationToken ct = default)
+    {
+        var cutoff = clock.GetUtcNow() - keep;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.AuditLog.Where(e => e.At < cutoff).ExecuteDeleteAsync(ct);
+    }
+
     private static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
 }
+
+/// <summary>A filter and page of the audit log; <see cref="Page"/> counts from 1.</summary>
+public sealed record AuditQuery
+{
+    public const int MaxPageSize = 500;
+    public string? Actor { get; init; }
+    public string? Action { get; init; }
+    public AuditResult? Result { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public int Page { get; init; } = 1;
+    public int PageSize { get; init; } = 50;
+}
+
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, int Page, int PageSize, int TotalCount, int PageCount);

@@ -131,7 +131,9 @@ public static class AccessControl
 
     private static Task ApiOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/openapi"))
+        // The hub's negotiate is a script's request too: a status code, not a redirect to an HTML page.
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/openapi")
+            || ctx.Request.Path.StartsWithSegments("/_blazor"))
         {
             ctx.Response.StatusCode = status;
             return Task.CompletedTask;

@@ -3,6 +3,7 @@ using NatGateway.Capacity.Output;
 using NatGateway.Core.Capacity;
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Settings;
+using NatGateway.Core.Access;
 using NatGateway.Data.Entities;
 using NatGateway.Web.Access;
 
@@ -72,14 +73,14 @@ public static class CapacityEndpoints
                 {
                     // No kernel value would change: no revision, no confirmation window. Persisting the values in force still works.
                     if (!request.Persist) return NothingToChange(capacity, request);
-                    var persisted = await capacity.ApplyAsync(request, $"api {http.Connection.RemoteIpAddress}", ct);
+                    var persisted = await capacity.ApplyAsync(request, http.User.ActorName(), ct);
                     return Results.Ok(new
                     {
                         revisionId = (long?)null, persisted.Changes, persisted.ReadOnly, persisted.SysctlFile, persisted.ModprobeFile,
                         message = "nothing to change in the kernel; the values in force were persisted",
                     });
                 }
-                var (revision, result) = await revisions.ApplyCapacityAsync(request, $"api {http.Connection.RemoteIpAddress}",
+                var (revision, result) = await revisions.ApplyCapacityAsync(request, http.User.ActorName(),
                     confirmWithinSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
                 return Results.Ok(result is null ? new { revisionId = revision.Id } : (object)new
                 {

@@ -4,6 +4,7 @@ using NatGateway.Core.Paging;
 using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nftables;
+using NatGateway.Core.Access;
 using NatGateway.Data.Entities;
 using NatGateway.Web.Access;
 
@@ -118,5 +119,6 @@ public static class RevisionsEndpoints
 
     private static IResult NotFound(long id) => Results.Problem(title: "No such revision", detail: $"revision {id} does not exist", statusCode: 404);
 
-    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+    /// <summary>The signed-in user or token ("token NAME") authors revisions; the address goes to the audit log.</summary>
+    private static string Actor(HttpContext http) => http.User.ActorName();
 }

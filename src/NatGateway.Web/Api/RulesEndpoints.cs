@@ -3,6 +3,7 @@ using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nat;
 using NatGateway.Nftables;
+using NatGateway.Core.Access;
 using NatGateway.Data.Entities;
 using NatGateway.Web.Access;
 
@@ -96,6 +97,7 @@ public static class RulesEndpoints
             try
             {
                 var revision = await revisions.ApplyRulesAsync(comment, Actor(http), confirm is { } s ? TimeSpan.FromSeconds(s) : null, purge, ct);
+                AuditMiddleware.Note(http, $"revision {revision.Id}");
                 return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy, outcome = revision.Outcome });
             }
             catch (RulesInvalidException e)
@@ -242,5 +244,6 @@ public static class RulesEndpoints
         w.WriteEndObject();
     }
 
-    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+    /// <summary>The signed-in user or token ("token NAME") authors revisions; the address goes to the audit log.</summary>
+    private static string Actor(HttpContext http) => http.User.ActorName();
 }

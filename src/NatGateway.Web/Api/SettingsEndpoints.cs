@@ -1,5 +1,6 @@
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Settings;
+using NatGateway.Core.Access;
 using NatGateway.Data.Entities;
 using NatGateway.Web.Access;
 
@@ -31,6 +32,7 @@ public static class SettingsEndpoints
                     return Results.ValidationProblem(new Dictionary<string, string[]> { ["confirmWithinSeconds"] = ["must be between 5 and 3600"] });
                 var revision = await revisions.ApplySettingsAsync(update, Actor(http),
                     confirmWithinSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+                AuditMiddleware.Note(http, $"revision {revision.Id}");
                 return Results.Ok(new { revisionId = revision.Id, state = revision.State, confirmBy = revision.ConfirmBy, current = settings.Read() });
             }
             catch (NatGateway.Core.Revisions.ConfirmationPendingException e)
@@ -53,5 +55,6 @@ public static class SettingsEndpoints
             .WithSummary("History of kernel setting changes (newest first), one page").Produces<NatGateway.Core.Paging.PagedList<SettingChange>>().ProducesValidationProblem();
     }
 
-    private static string Actor(HttpContext http) => $"api {http.Connection.RemoteIpAddress}";
+    /// <summary>The signed-in user or token ("token NAME") authors revisions; the address goes to the audit log.</summary>
+    private static string Actor(HttpContext http) => http.User.ActorName();
 }

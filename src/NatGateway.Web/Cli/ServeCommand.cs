@@ -68,6 +68,12 @@ public static class ServeCommand
         Description = "PEM private key of --https-certificate",
     };
 
+    public static readonly Option<int> AuditDays = new("--audit-days")
+    {
+        Description = "Days the audit log keeps its entries (1-36500; pruned at start and daily)",
+        DefaultValueFactory = _ => 365,
+    };
+
     public static Command Build()
     {
         var command = new Command("serve", "Run the web app (the default when no command is given)");
@@ -94,6 +100,11 @@ public static class ServeCommand
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 36500) r.AddError("--keep-revisions-days must be between 1 and 36500");
         });
+        command.Options.Add(AuditDays);
+        AuditDays.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 36500) r.AddError("--audit-days must be between 1 and 36500");
+        });
         command.Action = new ServeAction();
         return command;
     }
@@ -115,6 +126,7 @@ public static class ServeCommand
                 AllowedHosts = parseResult.GetValue(AllowedHosts),
                 HttpsCertificatePath = parseResult.GetValue(HttpsCertificate),
                 HttpsKeyPath = parseResult.GetValue(HttpsKey),
+                AuditRetentionDays = parseResult.GetValue(AuditDays),
             };
             WebApplication app;
             try

@@ -23,4 +23,6 @@ public sealed record ServeOptions
     public string? HttpsCertificatePath { get; init; }
     /// <summary>PEM private key of <see cref="HttpsCertificatePath"/>.</summary>
     public string? HttpsKeyPath { get; init; }
+    /// <summary>Days the audit log keeps an entry.</summary>
+    public int AuditRetentionDays { get; init; } = 365;
 }

@@ -49,6 +49,7 @@ public static class WebHost
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseMiddleware<AuditMiddleware>();
         app.UseMiddleware<CrossSiteProtection>();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -60,6 +61,7 @@ public static class WebHost
         app.MapSettingsApi();
         app.MapRulesApi();
         app.MapRevisionsApi();
+        app.MapAuditApi();
         // feature endpoints
         app.MapConntrackApi();
         app.MapCapacityApi();
@@ -100,6 +102,8 @@ public static class WebHost
         services.AddAccessControl(options);
         services.AddSingleton(AllowedHosts.From(options));
         services.AddApiDocs();
+        services.AddSingleton(new NatGateway.Core.Access.AuditRetentionOptions { Keep = TimeSpan.FromDays(options.AuditRetentionDays) });
+        services.AddHostedService<NatGateway.Core.Access.AuditRetention>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         // A query value that does not bind (confirmWithinSeconds=abc) throws, so ApiExceptionHandler can name the field.

@@ -1,0 +1,72 @@
+using NatGateway.Data.Entities;
+
+namespace NatGateway.TestSupport;
+
+/// <summary>
+/// Every API route natgw maps, with the least role it needs. The web tests assert this equals the app's own endpoint
+/// list (a new route cannot be forgotten here); the kernel tests crawl it anonymously and run the role matrix on it.
+/// </summary>
+public static class AccessMatrix
+{
+    public sealed record Route(string Method, string Pattern, Role Role)
+    {
+        public bool ChangesState => Method is not "GET";
+        public override string ToString() => $"{Method} {Pattern}";
+    }
+
+    public static readonly IReadOnlyList<Route> ApiRoutes =
+    [
+        new("GET", "/api/v1/settings", Role.Viewer),
+        new("PUT", "/api/v1/settings", Role.Admin),
+        new("GET", "/api/v1/settings/history", Role.Viewer),
+        new("GET", "/api/v1/rules", Role.Viewer),
+        new("POST", "/api/v1/rules", Role.Admin),
+        new("GET", "/api/v1/rules/{id:guid}", Role.Viewer),
+        new("PUT", "/api/v1/rules/{id:guid}", Role.Admin),
+        new("DELETE", "/api/v1/rules/{id:guid}", Role.Admin),
+        new("POST", "/api/v1/rules/reorder", Role.Admin),
+        new("POST", "/api/v1/rules/apply", Role.Admin),
+        new("GET", "/api/v1/rules/flows", Role.Viewer),
+        new("POST", "/api/v1/rules/{id:guid}/purge", Role.Operator),
+        new("POST", "/api/v1/rules/discard", Role.Admin),
+        new("GET", "/api/v1/rules/pending", Role.Viewer),
+        new("GET", "/api/v1/rules/{id:guid}/counters", Role.Viewer),
+        new("POST", "/api/v1/rules/reapply", Role.Admin),
+        new("GET", "/api/v1/rules/drift", Role.Viewer),
+        new("GET", "/api/v1/rules/{id:guid}/history", Role.Viewer),
+        new("GET", "/api/v1/ruleset", Role.Viewer),
+        new("GET", "/api/v1/revisions", Role.Viewer),
+        new("GET", "/api/v1/revisions/pending", Role.Viewer),
+        new("GET", "/api/v1/revisions/{id:long}", Role.Viewer),
+        new("GET", "/api/v1/revisions/{a:long}/diff/{b:long}", Role.Viewer),
+        new("POST", "/api/v1/revisions/{id:long}/rollback", Role.Admin),
+        new("POST", "/api/v1/revisions/{id:long}/confirm", Role.Operator),
+        new("GET", "/api/v1/config/export", Role.Viewer),
+        new("POST", "/api/v1/config/import", Role.Admin),
+        new("GET", "/api/v1/conntrack", Role.Viewer),
+        new("GET", "/api/v1/conntrack/stats", Role.Viewer),
+        new("GET", "/api/v1/conntrack/status", Role.Viewer),
+        new("DELETE", "/api/v1/conntrack", Role.Operator),
+        new("GET", "/api/v1/capacity/plan", Role.Viewer),
+        new("POST", "/api/v1/capacity/plan", Role.Viewer),
+        new("GET", "/api/v1/capacity/now", Role.Viewer),
+        new("POST", "/api/v1/capacity/apply", Role.Admin),
+        new("GET", "/api/v1/audit", Role.Viewer),
+    ];
+
+    /// <summary>Pages (Blazor routes) that need a signed-in viewer; /login is the one anonymous page.</summary>
+    public static readonly IReadOnlyList<string> Pages = ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit"];
+
+    /// <summary>Routes anyone may request (besides static files).</summary>
+    public static readonly IReadOnlyList<string> Anonymous = ["/healthz", "/login"];
+
+    /// <summary>A concrete path for <paramref name="pattern"/>: route parameters filled with <paramref name="guid"/> and <paramref name="number"/>.</summary>
+    public static string Fill(string pattern, Guid guid, long number) =>
+        System.Text.RegularExpressions.Regex.Replace(pattern, @"\{(\w+):(guid|long)\}", m => m.Groups[2].Value == "guid"
+            ? guid.ToString()
+            : number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The routes as a markdown table (for the README and the closing note).</summary>
+    public static string Markdown() =>
+        "| Method | Route | Role |\n|---|---|---|\n" + string.Join("\n", ApiRoutes.Select(r => $"| {r.Method} | `{r.Pattern}` | {r.Role.ToString().ToLowerInvariant()} |"));
+}
