@@ -55,5 +55,6 @@ public abstract class AccessComponentBase : ComponentBase
     }
 
     public static string RefusalText(ClaimsPrincipal user, Role role, string action) =>
-        $"Refused: {action} needs the {role.Name()} role; {user.ActorName()} is {(user.HighestRole() is { } r ? $"a {r.Name()}" : "not signed in")}.";
+        $"Refused: {action} needs the {role.Name()} role; " +
+        (user.HighestRole() is { } r ? $"{user.ActorName()} has the {r.Name()} role." : "nobody is signed in.");
 }
