@@ -10,6 +10,7 @@ using NatGateway.Data;
 using NatGateway.Data.Entities;
 using NatGateway.Nat;
 using NatGateway.Web.Components.Pages;
+using NatGateway.Web.Components.Rules;
 using NatGateway.Web.Components.Shared;
 using Xunit;
 
@@ -148,6 +149,46 @@ public sealed class RoleGatingPageTests : PageTestContext
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=pending-bar]")));
         var revision = Assert.Single(await RevisionRowsAsync(), r => r.Kind == "apply");
         Assert.Equal("alice", revision.Author);
+    }
+
+    private async Task<IRenderedComponent<MudDialogProvider>> OpenNewForwardEditorAsync()
+    {
+        var provider = Render<MudDialogProvider>();
+        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
+        await provider.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
+        provider.WaitForElement("input[data-testid=field-name]");
+        provider.Find("input[data-testid=field-name]").Change("web");
+        provider.Find("input[data-testid=field-interfaces]").Change("lan0");
+        provider.Find("input[data-testid=field-destination-port]").Change("8080");
+        provider.Find("input[data-testid=field-target-address]").Change("10.0.0.2");
+        return provider;
+    }
+
+    [Fact]
+    public async Task A_rule_saved_in_the_editor_names_the_signed_in_user()
+    {
+        SignIn("alice", Role.Admin);
+        var provider = await OpenNewForwardEditorAsync();
+
+        provider.Find("button[data-testid=save-rule]").Click();
+
+        provider.WaitForAssertion(() => Assert.Empty(provider.FindAll("[data-testid=rule-editor]")));
+        var rule = Assert.Single(await Rules.ListAsync());
+        Assert.Equal(("alice", "alice"), (rule.CreatedBy, rule.UpdatedBy));
+    }
+
+    [Fact]
+    public async Task The_editor_refuses_to_save_for_a_user_who_lost_the_admin_role_while_it_was_open()
+    {
+        var provider = await OpenNewForwardEditorAsync();
+        SignIn("admin", Role.Operator);
+        provider.WaitForAssertion(() => Assert.True(Disabled(provider.Find("button[data-testid=save-rule]"))));
+
+        await provider.InvokeAsync(() => provider.FindComponent<RuleEditorDialog>().Instance.SaveAsync());
+
+        Assert.Empty(await Rules.ListAsync());
+        Assert.NotEmpty(provider.FindAll("[data-testid=rule-editor]"));
+        Assert.Contains("Refused: saving a rule needs the admin role; admin has the operator role.", Snackbars());
     }
 
     [Fact]
