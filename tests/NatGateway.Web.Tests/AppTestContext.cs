@@ -53,6 +53,15 @@ public abstract class AppTestContext : BunitContext, Xunit.IAsyncLifetime
         DatabaseSetup.Migrate(db, dbPath);
     }
 
+    /// <summary>Signs in as <paramref name="name"/> with the role claims <c>AccessClaims</c> gives <paramref name="role"/>
+    /// (an admin also carries operator and viewer).</summary>
+    protected void SignIn(string name, NatGateway.Data.Entities.Role role)
+    {
+        Authorization.SetAuthorized(name);
+        Authorization.SetRoles(Enum.GetValues<NatGateway.Data.Entities.Role>().Where(r => r <= role)
+            .Select(NatGateway.Core.Access.AccessClaims.Name).ToArray());
+    }
+
     /// <summary>Registers the services the page under test injects.</summary>
     protected abstract void AddPageServices(IServiceCollection services);
 

@@ -57,7 +57,7 @@ public sealed class RulesPageTests : PageTestContext
         await using var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync();
         var revision = Assert.Single(db.Revisions, r => r.Kind == "apply");
         Assert.Equal("pending-confirmation", revision.State); // browser applies are commit-confirmed by default
-        Assert.Equal("web", revision.Author);
+        Assert.Equal("admin", revision.Author); // the signed-in user (AppTestContext signs in "admin")
         Assert.Contains("added web", revision.Diff);
     }
 

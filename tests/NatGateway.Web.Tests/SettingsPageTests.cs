@@ -53,7 +53,7 @@ public sealed class SettingsPageTests : PageTestContext
         Assert.Equal([("net.ipv4.ip_forward", "1")], Kernel.Memory.Writes);
         await using var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync();
         var change = Assert.Single(db.SettingChanges);
-        Assert.Equal(("0", "1", "web"), (change.OldValue, change.NewValue, change.ChangedBy));
+        Assert.Equal(("0", "1", "admin"), (change.OldValue, change.NewValue, change.ChangedBy));
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class CapacityPageTests : CapacityPageTestContext
         Assert.Equal("300032", Kernel.Memory.Values["net.netfilter.nf_conntrack_buckets"]);
         await using var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync();
         Assert.Equal(["net.netfilter.nf_conntrack_buckets", "net.netfilter.nf_conntrack_max"], db.SettingChanges.Select(c => c.Key).Order().ToList());
-        Assert.All(db.SettingChanges, c => Assert.Equal("web", c.ChangedBy));
+        Assert.All(db.SettingChanges, c => Assert.Equal("admin", c.ChangedBy));
     }
 
     [Fact]
