@@ -66,6 +66,20 @@ public sealed partial class AccountsKernelTests
         Assert.True(added.ExitCode == 0, added.StandardError);
         Assert.Contains("user olga (operator) created", added.StandardOutput);
 
+        // Anonymous: the account pages and POST /logout send to the sign-in page.
+        using (var anonymous = new Browser(app))
+        {
+            foreach (var path in new[] { "users", "account" })
+            {
+                using var page = await anonymous.Client.GetAsync(path);
+                Assert.Equal(HttpStatusCode.Found, page.StatusCode);
+                Assert.Contains("/login", page.Headers.Location!.OriginalString);
+            }
+            using var logout = await anonymous.Client.PostAsync("logout", new FormUrlEncodedContent(new Dictionary<string, string>()));
+            Assert.Equal(HttpStatusCode.Found, logout.StatusCode);
+            Assert.Contains("/login", logout.Headers.Location!.OriginalString);
+        }
+
         using var olga = new Browser(app);
         var signedIn = await olga.SignInAsync("olga", "olga's first password");
         Assert.Equal(HttpStatusCode.Found, signedIn.Status);
@@ -78,6 +92,12 @@ public sealed partial class AccountsKernelTests
             Assert.Equal(HttpStatusCode.Found, users.StatusCode);
             Assert.Contains("/denied", users.Headers.Location!.OriginalString);
         }
+
+        // Signing out needs the antiforgery token: a post without one (a cross-site form) signs nobody out.
+        using (var forged = await olga.Client.PostAsync("logout", new FormUrlEncodedContent(new Dictionary<string, string>())))
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        using (var still = await olga.Client.GetAsync("api/v1/settings"))
+            Assert.Equal(HttpStatusCode.OK, still.StatusCode);
 
         // The password changes on the console: the cookie issued before stops working at its next request.
         var passwd = NatgwWithInput(app, "olga's second password\n", "user", "passwd", "olga", "--password-stdin");

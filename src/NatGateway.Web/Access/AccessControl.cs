@@ -58,6 +58,7 @@ public static class AccessControl
             o.FallbackPolicy = o.GetPolicy(Role.Viewer.Name());
         });
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, StampRevalidatingStateProvider>();
         services.AddSingleton(sp => new FirstRunSetup(sp.GetRequiredService<UserService>(), sp.GetRequiredService<AuditLog>(),
             sp.GetRequiredService<ILogger<FirstRunSetup>>(), options.Urls));
         services.AddHostedService(sp => sp.GetRequiredService<FirstRunSetup>());
