@@ -43,6 +43,7 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
         lock (violations) Assert.True(violations.Count == 0, string.Join("\n", violations));
 
         var before = await SnapshotAsync(app, lab);
+        var results = new List<string>();
 
         // Same host, another port (same-site, so the SameSite=Strict cookie goes along) and a foreign site: served by
         // Playwright's router in the operator's own browser context, next to the signed-in tab.
@@ -72,6 +73,7 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
             await evil.GotoAsync($"{attacker}/attack.html");
             var settled = await evil.EvaluateAsync<string[]>("window.attack");
             Assert.Equal(4, settled.Length);
+            results.Add(attacker + ": " + string.Join(",", settled) + " cookies " + string.Join(";", (await context.CookiesAsync()).Select(c => $"{c.Name} {c.Domain} {c.SameSite}")));
             // The form post navigates the tab to natgw's answer: the refusal (403), or 401 where the cookie is not sent cross-site.
             var formAnswer = await evil.RunAndWaitForResponseAsync(() => evil.EvaluateAsync("document.getElementById('f').submit()"),
                 r => r.Url.StartsWith(natgw, StringComparison.Ordinal));
@@ -84,6 +86,7 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!app.Output.Contains("Refused a cross-site POST /api/v1/rules/apply from") && DateTime.UtcNow < deadline)
             await Task.Delay(100);
+        File.WriteAllText("/tmp/cs/natgw.out", app.Output + "\n" + string.Join("\n", results));
         Assert.Contains("Refused a cross-site POST /api/v1/rules from", app.Output);
         Assert.Contains("Refused a cross-site POST /api/v1/rules/apply from", app.Output);
         // The operator's own tab still works: the refusals were about the origin.
