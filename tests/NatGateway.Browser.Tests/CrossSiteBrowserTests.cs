@@ -44,9 +44,27 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
 
         var before = await SnapshotAsync(app, lab);
 
-        // Same host, another port (same-site, so the SameSite=Strict cookie goes along) and a foreign site: served by
-        // Playwright's router in the operator's own browser context, next to the signed-in tab.
-        foreach (var attacker in new[] { "http://127.0.0.1:48123", "http://evil.example" })
+        // Same host, another port (same-site, so the SameSite=Strict cookie goes along): a real server on loopback, so Chromium
+        // sends the page's fetches (a page Playwright's router fulfils has no address, and Private Network Access then blocks its
+        // requests to loopback). A foreign site (evil.example) from Playwright's router: its form post still reaches natgw.
+        using var sameSite = new HttpListener();
+        var sameSitePort = FreeLoopbackPort();
+        sameSite.Prefixes.Add($"http://127.0.0.1:{sameSitePort}/");
+        sameSite.Start();
+        string? servedHtml = null;
+        var serving = Task.Run(async () =>
+        {
+            while (sameSite.IsListening)
+            {
+                HttpListenerContext request;
+                try { request = await sameSite.GetContextAsync(); } catch (Exception) { return; }
+                var bytes = System.Text.Encoding.UTF8.GetBytes(servedHtml ?? "");
+                request.Response.ContentType = "text/html";
+                await request.Response.OutputStream.WriteAsync(bytes);
+                request.Response.Close();
+            }
+        });
+        foreach (var attacker in new[] { $"http://127.0.0.1:{sameSitePort}", "http://evil.example" })
         {
             var rule = $$"""{"kind": "dnat", "name": "planted", "inInterfaces": ["lan0"], "protocol": "tcp", "destinationPort": "2222", "targetAddress": "{{NamespaceLab.ServerAddress}}", "targetPort": "22"}""";
             var html = $$"""
@@ -64,7 +82,8 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
                   ]).then(r => r.map(x => x.status));
                 </script></body></html>
                 """;
-            await context.RouteAsync($"{attacker}/attack.html", route => route.FulfillAsync(new RouteFulfillOptions
+            servedHtml = html;
+            if (attacker.Contains("evil.example")) await context.RouteAsync($"{attacker}/attack.html", route => route.FulfillAsync(new RouteFulfillOptions
             {
                 Status = 200, ContentType = "text/html", Body = html,
             }));
@@ -78,6 +97,8 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
             Assert.Contains(formAnswer.Status, new[] { 401, 403 });
             await evil.CloseAsync();
         }
+        sameSite.Stop();
+        await serving;
 
         Assert.Equal(before, await SnapshotAsync(app, lab));
         // The same-site page's requests carried the cookie and reached natgw's origin check (not only the SameSite rule).
@@ -90,6 +111,13 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
         await page.GotoAsync("rules");
         await page.WaitForInteractiveAsync();
         await page.CloseAsync();
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static async Task<string> SnapshotAsync(NatgwProcess app, NamespaceLab lab) =>

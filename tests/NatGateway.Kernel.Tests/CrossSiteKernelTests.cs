@@ -58,6 +58,23 @@ public sealed partial class CrossSiteKernelTests
             Assert.Equal(HttpStatusCode.Created, own.StatusCode);
         using (var fetchMetadata = await SendAsync(cookie, HttpMethod.Post, "api/v1/rules", Json(Rule("same origin 2", 8082)), origin: null, fetchSite: "same-origin"))
             Assert.Equal(HttpStatusCode.Created, fetchMetadata.StatusCode);
+        // An antiforgery token issued to this signed-in user (the sign-in page's form renders one) stands in for the Origin;
+        // a made-up one does not.
+        var token = HiddenField(await cookie.GetStringAsync("login"), "__RequestVerificationToken");
+        Assert.True(token.Length > 0, "the sign-in page rendered no antiforgery token for the signed-in user");
+        using (var withToken = new HttpRequestMessage(HttpMethod.Post, "api/v1/rules") { Content = Json(Rule("with token", 8083)) })
+        {
+            withToken.Headers.Add("RequestVerificationToken", token);
+            using var accepted = await cookie.SendAsync(withToken);
+            Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        }
+        using (var forged = new HttpRequestMessage(HttpMethod.Post, "api/v1/rules") { Content = Text(Rule("forged token", 8084)) })
+        {
+            forged.Headers.Add("RequestVerificationToken", "CfDJ8forged");
+            forged.Headers.Add("Origin", Foreign);
+            using var refused = await cookie.SendAsync(forged);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
         // ... and an API token needs no Origin at all (no ambient credential).
         using (var bearer = await SendAsync(app.Http, HttpMethod.Put, "api/v1/settings", Json("""{"ipv4Forwarding": true}"""), origin: null))
             Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
@@ -165,11 +182,11 @@ public sealed partial class CrossSiteKernelTests
         var jar = new CookieContainer();
         var client = app.CreateClient(null, h => { h.CookieContainer = jar; h.UseCookies = true; });
         var form = await client.GetStringAsync("login");
-        string Hidden(string name) => Regex.Match(form, $"name=\"{Regex.Escape(name)}\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+        string Hidden(string name) => HiddenField(form, name);
         using var response = await client.PostAsync("login", new FormUrlEncodedContent(
         [
             new("_handler", "login"),
-            new("__RequestVerificationToken", WebUtility.HtmlDecode(Hidden("__RequestVerificationToken"))),
+            new("__RequestVerificationToken", Hidden("__RequestVerificationToken")),
             new("Input.Name", TestAccounts.AdminName),
             new("Input.Password", TestAccounts.AdminPassword),
         ]));
@@ -178,6 +195,9 @@ public sealed partial class CrossSiteKernelTests
         Assert.True(auth is not null, "the sign-in set no natgw.auth cookie");
         return (client, auth);
     }
+
+    private static string HiddenField(string html, string name) =>
+        WebUtility.HtmlDecode(Regex.Match(html, $"name=\"{Regex.Escape(name)}\"[^>]*value=\"([^\"]*)\"").Groups[1].Value);
 
     private static async Task AssertRefusedAsync(HttpClient client, HttpMethod method, string path, HttpContent? body, string? origin, string? fetchSite = null)
     {

@@ -6,7 +6,7 @@ namespace NatGateway.Web.Access;
 /// The sign-in cookie is sent by the browser whoever wrote the page, so a request it authenticates may only change
 /// something when it comes from natgw's own pages: an unsafe method (POST/PUT/PATCH/DELETE) needs a same-origin
 /// <c>Origin</c> (or, without one, <c>Sec-Fetch-Site: same-origin</c>) or a valid antiforgery token
-/// (header <c>RequestVerificationToken</c>). <c>Authorization: Bearer</c> carries no ambient credential and needs none of that.
+/// (header <c>RequestVerificationToken</c>, or the form field of a form post). <c>Authorization: Bearer</c> carries no ambient credential and needs none of that.
 /// The Blazor hub (<c>/_blazor</c>, its negotiate POST and WebSocket GET) refuses a foreign Origin whoever asks.
 /// Runs after authentication; a refusal is 403 ProblemDetails and nothing else runs.
 /// </summary>
@@ -59,8 +59,9 @@ public sealed class CrossSiteProtection(RequestDelegate next, IAntiforgery antif
 
     private async Task<bool> HasValidAntiforgeryTokenAsync(HttpContext context)
     {
-        // Only the header: reading a form body here would consume any body whatever its type.
-        if (!context.Request.Headers.ContainsKey(HeaderName)) return false;
+        // The header, or the form field of a form post (Blazor's EditForm renders one; the form is read once and kept for
+        // the endpoint). Other bodies are not read here.
+        if (!context.Request.Headers.ContainsKey(HeaderName) && !context.Request.HasFormContentType) return false;
         try
         {
             return await antiforgery.IsRequestValidAsync(context);

@@ -17,6 +17,14 @@ public sealed class SecurityHeaders(RequestDelegate next)
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
         + "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+    /// <summary>
+    /// The API reference page (/scalar, Scalar.AspNetCore) starts itself with an inline module script whose text depends on its
+    /// configuration: only that path allows inline script. It shows the API's description and holds no secrets of its own.
+    /// </summary>
+    public const string ApiReferencePath = "/scalar";
+    public static readonly string ApiReferencePolicy =
+        ContentSecurityPolicy.Replace("script-src 'self';", "script-src 'self' 'unsafe-inline';", StringComparison.Ordinal);
+
     /// <summary>One year; sent only on HTTPS responses (a browser ignores it over HTTP anyway).</summary>
     public const string StrictTransportSecurity = "max-age=31536000";
 
@@ -26,7 +34,7 @@ public sealed class SecurityHeaders(RequestDelegate next)
         {
             var http = (HttpContext)state;
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments(ApiReferencePath) ? ApiReferencePolicy : ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XFrameOptions = "DENY";
