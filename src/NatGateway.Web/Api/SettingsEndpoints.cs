@@ -43,7 +43,7 @@ public static class SettingsEndpoints
             }
         }).RequireRole(Role.Admin)
             .WithSummary("Change kernel settings (a revision; optional confirmWithinSeconds query for a safe apply)")
-            .Accepts<SettingsChangeRequest>("application/json").Produces<SettingsApplied>().ProducesValidationProblem()
+            .AcceptsJson<SettingsChangeRequest>().Produces<SettingsApplied>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/history", async (KernelSettingsService settings, CancellationToken ct) =>
