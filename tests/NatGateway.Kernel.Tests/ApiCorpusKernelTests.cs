@@ -70,6 +70,7 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
         "POST rules", "PUT rules/{id}", "POST rules/reorder", "POST rules/apply", "PUT settings", "PUT settings?confirmWithinSeconds",
         "POST revisions/{id}/rollback", "POST config/import", "POST capacity/plan", "POST capacity/apply",
         "POST capacity/apply?confirmWithinSeconds", "GET capacity/plan", "GET conntrack", "DELETE conntrack",
+        "POST tokens",
     ];
 
     private (HttpMethod Method, string Path, IReadOnlyList<CorpusInput> Corpus) Describe(string endpoint)
@@ -99,6 +100,7 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
                 ApiCorpus.Query(index, ["confirmWithinSeconds"], "").Select(q => q with { Body = """{"timeouts": {"nf_conntrack_udp_timeout": 30}}"""u8.ToArray(), ContentType = "application/json" }).ToList()),
             "GET capacity/plan" => (HttpMethod.Get, "api/v1/capacity/plan",
                 ApiCorpus.Query(index, ["entries", "tcpRate", "udpRate", "budget", "budgetShare", "peak", "loadFactor", "extensions", "masquerade", "snatPorts", "snatAddresses"], "entries=500000")),
+            "POST tokens" => (HttpMethod.Post, "api/v1/tokens", ApiCorpus.Body(index, """{"name": "corpus", "role": "viewer", "expiresInDays": 30}""")),
             "GET conntrack" => (HttpMethod.Get, "api/v1/conntrack", ApiCorpus.Query(index, ["filter", "sort", "page", "pageSize"], "page=1")),
             "DELETE conntrack" => (HttpMethod.Delete, "api/v1/conntrack", ApiCorpus.Query(index, ["filter", "all"], "filter=dport%209")),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),

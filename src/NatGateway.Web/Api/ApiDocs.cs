@@ -44,8 +44,17 @@ public static class ApiDocs
                 };
                 return Task.CompletedTask;
             });
-            o.AddOperationTransformer((operation, context, _) =>
+            o.AddOperationTransformer(async (operation, context, ct) =>
             {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonRequestBody>().FirstOrDefault() is { } body)
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = !body.Optional,
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct) },
+                        },
+                    };
                 var role = RequiredRole(context.Description.ActionDescriptor.EndpointMetadata);
                 operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
                 operation.Extensions[RoleExtension] = new JsonNodeExtension(JsonValue.Create(role?.Name() ?? "anonymous"));
@@ -59,11 +68,17 @@ public static class ApiDocs
                     if (role > Role.Viewer)
                         operation.Responses.TryAdd("403", new OpenApiResponse { Description = $"Signed in, but the role is below {role.Value.Name()}." });
                 }
-                return Task.CompletedTask;
             });
         });
         return services;
     }
+
+    /// <summary>
+    /// Describes the JSON body a handler reads by hand (through <see cref="JsonBody"/>). Not <c>.Accepts&lt;T&gt;()</c>:
+    /// that adds content-type matching to routing (415 before the handler runs), which would change what the API answers.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsJson<TRequest>(this RouteHandlerBuilder builder, bool optional = false) =>
+        builder.WithMetadata(new JsonRequestBody(typeof(TRequest), optional));
 
     /// <summary>
     /// The least role an endpoint needs: the highest role policy among its authorization metadata; the fallback
@@ -84,7 +99,9 @@ public static class ApiDocs
         // Behind login like everything else (the fallback policy): the document lists every route.
         app.MapOpenApi(DocumentPath);
         // Scalar serves its script from the assembly (no CDN: appliances are often offline); a fresh nonce per
-        // request marks its inline start-up script so a strict script-src can allow exactly that.
+        // request marks its inline start-up script so a strict script-src can allow exactly that. Checked in Chromium:
+        // under "script-src 'self' 'nonce-N'" (N = HttpContext.Items[ScalarOptions.NonceHttpContextItemKey]) the page
+        // works with one relaxation, style-src 'unsafe-inline' (it injects style elements and attributes).
         app.MapScalarApiReference(ReferencePath, o => o
             .WithTitle("NatGateway API")
             .WithOpenApiRoutePattern(DocumentPath)
@@ -95,3 +112,6 @@ public static class ApiDocs
             .WithNonce());
     }
 }
+
+/// <summary>Endpoint metadata: the shape of the JSON request body, for the OpenAPI document only.</summary>
+public sealed record JsonRequestBody(Type Type, bool Optional);

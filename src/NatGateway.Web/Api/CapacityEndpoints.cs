@@ -38,7 +38,7 @@ public static class CapacityEndpoints
             var (request, errors) = CapacityPlanRequestParser.ParseJson(body.Text);
             return request is null ? Invalid(errors) : Plan(capacity, request);
         }).RequireRole(Role.Viewer)
-            .WithSummary("A conntrack capacity plan from a JSON body").Accepts<CapacityPlanInput>("application/json").Produces<System.Text.Json.JsonElement>().ProducesValidationProblem();
+            .WithSummary("A conntrack capacity plan from a JSON body").AcceptsJson<CapacityPlanInput>().Produces<System.Text.Json.JsonElement>().ProducesValidationProblem();
 
         group.MapGet("/now", (CapacityNowMonitor monitor) =>
             Results.Ok(monitor.Current.Time == DateTimeOffset.MinValue ? monitor.Sample() : monitor.Current))
@@ -101,7 +101,7 @@ public static class CapacityEndpoints
             }
         }).RequireRole(Role.Admin)
             .WithSummary("Apply conntrack limits and timeouts (a revision; optional confirmWithinSeconds query)")
-            .Accepts<CapacityApplyRequest>("application/json").Produces<CapacityApplied>().ProducesValidationProblem()
+            .AcceptsJson<CapacityApplyRequest>().Produces<CapacityApplied>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status500InternalServerError);
     }
 

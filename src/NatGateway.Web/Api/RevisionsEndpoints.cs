@@ -64,7 +64,7 @@ public static class RevisionsEndpoints
                 return Results.Problem(title: "nftables refused the ruleset; the kernel is unchanged", detail: e.NftError, statusCode: 422);
             }
         }).RequireRole(Role.Admin)
-            .WithSummary("Roll back to a revision (a new revision)").Accepts<ApplyOptionsRequest>("application/json").Produces<ApplyOutcome>()
+            .WithSummary("Roll back to a revision (a new revision)").AcceptsJson<ApplyOptionsRequest>(optional: true).Produces<ApplyOutcome>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         revisions.MapPost("/{id:long}/confirm", async (long id, HttpContext http, RevisionService service, CancellationToken ct) =>
@@ -91,7 +91,7 @@ public static class RevisionsEndpoints
                 ? Results.ValidationProblem(errors, title: "The document is not a valid NatGateway state")
                 : Results.Ok(new { rules = state.Rules.Count, settings = state.Settings is not null, applied = false });
         }).WithBodyLimit(BodyLimits.Import).RequireRole(Role.Admin)
-            .WithSummary("Validate a state document and make its rules the draft (nothing is applied)").Accepts<StateDocument>("application/json").Produces<ImportOutcome>().ProducesValidationProblem();
+            .WithSummary("Validate a state document and make its rules the draft (nothing is applied)").AcceptsJson<StateDocument>().Produces<ImportOutcome>().ProducesValidationProblem();
     }
 
     internal static async Task<(string? Comment, TimeSpan? Confirm, IResult? Error)> ReadApplyOptionsAsync(HttpContext http, CancellationToken ct)

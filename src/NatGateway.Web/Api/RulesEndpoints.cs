@@ -35,7 +35,7 @@ public static class RulesEndpoints
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
             return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json", statusCode: StatusCodes.Status201Created);
         }).RequireRole(Role.Admin)
-            .WithSummary("Add a rule to the draft").Accepts<NatRuleRequest>("application/json").Produces<NatRuleView>(StatusCodes.Status201Created).ProducesValidationProblem();
+            .WithSummary("Add a rule to the draft").AcceptsJson<NatRuleRequest>().Produces<NatRuleView>(StatusCodes.Status201Created).ProducesValidationProblem();
 
         rules.MapGet("/{id:guid}", async (Guid id, NatRulesService service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } rule
@@ -52,7 +52,7 @@ public static class RulesEndpoints
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
             return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json");
         }).RequireRole(Role.Admin)
-            .WithSummary("Replace a draft rule").Accepts<NatRuleRequest>("application/json").Produces<NatRuleView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Replace a draft rule").AcceptsJson<NatRuleRequest>().Produces<NatRuleView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
         rules.MapDelete("/{id:guid}", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
             await service.DeleteAsync(id, Actor(http), ct) ? Results.NoContent() : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound))
@@ -75,7 +75,7 @@ public static class RulesEndpoints
             var outcome = await service.ReorderAsync(order, Actor(http), ct);
             return outcome.Saved ? Results.NoContent() : Results.ValidationProblem(outcome.ErrorsByField(), title: "The new order is not valid");
         }).RequireRole(Role.Admin)
-            .WithSummary("Reorder the draft").Accepts<ReorderRequest>("application/json").Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
+            .WithSummary("Reorder the draft").AcceptsJson<ReorderRequest>().Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
 
         rules.MapPost("/apply", async (HttpContext http, RevisionService revisions, CancellationToken ct) =>
         {
@@ -116,7 +116,7 @@ public static class RulesEndpoints
             }
         }).RequireRole(Role.Admin)
             .WithSummary("Apply the draft to the kernel (a revision; with confirmWithinSeconds it reverts unless confirmed)")
-            .Accepts<ApplyRequest>("application/json").Produces<ApplyOutcome>().ProducesValidationProblem()
+            .AcceptsJson<ApplyRequest>(optional: true).Produces<ApplyOutcome>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         rules.MapGet("/flows", async (RevisionService revisions, CancellationToken ct) => Results.Ok(new
@@ -164,7 +164,7 @@ public static class RulesEndpoints
                 return ApplyProblems.Pending(e);
             }
         }).RequireRole(Role.Admin)
-            .WithSummary("Apply the revision in force again (repairs drift)").Accepts<ApplyOptionsRequest>("application/json").Produces<ApplyOutcome>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+            .WithSummary("Apply the revision in force again (repairs drift)").AcceptsJson<ApplyOptionsRequest>(optional: true).Produces<ApplyOutcome>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
 
         rules.MapGet("/drift", async (NatRulesService service, CancellationToken ct) =>
             await service.DetectDriftAsync(ct) is { } drift

@@ -45,7 +45,7 @@ public static class SettingsEndpoints
             }
         }).RequireRole(Role.Admin)
             .WithSummary("Change kernel settings (a revision; optional confirmWithinSeconds query for a safe apply)")
-            .Accepts<SettingsChangeRequest>("application/json").Produces<SettingsApplied>().ProducesValidationProblem()
+            .AcceptsJson<SettingsChangeRequest>().Produces<SettingsApplied>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/history", async (int? page, int? pageSize, KernelSettingsService settings, CancellationToken ct) =>

@@ -55,7 +55,7 @@ public static class TokensEndpoints
                     title: "The token request is not valid");
             }
         }).RequireRole(Role.Admin)
-            .WithSummary("Create an API token; the answer holds its secret, shown only this once").Accepts<CreateTokenRequest>("application/json").Produces<CreatedToken>(StatusCodes.Status201Created).ProducesValidationProblem();
+            .WithSummary("Create an API token; the answer holds its secret, shown only this once").AcceptsJson<CreateTokenRequest>().Produces<CreatedToken>(StatusCodes.Status201Created).ProducesValidationProblem();
 
         tokens.MapDelete("/{id:long}", async (long id, HttpContext http, ApiTokenService service, CancellationToken ct) =>
             await service.RevokeAsync(id, http.User.ActorName(), ct)

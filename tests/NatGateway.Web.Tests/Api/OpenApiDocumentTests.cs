@@ -87,6 +87,8 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
             Assert.True(operation!.Extensions!.TryGetValue(ApiDocs.RoleExtension, out var role), $"{method} {path} has no {ApiDocs.RoleExtension}");
             Assert.Equal(expected, ((JsonNodeExtension)role).Node.GetValue<string>());
             Assert.NotEmpty(operation.Security!);
+            // Bodies are described with AcceptsJson, never .Accepts<T>(): that would make routing answer 415 itself.
+            Assert.Null(endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>());
             Assert.False(string.IsNullOrEmpty(operation.Summary), $"{method} {path} has no summary");
             // Every success answer has a described shape, except 204s and the documented no-body cases.
             foreach (var (status, response) in operation.Responses!.Where(r => r.Key.StartsWith('2') && r.Key != "204"))
