@@ -82,7 +82,8 @@ public sealed class NatgwProcess : IAsyncDisposable
         try
         {
             await TestAccounts.EnsureAdminAsync(databasePath);
-            adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
+            // A fresh name each start: a restart on the same data directory keeps the earlier token, and live names are unique.
+            adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, $"test-admin-{Guid.NewGuid():N}"[..19]);
         }
         catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }
         var app = new NatgwProcess(lab, ns, listenAddress, port, extraArgs ?? [], environment, dataDirectory, ownsDataDirectory, adminToken);
