@@ -107,7 +107,8 @@ public sealed class NatgwProcess : IAsyncDisposable
             if (seedAccounts)
             {
                 await TestAccounts.EnsureAdminAsync(databasePath);
-                adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "test-admin");
+                // A fresh name each start: a restart on the same data directory keeps the earlier token, and live names are unique.
+                adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, $"test-admin-{Guid.NewGuid():N}"[..19]);
             }
         }
         catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }

@@ -18,12 +18,13 @@ public sealed class SecurityHeaders(RequestDelegate next)
         + "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
     /// <summary>
-    /// The API reference page (/scalar, Scalar.AspNetCore) starts itself with an inline module script whose text depends on its
-    /// configuration: only that path allows inline script. It shows the API's description and holds no secrets of its own.
+    /// The API reference page (/scalar, Scalar.AspNetCore) starts itself with an inline module script: that page alone
+    /// allows the one script carrying the per-request nonce Scalar put in <c>HttpContext.Items</c> (see ApiDocs), and no other.
     /// </summary>
     public const string ApiReferencePath = "/scalar";
-    public static readonly string ApiReferencePolicy =
-        ContentSecurityPolicy.Replace("script-src 'self';", "script-src 'self' 'unsafe-inline';", StringComparison.Ordinal);
+
+    private static string ApiReferencePolicy(string nonce) =>
+        ContentSecurityPolicy.Replace("script-src 'self';", $"script-src 'self' 'nonce-{nonce}';", StringComparison.Ordinal);
 
     /// <summary>One year; sent only on HTTPS responses (a browser ignores it over HTTP anyway).</summary>
     public const string StrictTransportSecurity = "max-age=31536000";
@@ -34,7 +35,11 @@ public sealed class SecurityHeaders(RequestDelegate next)
         {
             var http = (HttpContext)state;
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments(ApiReferencePath) ? ApiReferencePolicy : ContentSecurityPolicy;
+            headers.ContentSecurityPolicy =
+                http.Request.Path.StartsWithSegments(ApiReferencePath)
+                && http.Items.TryGetValue(Scalar.AspNetCore.ScalarOptions.NonceHttpContextItemKey, out var n) && n is string { Length: > 0 } nonce
+                    ? ApiReferencePolicy(nonce)
+                    : ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XFrameOptions = "DENY";
