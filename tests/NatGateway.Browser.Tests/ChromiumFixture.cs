@@ -18,18 +18,33 @@ public sealed class ChromiumFixture : IAsyncLifetime
     // Expect(...) polls until its state holds; Playwright's 5 s default fails on a loaded 2-core CI box.
     static ChromiumFixture() => Assertions.SetDefaultExpectTimeout(30_000);
 
+    /// <summary>Sign-in cookies by "base URL|user": natgw limits sign-ins to 10 a minute per address, and a test that
+    /// opens many pages on one natgw (PagesBrowserTests) would exceed that if every page signed in again.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _sessions = new();
+
     /// <summary>
-    /// A new page (its own browser context) on <paramref name="baseUrl"/>, signed in as the lab's admin through the
-    /// sign-in page unless <paramref name="signIn"/> is false; actions (click, fill) wait up to 60 s for their element.
+    /// A new page (its own browser context) on <paramref name="baseUrl"/>, signed in as <paramref name="user"/> (the
+    /// lab's admin by default) unless <paramref name="signIn"/> is false; actions (click, fill) wait up to 60 s for their
+    /// element. The first page signs in through the sign-in page; later ones reuse its cookie while natgw accepts it.
     /// </summary>
     public async Task<IPage> NewPageAsync(Uri baseUrl, BrowserNewPageOptions? options = null, bool signIn = true,
         string user = TestAccounts.AdminName, string password = TestAccounts.AdminPassword)
     {
         options ??= new BrowserNewPageOptions();
         options.BaseURL = baseUrl.ToString();
+        var key = $"{baseUrl}|{user}";
+        if (signIn && _sessions.TryGetValue(key, out var session)) options.StorageState = session;
         var page = await Browser!.NewPageAsync(options);
         page.SetDefaultTimeout(60_000);
-        if (signIn) await page.SignInAsync(user, password);
+        if (!signIn) return page;
+        if (options.StorageState is not null)
+        {
+            // A proxy port can be reused by a later test's natgw, which does not know the cookie: then sign in again.
+            var probe = await page.APIRequest.GetAsync("api/v1/settings");
+            if (probe.Ok) return page;
+        }
+        await page.SignInAsync(user, password);
+        _sessions[key] = await page.Context.StorageStateAsync();
         return page;
     }
 

@@ -41,6 +41,14 @@ public sealed class AccessKernelTests
             if (response.StatusCode != HttpStatusCode.Found || !location.Contains("/login", StringComparison.Ordinal))
                 wrong.Add($"page {page}: {(int)response.StatusCode} {location}");
         }
+        foreach (var route in AccessMatrix.OtherSignedIn)
+        {
+            var (method, path) = (route.Split(' ')[0], route.Split(' ')[1]);
+            using var response = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path.TrimStart('/')));
+            var location = response.Headers.Location?.ToString() ?? "";
+            if (response.StatusCode != HttpStatusCode.Unauthorized && !(response.StatusCode == HttpStatusCode.Found && location.Contains("/login", StringComparison.Ordinal)))
+                wrong.Add($"{route}: {(int)response.StatusCode} {location}");
+        }
         using (var negotiate = await anonymous.PostAsync("_blazor/negotiate?negotiateVersion=1", null))
             if (negotiate.StatusCode != HttpStatusCode.Unauthorized) wrong.Add($"hub negotiate: {(int)negotiate.StatusCode}");
         Assert.Empty(wrong);
@@ -77,6 +85,13 @@ public sealed class AccessKernelTests
         using (var created = await app.Http.PostAsync("api/v1/rules", Json(ValidRule.Replace("\"web\"", "\"web2\"").Replace("8080", "8081"))))
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var export = await app.Http.GetStringAsync("api/v1/config/export");
+        // The token the admin's DELETE revokes: never the one app.Http (the snapshots) uses.
+        long victimTokenId;
+        using (var created = await app.Http.PostAsync("api/v1/tokens", Json("""{"name": "matrix-victim", "role": "viewer"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            victimTokenId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetProperty("id").GetInt64();
+        }
 
         var callers = new (string Name, Role? Role, HttpClient Client)[]
         {
@@ -97,7 +112,7 @@ public sealed class AccessKernelTests
                 // Reorder must name every rule in the draft: the current list, reversed.
                 var order = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/rules")).EnumerateArray()
                     .Select(r => r.GetProperty("id").GetGuid()).Reverse().ToList();
-                using var request = Request(route, ruleId, order, revisionId, export);
+                using var request = Request(route, ruleId, order, revisionId, export, victimTokenId);
                 using var response = await client.SendAsync(request);
                 var status = (int)response.StatusCode;
                 row.Add($"{name}={status}");
@@ -177,9 +192,11 @@ public sealed class AccessKernelTests
             Assert.Equal(HttpStatusCode.Unauthorized, refusedRead.StatusCode);
     }
 
-    private static HttpRequestMessage Request(AccessMatrix.Route route, Guid ruleId, IReadOnlyList<Guid> order, long revisionId, string export)
+    private static HttpRequestMessage Request(AccessMatrix.Route route, Guid ruleId, IReadOnlyList<Guid> order, long revisionId, string export,
+        long victimTokenId)
     {
-        var path = AccessMatrix.Fill(route.Pattern, ruleId, revisionId).TrimStart('/');
+        var path = AccessMatrix.Fill(route.Pattern, ruleId, route.Pattern.StartsWith("/api/v1/tokens", StringComparison.Ordinal) ? victimTokenId : revisionId)
+            .TrimStart('/');
         var (query, body) = route.ToString() switch
         {
             "PUT /api/v1/settings" => ("", """{"ipv4Forwarding": true}"""),
@@ -197,6 +214,8 @@ public sealed class AccessKernelTests
             "DELETE /api/v1/conntrack" => ("?filter=proto%20udp%20and%20dport%209", null),
             "POST /api/v1/capacity/plan" => ("", """{"expectedEntries": 500000, "memoryBudgetBytes": 536870912, "extensions": "nat, acct"}"""),
             "POST /api/v1/capacity/apply" => ("", """{"timeouts": {"nf_conntrack_udp_timeout": 31}, "persist": false}"""),
+            "POST /api/v1/tokens" => ("", """{"name": "matrix-made", "role": "operator", "expiresInDays": 1}"""),
+            "DELETE /api/v1/tokens/{id:long}" => ("", null),
             _ => throw new ArgumentOutOfRangeException(nameof(route), route.ToString(), "no valid request for this route: add one"),
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);
@@ -210,12 +229,15 @@ public sealed class AccessKernelTests
         var rules = await app.Http.GetStringAsync("api/v1/rules");
         var revisions = await app.Http.GetStringAsync("api/v1/revisions");
         var settings = await app.Http.GetStringAsync("api/v1/settings");
+        // Tokens by name and state (their last-use fields move with every caller's request).
+        var tokens = string.Join(",", (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/tokens")).EnumerateArray()
+            .Select(t => $"{t.GetProperty("name").GetString()}:{t.GetProperty("state").GetString()}"));
         var udpTimeout = lab.Exec(lab.Gateway, "cat", "/proc/sys/net/netfilter/nf_conntrack_udp_timeout").StandardOutput.Trim();
         var nft = lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput;
         // natgw's own HTTP connections (port 5080) come and go; every other entry must stay.
         var conntrack = lab.Exec(lab.Gateway, "conntrack", "-L").StandardOutput.Split('\n')
             .Count(l => l.Length > 0 && !l.Contains("port=5080", StringComparison.Ordinal));
-        return $"rules={rules}\nrevisions={revisions}\nsettings={settings}\nudp_timeout={udpTimeout}\nnft={nft}\nconntrack={conntrack}";
+        return $"rules={rules}\nrevisions={revisions}\nsettings={settings}\ntokens={tokens}\nudp_timeout={udpTimeout}\nnft={nft}\nconntrack={conntrack}";
     }
 
     private static HttpClient NoRedirects(NatgwProcess app)

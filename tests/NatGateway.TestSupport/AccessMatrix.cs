@@ -52,13 +52,20 @@ public static class AccessMatrix
         new("GET", "/api/v1/capacity/now", Role.Viewer),
         new("POST", "/api/v1/capacity/apply", Role.Admin),
         new("GET", "/api/v1/audit", Role.Viewer),
+        new("GET", "/api/v1/tokens", Role.Admin),
+        new("POST", "/api/v1/tokens", Role.Admin),
+        new("DELETE", "/api/v1/tokens/{id:long}", Role.Admin),
     ];
 
-    /// <summary>Pages (Blazor routes) that need a signed-in viewer; /login is the one anonymous page.</summary>
-    public static readonly IReadOnlyList<string> Pages = ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit"];
+    /// <summary>Pages (Blazor routes) that need a signed-in user: a viewer, except /users and /tokens (admin).</summary>
+    public static readonly IReadOnlyList<string> Pages =
+        ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit", "/account", "/users", "/tokens"];
 
-    /// <summary>Routes anyone may request (besides static files).</summary>
-    public static readonly IReadOnlyList<string> Anonymous = ["/healthz", "/login"];
+    /// <summary>Signed-in routes that are neither API nor page: the OpenAPI document and reference, sign-out.</summary>
+    public static readonly IReadOnlyList<string> OtherSignedIn = ["GET /openapi/v1.json", "GET /scalar", "POST /logout"];
+
+    /// <summary>Routes anyone may request (besides static files): liveness and the sign-in pages.</summary>
+    public static readonly IReadOnlyList<string> Anonymous = ["/healthz", "/login", "/login/2fa", "/setup", "/denied"];
 
     /// <summary>A concrete path for <paramref name="pattern"/>: route parameters filled with <paramref name="guid"/> and <paramref name="number"/>.</summary>
     public static string Fill(string pattern, Guid guid, long number) =>

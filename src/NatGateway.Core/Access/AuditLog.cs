@@ -32,7 +32,7 @@ public sealed class AuditLog(IDbContextFactory<NatGatewayDbContext> dbFactory, T
     }
 
     /// <summary>One page of entries matching <paramref name="query"/>, newest first.</summary>
-    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken ct = default)
+    public async Task<Paging.PagedList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         IQueryable<AuditEntry> q = db.AuditLog.AsNoTracking();
@@ -44,8 +44,8 @@ public sealed class AuditLog(IDbContextFactory<NatGatewayDbContext> dbFactory, T
         if (query.To is { } to) q = q.Where(e => e.At <= to);
         var total = await q.CountAsync(ct);
         var items = await q.OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
-            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
-        return new AuditPage(items, query.Page, query.PageSize, total, (total + query.PageSize - 1) / query.PageSize);
+            .Skip(Paging.Paging.Skip(query.Page, query.PageSize)).Take(query.PageSize).ToListAsync(ct);
+        return new Paging.PagedList<AuditEntry>(items, query.Page, query.PageSize, total);
     }
 
     /// <summary>Deletes entries older than <paramref name="keep"/>; returns how many went.</summary>
@@ -71,5 +71,3 @@ public sealed record AuditQuery
     public int Page { get; init; } = 1;
     public int PageSize { get; init; } = 50;
 }
-
-public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, int Page, int PageSize, int TotalCount, int PageCount);

@@ -16,17 +16,17 @@ public static class AuditEndpoints
             var (query, errors) = ParseQuery(actor, action, result, from, to, page, pageSize);
             if (query is null) return Results.ValidationProblem(errors, title: "The audit query is not valid");
             var found = await audit.QueryAsync(query, ct);
-            return Results.Ok(new
-            {
-                items = found.Items.Select(e => new
-                {
-                    id = e.Id, at = e.At, actor = e.Actor, address = e.Address, action = e.Action,
-                    result = ResultName(e.Result), detail = e.Detail,
-                }),
-                page = found.Page, pageSize = found.PageSize, totalCount = found.TotalCount, pageCount = found.PageCount,
-            });
-        });
+            return Results.Ok(new AuditPageView(
+                found.Items.Select(e => new AuditEntryView(e.Id, e.At, e.Actor, e.Address, e.Action, ResultName(e.Result), e.Detail)).ToList(),
+                found.Page, found.PageSize, found.TotalCount, found.PageCount));
+        })
+            .WithSummary("The audit log, newest first, filtered (actor, action, result, from, to) and paged")
+            .Produces<AuditPageView>().ProducesValidationProblem();
     }
+
+    public sealed record AuditEntryView(long Id, DateTimeOffset At, string Actor, string? Address, string Action, string Result, string? Detail);
+
+    public sealed record AuditPageView(IReadOnlyList<AuditEntryView> Items, int Page, int PageSize, int TotalCount, int PageCount);
 
     public static string ResultName(AuditResult result) => result.ToString().ToLowerInvariant();
 
