@@ -67,12 +67,20 @@ public sealed partial class AccountsBrowserTests(ChromiumFixture chromium)
     }
 
     /// <summary>
-    /// What the first run left in the audit log: the refused token, the setup, the sign-in and the sign-out, by whom.
-    /// Read from the database here; the audit page's own check (sign in again and find these rows on it) belongs here too.
+    /// What the first run left in the audit log: the refused token, the setup, the sign-in, the settings change and the
+    /// sign-out, by whom — on the Audit log page (signed in again) and in the database.
     /// </summary>
-    private static Task AssertFirstRunAuditTrailAsync(IPage page, NatgwProcess app)
+    private static async Task AssertFirstRunAuditTrailAsync(IPage page, NatgwProcess app)
     {
-        _ = page;
+        await page.SignInAsync(FirstAdmin, FirstPassword);
+        await page.GotoAsync("audit");
+        await page.WaitForInteractiveAsync();
+        var actions = page.Locator("[data-testid=audit-row-action]");
+        await Assertions.Expect(actions.Filter(new LocatorFilterOptions { HasTextString = "ui changing kernel settings" })).ToHaveCountAsync(1);
+        await Assertions.Expect(actions.Filter(new LocatorFilterOptions { HasTextRegex = new Regex("^logout$") })).ToHaveCountAsync(1);
+        await Assertions.Expect(actions.Filter(new LocatorFilterOptions { HasTextRegex = new Regex("^setup$") })).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=audit-row-actor]").Filter(new LocatorFilterOptions { HasTextString = FirstAdmin }).First).ToBeVisibleAsync();
+
         using var db = new SqliteConnection($"Data Source={app.DatabasePath};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var cmd = db.CreateCommand();
@@ -85,7 +93,7 @@ public sealed partial class AccountsBrowserTests(ChromiumFixture chromium)
         Assert.Contains($"{FirstAdmin} setup Succeeded", trail);
         Assert.Contains($"{FirstAdmin} login Succeeded", trail);
         Assert.Contains($"{FirstAdmin} logout Succeeded", trail);
-        return Task.CompletedTask;
+        Assert.Contains($"{FirstAdmin} ui changing kernel settings Succeeded", trail);
     }
 
     [BrowserFact]

@@ -40,16 +40,25 @@ public abstract class AccessComponentBase : ComponentBase
     /// <summary>
     /// The server-side check before a change, against the current authentication state: true when the user holds
     /// <paramref name="role"/>; otherwise says so (snackbar), records the denial in the audit log, and returns false.
+    /// A permitted change is recorded too (the browser's changes do not pass the API's audit middleware); the entry
+    /// says it was allowed, and what the change did is in History (revisions name the user).
     /// </summary>
     /// <param name="role">The role the change needs.</param>
-    /// <param name="action">What was refused, in words ("applying rules").</param>
-    protected async Task<bool> PermitAsync(Role role, string action)
+    /// <param name="action">What is asked, in words ("applying rules").</param>
+    /// <param name="record">False for a step that changes nothing by itself (opening an editor).</param>
+    protected async Task<bool> PermitAsync(Role role, string action, bool record = true)
     {
         var user = AuthenticationState is null ? Anonymous : (await AuthenticationState).User;
-        if (user.Has(role)) return true;
-        RefusalSnackbar.Add(RefusalText(user, role, action), Severity.Error);
         // The audit log is registered in the app; component tests may run without it.
-        if (AccessServices.GetService<AuditLog>() is { } audit)
+        var audit = AccessServices.GetService<AuditLog>();
+        if (user.Has(role))
+        {
+            if (record && audit is not null)
+                await audit.RecordAsync(user.ActorName(), null, $"ui {action}", AuditResult.Succeeded, "allowed; the outcome is in History");
+            return true;
+        }
+        RefusalSnackbar.Add(RefusalText(user, role, action), Severity.Error);
+        if (audit is not null)
             await audit.RecordAsync(user.ActorName(), null, $"ui {action}", AuditResult.Denied, $"needs {role.Name()}");
         return false;
     }
