@@ -63,6 +63,7 @@ public static class AccessControl
             sp.GetRequiredService<ILogger<FirstRunSetup>>(), options.Urls));
         services.AddHostedService(sp => sp.GetRequiredService<FirstRunSetup>());
         services.AddSingleton<PendingSignIn>();
+        services.AddSingleton<DenialThrottle>();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -6,10 +6,10 @@ namespace NatGateway.Web.Access;
 /// <summary>
 /// Records, after the response is decided: every state-changing API request (POST/PUT/PATCH/DELETE under /api) with its
 /// outcome, and every denial anywhere (401/403, and a page visit sent to the sign-in page). Successful reads are never
-/// written, so the audit log costs a GET nothing. Runs after authentication, so the actor is known, and before
+/// written, so the audit log costs a GET nothing. Denials are capped per address (<see cref="DenialThrottle"/>). Runs after authentication, so the actor is known, and before
 /// authorization, so its refusals are seen.
 /// </summary>
-public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
+public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit, DenialThrottle denials)
 {
     private const string NoteKey = "natgw.audit.note";
 
@@ -35,6 +35,11 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
         var detail = $"status {status}";
         if (status is StatusCodes.Status302Found && result == AuditResult.Denied) detail = "sent to sign-in";
         if (http.Items[NoteKey] is string note) detail += $"; {note}";
+        if (result == AuditResult.Denied)
+        {
+            if (!denials.TryRecord(http.Connection.RemoteIpAddress?.ToString(), out var suppressed)) return;
+            if (suppressed > 0) detail += $"; {suppressed} earlier denials from this address not recorded (more than {DenialThrottle.PerMinute} a minute)";
+        }
         await RecordAsync(http, result.Value, detail);
     }
 
