@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using Microsoft.EntityFrameworkCore;
 using NatGateway.Core.Revisions;
 using NatGateway.Data;
-using NatGateway.Web.Hosting;
 
 namespace NatGateway.Web.Cli;
 
@@ -28,7 +26,7 @@ public static class ConfigCommand
         var export = new Command("export", "Print the state in force as {\"format\": \"natgw-state\", \"version\": 1, ...}");
         export.Options.Add(Database);
         export.Options.Add(file);
-        export.Action = new Run(async (services, parse, ct) =>
+        export.Action = new DatabaseCommandAction("config", Database, async (services, parse, ct) =>
         {
             var json = await services.GetRequiredService<RevisionService>().ExportAsync(ct);
             if (parse.GetValue(file) is { } path) await File.WriteAllTextAsync(path, json + "\n", ct);
@@ -40,7 +38,7 @@ public static class ConfigCommand
         var import = new Command("import", "Validate a document and make its rules the draft rule list");
         import.Options.Add(Database);
         import.Arguments.Add(input);
-        import.Action = new Run(async (services, parse, ct) =>
+        import.Action = new DatabaseCommandAction("config", Database, async (services, parse, ct) =>
         {
             var path = parse.GetValue(input)!;
             string json;
@@ -64,30 +62,5 @@ public static class ConfigCommand
         config.Subcommands.Add(export);
         config.Subcommands.Add(import);
         return config;
-    }
-
-    /// <summary>Runs a config action with the app's services (no web host, no background services).</summary>
-    private sealed class Run(Func<IServiceProvider, ParseResult, CancellationToken, Task<int>> action) : AsynchronousCommandLineAction
-    {
-        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
-        {
-            var options = new ServeOptions { DatabasePath = Path.GetFullPath(parseResult.GetValue(Database) ?? DatabaseSetup.DefaultPath()) };
-            var services = new ServiceCollection();
-            services.AddLogging();
-            services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(
-                new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build());
-            WebHost.AddServices(services, options);
-            await using var provider = services.BuildServiceProvider();
-            try
-            {
-                DatabaseSetup.Migrate(options.DatabasePath);
-            }
-            catch (DatabaseUnavailableException e)
-            {
-                Console.Error.WriteLine($"natgw config: {e.Message}");
-                return DatabaseUnavailableException.ExitCode;
-            }
-            return await action(provider, parseResult, cancellationToken);
-        }
     }
 }

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using System.Globalization;
 using NatGateway.Core.Access;
 using NatGateway.Data;
 using NatGateway.Data.Entities;
-using NatGateway.Web.Hosting;
 
 namespace NatGateway.Web.Cli;
 
@@ -38,7 +36,7 @@ public static class TokenCommand
         create.Options.Add(name);
         create.Options.Add(role);
         create.Options.Add(expires);
-        create.Action = new Run(async (services, parse, ct) =>
+        create.Action = new DatabaseCommandAction("token", Database, async (services, parse, ct) =>
         {
             var clock = services.GetRequiredService<TimeProvider>();
             // Checked here rather than as Required options: a missing value is bad input (exit 2), like a wrong one.
@@ -63,7 +61,7 @@ public static class TokenCommand
 
         var list = new Command("list", "List tokens with their last use (secrets are never shown)");
         list.Options.Add(Database);
-        list.Action = new Run(async (services, _, ct) =>
+        list.Action = new DatabaseCommandAction("token", Database, async (services, _, ct) =>
         {
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
             var rows = (await services.GetRequiredService<ApiTokenService>().ListAsync(ct)).Select(t => new[]
@@ -79,7 +77,7 @@ public static class TokenCommand
         var revoke = new Command("revoke", "Revoke a token: it is refused from now on");
         revoke.Options.Add(Database);
         revoke.Arguments.Add(target);
-        revoke.Action = new Run(async (services, parse, ct) =>
+        revoke.Action = new DatabaseCommandAction("token", Database, async (services, parse, ct) =>
         {
             var tokens = services.GetRequiredService<ApiTokenService>();
             var which = parse.GetValue(target)!;
@@ -109,30 +107,5 @@ public static class TokenCommand
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         foreach (var row in rows.Prepend(header))
             Console.Out.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
-    }
-
-    /// <summary>Runs a token action with the app's services (no web host), like <c>natgw config</c>.</summary>
-    private sealed class Run(Func<IServiceProvider, ParseResult, CancellationToken, Task<int>> action) : AsynchronousCommandLineAction
-    {
-        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
-        {
-            var options = new ServeOptions { DatabasePath = Path.GetFullPath(parseResult.GetValue(Database) ?? DatabaseSetup.DefaultPath()) };
-            var services = new ServiceCollection();
-            services.AddLogging();
-            services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(
-                new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build());
-            WebHost.AddServices(services, options);
-            await using var provider = services.BuildServiceProvider();
-            try
-            {
-                DatabaseSetup.Migrate(options.DatabasePath);
-            }
-            catch (DatabaseUnavailableException e)
-            {
-                Console.Error.WriteLine($"natgw token: {e.Message}");
-                return DatabaseUnavailableException.ExitCode;
-            }
-            return await action(provider, parseResult, cancellationToken);
-        }
     }
 }

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using System.Globalization;
 using NatGateway.Core.Access;
 using NatGateway.Data;
 using NatGateway.Data.Entities;
-using NatGateway.Web.Hosting;
 
 namespace NatGateway.Web.Cli;
 
@@ -40,7 +38,7 @@ public static class UserCommand
         add.Options.Add(role);
         add.Options.Add(PasswordStdin);
         add.Options.Add(Database);
-        add.Action = new Run("user add", async (users, parse, ct) =>
+        add.Action = Run("user add", async (users, parse, ct) =>
         {
             var r = ParseRole(parse.GetValue(role));
             var password = ReadPassword(parse.GetValue(PasswordStdin));
@@ -51,7 +49,7 @@ public static class UserCommand
 
         var list = new Command("list", "List the accounts: name, role, second factor, last sign-in, lockout");
         list.Options.Add(Database);
-        list.Action = new Run("user list", async (users, _, ct) =>
+        list.Action = Run("user list", async (users, _, ct) =>
         {
             var all = await users.ListAsync(ct);
             Console.Out.WriteLine($"{"NAME",-24} {"ROLE",-9} {"2FA",-4} {"LAST LOGIN",-20} LOCKED");
@@ -65,7 +63,7 @@ public static class UserCommand
         var remove = new Command("remove", "Remove an account (never the last admin)");
         remove.Arguments.Add(name);
         remove.Options.Add(Database);
-        remove.Action = new Run("user remove", async (users, parse, ct) =>
+        remove.Action = Run("user remove", async (users, parse, ct) =>
         {
             await users.RemoveAsync(parse.GetValue(name)!, Actor, ct);
             Console.Out.WriteLine($"user {parse.GetValue(name)} removed");
@@ -76,7 +74,7 @@ public static class UserCommand
         passwd.Arguments.Add(name);
         passwd.Options.Add(PasswordStdin);
         passwd.Options.Add(Database);
-        passwd.Action = new Run("user passwd", async (users, parse, ct) =>
+        passwd.Action = Run("user passwd", async (users, parse, ct) =>
         {
             var n = parse.GetValue(name)!;
             if (await users.FindAsync(n, ct) is null) throw new AccessException("name", $"There is no user named '{n}'.");
@@ -90,7 +88,7 @@ public static class UserCommand
         setRole.Arguments.Add(name);
         setRole.Arguments.Add(roleArg);
         setRole.Options.Add(Database);
-        setRole.Action = new Run("user set-role", async (users, parse, ct) =>
+        setRole.Action = Run("user set-role", async (users, parse, ct) =>
         {
             var r = ParseRole(parse.GetValue(roleArg));
             await users.SetRoleAsync(parse.GetValue(name)!, r, Actor, ct);
@@ -138,36 +136,18 @@ public static class UserCommand
         return text.ToString();
     }
 
-    /// <summary>Runs a user action with the app's services (no web host); maps refused input to exit code 2.</summary>
-    private sealed class Run(string command, Func<UserService, ParseResult, CancellationToken, Task<int>> action) : AsynchronousCommandLineAction
-    {
-        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+    /// <summary>A user action with the account service; refused input (<see cref="AccessException"/>) is exit code 2.</summary>
+    private static DatabaseCommandAction Run(string command, Func<UserService, ParseResult, CancellationToken, Task<int>> action) =>
+        new(command, Database, async (services, parse, ct) =>
         {
-            var options = new ServeOptions { DatabasePath = Path.GetFullPath(parseResult.GetValue(Database) ?? DatabaseSetup.DefaultPath()) };
-            var services = new ServiceCollection();
-            services.AddLogging();
-            services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(
-                new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build());
-            WebHost.AddServices(services, options);
-            await using var provider = services.BuildServiceProvider();
             try
             {
-                DatabaseSetup.Migrate(options.DatabasePath);
-            }
-            catch (DatabaseUnavailableException e)
-            {
-                Console.Error.WriteLine($"natgw {command}: {e.Message}");
-                return DatabaseUnavailableException.ExitCode;
-            }
-            try
-            {
-                return await action(provider.GetRequiredService<UserService>(), parseResult, cancellationToken);
+                return await action(services.GetRequiredService<UserService>(), parse, ct);
             }
             catch (AccessException e)
             {
                 Console.Error.WriteLine($"natgw {command}: {e.Field}: {e.Message}");
                 return 2;
             }
-        }
-    }
+        });
 }
