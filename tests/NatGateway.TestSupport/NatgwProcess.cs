@@ -17,6 +17,7 @@ public sealed class NatgwProcess : IAsyncDisposable
     public string DataDirectory { get; }
     public string DatabasePath => Path.Combine(DataDirectory, "natgw.db");
     public string SysctlDirectory => Path.Combine(DataDirectory, "sysctl.d");
+    public string ModprobeDirectory => Path.Combine(DataDirectory, "modprobe.d");
     /// <summary>A client with an admin API token (what most tests act as).</summary>
     public HttpClient Http { get; }
     /// <summary>The secret of <see cref="Http"/>'s admin token.</summary>
@@ -41,6 +42,7 @@ public sealed class NatgwProcess : IAsyncDisposable
             "--urls", $"{BaseAddress.Scheme}://{listenAddress}:{port}",
             "--db", DatabasePath,
             "--sysctl-dir", SysctlDirectory,
+            "--modprobe-dir", ModprobeDirectory,
             "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
             "--environment", "Development",
         };
