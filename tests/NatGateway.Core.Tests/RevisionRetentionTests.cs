@@ -112,11 +112,11 @@ public sealed class RevisionRetentionTests : IDisposable
         var ancient = now.AddYears(-5);
         var headers = new[]
         {
-            new RevisionHeader(1, ancient, RevisionStates.Applied, null),        // revert target of 4
-            new RevisionHeader(2, ancient, RevisionStates.Reverted, 1),
-            new RevisionHeader(3, ancient, RevisionStates.Failed, 1),
-            new RevisionHeader(4, ancient, RevisionStates.PendingConfirmation, 1), // in force (pending)
-            new RevisionHeader(5, ancient, RevisionStates.Applying, 4),
+            new RevisionHeader(1, ancient, RevisionState.Applied, null),        // revert target of 4
+            new RevisionHeader(2, ancient, RevisionState.Reverted, 1),
+            new RevisionHeader(3, ancient, RevisionState.Failed, 1),
+            new RevisionHeader(4, ancient, RevisionState.PendingConfirmation, 1), // in force (pending)
+            new RevisionHeader(5, ancient, RevisionState.Applying, 4),
         };
         var prunable = new RevisionRetention { KeepCount = 1, KeepDays = 1 }.Prunable(headers, now);
         Assert.Equal([3L, 2L], prunable);

@@ -51,7 +51,7 @@ public sealed class RevisionServiceTests : IDisposable
         var first = await _revisions.ApplyRulesAsync("first", "test");
         await AddForwardAsync("mail", 2525);
         var second = await _revisions.ApplyRulesAsync("second", "test", TimeSpan.FromSeconds(60));
-        Assert.Equal(RevisionStates.PendingConfirmation, second.State);
+        Assert.Equal(RevisionState.PendingConfirmation, second.State);
         Assert.Equal(_clock.GetUtcNow().AddSeconds(60), second.ConfirmBy);
         var batchesBefore = _kernel.RecordingNftables.Batches.Count;
 
@@ -63,8 +63,8 @@ public sealed class RevisionServiceTests : IDisposable
         var revert = await _revisions.RevertExpiredAsync();
 
         Assert.NotNull(revert);
-        Assert.Equal("auto-revert", revert.Kind);
-        Assert.Equal(RevisionStates.Reverted, (await _revisions.GetAsync(second.Id))!.State);
+        Assert.Equal(RevisionKind.AutoRevert, revert.Kind);
+        Assert.Equal(RevisionState.Reverted, (await _revisions.GetAsync(second.Id))!.State);
         Assert.Null(await _revisions.PendingAsync());
         // The kernel got the first revision's ruleset back, in one batch.
         Assert.Equal(batchesBefore + 1, _kernel.RecordingNftables.Batches.Count);
@@ -81,7 +81,7 @@ public sealed class RevisionServiceTests : IDisposable
         _clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Null(await _revisions.RevertExpiredAsync());
         var confirmed = (await _revisions.GetAsync(pending.Id))!;
-        Assert.Equal(RevisionStates.Applied, confirmed.State);
+        Assert.Equal(RevisionState.Applied, confirmed.State);
         Assert.Contains("confirmed by operator", confirmed.Outcome);
         Assert.False(await _revisions.ConfirmAsync(pending.Id, "operator")); // nothing left to confirm
     }
@@ -120,7 +120,7 @@ public sealed class RevisionServiceTests : IDisposable
         var rollback = await _revisions.RollbackAsync(first.Id, "operator", null);
 
         Assert.NotNull(rollback);
-        Assert.Equal("rollback", rollback.Kind);
+        Assert.Equal(RevisionKind.Rollback, rollback.Kind);
         Assert.True(rollback.Id > first.Id);
         Assert.Equal(first.RulesetJson, rollback.RulesetJson);
         Assert.Equal([web.Id], (await _rules.ListAsync()).Select(r => r.Id).ToArray());
@@ -180,7 +180,7 @@ public sealed class RevisionServiceTests : IDisposable
             // What a crash between journal and commit leaves behind.
             db.Revisions.Add(new Revision
             {
-                CreatedAt = _clock.GetUtcNow(), Kind = "apply", State = RevisionStates.Applying, RulesDocument = "[]", RulesetJson = "{}",
+                CreatedAt = _clock.GetUtcNow(), Kind = RevisionKind.Apply, State = RevisionState.Applying, RulesDocument = "[]", RulesetJson = "{}",
                 PreviousRevisionId = good.Id,
             });
             await db.SaveChangesAsync();
@@ -192,7 +192,7 @@ public sealed class RevisionServiceTests : IDisposable
         Assert.Contains($"re-applied revision {good.Id}", report);
         Assert.Equal(good.RulesetJson, Assert.Single(_kernel.RecordingNftables.Batches));
         var list = await _revisions.ListAsync();
-        Assert.Contains(list, r => r.State == RevisionStates.Interrupted);
+        Assert.Contains(list, r => r.State == RevisionState.Interrupted);
         Assert.Equal(good.Id, (await _revisions.ActiveAsync())!.Id);
     }
 
@@ -210,7 +210,7 @@ public sealed class RevisionServiceTests : IDisposable
             "web", TimeSpan.FromSeconds(60));
 
         Assert.Equal("10", _kernel.Memory.Values[key]);
-        Assert.Equal("capacity", revision.Kind);
+        Assert.Equal(RevisionKind.Capacity, revision.Kind);
         Assert.Contains("conntrack nf_conntrack_udp_timeout: 30 → 10", revision.Diff);
         Assert.Single(result!.Changes);
 
@@ -226,7 +226,7 @@ public sealed class RevisionServiceTests : IDisposable
         await AddForwardAsync("web", 8080);
         await AddForwardAsync("mail", 2525);
         var two = await _revisions.ApplyRulesAsync("two rules", "test");
-        var baseline = (await _revisions.ListAsync()).Single(r => r.Kind == "baseline");
+        var baseline = (await _revisions.ListAsync()).Single(r => r.Kind == RevisionKind.Baseline);
         Assert.Equal(0, baseline.RuleCount);
         var rollback = (await _revisions.RollbackAsync(baseline.Id, "web", null, TimeSpan.FromSeconds(60)))!;
         Assert.Empty(await _rules.ListAsync());
@@ -254,8 +254,8 @@ public sealed class RevisionServiceTests : IDisposable
         var notice = Assert.Single(notices);
         Assert.Equal($"Revision {rollback.Id} was not confirmed within 60 s and was reverted at 12:01:00 UTC.", notice.Text(TimeZoneInfo.Utc));
         var history = await _revisions.ListAsync();
-        Assert.Contains(history, r => r.Id == revert.Id && r.Kind == "auto-revert" && r.Outcome == notice.Text(TimeZoneInfo.Utc));
-        Assert.Equal(RevisionStates.Reverted, history.Single(r => r.Id == rollback.Id).State);
+        Assert.Contains(history, r => r.Id == revert.Id && r.Kind == RevisionKind.AutoRevert && r.Outcome == notice.Text(TimeZoneInfo.Utc));
+        Assert.Equal(RevisionState.Reverted, history.Single(r => r.Id == rollback.Id).State);
     }
 
     [Fact]
@@ -297,7 +297,7 @@ public sealed class RevisionServiceTests : IDisposable
         var report = await _revisions.RecoverAtStartupAsync();
 
         Assert.Contains("reverted an unconfirmed change", report);
-        Assert.Equal(RevisionStates.Reverted, (await _revisions.GetAsync(rollback.Id))!.State);
+        Assert.Equal(RevisionState.Reverted, (await _revisions.GetAsync(rollback.Id))!.State);
         Assert.Equal(two.RulesDocument, (await _revisions.ActiveAsync())!.RulesDocument);
         Assert.Equal(["web", "mail"], (await _rules.ListAsync()).Select(r => r.Name).ToArray());
         Assert.False((await _rules.GetPendingAsync(withRuleset: false)).HasChanges);
@@ -359,7 +359,7 @@ public sealed class RevisionServiceTests : IDisposable
 
         var reapply = (await _revisions.ReapplyActiveAsync("web", TimeSpan.FromSeconds(60)))!;
 
-        Assert.Equal(RevisionStates.PendingConfirmation, reapply.State);
+        Assert.Equal(RevisionState.PendingConfirmation, reapply.State);
         Assert.Equal(reapply.Id, (await _revisions.PendingAsync())!.RevisionId);
         _clock.Advance(TimeSpan.FromSeconds(60));
         Assert.NotNull(await _revisions.RevertExpiredAsync());

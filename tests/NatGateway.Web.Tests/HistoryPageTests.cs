@@ -27,7 +27,7 @@ public sealed class HistoryPageTests : PageTestContext
         for (var i = 1; i <= count; i++)
             db.Revisions.Add(new Revision
             {
-                CreatedAt = at.AddMinutes(i), Author = "test", Comment = $"change {i}", Kind = "apply", State = RevisionStates.Applied,
+                CreatedAt = at.AddMinutes(i), Author = "test", Comment = $"change {i}", Kind = RevisionKind.Apply, State = RevisionState.Applied,
                 RulesDocument = "[]", RulesetJson = "{}", RulesetText = "", Diff = "",
             });
         await db.SaveChangesAsync();

@@ -147,7 +147,7 @@ public sealed class RoleGatingPageTests : PageTestContext
         page.WaitForElement("[data-testid=apply-rules]").Click();
 
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=pending-bar]")));
-        var revision = Assert.Single(await RevisionRowsAsync(), r => r.Kind == "apply");
+        var revision = Assert.Single(await RevisionRowsAsync(), r => r.Kind == RevisionKind.Apply);
         Assert.Equal("alice", revision.Author);
     }
 

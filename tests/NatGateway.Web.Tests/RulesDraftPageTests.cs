@@ -1,3 +1,4 @@
+using NatGateway.Data.Entities;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,7 +54,7 @@ public sealed class RulesDraftPageTests : PageTestContext
         await AddForwardAsync("web", "8080");
         await AddForwardAsync("mail", "2525");
         await Revisions.ApplyRulesAsync(null, "web");
-        var baseline = (await Revisions.ListAsync()).Single(r => r.Kind == "baseline");
+        var baseline = (await Revisions.ListAsync()).Single(r => r.Kind == RevisionKind.Baseline);
         var rollback = (await Revisions.RollbackAsync(baseline.Id, "web", null, TimeSpan.FromSeconds(60)))!;
         var banner = Render<ConfirmationBanner>();
         var page = Render<Rules>();
@@ -126,7 +127,7 @@ public sealed class RulesDraftPageTests : PageTestContext
         page.WaitForAssertion(() => Assert.Single(Kernel.RecordingNftables.Batches));
         var pending = await Revisions.PendingAsync();
         Assert.NotNull(pending);
-        Assert.Equal("reapply", (await Revisions.GetAsync(pending.RevisionId))!.Kind);
+        Assert.Equal(RevisionKind.Reapply, (await Revisions.GetAsync(pending.RevisionId))!.Kind);
         Assert.Equal(_clock.GetUtcNow() + Services.GetRequiredService<SafeApplyOptions>().ConfirmWindow, pending.ConfirmBy);
     }
 }

@@ -1,3 +1,4 @@
+using NatGateway.Data.Entities;
 using Bunit;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
@@ -55,8 +56,8 @@ public sealed class RulesPageTests : PageTestContext
         var batch = Assert.Single(Kernel.RecordingNftables.Batches);
         Assert.Contains("\"natgw\"", batch);
         await using var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync();
-        var revision = Assert.Single(db.Revisions, r => r.Kind == "apply");
-        Assert.Equal("pending-confirmation", revision.State); // browser applies are commit-confirmed by default
+        var revision = Assert.Single(db.Revisions, r => r.Kind == RevisionKind.Apply);
+        Assert.Equal(RevisionState.PendingConfirmation, revision.State); // browser applies are commit-confirmed by default
         Assert.Equal("admin", revision.Author); // the signed-in user (AppTestContext signs in "admin")
         Assert.Contains("added web", revision.Diff);
     }

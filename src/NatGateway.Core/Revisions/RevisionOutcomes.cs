@@ -2,7 +2,7 @@ namespace NatGateway.Core.Revisions;
 
 /// <summary>A revision as lists show it.</summary>
 public sealed record RevisionSummary(
-    long Id, DateTimeOffset CreatedAt, string? Author, string? Comment, string Kind, string State,
+    long Id, DateTimeOffset CreatedAt, string? Author, string? Comment, Data.Entities.RevisionKind Kind, Data.Entities.RevisionState State,
     DateTimeOffset? ConfirmBy, long? PreviousRevisionId, string? Outcome, int RuleCount);
 
 /// <summary>Two revisions compared: rules, settings and the generated ruleset text.</summary>

@@ -1,3 +1,5 @@
+using NatGateway.Data.Entities;
+
 namespace NatGateway.Core.Revisions;
 
 /// <summary>
@@ -23,12 +25,12 @@ public sealed class RevisionRetention
     public IReadOnlyList<long> Prunable(IReadOnlyList<RevisionHeader> revisions, DateTimeOffset now)
     {
         var newestFirst = revisions.OrderByDescending(r => r.Id).ToList();
-        var inForce = newestFirst.FirstOrDefault(r => Data.Entities.RevisionStates.InForce.Contains(r.State));
+        var inForce = newestFirst.FirstOrDefault(r => r.State.IsInForce());
         var keep = new HashSet<long>();
         // The one in force, and the one before it: a rollback that was not commit-confirmed still merges the draft against it.
         if (inForce is not null) keep.Add(inForce.Id);
         if (inForce?.PreviousRevisionId is { } beforeInForce) keep.Add(beforeInForce);
-        foreach (var r in newestFirst.Where(r => r.State is Data.Entities.RevisionStates.PendingConfirmation or Data.Entities.RevisionStates.Applying))
+        foreach (var r in newestFirst.Where(r => r.State is RevisionState.PendingConfirmation or RevisionState.Applying))
         {
             keep.Add(r.Id);
             if (r.PreviousRevisionId is { } previous) keep.Add(previous);
@@ -42,4 +44,4 @@ public sealed class RevisionRetention
 }
 
 /// <summary>What retention needs to know of a revision (none of its documents).</summary>
-public sealed record RevisionHeader(long Id, DateTimeOffset CreatedAt, string State, long? PreviousRevisionId);
+public sealed record RevisionHeader(long Id, DateTimeOffset CreatedAt, RevisionState State, long? PreviousRevisionId);

@@ -45,7 +45,7 @@ public sealed class RevisionService(
     {
         var draft = await rules.ListAsync(ct);
         var affected = purgeChangedFlows ? await ChangedMarkIdsAsync(ct) : [];
-        var revision = await ApplyStateAsync(new GatewayState(draft, null), "apply", comment, author, confirmWithin, ct);
+        var revision = await ApplyStateAsync(new GatewayState(draft, null), RevisionKind.Apply, comment, author, confirmWithin, ct);
         if (affected.Count > 0)
         {
             var removed = flows.Purge(affected);
@@ -89,7 +89,7 @@ public sealed class RevisionService(
         var active = await ActiveAsync(ct);
         var inForceRules = active is null ? [] : NatRulesService.ParseRules(active.RulesDocument);
         var merged = Merge(SettingsDocument.Capture(settings.Read()), update);
-        return await ApplyStateAsync(new GatewayState(inForceRules, merged), "settings", null, author, confirmWithin, ct, update.Persist);
+        return await ApplyStateAsync(new GatewayState(inForceRules, merged), RevisionKind.Settings, null, author, confirmWithin, ct, update.Persist);
     }
 
     /// <summary>
@@ -107,7 +107,7 @@ public sealed class RevisionService(
         {
             if (await PendingAsync(ct) is { } pending) throw new ConfirmationPendingException(pending.RevisionId);
             _lastCapacityResult = null;
-            var revision = await ApplyLockedAsync(new GatewayState(inForceRules, null, target), "capacity", null, author, confirmWithin, change.Persist, ct);
+            var revision = await ApplyLockedAsync(new GatewayState(inForceRules, null, target), RevisionKind.Capacity, null, author, confirmWithin, change.Persist, ct);
             return (revision, _lastCapacityResult);
         }
         finally
@@ -123,14 +123,14 @@ public sealed class RevisionService(
     /// Throws <see cref="RulesInvalidException"/>, <see cref="NftablesException"/>, <see cref="SettingsApplyException"/>,
     /// <see cref="ConfirmationPendingException"/>; in every failure case the kernel is left as it was.
     /// </summary>
-    public async Task<Revision> ApplyStateAsync(GatewayState target, string kind, string? comment, string? author,
+    public async Task<Revision> ApplyStateAsync(GatewayState target, RevisionKind kind, string? comment, string? author,
         TimeSpan? confirmWithin, CancellationToken ct = default, bool persistSettings = false)
     {
         await _lock.WaitAsync(ct);
         try
         {
             var pending = await PendingAsync(ct);
-            if (pending is not null && kind is not ("auto-revert" or "startup")) throw new ConfirmationPendingException(pending.RevisionId);
+            if (pending is not null && kind is not (RevisionKind.AutoRevert or RevisionKind.Startup)) throw new ConfirmationPendingException(pending.RevisionId);
             return await ApplyLockedAsync(target, kind, comment, author, confirmWithin, persistSettings, ct);
         }
         finally
@@ -139,7 +139,7 @@ public sealed class RevisionService(
         }
     }
 
-    private async Task<Revision> ApplyLockedAsync(GatewayState target, string kind, string? comment, string? author,
+    private async Task<Revision> ApplyLockedAsync(GatewayState target, RevisionKind kind, string? comment, string? author,
         TimeSpan? confirmWithin, bool persistSettings, CancellationToken ct)
     {
         // The API and the editors refuse a long comment with a field error; this guards every other caller.
@@ -151,7 +151,7 @@ public sealed class RevisionService(
         await EnsureBaselineAsync(ct);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var previous = await db.Revisions.AsNoTracking().Where(r => RevisionStates.InForce.Contains(r.State))
+        var previous = await db.Revisions.AsNoTracking().Where(r => (r.State == RevisionState.Applied || r.State == RevisionState.PendingConfirmation))
             .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
         var before = settings.Read();
         var targetSettings = target.Settings ?? SettingsDocument.Capture(before);
@@ -162,7 +162,7 @@ public sealed class RevisionService(
         // 1. Journal: the intent is durable before the kernel changes.
         var revision = new Revision
         {
-            CreatedAt = clock.GetUtcNow(), Author = author, Comment = comment, Kind = kind, State = RevisionStates.Applying,
+            CreatedAt = clock.GetUtcNow(), Author = author, Comment = comment, Kind = kind, State = RevisionState.Applying,
             RulesDocument = NatRulesService.SerializeRules(target.Rules), RulesetJson = compiled.Json, RulesetText = compiled.NftText,
             SettingsDocument = SettingsDocument.Serialize(targetSettings), PreviousRevisionId = previous?.Id,
             ConntrackDocument = ConntrackDocument.Serialize(targetConntrack),
@@ -176,14 +176,14 @@ public sealed class RevisionService(
         Failpoints.Hit(Failpoints.AfterJournal);
 
         // 2. Rules: one nftables transaction, all or nothing. A settings-only change leaves nftables alone.
-        var rulesUnchanged = kind is "settings" or "capacity" && previous is not null && previous.RulesetJson == compiled.Json;
+        var rulesUnchanged = kind is RevisionKind.Settings or RevisionKind.Capacity && previous is not null && previous.RulesetJson == compiled.Json;
         try
         {
             if (!rulesUnchanged) rules.ApplyToKernel(target.Rules);
         }
         catch (NftablesException e)
         {
-            await FinishAsync(db, revision, RevisionStates.Failed, $"nftables refused the batch: {e.NftError}", ct);
+            await FinishAsync(db, revision, RevisionState.Failed, $"nftables refused the batch: {e.NftError}", ct);
             throw;
         }
         Failpoints.Hit(Failpoints.AfterRules);
@@ -200,14 +200,14 @@ public sealed class RevisionService(
             catch (SettingsApplyException e)
             {
                 if (previous is not null && !rulesUnchanged) rules.ApplyToKernel(previousRules);
-                await FinishAsync(db, revision, RevisionStates.Failed, e.Message, ct);
+                await FinishAsync(db, revision, RevisionState.Failed, e.Message, ct);
                 throw;
             }
         }
         Failpoints.Hit(Failpoints.AfterSettings);
 
         // 4. Commit: in force (or in force until the confirmation window ends).
-        revision.State = confirmWithin is { } window ? RevisionStates.PendingConfirmation : RevisionStates.Applied;
+        revision.State = confirmWithin is { } window ? RevisionState.PendingConfirmation : RevisionState.Applied;
         revision.ConfirmBy = confirmWithin is { } w ? clock.GetUtcNow() + w : null;
         await db.SaveChangesAsync(ct);
         Failpoints.Hit(Failpoints.AfterCommit);
@@ -226,15 +226,15 @@ public sealed class RevisionService(
         var empty = rules.Compile([]);
         db.Revisions.Add(new Revision
         {
-            CreatedAt = clock.GetUtcNow(), Author = "natgw", Comment = "kernel state before NatGateway's first apply", Kind = "baseline",
-            State = RevisionStates.Applied, RulesDocument = "[]", RulesetJson = empty.Json, RulesetText = empty.NftText,
+            CreatedAt = clock.GetUtcNow(), Author = "natgw", Comment = "kernel state before NatGateway's first apply", Kind = RevisionKind.Baseline,
+            State = RevisionState.Applied, RulesDocument = "[]", RulesetJson = empty.Json, RulesetText = empty.NftText,
             SettingsDocument = SettingsDocument.Serialize(SettingsDocument.Capture(settings.Read())),
             ConntrackDocument = ConntrackDocument.Serialize(ConntrackDocument.Capture(settings.Kernel.Sysctl)), Diff = "",
         });
         await db.SaveChangesAsync(ct);
     }
 
-    private static async Task FinishAsync(NatGatewayDbContext db, Revision revision, string state, string outcome, CancellationToken ct)
+    private static async Task FinishAsync(NatGatewayDbContext db, Revision revision, RevisionState state, string outcome, CancellationToken ct)
     {
         revision.State = state;
         revision.Outcome = outcome;
@@ -249,8 +249,8 @@ public sealed class RevisionService(
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var revision = await db.Revisions.FirstOrDefaultAsync(r => r.Id == id, ct);
-            if (revision is null || revision.State != RevisionStates.PendingConfirmation) return false;
-            revision.State = RevisionStates.Applied;
+            if (revision is null || revision.State != RevisionState.PendingConfirmation) return false;
+            revision.State = RevisionState.Applied;
             revision.Outcome = $"confirmed by {author ?? "unknown"} at {clock.GetUtcNow():u}";
             revision.ConfirmBy = null;
             await db.SaveChangesAsync(ct);
@@ -276,16 +276,16 @@ public sealed class RevisionService(
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = clock.GetUtcNow();
-            var due = await db.Revisions.Where(r => r.State == RevisionStates.PendingConfirmation).ToListAsync(ct);
+            var due = await db.Revisions.Where(r => r.State == RevisionState.PendingConfirmation).ToListAsync(ct);
             var expired = due.Where(r => r.ConfirmBy <= now).OrderByDescending(r => r.Id).FirstOrDefault();
             if (expired is null) return null;
             var target = expired.PreviousRevisionId is { } prevId ? await db.Revisions.AsNoTracking().FirstAsync(r => r.Id == prevId, ct) : null;
-            expired.State = RevisionStates.Reverted;
+            expired.State = RevisionState.Reverted;
             expired.Outcome = $"not confirmed by {expired.ConfirmBy:u}: reverted to revision {target?.Id.ToString() ?? "(none)"}";
             await db.SaveChangesAsync(ct);
             var state = target is null ? GatewayState.Empty : StateOf(target);
             logger.LogWarning("revision {Id} was not confirmed in time; restoring revision {Target}", expired.Id, target?.Id);
-            revert = await ApplyLockedAsync(state, "auto-revert", $"automatic revert of revision {expired.Id} (not confirmed)", "natgw", null, false, ct);
+            revert = await ApplyLockedAsync(state, RevisionKind.AutoRevert, $"automatic revert of revision {expired.Id} (not confirmed)", "natgw", null, false, ct);
 
             // The draft follows the restored revision (no stale pending change); only edits made since the reverted one stay.
             var merged = await rules.RebaseDraftAsync(StateOf(expired).Rules, state.Rules, ct);
@@ -308,7 +308,7 @@ public sealed class RevisionService(
     public async Task<Revision?> ReapplyActiveAsync(string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default)
     {
         var active = await ActiveAsync(ct);
-        return active is null ? null : await ApplyStateAsync(StateOf(active), "reapply", $"re-apply revision {active.Id}", author, confirmWithin, ct);
+        return active is null ? null : await ApplyStateAsync(StateOf(active), RevisionKind.Reapply, $"re-apply revision {active.Id}", author, confirmWithin, ct);
     }
 
     /// <summary>
@@ -320,7 +320,7 @@ public sealed class RevisionService(
         var target = await GetAsync(id, ct);
         if (target is null) return null;
         var state = StateOf(target);
-        var revision = await ApplyStateAsync(state, "rollback", comment ?? $"rollback to revision {id}", author, confirmWithin, ct);
+        var revision = await ApplyStateAsync(state, RevisionKind.Rollback, comment ?? $"rollback to revision {id}", author, confirmWithin, ct);
         var left = revision.PreviousRevisionId is { } p && await GetAsync(p, ct) is { } previous ? StateOf(previous).Rules : [];
         var merged = await rules.RebaseDraftAsync(left, state.Rules, ct);
         if (merged.Notice is { } kept)
@@ -382,9 +382,9 @@ public sealed class RevisionService(
     {
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            foreach (var r in await db.Revisions.Where(r => r.State == RevisionStates.Applying).ToListAsync(ct))
+            foreach (var r in await db.Revisions.Where(r => r.State == RevisionState.Applying).ToListAsync(ct))
             {
-                r.State = RevisionStates.Interrupted;
+                r.State = RevisionState.Interrupted;
                 r.Outcome = "the process stopped during this apply; the revision in force before it was restored at start-up";
             }
             await db.SaveChangesAsync(ct);
@@ -420,14 +420,14 @@ public sealed class RevisionService(
     public async Task<Revision?> ActiveAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Revisions.AsNoTracking().Where(r => RevisionStates.InForce.Contains(r.State))
+        return await db.Revisions.AsNoTracking().Where(r => (r.State == RevisionState.Applied || r.State == RevisionState.PendingConfirmation))
             .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
     }
 
     public async Task<PendingConfirmation?> PendingAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var r = await db.Revisions.AsNoTracking().Where(r => r.State == RevisionStates.PendingConfirmation)
+        var r = await db.Revisions.AsNoTracking().Where(r => r.State == RevisionState.PendingConfirmation)
             .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
         return r is null ? null : new PendingConfirmation(r.Id, r.ConfirmBy!.Value, r.PreviousRevisionId);
     }
@@ -455,7 +455,7 @@ public sealed class RevisionService(
                    "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", json_array_length("RulesDocument") AS "RuleCount"
             FROM "Revisions" ORDER BY "Id" DESC LIMIT {pageSize} OFFSET {skip}
             """).ToListAsync(ct);
-        var items = rows.Select(r => new RevisionSummary(r.Id, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero), r.Author, r.Comment, r.Kind, r.State,
+        var items = rows.Select(r => new RevisionSummary(r.Id, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero), r.Author, r.Comment, RevisionNames.ParseKind(r.Kind), RevisionNames.ParseState(r.State),
             r.ConfirmBy is { } c ? new DateTimeOffset(c, TimeSpan.Zero) : null, r.PreviousRevisionId, r.Outcome, r.RuleCount)).ToList();
         return new Paging.PagedList<RevisionSummary>(items, page, pageSize, total);
     }
@@ -512,12 +512,12 @@ public sealed class RevisionService(
         var all = await db.Revisions.AsNoTracking().OrderBy(r => r.Id).ToListAsync(ct);
         var result = new List<(RevisionSummary, RuleChange)>();
         IReadOnlyList<NatRule> previous = [];
-        foreach (var r in all.Where(r => r.State != RevisionStates.Failed))
+        foreach (var r in all.Where(r => r.State != RevisionState.Failed))
         {
             var current = NatRulesService.ParseRules(r.RulesDocument);
             var change = RuleListDiff.Compare(previous, current).FirstOrDefault(c => c.RuleId == ruleId);
             if (change is not null) result.Add((Summary(r), change));
-            if (RevisionStates.InForce.Contains(r.State) || r.State == RevisionStates.Reverted) previous = current;
+            if ((r.State == RevisionState.Applied || r.State == RevisionState.PendingConfirmation) || r.State == RevisionState.Reverted) previous = current;
         }
         return result;
     }

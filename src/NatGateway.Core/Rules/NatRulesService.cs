@@ -238,7 +238,7 @@ public sealed class NatRulesService(
     public async Task<Revision?> LatestRevisionAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Revisions.AsNoTracking().Where(r => RevisionStates.InForce.Contains(r.State))
+        return await db.Revisions.AsNoTracking().Where(r => (r.State == RevisionState.Applied || r.State == RevisionState.PendingConfirmation))
             .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
     }
 

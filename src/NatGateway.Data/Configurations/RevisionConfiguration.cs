@@ -10,8 +10,11 @@ internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
     {
         builder.ToTable("Revisions");
         builder.HasKey(r => r.Id);
-        builder.Property(r => r.Kind).HasMaxLength(16).IsRequired();
-        builder.Property(r => r.State).HasMaxLength(24).IsRequired();
+        // Stored by the names the column always held ("pending-confirmation", "auto-revert"): no data migration.
+        builder.Property(r => r.Kind).HasMaxLength(16).IsRequired()
+            .HasConversion(v => RevisionNames.Text(v), v => RevisionNames.ParseKind(v));
+        builder.Property(r => r.State).HasMaxLength(24).IsRequired()
+            .HasConversion(v => RevisionNames.Text(v), v => RevisionNames.ParseState(v));
         builder.Property(r => r.Author).HasMaxLength(256);
         builder.Property(r => r.Comment).HasMaxLength(1000);
         builder.Property(r => r.RulesDocument).IsRequired();

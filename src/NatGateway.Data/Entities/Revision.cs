@@ -11,8 +11,7 @@ public sealed class Revision
     public DateTimeOffset CreatedAt { get; set; }
     public string? Author { get; set; }
     public string? Comment { get; set; }
-    /// <summary>"apply", "rollback", "reapply".</summary>
-    public required string Kind { get; set; }
+    public required RevisionKind Kind { get; set; }
     /// <summary>JSON array of the rules in order, each in the REST shape.</summary>
     public required string RulesDocument { get; set; }
     /// <summary>The libnftables JSON batch that was applied.</summary>
@@ -21,8 +20,7 @@ public sealed class Revision
     public string? RulesetText { get; set; }
     /// <summary>Readable diff against the previous revision (rules and ruleset).</summary>
     public string? Diff { get; set; }
-    /// <summary>One of <see cref="RevisionStates"/>.</summary>
-    public required string State { get; set; }
+    public required RevisionState State { get; set; }
     /// <summary>Forwarding and rp_filter values of this state (JSON); null when the revision did not capture them.</summary>
     public string? SettingsDocument { get; set; }
     /// <summary>Conntrack sizing and timeouts of this state (JSON: conntrackMax, buckets, timeouts); null in older revisions.</summary>
@@ -33,21 +31,4 @@ public sealed class Revision
     public long? PreviousRevisionId { get; set; }
     /// <summary>What happened to it after it was written: confirmation, revert, a crash found at start-up.</summary>
     public string? Outcome { get; set; }
-}
-
-/// <summary>
-/// The life of a revision. "applying" is the journal entry written before the kernel is touched: one that is
-/// still "applying" at start-up was interrupted by a crash.
-/// </summary>
-public static class RevisionStates
-{
-    public const string Applying = "applying";
-    public const string Applied = "applied";
-    public const string PendingConfirmation = "pending-confirmation";
-    public const string Reverted = "reverted";
-    public const string Failed = "failed";
-    public const string Interrupted = "interrupted";
-
-    /// <summary>States whose content is (or was last known to be) in the kernel.</summary>
-    public static readonly string[] InForce = [Applied, PendingConfirmation];
 }
