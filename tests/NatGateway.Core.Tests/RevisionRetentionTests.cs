@@ -32,7 +32,7 @@ public sealed class RevisionRetentionTests : IDisposable
     }
 
     private RevisionService Service(int keepCount, int keepDays) =>
-        new(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock, NullLogger<RevisionService>.Instance,
+        RevisionsHost.Create(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock,
             retention: new RevisionRetention { KeepCount = keepCount, KeepDays = keepDays });
 
     private async Task<long[]> IdsAsync()

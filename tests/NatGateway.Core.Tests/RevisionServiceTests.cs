@@ -31,7 +31,7 @@ public sealed class RevisionServiceTests : IDisposable
         _rules = new NatRulesService(_kernel, _db, new NatCompileOptions(), _clock);
         _kernel.PersistTo(_dir);
         _settings = new KernelSettingsService(_kernel, _db, _clock);
-        _revisions = new RevisionService(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock, NullLogger<RevisionService>.Instance);
+        _revisions = RevisionsHost.Create(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock);
     }
 
     private async Task<NatRule> AddForwardAsync(string name, int port)
@@ -193,7 +193,12 @@ public sealed class RevisionServiceTests : IDisposable
         Assert.Equal(good.RulesetJson, Assert.Single(_kernel.RecordingNftables.Batches));
         var list = await _revisions.ListAsync();
         Assert.Contains(list, r => r.State == RevisionState.Interrupted);
-        Assert.Equal(good.Id, (await _revisions.ActiveAsync())!.Id);
+        // Recovery runs through the pipeline: a startup revision records what it re-applied, the same state as the good one.
+        var startup = (await _revisions.ActiveAsync())!;
+        Assert.Equal(RevisionKind.Startup, startup.Kind);
+        Assert.Equal(good.Id, startup.PreviousRevisionId);
+        Assert.Equal(good.RulesetJson, startup.RulesetJson);
+        Assert.Equal(report, startup.Outcome);
     }
 
     [Fact]
@@ -202,8 +207,7 @@ public sealed class RevisionServiceTests : IDisposable
         const string key = "net.netfilter.nf_conntrack_udp_timeout";
         _kernel.Memory.Values[key] = "30";
         var capacity = new NatGateway.Core.Capacity.CapacityService(_kernel, new Capacity.FakeCapacityReader(), _db, _clock);
-        var revisions = new RevisionService(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock,
-            NullLogger<RevisionService>.Instance, capacity);
+        var revisions = RevisionsHost.Create(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock, capacity);
 
         var (revision, result) = await revisions.ApplyCapacityAsync(
             new NatGateway.Core.Capacity.CapacityApplyRequest { Timeouts = new Dictionary<string, int> { ["nf_conntrack_udp_timeout"] = 10 } },

@@ -16,7 +16,7 @@ public sealed class RuleNameImportTests
     [Fact]
     public void An_import_with_two_rules_of_the_same_name_in_different_case_is_refused_at_the_second_name()
     {
-        var (state, errors) = GatewayStateDocument.Parse(Document("Uplink", "UPLINK"));
+        var (state, errors) = RevisionStore.ParseExport(Document("Uplink", "UPLINK"));
         Assert.Null(state);
         var message = Assert.Single(Assert.Single(errors, e => e.Key == "rules[1].name").Value);
         Assert.Contains("Name 'UPLINK' is already used by another rule ('Uplink')", message);
@@ -25,7 +25,7 @@ public sealed class RuleNameImportTests
     [Fact]
     public void Distinct_names_and_a_prefix_wildcard_import()
     {
-        var (state, errors) = GatewayStateDocument.Parse(Document("uplink", "dial-up"));
+        var (state, errors) = RevisionStore.ParseExport(Document("uplink", "dial-up"));
         Assert.Empty(errors);
         Assert.Equal(2, state!.Rules.Count);
     }

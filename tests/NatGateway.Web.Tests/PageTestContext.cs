@@ -27,10 +27,7 @@ public abstract class PageTestContext : AppTestContext
         services.AddSingleton(sp => new NatGateway.Core.Rules.RuleCountersMonitor(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
-        services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
-            sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
-            sp.GetRequiredService<NatGateway.Core.Rules.RuleFlowService>(),
-            sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance));
+        NatGateway.Core.Revisions.RevisionServiceRegistration.AddRevisions(services);
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
         services.AddSingleton<NatGateway.Core.Capacity.IConntrackCapacityReader, NatGateway.Core.Capacity.KernelCapacityReader>();
         services.AddSingleton<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(Options.Create(new NatGateway.Core.Capacity.CapacityOptions()));

@@ -28,9 +28,6 @@ public sealed class RulesDraftPageTests : PageTestContext
     {
         base.AddPageServices(services);
         services.AddSingleton<TimeProvider>(_clock);
-        services.AddSingleton(sp => new RevisionService(
-            sp.GetRequiredService<NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(), sp.GetRequiredService<RuleFlowService>(),
-            sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), _clock, NullLogger<RevisionService>.Instance));
     }
 
     private NatRulesService Rules => Services.GetRequiredService<NatRulesService>();

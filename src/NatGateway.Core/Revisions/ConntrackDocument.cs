@@ -8,7 +8,7 @@ namespace NatGateway.Core.Revisions;
 /// The conntrack part of a revision's state: nf_conntrack_max, nf_conntrack_buckets and the timeouts
 /// (<c>{"conntrackMax": 262144, "buckets": 262144, "timeouts": {"nf_conntrack_udp_timeout": 30}}</c>).
 /// </summary>
-public static class ConntrackDocument
+internal static class ConntrackDocument
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

@@ -16,7 +16,7 @@ public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? 
 /// JSON for the settings part of a state, in the same shape as PUT /api/v1/settings
 /// (<c>{"ipv4Forwarding": true, "rpFilter": {"all": 2, "default": 1, "interfaces": {"eth0": 1}}}</c>).
 /// </summary>
-public static class SettingsDocument
+internal static class SettingsDocument
 {
     public static string Serialize(SettingsUpdate settings)
     {
@@ -46,6 +46,18 @@ public static class SettingsDocument
         var (update, errors) = SettingsUpdateParser.Parse(json);
         return errors.Count > 0 ? throw new InvalidDataException("stored settings are unreadable: " + string.Join("; ", errors.Keys)) : update;
     }
+
+    /// <summary><paramref name="change"/>'s values over <paramref name="current"/> (a full state).</summary>
+    public static SettingsUpdate Merge(SettingsUpdate current, SettingsUpdate change) => current with
+    {
+        Ipv4Forwarding = change.Ipv4Forwarding ?? current.Ipv4Forwarding,
+        Ipv6Forwarding = change.Ipv6Forwarding ?? current.Ipv6Forwarding,
+        RpFilterAll = change.RpFilterAll ?? current.RpFilterAll,
+        RpFilterDefault = change.RpFilterDefault ?? current.RpFilterDefault,
+        RpFilterInterfaces = current.RpFilterInterfaces.Concat(change.RpFilterInterfaces.Where(p => !current.RpFilterInterfaces.ContainsKey(p.Key)))
+            .ToDictionary(p => p.Key, p => change.RpFilterInterfaces.GetValueOrDefault(p.Key, p.Value)),
+        Persist = change.Persist,
+    };
 
     /// <summary>The kernel's current values of every managed key, as a full settings state.</summary>
     public static SettingsUpdate Capture(KernelSettingsView view) => new()
@@ -79,7 +91,7 @@ public static class SettingsDocument
 /// The export/import document: <c>{"format": "natgw-state", "version": 1, "rules": [...], "settings": {...}}</c>.
 /// Import validates every rule (errors named <c>rules[2].destinationPort</c>) before anything is replaced.
 /// </summary>
-public static class GatewayStateDocument
+internal static class GatewayStateDocument
 {
     public const string Format = "natgw-state";
     public const int Version = 1;

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NatGateway.Core.Kernel;
 using NatGateway.Data;
@@ -18,8 +16,12 @@ public sealed class NatRulesService(
     IGatewayKernel kernel,
     IDbContextFactory<NatGatewayDbContext> dbFactory,
     NatCompileOptions compileOptions,
-    TimeProvider clock)
+    TimeProvider clock,
+    Revisions.RevisionStore? revisions = null)
 {
+    // The rules in force come from the revision store; the draft alone is this service's.
+    private readonly Revisions.RevisionStore _revisions = revisions ?? new Revisions.RevisionStore(dbFactory, clock);
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     /// <summary>Raised after any change to the desired rules or an apply.</summary>
@@ -153,8 +155,8 @@ public sealed class NatRulesService(
     public async Task<PendingChanges> GetPendingAsync(bool withRuleset = true, CancellationToken ct = default)
     {
         var rules = await ListAsync(ct);
-        var last = await LatestRevisionAsync(ct);
-        var applied = last is null ? [] : ParseRules(last.RulesDocument);
+        var last = await _revisions.InForceRulesetAsync(ct);
+        var applied = last is null ? [] : await _revisions.RulesInForceAsync(ct);
         var ruleChanges = RuleListDiff.Compare(applied, rules);
         var hasChanges = ruleChanges.Count > 0 || (last is null && rules.Count > 0);
         string? text = null;
@@ -205,8 +207,7 @@ public sealed class NatRulesService(
     public Task<int> DiscardDraftAsync(CancellationToken ct = default) =>
         WriteAsync(async (db, draft) =>
         {
-            var last = await LatestRevisionAsync(ct);
-            var inForce = last is null ? [] : ParseRules(last.RulesDocument);
+            var inForce = await _revisions.RulesInForceAsync(ct);
             var dropped = RuleListDiff.Compare(inForce, draft).Count;
             await ReplaceAllAsync(db, inForce, ct);
             return dropped;
@@ -227,61 +228,15 @@ public sealed class NatRulesService(
     /// <summary>Our table in the kernel against the last applied revision (changes made with nft by hand, a deleted table).</summary>
     public async Task<DriftReport?> DetectDriftAsync(CancellationToken ct = default)
     {
-        var last = await LatestRevisionAsync(ct);
-        if (last is null) return null;
-        return kernel.NatTables.DetectDrift(ParseRules(last.RulesDocument));
+        if (await _revisions.InForceRulesetAsync(ct) is null) return null;
+        return DetectDrift(await _revisions.RulesInForceAsync(ct));
     }
+
+    /// <summary>Our table in the kernel against <paramref name="inForce"/>.</summary>
+    public DriftReport DetectDrift(IReadOnlyList<NatRule> inForce) => kernel.NatTables.DetectDrift(inForce);
 
     /// <summary>Our tables as the kernel lists them now (<c>nft list table ip natgw</c>).</summary>
     public string ListKernelTables() => kernel.NatTables.ListText();
-
-    public async Task<Revision?> LatestRevisionAsync(CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Revisions.AsNoTracking().Where(r => (r.State == RevisionState.Applied || r.State == RevisionState.PendingConfirmation))
-            .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
-    }
-
-    public static string SerializeRules(IReadOnlyList<NatRule> rules)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartArray();
-            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
-            writer.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    public static IReadOnlyList<NatRule> ParseRules(string document)
-    {
-        using var doc = JsonDocument.Parse(document);
-        return doc.RootElement.EnumerateArray().Select((e, i) =>
-        {
-            var parsed = NatRuleJson.Parse(e);
-            if (!parsed.Success) throw new InvalidDataException($"stored rule {i} is unreadable: {string.Join("; ", parsed.Errors)}");
-            return parsed.Rule! with { Position = i };
-        }).ToList();
-    }
-
-    public static string DescribeDiff(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after, string? rulesetBefore, string? rulesetAfter)
-    {
-        var sb = new StringBuilder();
-        foreach (var change in RuleListDiff.Compare(before, after))
-        {
-            sb.AppendLine($"{change.Change} {change.Name}");
-            foreach (var d in change.Details) sb.AppendLine("    " + d);
-        }
-        var a = (rulesetBefore ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
-        var b = (rulesetAfter ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
-        if (!a.SequenceEqual(b))
-        {
-            sb.AppendLine("ruleset:");
-            foreach (var line in TextDiff.Lines(a, b)) sb.AppendLine(line);
-        }
-        return sb.ToString();
-    }
 
     private async Task<RuleSaveOutcome> SaveIfValidAsync(NatGatewayDbContext db, List<NatRule> list, NatRule candidate, CancellationToken ct)
     {

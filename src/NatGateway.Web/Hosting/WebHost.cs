@@ -1,3 +1,4 @@
+using NatGateway.Core.Revisions;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using NatGateway.Core.Dashboard;
@@ -119,7 +120,7 @@ public static class WebHost
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
-        services.AddSingleton<NatGateway.Core.Revisions.RevisionService>();
+        services.AddRevisions();
         services.AddSingleton(new NatGateway.Core.Revisions.RevisionRetention { KeepCount = options.KeepRevisions, KeepDays = options.KeepRevisionsDays });
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions { ConfirmWindow = TimeSpan.FromSeconds(options.ConfirmWindowSeconds) });
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();

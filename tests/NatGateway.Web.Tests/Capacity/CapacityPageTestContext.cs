@@ -45,10 +45,7 @@ public abstract class CapacityPageTestContext : AppTestContext
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
-        services.AddSingleton(sp => new NatGateway.Core.Revisions.RevisionService(
-            sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), sp.GetRequiredService<KernelSettingsService>(),
-            sp.GetRequiredService<NatGateway.Core.Rules.RuleFlowService>(), sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(),
-            TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance, sp.GetRequiredService<CapacityService>()));
+        NatGateway.Core.Revisions.RevisionServiceRegistration.AddRevisions(services);
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
     }
 

@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Logging;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Rules;
+using NatGateway.Core.Settings;
+using NatGateway.Data.Entities;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Revisions;
+
+/// <summary>
+/// The one way the gateway's state changes in the kernel, in ordered steps: journal → nftables → sysctls → conntrack
+/// sizing → commit, each returning its own result. Every apply, rollback, re-apply, automatic revert and recovery runs
+/// here, one at a time. The journal makes a crash at any point leave exactly one whole revision in force after recovery.
+/// </summary>
+public sealed class ApplyPipeline(
+    RevisionStore store,
+    JournalStep journal,
+    NftablesStep nftables,
+    SysctlsStep sysctls,
+    ConntrackSizingStep conntrackSizing,
+    CommitStep commit,
+    NatRulesService rules,
+    ILogger<ApplyPipeline> logger)
+{
+    /// <summary>What an interrupted revision's outcome says: recovery puts the revision in force before it back.</summary>
+    public const string InterruptedOutcome =
+        "the kernel agent became unreachable during this apply; the revision in force before it is restored when the kernel side is back";
+
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>Runs <paramref name="action"/> alone: no apply, confirmation or recovery runs beside it.</summary>
+    public async Task<T> ExclusiveAsync<T>(Func<Task<T>> action, CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            return await action();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Puts the request's target into the kernel as a new revision. Throws <see cref="RulesInvalidException"/>,
+    /// <see cref="NftablesException"/>, <see cref="SettingsApplyException"/>, <see cref="ConfirmationPendingException"/>
+    /// (the kernel is left as it was) and <see cref="KernelUnavailableException"/> (the revision is interrupted; recovery
+    /// restores the one in force when the kernel side is back).
+    /// </summary>
+    public Task<ApplyPipelineResult> RunAsync(ApplyRequest request, CancellationToken ct = default) =>
+        ExclusiveAsync(() => RunHeldAsync(request, ct), ct);
+
+    /// <summary><see cref="RunAsync"/> for a caller already inside <see cref="ExclusiveAsync{T}"/>.</summary>
+    public async Task<ApplyPipelineResult> RunHeldAsync(ApplyRequest request, CancellationToken ct = default)
+    {
+        if (!request.RunsWhilePending && await store.PendingAsync(ct) is { } pending) throw new ConfirmationPendingException(pending.RevisionId);
+
+        var journaled = await journal.RunAsync(request, ct);
+        var revision = journaled.Revision;
+        Failpoints.Hit(Failpoints.AfterJournal);
+
+        NftablesResult nft;
+        try
+        {
+            nft = nftables.Run(request, journaled);
+        }
+        catch (NftablesException e)
+        {
+            await store.FinishAsync(revision, RevisionState.Failed, $"nftables refused the batch: {e.NftError}", ct);
+            throw;
+        }
+        catch (KernelUnavailableException)
+        {
+            await InterruptAsync(revision, ct);
+            throw;
+        }
+        Failpoints.Hit(Failpoints.AfterRules);
+
+        // Settings, then conntrack sizing/timeouts: each all or nothing; on failure the rules go back too, so no mix is left.
+        SysctlsResult sys;
+        ConntrackSizingResult sizing;
+        try
+        {
+            sys = await sysctls.RunAsync(request, revision.Author, ct);
+            sizing = await conntrackSizing.RunAsync(request, revision.Author, ct);
+        }
+        catch (SettingsApplyException e)
+        {
+            nftables.Undo(journaled, nft);
+            await store.FinishAsync(revision, RevisionState.Failed, e.Message, ct);
+            throw;
+        }
+        catch (KernelUnavailableException)
+        {
+            await InterruptAsync(revision, ct);
+            throw;
+        }
+        Failpoints.Hit(Failpoints.AfterSettings);
+
+        var committed = await commit.RunAsync(request, journaled, ct);
+        Failpoints.Hit(Failpoints.AfterCommit);
+        logger.LogInformation("revision {Id} ({Kind}) {State} by {Author}", revision.Id, request.Kind.Text(), revision.State.Text(), revision.Author);
+        await store.PruneQuietlyAsync(ct);
+        rules.RaiseChanged();
+        store.NotifyChanged();
+        return new ApplyPipelineResult(journaled, nft, sys, sizing, committed);
+    }
+
+    /// <summary>The agent went away mid-apply: the kernel may hold part of this revision until recovery runs.</summary>
+    private async Task InterruptAsync(Revision revision, CancellationToken ct)
+    {
+        logger.LogWarning("revision {Id} interrupted: the kernel side is unreachable; recovery restores the revision in force when it is back", revision.Id);
+        await store.FinishAsync(revision, RevisionState.Interrupted, InterruptedOutcome, CancellationToken.None);
+        store.NotifyChanged();
+    }
+}

@@ -1,0 +1,111 @@
+using NatGateway.Core.Capacity;
+using NatGateway.Core.Rules;
+using NatGateway.Core.Settings;
+using NatGateway.Data.Entities;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Revisions;
+
+/// <summary>One change to put into the kernel as a revision. Settings or Conntrack null in the target = keep the kernel's.</summary>
+public sealed record ApplyRequest(GatewayState Target, RevisionKind Kind, string? Comment = null, string? Author = null,
+    TimeSpan? ConfirmWithin = null, bool Persist = false)
+{
+    /// <summary>A settings-only change leaves nftables alone when its compiled ruleset equals the one in force.</summary>
+    public bool KeepsRules => Kind is RevisionKind.Settings or RevisionKind.Capacity;
+
+    /// <summary>An automatic revert or a recovery runs even while a change waits for confirmation.</summary>
+    public bool RunsWhilePending => Kind is RevisionKind.AutoRevert or RevisionKind.Startup;
+}
+
+/// <summary>Step 1: the intent is durable (state applying) before the kernel changes.</summary>
+public sealed record JournalResult(Revision Revision, RevisionContent? Previous, GatewayState Target, bool RulesUnchanged);
+
+/// <summary>Step 2: our nftables tables, one transaction. Null <see cref="Kernel"/> = skipped (a settings-only change).</summary>
+public sealed record NftablesResult(ApplyResult? Kernel)
+{
+    public bool Applied => Kernel is not null;
+}
+
+/// <summary>Step 3: forwarding and rp_filter. Null <see cref="Settings"/> = the change has none.</summary>
+public sealed record SysctlsResult(SettingsApplyResult? Settings);
+
+/// <summary>Step 4: conntrack sizing and timeouts. Null <see cref="Capacity"/> = the change has none.</summary>
+public sealed record ConntrackSizingResult(CapacityApplyResult? Capacity);
+
+/// <summary>Step 5: the revision is in force (or in force until <see cref="ConfirmBy"/>).</summary>
+public sealed record CommitResult(RevisionState State, DateTimeOffset? ConfirmBy);
+
+/// <summary>Every step's result of one apply, in order.</summary>
+public sealed record ApplyPipelineResult(JournalResult Journal, NftablesResult Nftables, SysctlsResult Sysctls, ConntrackSizingResult ConntrackSizing, CommitResult Commit)
+{
+    public Revision Revision => Journal.Revision;
+}
+
+/// <summary>Validates and compiles the target, records the baseline on the very first apply, and writes the journal entry.</summary>
+public sealed class JournalStep(RevisionStore store, NatRulesService rules, KernelSettingsService settings)
+{
+    public async Task<JournalResult> RunAsync(ApplyRequest request, CancellationToken ct)
+    {
+        // The API and the editors refuse a long comment with a field error; this guards every other caller.
+        if (TextLimits.CommentError(request.Comment) is { } tooLong) throw new ArgumentException($"comment {tooLong}", nameof(request));
+        var author = TextLimits.Actor(request.Author);
+        var target = request.Target;
+        var errors = rules.Errors(target.Rules);
+        if (errors.Count > 0) throw new RulesInvalidException(errors);
+        var compiled = rules.Compile(target.Rules);
+        await store.EnsureBaselineAsync(() => (new GatewayState([], SettingsDocument.Capture(settings.Read()), ConntrackDocument.Capture(settings.Kernel.Sysctl)),
+            rules.Compile([])), ct);
+
+        var previous = await store.InForceAsync(ct);
+        var conntrackBefore = ConntrackDocument.Capture(settings.Kernel.Sysctl);
+        var full = target with
+        {
+            Settings = target.Settings ?? SettingsDocument.Capture(settings.Read()),
+            Conntrack = target.Conntrack ?? conntrackBefore,
+        };
+        var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore), ct);
+        var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
+        return new JournalResult(revision, previous, full, unchanged);
+    }
+}
+
+/// <summary>Replaces our tables in one nftables transaction (all or nothing); undoes by putting the rules in force back.</summary>
+public sealed class NftablesStep(NatRulesService rules)
+{
+    public NftablesResult Run(ApplyRequest request, JournalResult journal) =>
+        journal.RulesUnchanged ? new NftablesResult(null) : new NftablesResult(rules.ApplyToKernel(request.Target.Rules));
+
+    public void Undo(JournalResult journal, NftablesResult done)
+    {
+        if (done.Applied && journal.Previous is { } previous) rules.ApplyToKernel(previous.Gateway.Rules);
+    }
+}
+
+/// <summary>Writes forwarding and rp_filter (all or nothing, <see cref="KernelSettingsService.ApplyAsync"/>).</summary>
+public sealed class SysctlsStep(KernelSettingsService settings)
+{
+    public async Task<SysctlsResult> RunAsync(ApplyRequest request, string? author, CancellationToken ct) =>
+        request.Target.Settings is { } target
+            ? new SysctlsResult(await settings.ApplyAsync(target with { Persist = request.Persist }, author, ct))
+            : new SysctlsResult(null);
+}
+
+/// <summary>Writes conntrack sizing and timeouts; read-only keys (global ones inside a namespace) are reported, not failed.</summary>
+public sealed class ConntrackSizingStep(CapacityService? capacity = null)
+{
+    public async Task<ConntrackSizingResult> RunAsync(ApplyRequest request, string? author, CancellationToken ct) =>
+        request.Target.Conntrack is { } target && capacity is not null
+            ? new ConntrackSizingResult(await capacity.ApplyAsync(target with { Persist = request.Persist }, author, ct))
+            : new ConntrackSizingResult(null);
+}
+
+/// <summary>Marks the journal entry in force: applied, or pending confirmation until the window ends.</summary>
+public sealed class CommitStep(RevisionStore store, TimeProvider clock)
+{
+    public async Task<CommitResult> RunAsync(ApplyRequest request, JournalResult journal, CancellationToken ct)
+    {
+        DateTimeOffset? confirmBy = request.ConfirmWithin is { } window ? clock.GetUtcNow() + window : null;
+        await store.CommitAsync(journal.Revision, confirmBy, ct);
+        return new CommitResult(journal.Revision.State, confirmBy);
+    }
+}

@@ -1,0 +1,373 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NatGateway.Core.Capacity;
+using NatGateway.Core.Rules;
+using NatGateway.Core.Settings;
+using NatGateway.Data;
+using NatGateway.Data.Entities;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Revisions;
+
+/// <summary>
+/// The only code that reads or writes revisions, and the owner of their documents (rules array, settings, conntrack,
+/// export). Queries load the documents only when they need them: lists and the pending check read none, the in-force
+/// rules read the rules document alone.
+/// </summary>
+public sealed class RevisionStore(
+    IDbContextFactory<NatGatewayDbContext> dbFactory,
+    TimeProvider clock,
+    ILogger<RevisionStore>? logger = null,
+    RevisionRetention? retention = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger<RevisionStore>.Instance;
+    private readonly RevisionRetention _retention = retention ?? new RevisionRetention();
+
+    /// <summary>Raised after a revision is finished or changes state (pages refresh, the countdown starts or stops).</summary>
+    public event Action? Changed;
+
+    internal void NotifyChanged() => Changed?.Invoke();
+
+    public RevisionRetention Retention => _retention;
+
+    // ---- queries ----
+
+    /// <summary>The newest revision in force, whole (documents included): GET-style detail callers only.</summary>
+    public async Task<Revision?> ActiveAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await InForce(db).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>The state of the newest revision in force, with what an apply compares against (no diff, no comment).</summary>
+    public async Task<RevisionContent?> InForceAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await InForce(db).Select(ContentColumns).FirstOrDefaultAsync(ct);
+        return row is null ? null : Content(row);
+    }
+
+    public async Task<RevisionContent?> ContentAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.Revisions.AsNoTracking().Where(r => r.Id == id).Select(ContentColumns).FirstOrDefaultAsync(ct);
+        return row is null ? null : Content(row);
+    }
+
+    /// <summary>The rules of the revision in force (none yet: no rules), read from its rules document alone.</summary>
+    public async Task<IReadOnlyList<NatRule>> RulesInForceAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var document = await InForce(db).Select(r => r.RulesDocument).FirstOrDefaultAsync(ct);
+        return document is null ? [] : RulesDocument.Parse(document);
+    }
+
+    /// <summary>Id and ruleset of the revision in force (for the pending diff), without its documents.</summary>
+    public async Task<(long Id, string? RulesetText)?> InForceRulesetAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await InForce(db).Select(r => new { r.Id, r.RulesetText }).FirstOrDefaultAsync(ct);
+        return row is null ? null : (row.Id, row.RulesetText);
+    }
+
+    public async Task<PendingConfirmation?> PendingAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var r = await db.Revisions.AsNoTracking().Where(r => r.State == RevisionState.PendingConfirmation)
+            .OrderByDescending(r => r.Id).Select(r => new { r.Id, r.ConfirmBy, r.PreviousRevisionId }).FirstOrDefaultAsync(ct);
+        return r is null ? null : new PendingConfirmation(r.Id, r.ConfirmBy!.Value, r.PreviousRevisionId);
+    }
+
+    /// <summary>The newest pending revision whose window ended by <paramref name="now"/>, if any.</summary>
+    public async Task<RevisionContent?> ExpiredPendingAsync(DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // ConfirmBy is stored as ticks: compared after loading the (few) pending headers.
+        var due = await db.Revisions.AsNoTracking().Where(r => r.State == RevisionState.PendingConfirmation)
+            .Select(r => new { r.Id, r.ConfirmBy }).ToListAsync(ct);
+        var expired = due.Where(r => r.ConfirmBy <= now).OrderByDescending(r => r.Id).FirstOrDefault();
+        return expired is null ? null : await ContentAsync(expired.Id, ct);
+    }
+
+    public async Task<IReadOnlyList<RevisionSummary>> ListAsync(int take = 200, CancellationToken ct = default) =>
+        (await PageAsync(1, take, ct)).Items;
+
+    /// <summary>
+    /// One page of the history, newest first, without the large documents (rules, ruleset, diff: GET /revisions/{id}):
+    /// SQLite counts the rules (<c>json_array_length</c>) and cuts old over-long comments, so a page stays small whatever
+    /// the revisions hold.
+    /// </summary>
+    public async Task<Paging.PagedList<RevisionSummary>> PageAsync(int page, int pageSize, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var total = await db.Revisions.CountAsync(ct);
+        var skip = Paging.Paging.Skip(page, pageSize);
+        var limit = TextLimits.MaxCommentLength;
+        var rows = await db.Database.SqlQuery<SummaryRow>($"""
+            SELECT "Id", "CreatedAt", "Author", substr("Comment", 1, {limit}) AS "Comment", "Kind", "State", "ConfirmBy",
+                   "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", json_array_length("RulesDocument") AS "RuleCount"
+            FROM "Revisions" ORDER BY "Id" DESC LIMIT {pageSize} OFFSET {skip}
+            """).ToListAsync(ct);
+        var items = rows.Select(r => new RevisionSummary(r.Id, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero), r.Author, r.Comment,
+            RevisionNames.ParseKind(r.Kind), RevisionNames.ParseState(r.State),
+            r.ConfirmBy is { } c ? new DateTimeOffset(c, TimeSpan.Zero) : null, r.PreviousRevisionId, r.Outcome, r.RuleCount)).ToList();
+        return new Paging.PagedList<RevisionSummary>(items, page, pageSize, total);
+    }
+
+    /// <summary>A row of <see cref="PageAsync"/> as SQLite returns it (times as UTC ticks, the stored form).</summary>
+    private sealed class SummaryRow
+    {
+        public long Id { get; set; }
+        public long CreatedAt { get; set; }
+        public string? Author { get; set; }
+        public string? Comment { get; set; }
+        public string Kind { get; set; } = "";
+        public string State { get; set; } = "";
+        public long? ConfirmBy { get; set; }
+        public long? PreviousRevisionId { get; set; }
+        public string? Outcome { get; set; }
+        public int RuleCount { get; set; }
+    }
+
+    public static RevisionSummary Summary(Revision r) =>
+        new(r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, RulesDocument.Count(r.RulesDocument));
+
+    /// <summary>One revision, whole (GET /revisions/{id}).</summary>
+    public async Task<Revision?> GetAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+    }
+
+    public async Task<RevisionDiff?> DiffAsync(long from, long to, CancellationToken ct = default)
+    {
+        var a = await ContentAsync(from, ct);
+        var b = await ContentAsync(to, ct);
+        if (a is null || b is null) return null;
+        var la = Lines(a.RulesetText);
+        var lb = Lines(b.RulesetText);
+        return new RevisionDiff(from, to, RuleListDiff.Compare(a.Gateway.Rules, b.Gateway.Rules),
+            [.. SettingsDocument.Diff(a.Gateway.Settings, b.Gateway.Settings), .. ConntrackDocument.Diff(a.Gateway.Conntrack, b.Gateway.Conntrack)],
+            la.SequenceEqual(lb) ? [] : TextDiff.Lines(la, lb));
+    }
+
+    /// <summary>The revisions in which one rule was added, changed or removed (per-rule history).</summary>
+    public async Task<IReadOnlyList<(RevisionSummary Revision, RuleChange Change)>> RuleHistoryAsync(Guid ruleId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var all = await db.Revisions.AsNoTracking().Where(r => r.State != RevisionState.Failed).OrderBy(r => r.Id)
+            .Select(r => new { r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, r.RulesDocument })
+            .ToListAsync(ct);
+        var result = new List<(RevisionSummary, RuleChange)>();
+        IReadOnlyList<NatRule> previous = [];
+        foreach (var r in all)
+        {
+            var current = RulesDocument.Parse(r.RulesDocument);
+            var change = RuleListDiff.Compare(previous, current).FirstOrDefault(c => c.RuleId == ruleId);
+            if (change is not null)
+                result.Add((new RevisionSummary(r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, current.Count), change));
+            if (r.State.IsInForce() || r.State == RevisionState.Reverted) previous = current;
+        }
+        return result;
+    }
+
+    // ---- the export document ----
+
+    /// <summary>The versioned export document of <paramref name="state"/> (GET /api/v1/config/export).</summary>
+    public string Export(GatewayState state) => GatewayStateDocument.Serialize(state, clock.GetUtcNow());
+
+    /// <summary>Parses and validates an export document (errors named <c>rules[2].destinationPort</c>).</summary>
+    public static (GatewayState? State, Dictionary<string, string[]> Errors) ParseExport(string json) => GatewayStateDocument.Parse(json);
+
+    // ---- the journal ----
+
+    /// <summary>The very first apply records what the kernel had before NatGateway touched it, so it can be rolled back to.</summary>
+    public async Task EnsureBaselineAsync(Func<(GatewayState KernelNow, CompiledRuleset Empty)> capture, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.Revisions.AnyAsync(ct)) return;
+        var (now, empty) = capture();
+        db.Revisions.Add(new Revision
+        {
+            CreatedAt = clock.GetUtcNow(), Author = "natgw", Comment = "kernel state before NatGateway's first apply", Kind = RevisionKind.Baseline,
+            State = RevisionState.Applied, RulesDocument = "[]", RulesetJson = empty.Json, RulesetText = empty.NftText,
+            SettingsDocument = now.Settings is { } s ? SettingsDocument.Serialize(s) : null,
+            ConntrackDocument = now.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null, Diff = "",
+        });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Writes the journal entry (state <see cref="RevisionState.Applying"/>) before the kernel is touched: the whole target
+    /// state (settings and conntrack concrete), the compiled ruleset and the readable diff against <see cref="JournalEntry.Previous"/>.
+    /// </summary>
+    public async Task<Revision> BeginAsync(JournalEntry entry, CancellationToken ct = default)
+    {
+        var previous = entry.Previous;
+        var target = entry.Target;
+        var previousConntrack = previous?.Gateway.Conntrack ?? (previous is null ? null : entry.ConntrackBefore);
+        var revision = new Revision
+        {
+            CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
+            RulesDocument = RulesDocument.Serialize(target.Rules), RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
+            SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s) : null, PreviousRevisionId = previous?.Id,
+            ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
+            Diff = DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText)
+                   + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
+                   + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n")),
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.Revisions.Add(revision);
+        await db.SaveChangesAsync(ct);
+        return revision;
+    }
+
+    /// <summary>Ends a journal entry that did not commit (failed, interrupted).</summary>
+    public Task FinishAsync(Revision revision, RevisionState state, string outcome, CancellationToken ct = default)
+    {
+        revision.State = state;
+        revision.Outcome = outcome;
+        return UpdateAsync(revision.Id, state, outcome, revision.ConfirmBy, ct);
+    }
+
+    /// <summary>The journal entry is in force (or in force until <paramref name="confirmBy"/>).</summary>
+    public Task CommitAsync(Revision revision, DateTimeOffset? confirmBy, CancellationToken ct = default)
+    {
+        revision.State = confirmBy is null ? RevisionState.Applied : RevisionState.PendingConfirmation;
+        revision.ConfirmBy = confirmBy;
+        return UpdateAsync(revision.Id, revision.State, revision.Outcome, confirmBy, ct);
+    }
+
+    /// <summary>Records what happened to a revision after it was written (purged flows, kept edits, a revert notice).</summary>
+    public async Task SetOutcomeAsync(Revision revision, string outcome, CancellationToken ct = default)
+    {
+        revision.Outcome = outcome;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Revisions.Where(r => r.Id == revision.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, outcome), ct);
+    }
+
+    /// <summary>Keeps a pending change; false when <paramref name="id"/> is not waiting for confirmation.</summary>
+    public async Task<bool> ConfirmAsync(long id, string? author, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var revision = await db.Revisions.FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (revision is null || revision.State != RevisionState.PendingConfirmation) return false;
+        revision.State = RevisionState.Applied;
+        revision.Outcome = $"confirmed by {author ?? "unknown"} at {clock.GetUtcNow():u}";
+        revision.ConfirmBy = null;
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    public async Task MarkRevertedAsync(long id, string outcome, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Revisions.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.State, RevisionState.Reverted).SetProperty(r => r.Outcome, outcome), ct);
+    }
+
+    /// <summary>Journal entries left <see cref="RevisionState.Applying"/> (the process died mid-apply) become interrupted.</summary>
+    public async Task<int> InterruptApplyingAsync(string outcome, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Revisions.Where(r => r.State == RevisionState.Applying)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.State, RevisionState.Interrupted).SetProperty(r => r.Outcome, outcome), ct);
+    }
+
+    private async Task UpdateAsync(long id, RevisionState state, string? outcome, DateTimeOffset? confirmBy, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Revisions.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.State, state).SetProperty(r => r.Outcome, outcome).SetProperty(r => r.ConfirmBy, confirmBy), ct);
+    }
+
+    // ---- retention ----
+
+    /// <summary>
+    /// Deletes the revisions retention no longer keeps (<see cref="RevisionRetention"/>): run after each new revision and
+    /// once at start. Returns how many were deleted.
+    /// </summary>
+    public async Task<int> PruneAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var headers = await db.Revisions.AsNoTracking()
+            .Select(r => new RevisionHeader(r.Id, r.CreatedAt, r.State, r.PreviousRevisionId)).ToListAsync(ct);
+        var prunable = _retention.Prunable(headers, clock.GetUtcNow());
+        if (prunable.Count == 0) return 0;
+        var deleted = 0;
+        // In chunks: SQLite limits the number of parameters in one statement.
+        foreach (var chunk in prunable.Chunk(500))
+            deleted += await db.Revisions.Where(r => chunk.Contains(r.Id)).ExecuteDeleteAsync(ct);
+        _logger.LogInformation("retention: deleted {Count} old revision(s) (keeping the newest {KeepCount}, none older than {KeepDays} days)",
+            deleted, _retention.KeepCount, _retention.KeepDays);
+        return deleted;
+    }
+
+    /// <summary>Pruning is housekeeping: its failure is logged and never fails the apply or the start that ran it.</summary>
+    public async Task PruneQuietlyAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            await PruneAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogError(e, "revision retention failed; old revisions are kept until the next apply");
+        }
+    }
+
+    // ---- documents ----
+
+    private static IQueryable<Revision> InForce(NatGatewayDbContext db) =>
+        db.Revisions.AsNoTracking().Where(r => r.State == RevisionState.Applied || r.State == RevisionState.PendingConfirmation)
+            .OrderByDescending(r => r.Id);
+
+    private sealed record ContentRow(long Id, RevisionKind Kind, RevisionState State, DateTimeOffset CreatedAt, DateTimeOffset? ConfirmBy,
+        long? PreviousRevisionId, string RulesDocument, string? SettingsDocument, string? ConntrackDocument, string RulesetJson, string? RulesetText);
+
+    private static readonly System.Linq.Expressions.Expression<Func<Revision, ContentRow>> ContentColumns = r =>
+        new ContentRow(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId, r.RulesDocument, r.SettingsDocument,
+            r.ConntrackDocument, r.RulesetJson, r.RulesetText);
+
+    private static RevisionContent Content(ContentRow r) =>
+        new(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId,
+            new GatewayState(RulesDocument.Parse(r.RulesDocument), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument)),
+            r.RulesetJson, r.RulesetText);
+
+    /// <summary>The full state of a revision entity (its documents parsed).</summary>
+    public static GatewayState StateOf(Revision revision) =>
+        new(RulesDocument.Parse(revision.RulesDocument), SettingsDocument.Parse(revision.SettingsDocument),
+            ConntrackDocument.Parse(revision.ConntrackDocument));
+
+    private static string[] Lines(string? text) =>
+        (text ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+
+    /// <summary>The readable rule and ruleset diff a revision keeps ("added web", "changed mail", "ruleset:" lines).</summary>
+    internal static string DescribeRules(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after, string? rulesetBefore, string? rulesetAfter)
+    {
+        var sb = new StringBuilder();
+        foreach (var change in RuleListDiff.Compare(before, after))
+        {
+            sb.AppendLine($"{change.Change} {change.Name}");
+            foreach (var d in change.Details) sb.AppendLine("    " + d);
+        }
+        var a = Lines(rulesetBefore);
+        var b = Lines(rulesetAfter);
+        if (!a.SequenceEqual(b))
+        {
+            sb.AppendLine("ruleset:");
+            foreach (var line in TextDiff.Lines(a, b)) sb.AppendLine(line);
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>A revision's whole state and what an apply compares against; no diff, comment or outcome.</summary>
+public sealed record RevisionContent(long Id, RevisionKind Kind, RevisionState State, DateTimeOffset CreatedAt, DateTimeOffset? ConfirmBy,
+    long? PreviousRevisionId, GatewayState Gateway, string RulesetJson, string? RulesetText);
+
+/// <summary>What the journal step writes: the target (settings and conntrack captured when the change leaves them), and what was in force.</summary>
+public sealed record JournalEntry(RevisionKind Kind, string? Comment, string? Author, GatewayState Target, CompiledRuleset Compiled,
+    RevisionContent? Previous, CapacityApplyRequest? ConntrackBefore);

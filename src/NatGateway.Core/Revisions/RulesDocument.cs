@@ -1,0 +1,39 @@
+using System.Text;
+using System.Text.Json;
+using NatGateway.Nat;
+
+namespace NatGateway.Core.Revisions;
+
+/// <summary>The rules part of a revision: a JSON array of the rules in order, each in the REST shape (<see cref="NatRuleJson"/>).</summary>
+internal static class RulesDocument
+{
+    public static string Serialize(IReadOnlyList<NatRule> rules)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartArray();
+            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
+            writer.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static IReadOnlyList<NatRule> Parse(string document)
+    {
+        using var doc = JsonDocument.Parse(document);
+        return doc.RootElement.EnumerateArray().Select((e, i) =>
+        {
+            var parsed = NatRuleJson.Parse(e);
+            if (!parsed.Success) throw new InvalidDataException($"stored rule {i} is unreadable: {string.Join("; ", parsed.Errors)}");
+            return parsed.Rule! with { Position = i };
+        }).ToList();
+    }
+
+    /// <summary>Lists only need the number of rules: count the array instead of parsing and validating every rule.</summary>
+    public static int Count(string document)
+    {
+        using var doc = JsonDocument.Parse(document);
+        return doc.RootElement.GetArrayLength();
+    }
+}
