@@ -198,7 +198,7 @@ public sealed class RevisionServiceTests : IDisposable
         Assert.Equal(RevisionKind.Startup, startup.Kind);
         Assert.Equal(good.Id, startup.PreviousRevisionId);
         Assert.Equal(good.RulesetJson, startup.RulesetJson);
-        Assert.Equal(report, startup.Outcome);
+        Assert.StartsWith($"re-applied revision {good.Id}", startup.Outcome);
     }
 
     [Fact]

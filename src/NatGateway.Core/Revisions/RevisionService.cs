@@ -53,14 +53,12 @@ public sealed class RevisionService(
     /// <summary>Mark ids of rules in force that the draft changes (other than moving), disables or removes.</summary>
     public async Task<IReadOnlyList<int>> ChangedMarkIdsAsync(CancellationToken ct = default)
     {
-        if (await store.InForceRulesetAsync(ct) is null) return [];
         var inForce = await store.RulesInForceAsync(ct);
         var draft = await rules.ListAsync(ct);
-        var byId = inForce.ToDictionary(r => r.Id);
-        return RuleListDiff.Compare(inForce, draft)
-            .Where(c => c.Change == "removed" || (c.Change == "changed" && c.Details.Any(d => !d.StartsWith("moved ", StringComparison.Ordinal))))
-            .Where(c => byId.ContainsKey(c.RuleId))
-            .Select(c => byId[c.RuleId].MarkId)
+        // From the rule models: a moved rule still matches its flows; a changed (renamed, disabled, retargeted) or removed one does not.
+        return RuleListDiff.Edits(inForce, draft)
+            .Where(e => e.ChangesTraffic)
+            .Select(e => e.Before!.MarkId)
             .Where(id => id > 0)
             .ToList();
     }

@@ -9,42 +9,48 @@ public static class RuleListDiff
     // Bookkeeping fields change on every save and say nothing about what the kernel does.
     private static readonly HashSet<string> Ignored = ["createdAt", "updatedAt", "createdBy", "updatedBy", "position"];
 
-    public static List<RuleChange> Compare(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after)
+    /// <summary>The readable changes (<see cref="RuleEdit.ToRuleChange"/> of <see cref="Edits"/>).</summary>
+    public static List<RuleChange> Compare(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after) =>
+        Edits(before, after).Select(e => e.ToRuleChange()).ToList();
+
+    /// <summary>Typed changes from <paramref name="before"/> to <paramref name="after"/>: the rules of <paramref name="after"/> in order, then the removed ones.</summary>
+    public static List<RuleEdit> Edits(IReadOnlyList<NatRule> before, IReadOnlyList<NatRule> after)
     {
-        var changes = new List<RuleChange>();
+        var edits = new List<RuleEdit>();
         var old = before.Select((r, i) => (r, i)).ToDictionary(x => x.r.Id);
         var now = after.Select((r, i) => (r, i)).ToDictionary(x => x.r.Id);
         foreach (var (rule, index) in after.Select((r, i) => (r, i)))
         {
             if (!old.TryGetValue(rule.Id, out var previous))
             {
-                changes.Add(new RuleChange(rule.Id, rule.Name, "added", [$"at position {index + 1}", Summary(rule)]));
+                edits.Add(new RuleEdit(rule.Id, rule.Name, RuleEditKind.Added, null, rule, null, index, []));
                 continue;
             }
-            var details = FieldChanges(previous.r, rule);
-            if (previous.i != index) details.Insert(0, $"moved from position {previous.i + 1} to {index + 1}");
-            if (details.Count > 0) changes.Add(new RuleChange(rule.Id, rule.Name, "changed", details));
+            var fields = FieldChanges(previous.r, rule);
+            var kind = fields.Count > 0 ? RuleEditKind.Changed : previous.i != index ? RuleEditKind.Moved : (RuleEditKind?)null;
+            if (kind is { } k) edits.Add(new RuleEdit(rule.Id, rule.Name, k, previous.r, rule, previous.i, index, fields));
         }
-        foreach (var rule in before.Where(r => !now.ContainsKey(r.Id)))
-            changes.Add(new RuleChange(rule.Id, rule.Name, "removed", [Summary(rule)]));
-        return changes;
+        foreach (var (rule, index) in before.Select((r, i) => (r, i)).Where(x => !now.ContainsKey(x.r.Id)))
+            edits.Add(new RuleEdit(rule.Id, rule.Name, RuleEditKind.Removed, rule, null, index, null, []));
+        return edits;
     }
 
     /// <summary>Same rule content (bookkeeping and position aside): what the kernel gets from both is the same.</summary>
     public static bool SameContent(NatRule a, NatRule b) => a.Id == b.Id && FieldChanges(a, b).Count == 0;
 
-    private static List<string> FieldChanges(NatRule a, NatRule b)
+    /// <summary>The fields (REST names, bookkeeping aside) whose values differ between two versions of a rule.</summary>
+    private static List<RuleFieldChange> FieldChanges(NatRule a, NatRule b)
     {
         using var da = JsonDocument.Parse(NatRuleJson.Serialize(a));
         using var db = JsonDocument.Parse(NatRuleJson.Serialize(b));
-        var result = new List<string>();
+        var result = new List<RuleFieldChange>();
         var names = da.RootElement.EnumerateObject().Select(p => p.Name)
             .Union(db.RootElement.EnumerateObject().Select(p => p.Name)).Where(n => !Ignored.Contains(n));
         foreach (var name in names)
         {
             var va = da.RootElement.TryGetProperty(name, out var x) ? x.GetRawText() : "null";
             var vb = db.RootElement.TryGetProperty(name, out var y) ? y.GetRawText() : "null";
-            if (va != vb) result.Add($"{name}: {va} → {vb}");
+            if (va != vb) result.Add(new RuleFieldChange(name, va, vb));
         }
         return result;
     }
