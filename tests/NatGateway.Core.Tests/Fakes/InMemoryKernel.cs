@@ -11,6 +11,8 @@ public sealed class InMemorySysctl : ISysctl
     /// <summary>Keys whose next write fails as the kernel would with EINVAL.</summary>
     public HashSet<string> Rejecting { get; } = new(StringComparer.Ordinal);
     public List<(string Key, string Value)> Writes { get; } = new();
+    /// <summary>When set, every write throws it (e.g. a <see cref="KernelUnavailableException"/>: the agent died).</summary>
+    public Exception? WriteFailure { get; set; }
 
     public string Read(SysctlKey key) => TryRead(key) ?? throw new SysctlException(key, SysctlFailure.Missing, $"{key.Name} does not exist");
 
@@ -18,6 +20,7 @@ public sealed class InMemorySysctl : ISysctl
 
     public void Write(SysctlKey key, string value)
     {
+        if (WriteFailure is { } failure) throw failure;
         if (!Values.ContainsKey(key.Name)) throw new SysctlException(key, SysctlFailure.Missing, $"{key.Name} does not exist");
         if (ReadOnly.Contains(key.Name)) throw new SysctlException(key, SysctlFailure.ReadOnly, $"{key.Name} is read-only here");
         if (Rejecting.Contains(key.Name)) throw new SysctlException(key, SysctlFailure.Rejected, $"the kernel rejected '{value}' for {key.Name}");
@@ -110,8 +113,12 @@ public sealed class RecordingNatTables : INatTables
 
     public List<string> Batches { get; } = new();
 
+    /// <summary>When set, every apply throws it before recording (e.g. a <see cref="KernelUnavailableException"/>).</summary>
+    public Exception? ApplyFailure { get; set; }
+
     public NatGateway.Nftables.ApplyResult Apply(IReadOnlyList<NatGateway.Nat.NatRule> rules)
     {
+        if (ApplyFailure is { } failure) throw failure;
         var compiled = NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options);
         Batches.Add(compiled.Json);
         return new NatGateway.Nftables.ApplyResult(TimeSpan.Zero, compiled.Batch.Commands.Count);
