@@ -58,7 +58,7 @@ public sealed class ApplyPipeline(
 
         var journaled = await journal.RunAsync(request, ct);
         var revision = journaled.Revision;
-        Failpoints.Hit(Failpoints.AfterJournal);
+        Hit(request, Failpoints.AfterJournal);
 
         NftablesResult nft;
         try
@@ -75,7 +75,7 @@ public sealed class ApplyPipeline(
             await InterruptAsync(revision, ct);
             throw;
         }
-        Failpoints.Hit(Failpoints.AfterRules);
+        Hit(request, Failpoints.AfterRules);
 
         // Settings, then conntrack sizing/timeouts: each all or nothing; on failure the rules go back too, so no mix is left.
         SysctlsResult sys;
@@ -96,15 +96,24 @@ public sealed class ApplyPipeline(
             await InterruptAsync(revision, ct);
             throw;
         }
-        Failpoints.Hit(Failpoints.AfterSettings);
+        Hit(request, Failpoints.AfterSettings);
 
         var committed = await commit.RunAsync(request, journaled, ct);
-        Failpoints.Hit(Failpoints.AfterCommit);
+        Hit(request, Failpoints.AfterCommit);
         logger.LogInformation("revision {Id} ({Kind}) {State} by {Author}", revision.Id, request.Kind.Text(), revision.State.Text(), revision.Author);
         await store.PruneQuietlyAsync(ct);
         rules.RaiseChanged();
         store.NotifyChanged();
         return new ApplyPipelineResult(journaled, nft, sys, sizing, committed);
+    }
+
+    /// <summary>
+    /// Crash tests arm a failpoint for the whole life of the process; recovery at start must not stop at it, or the
+    /// process that should restore the revision in force never answers.
+    /// </summary>
+    private static void Hit(ApplyRequest request, string failpoint)
+    {
+        if (request.Kind != RevisionKind.Startup) Failpoints.Hit(failpoint);
     }
 
     /// <summary>The agent went away mid-apply: the kernel may hold part of this revision until recovery runs.</summary>

@@ -205,6 +205,9 @@ public sealed class RevisionService(
 
     public Task<Revision?> ActiveAsync(CancellationToken ct = default) => store.ActiveAsync(ct);
 
+    /// <summary>The revision in force as lists show it, without its documents (the dashboard).</summary>
+    public Task<RevisionSummary?> ActiveSummaryAsync(CancellationToken ct = default) => store.ActiveSummaryAsync(ct);
+
     public Task<PendingConfirmation?> PendingAsync(CancellationToken ct = default) => store.PendingAsync(ct);
 
     public Task<IReadOnlyList<RevisionSummary>> ListAsync(int take = 200, CancellationToken ct = default) => store.ListAsync(take, ct);

@@ -111,11 +111,26 @@ public sealed class RevisionStore(
                    "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", json_array_length("RulesDocument") AS "RuleCount"
             FROM "Revisions" ORDER BY "Id" DESC LIMIT {pageSize} OFFSET {skip}
             """).ToListAsync(ct);
-        var items = rows.Select(r => new RevisionSummary(r.Id, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero), r.Author, r.Comment,
-            RevisionNames.ParseKind(r.Kind), RevisionNames.ParseState(r.State),
-            r.ConfirmBy is { } c ? new DateTimeOffset(c, TimeSpan.Zero) : null, r.PreviousRevisionId, r.Outcome, r.RuleCount)).ToList();
-        return new Paging.PagedList<RevisionSummary>(items, page, pageSize, total);
+        return new Paging.PagedList<RevisionSummary>(rows.Select(ToSummary).ToList(), page, pageSize, total);
     }
+
+    /// <summary>The newest revision in force as lists show it (the dashboard), without its documents.</summary>
+    public async Task<RevisionSummary?> ActiveSummaryAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var limit = TextLimits.MaxCommentLength;
+        string applied = RevisionState.Applied.Text(), pending = RevisionState.PendingConfirmation.Text();
+        var rows = await db.Database.SqlQuery<SummaryRow>($"""
+            SELECT "Id", "CreatedAt", "Author", substr("Comment", 1, {limit}) AS "Comment", "Kind", "State", "ConfirmBy",
+                   "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", json_array_length("RulesDocument") AS "RuleCount"
+            FROM "Revisions" WHERE "State" IN ({applied}, {pending}) ORDER BY "Id" DESC LIMIT 1
+            """).ToListAsync(ct);
+        return rows.Select(ToSummary).FirstOrDefault();
+    }
+
+    private static RevisionSummary ToSummary(SummaryRow r) =>
+        new(r.Id, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero), r.Author, r.Comment, RevisionNames.ParseKind(r.Kind), RevisionNames.ParseState(r.State),
+            r.ConfirmBy is { } c ? new DateTimeOffset(c, TimeSpan.Zero) : null, r.PreviousRevisionId, r.Outcome, r.RuleCount);
 
     /// <summary>A row of <see cref="PageAsync"/> as SQLite returns it (times as UTC ticks, the stored form).</summary>
     private sealed class SummaryRow
