@@ -43,10 +43,11 @@ public static class NetlinkReplies
     /// <summary>
     /// A dump reply: <paramref name="captured"/> messages re-addressed to <paramref name="request"/> with NLM_F_MULTI,
     /// <paramref name="perDatagram"/> to a datagram, and NLMSG_DONE in a datagram of its own (as netlink_dump sends it
-    /// when the last skb is full). With <paramref name="interruptedAt"/>, messages from that index on and the DONE
+    /// when the last skb is full) or, with <paramref name="packDone"/>, after the last entries (when there is room). With <paramref name="interruptedAt"/>, messages from that index on and the DONE
     /// carry NLM_F_DUMP_INTR, as nl_dump_check_consistent marks them once the table's generation changed.
     /// </summary>
-    public static IEnumerable<byte[]> Multipart(NetlinkMessage request, IEnumerable<byte[]> captured, int perDatagram = 2, int? interruptedAt = null)
+    public static IEnumerable<byte[]> Multipart(NetlinkMessage request, IEnumerable<byte[]> captured, int perDatagram = 2, int? interruptedAt = null,
+        bool packDone = false)
     {
         var datagrams = new List<byte[]>();
         var index = 0;
@@ -62,7 +63,9 @@ public static class NetlinkReplies
             }
             datagrams.Add(Datagram(messages));
         }
-        datagrams.Add(Done(request.Sequence, interrupted || interruptedAt is not null ? NetlinkMessageFlags.DumpInterrupted : 0));
+        var done = Done(request.Sequence, interrupted || interruptedAt is not null ? NetlinkMessageFlags.DumpInterrupted : 0);
+        if (packDone && datagrams.Count > 0) datagrams[^1] = Datagram(datagrams[^1], done);
+        else datagrams.Add(done);
         return datagrams;
     }
 

@@ -25,13 +25,13 @@ public sealed class ClientFakeSocketTests
     private static string Hex(string spaced) => spaced.Replace(" ", "");
 
     /// <summary>The kernel's dump reply for the requested family, from the corpus.</summary>
-    private static IEnumerable<byte[]> CorpusDump(NetlinkMessage request, int perDatagram = 2, int? interruptedAt = null) =>
+    private static IEnumerable<byte[]> CorpusDump(NetlinkMessage request, int perDatagram = 2, int? interruptedAt = null, bool packDone = false) =>
         Multipart(request, ConntrackReplies.CorpusMessages(ConntrackReplies.Family(request) switch
         {
             IPFamily.IPv4 => Ipv4Corpus,
             IPFamily.IPv6 => [Corpus.IcmpV6],
             _ => Corpus.All,
-        }), perDatagram, interruptedAt);
+        }), perDatagram, interruptedAt, packDone);
 
     private static (FakeNetlinkSocket Socket, ConntrackClient Client) Dial(NetlinkFunc answer, ConntrackClientOptions? options = null)
     {
@@ -49,13 +49,15 @@ public sealed class ClientFakeSocketTests
 
     // ------------------------------------------------------------ dump
 
-    [Theory] // conntrack -L, answered 1, 2 or 5 entries per datagram
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(5)]
-    public void Dump_of_the_corpus_split_across_datagrams_decodes_every_flow(int perDatagram)
+    [Theory] // conntrack -L, answered 1, 2 or 5 entries per datagram, NLMSG_DONE alone or after the last entries
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    [InlineData(5, false)]
+    [InlineData(5, true)]
+    public void Dump_of_the_corpus_split_across_datagrams_decodes_every_flow(int perDatagram, bool packDone)
     {
-        var (socket, client) = DialPerMessage(r => CorpusDump(r, perDatagram));
+        var (socket, client) = DialPerMessage(r => CorpusDump(r, perDatagram, packDone: packDone));
         using (client)
         {
             var flows = client.Dump().ToList();
@@ -66,6 +68,37 @@ public sealed class ClientFakeSocketTests
             Assert.Equal(0, socket.Pending);
         }
         Assert.True(socket.Disposed);
+    }
+
+    [Fact] // conntrack -L | head -2: the kernel answers EBUSY to a new dump until the running one is read to its end
+    public void A_dump_abandoned_early_is_still_read_to_its_end()
+    {
+        var (socket, client) = DialPerMessage(r => CorpusDump(r, perDatagram: 1));
+        using var _ = client;
+
+        Assert.Equal(2, client.Dump().Take(2).Count());
+
+        Assert.Equal(0, socket.Pending); // nothing of the first dump is left to confuse the next request
+        Assert.Equal(5, client.DumpAll().Count);
+    }
+
+    [Fact]
+    public void A_missing_reply_fails_the_dump_instead_of_hanging()
+    {
+        var (_, client) = DialPerMessage(r => [Readdress(Corpus.Bytes(Corpus.Icmp), r.Sequence, NetlinkMessageFlags.Multi)]); // no NLMSG_DONE
+        using var _c = client;
+
+        Assert.Throws<InvalidOperationException>(() => client.DumpAll());
+    }
+
+    [Fact] // the kernel ends a dump that failed part way with NLMSG_DONE carrying -errno (netlink_dump_done)
+    public void A_dump_failing_part_way_throws_with_the_errno()
+    {
+        var (_, client) = DialPerMessage(r => [Readdress(Corpus.Bytes(Corpus.Icmp), r.Sequence, NetlinkMessageFlags.Multi), Done(r.Sequence, status: -(int)Errno.ENOMEM)]);
+        using var _c = client;
+
+        var e = Assert.Throws<NetlinkException>(() => client.DumpAll());
+        Assert.Equal((Errno.ENOMEM, "conntrack dump"), (e.Errno, e.Operation));
     }
 
     [Fact] // conntrack -L -p tcp: CTA_FILTER needs a family, so one dump per family; kernels without CTA_FILTER
