@@ -12,17 +12,22 @@ namespace NatGateway.Conntrack;
 /// </summary>
 public sealed class ConntrackClient : IDisposable
 {
-    private readonly NetlinkSocket _socket;
+    private readonly INetlinkSocket _socket;
     private readonly AttributeWriter _writer;
     private readonly byte[] _receiveBuffer;
     private readonly ConntrackClientOptions _options;
 
     public ConntrackClient() : this(new ConntrackClientOptions()) { }
 
-    public ConntrackClient(ConntrackClientOptions options)
+    public ConntrackClient(ConntrackClientOptions options) : this(NetlinkSocket.Open(NetlinkProtocol.Netfilter), options) { }
+
+    /// <summary>A client over a given socket, e.g. a fake that replays captured kernel replies in unit tests.
+    /// The client owns the socket (disposes it) and sizes its buffers from <paramref name="options"/>.</summary>
+    public ConntrackClient(INetlinkSocket socket, ConntrackClientOptions? options = null)
     {
+        options ??= new ConntrackClientOptions();
         _options = options;
-        _socket = NetlinkSocket.Open(NetlinkProtocol.Netfilter);
+        _socket = socket;
         _socket.SetReceiveBufferSize(options.ReceiveBufferBytes);
         _socket.SetSendBufferSize(options.SendBufferBytes);
         _writer = new AttributeWriter(options.BatchBytes + 4096);
