@@ -84,6 +84,23 @@ public sealed class ConntrackListener : IDisposable
         }
     }
 
+    /// <summary>Receives one event datagram without decoding it (for <c>natgw agent</c>'s relay; the client decodes it with
+    /// <see cref="TryDecodeEvent"/>). Waits up to <paramref name="timeout"/>; returns its length, 0 on timeout.
+    /// Throws <see cref="EventsLostException"/> on ENOBUFS like the decoding receives.</summary>
+    public int ReceiveRaw(Span<byte> buffer, TimeSpan timeout)
+    {
+        if (!_socket.WaitReadable(timeout)) return 0;
+        try
+        {
+            return _socket.Receive(buffer);
+        }
+        catch (NetlinkException e) when (e.Errno == Errno.ENOBUFS)
+        {
+            EventsLost++;
+            throw new EventsLostException();
+        }
+    }
+
     private int ReceiveNow(FlowEventHandler handler)
     {
         int received;
