@@ -83,6 +83,7 @@ public sealed partial class AgentKernelTests
         stream.Dispose();
 
         Assert.False(agent.Agent.HasExited, "the agent crashed");
+        Assert.DoesNotContain("fail:", agent.Output); // no request reached the agent's "unexpected failure" path
         using (var hello = AgentConnection.Open(agent.SocketPath)) Assert.True(hello.IsHealthy);
         Assert.Equal(before, agent.KernelState());
         Assert.True(answered > Requests * 0.9 && closed > 0, $"{answered} answered, {closed} closed");

@@ -29,8 +29,17 @@ public sealed class AgentLab : IDisposable
         SocketPath = Path.Combine(_directory, "run", "agent.sock");
         Agent = Lab.Start(Lab.Gateway, "dotnet", [RepositoryPaths.NatgwDll, "agent", "--socket", SocketPath, "--web-user", WebUid.ToString(),
             "--sysctl-dir", Path.Combine(_directory, "sysctl.d"), "--modprobe-dir", Path.Combine(_directory, "modprobe.d")]);
+        Agent.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        Agent.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        Agent.BeginOutputReadLine();
+        Agent.BeginErrorReadLine();
         WaitUntilAnswering(TimeSpan.FromSeconds(60));
     }
+
+    private readonly System.Text.StringBuilder _output = new();
+
+    /// <summary>What the agent logged (its console logger: "fail:" lines are errors it did not expect).</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
 
     public NamespaceLab Lab { get; }
     public Process Agent { get; }
@@ -44,7 +53,7 @@ public sealed class AgentLab : IDisposable
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            if (Agent.HasExited) throw new InvalidOperationException($"natgw agent exited: {Agent.StandardError.ReadToEnd()}");
+            if (Agent.HasExited) throw new InvalidOperationException($"natgw agent exited: {Output}");
             try
             {
                 using var probe = AgentConnection.Open(SocketPath);
