@@ -59,10 +59,15 @@ public static class RequestValidation
             index++;
         }
         if (rules.Select(r => r.Id).Distinct().Count() != rules.Count) throw new AgentRequestException("rules", "rule ids repeat");
-        var results = NatRuleValidator.ValidateAll(rules);
+        // Each rule's content is checked as the API checks a submitted rule (names, addresses, interfaces, ports).
+        // The context checks of ValidateAll (a forward shadowed by an earlier one) are advice to the person editing, and
+        // quadratic: 12 s for 10,000 forwards here, so the agent checks what makes a rule list safe to compile, in O(n).
         for (var i = 0; i < rules.Count; i++)
-            if (results[rules[i].Id].Errors.FirstOrDefault() is { } error)
+            if (NatRuleValidator.Validate(rules[i], []).Errors.FirstOrDefault() is { } error)
                 throw new AgentRequestException($"rules[{i}].{error.Field}", error.Message);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < rules.Count; i++)
+            if (!names.Add(rules[i].Name.Trim())) throw new AgentRequestException($"rules[{i}].name", "the name repeats an earlier rule's");
         return rules;
     }
 
