@@ -1,0 +1,62 @@
+using System.Text.Json;
+using NatGateway.Agent.Protocol;
+using NatGateway.Capacity.Kernel;
+using NatGateway.Conntrack;
+using NatGateway.Conntrack.Mirror;
+using NatGateway.Conntrack.Mirror.Query;
+using NatGateway.Core.Kernel;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Agent.Client;
+
+/// <summary>
+/// <see cref="IGatewayKernel"/> in agent mode (<c>natgw serve --agent PATH</c>): every operation is a request to
+/// <c>natgw agent</c>; errors come back as the exceptions single-process mode throws, and an unreachable agent as
+/// <see cref="KernelUnavailableException"/> with <see cref="Availability"/> saying why until it answers again.
+/// </summary>
+public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
+{
+    private readonly AgentConnectionPool _pool;
+
+    public AgentGatewayKernel(string socketPath)
+    {
+        _pool = new AgentConnectionPool(socketPath);
+        Sysctl = new RemoteSysctl(this);
+        NatTables = new RemoteNatTables(this);
+        Conntrack = new RemoteConntrackKernel(this, _pool);
+        Persistence = new RemotePersistence(this);
+    }
+
+    public string SocketPath => _pool.SocketPath;
+    public ISysctl Sysctl { get; }
+    public INatTables NatTables { get; }
+    public IConntrackKernel Conntrack { get; }
+    public ISettingsPersistence Persistence { get; }
+    public IKernelAvailability Availability => _pool.Availability;
+
+    internal AgentResponse Call(AgentRequest request) => _pool.Run(c => c.Call(request));
+
+    public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces() => Call(new AgentRequest { Op = AgentOperation.ListInterfaces }).Interfaces ?? [];
+
+    public IReadOnlyList<RouteInfo> ListRoutes() => Call(new AgentRequest { Op = AgentOperation.ListRoutes }).Routes ?? [];
+
+    public KernelConntrackFacts ReadConntrackFacts() =>
+        Call(new AgentRequest { Op = AgentOperation.ReadConntrackFacts }).Facts ?? throw new IOException("natgw agent: no facts in the answer");
+
+    /// <summary>Rules in the REST JSON shape (what the agent parses and validates like any user input).</summary>
+    internal static JsonElement RulesJson(IReadOnlyList<NatRule> rules)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
+            writer.WriteEndArray();
+        }
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    public void Dispose() => _pool.Dispose();
+}
