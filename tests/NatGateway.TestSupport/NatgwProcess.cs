@@ -26,9 +26,9 @@ public sealed class NatgwProcess : IAsyncDisposable
     private readonly bool _ownsDataDirectory;
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _httpsCertificate;
 
-    private NatgwProcess(NamespaceLab lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
-        IDictionary<string, string>? environment, string dataDirectory, bool ownsDataDirectory, string adminToken,
-        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate)
+    private NatgwProcess(Func<IEnumerable<string>, Process> start, string ns, string natgwDll, string listenAddress, int port, IEnumerable<string> extraArgs,
+        string dataDirectory, bool ownsDataDirectory, string adminToken,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate, string environmentName = "Development")
     {
         Namespace = ns;
         _httpsCertificate = httpsCertificate;
@@ -38,16 +38,16 @@ public sealed class NatgwProcess : IAsyncDisposable
         AdminToken = adminToken;
         var args = new List<string>
         {
-            RepositoryPaths.NatgwDll, "serve",
+            natgwDll, "serve",
             "--urls", $"{BaseAddress.Scheme}://{listenAddress}:{port}",
             "--db", DatabasePath,
             "--sysctl-dir", SysctlDirectory,
             "--modprobe-dir", ModprobeDirectory,
             "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
-            "--environment", "Development",
+            "--environment", environmentName,
         };
         args.AddRange(extraArgs);
-        _process = lab.Start(ns, "dotnet", args, environment);
+        _process = start(args);
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
@@ -76,6 +76,9 @@ public sealed class NatgwProcess : IAsyncDisposable
         TestAccounts.CreateTokenAsync(DatabasePath, role, name ?? $"test-{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..30]);
 
     public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>natgw's process id (<c>ip netns exec</c> execs dotnet in place).</summary>
+    public int ProcessId => _process.Id;
 
     private const int StartTimeoutSeconds = 180;
 
@@ -114,7 +117,37 @@ public sealed class NatgwProcess : IAsyncDisposable
             }
         }
         catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }
-        var app = new NatgwProcess(lab, ns, listenAddress, port, args, environment, dataDirectory, ownsDataDirectory, adminToken, httpsCertificate);
+        var app = new NatgwProcess(a => lab.Start(ns, "dotnet", a, environment), ns, RepositoryPaths.NatgwDll, listenAddress, port, args,
+            dataDirectory, ownsDataDirectory, adminToken, httpsCertificate);
+        return await app.WaitUntilAnsweringAsync(seedAccounts);
+    }
+
+    /// <summary>
+    /// natgw.dll at <paramref name="natgwDll"/> started in a namespace the caller owns (no <see cref="NamespaceLab"/>; the
+    /// benchmarks' own namespace), on a fresh database with the admin account and token, once it answers.
+    /// </summary>
+    public static async Task<NatgwProcess> StartInNamespaceAsync(string ns, string listenAddress, int port, string natgwDll, IEnumerable<string>? extraArgs = null)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("natgw-bench-").FullName;
+        var databasePath = Path.Combine(dataDirectory, "natgw.db");
+        await TestAccounts.EnsureAdminAsync(databasePath);
+        var adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "bench-admin");
+        var args = (extraArgs ?? []).ToList();
+        if (!args.Contains("--allowed-hosts")) args.AddRange(["--allowed-hosts", listenAddress]);
+        static Process Start(string ns, IEnumerable<string> arguments)
+        {
+            var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "netns", "exec", ns, "dotnet" }.Concat(arguments)) psi.ArgumentList.Add(a);
+            return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start natgw in {ns}");
+        }
+        var app = new NatgwProcess(a => Start(ns, a), ns, natgwDll, listenAddress, port, args, dataDirectory, ownsDataDirectory: true, adminToken, null,
+            environmentName: "Production"); // measured as shipped
+        return await app.WaitUntilAnsweringAsync(seedAccounts: true);
+    }
+
+    private async Task<NatgwProcess> WaitUntilAnsweringAsync(bool seedAccounts)
+    {
+        var app = this;
         // Generous: on a loaded 2-core CI box a cold start (JIT, migrations, first nft apply) has taken over 60 s.
         // The loop returns as soon as natgw answers.
         var deadline = DateTime.UtcNow.AddSeconds(StartTimeoutSeconds);

@@ -27,6 +27,8 @@ public sealed class FlowTable
     /// <summary>Above this many rows to rank (page end), a query sorts all matches instead of keeping a top-K heap.</summary>
     private const int MaxHeapRank = 65_536;
     private const int SlotsPerParallelPartition = 65_536;
+    /// <summary>The unit of work a query's scan workers take in turn (see <see cref="Query"/>).</summary>
+    private const int SlotsPerChunk = 16_384;
 
     private FlowEntry[][] _chunks = [];
     private int _slotCount;
@@ -147,20 +149,28 @@ public sealed class FlowTable
             var partitions = Math.Clamp(_slotCount / SlotsPerParallelPartition, 1, Environment.ProcessorCount);
             var results = new PartitionResult[partitions];
             var slotCount = _slotCount;
-            var chunk = (slotCount + partitions - 1) / partitions;
+            // Workers take small chunks in turn rather than one fixed half each: on a busy box (a web request's
+            // thread pool, other processes) a helper that starts late or is descheduled holds the answer back by one
+            // chunk at most, and the calling thread scans whatever is left.
+            var chunks = (slotCount + SlotsPerChunk - 1) / SlotsPerChunk;
+            var nextChunk = -1;
             void Scan(int p)
             {
                 var result = new PartitionResult(keepAll ? null : new TopK(capacity, order), keepAll && capacity > 0 ? new List<SortCandidate>() : null);
-                var end = Math.Min(slotCount, (p + 1) * chunk);
-                for (var slot = p * chunk; slot < end; slot++)
+                int c;
+                while ((c = Interlocked.Increment(ref nextChunk)) < chunks)
                 {
-                    ref readonly var entry = ref EntryAt(slot);
-                    if (!entry.IsLive || !matcher.Matches(in entry, _ipv6, now)) continue;
-                    result.Matches++;
-                    if (capacity == 0) continue;
-                    var candidate = new SortCandidate(order.PrimaryKey(in entry), slot);
-                    if (result.Heap is not null) result.Heap.Offer(candidate);
-                    else result.All!.Add(candidate);
+                    var end = Math.Min(slotCount, (c + 1) * SlotsPerChunk);
+                    for (var slot = c * SlotsPerChunk; slot < end; slot++)
+                    {
+                        ref readonly var entry = ref EntryAt(slot);
+                        if (!entry.IsLive || !matcher.Matches(in entry, _ipv6, now)) continue;
+                        result.Matches++;
+                        if (capacity == 0) continue;
+                        var candidate = new SortCandidate(order.PrimaryKey(in entry), slot);
+                        if (result.Heap is not null) result.Heap.Offer(candidate);
+                        else result.All!.Add(candidate);
+                    }
                 }
                 results[p] = result;
             }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -9,12 +10,29 @@ namespace NatGateway.Core.Access;
 /// <summary>
 /// API tokens: <c>natgw_PREFIX_SECRET</c>. The prefix finds the row; the SHA-256 of the whole text must match.
 /// The text is shown once, at creation.
+/// <para>
+/// Tokens that authenticated are kept in memory, keyed by the hash of their text, together with the database's
+/// <see cref="DatabaseChangeStamp"/> read before the row: a request answers from memory (no query, ~1 ms less per API
+/// call) only while no connection has committed since, so a revoke or an expiry written by the CLI, another process or
+/// this one is seen by the very next request. Expiry is checked against the clock on every request.
+/// </para>
 /// </summary>
-public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFactory, AuditLog audit, TimeProvider clock)
+public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFactory, AuditLog audit, TimeProvider clock) : IDisposable
 {
     private const string Scheme = "natgw_";
     /// <summary>Last use is written at most this often per token: a busy script must not turn every GET into a write.</summary>
     private static readonly TimeSpan LastUseResolution = TimeSpan.FromMinutes(1);
+    /// <summary>A cached token is read again after this long even when the stamp did not move (belt and braces).</summary>
+    internal static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
+
+    private readonly DatabaseChangeStamp _changes = new(dbFactory);
+    private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
+
+    private sealed record CachedToken(ApiToken Token, long Stamp, DateTimeOffset CachedAt);
+
+    /// <summary>How many authentications read the database (the rest answered from the cache); for tests.</summary>
+    internal int DatabaseLookups => _databaseLookups;
+    private int _databaseLookups;
 
     public sealed record Created(ApiToken Token, string Secret);
 
@@ -50,14 +68,31 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
         var underscore = rest.IndexOf('_');
         if (underscore <= 0) return null;
         var prefix = rest[..underscore].ToString();
+        var hash = Hash(secret);
+        // Read before the row: a commit after this point changes the stamp and the entry made below is never used.
+        var stamp = _changes.Current();
+        var now = clock.GetUtcNow();
+        if (_cache.TryGetValue(hash, out var cached))
+        {
+            if (cached.Stamp == stamp && now - cached.CachedAt < CacheLifetime)
+            {
+                if (StateOf(cached.Token, now) != ApiTokenState.Active)
+                {
+                    _cache.TryRemove(hash, out _);
+                    return null;
+                }
+                if (!NeedsUseRecord(cached.Token, now, remoteAddress)) return cached.Token;
+            }
+            _cache.TryRemove(hash, out _);
+        }
+        Interlocked.Increment(ref _databaseLookups);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Prefix == prefix, ct);
         if (token is null) return null;
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(secret)), Encoding.ASCII.GetBytes(token.SecretHash)))
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(token.SecretHash)))
             return null;
-        var now = clock.GetUtcNow();
         if (token.RevokedAt is not null || token.ExpiresAt is { } exp && exp <= now) return null;
-        if (token.LastUsedAt is not { } last || now - last >= LastUseResolution || token.LastUsedFrom != remoteAddress)
+        if (NeedsUseRecord(token, now, remoteAddress))
         {
             token.LastUsedAt = now;
             token.LastUsedFrom = remoteAddress;
@@ -65,8 +100,12 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
             // Same throttle as last use: one "token.use" entry per token per minute (or per new address).
             await audit.RecordAsync($"token {token.Name}", remoteAddress, "token.use", AuditResult.Succeeded, token.Role.Name(), ct);
         }
+        _cache[hash] = new CachedToken(token, stamp, now);
         return token;
     }
+
+    private static bool NeedsUseRecord(ApiToken token, DateTimeOffset now, string? remoteAddress) =>
+        token.LastUsedAt is not { } last || now - last >= LastUseResolution || token.LastUsedFrom != remoteAddress;
 
     public async Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken ct = default)
     {
@@ -100,9 +139,12 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
         if (token is null || token.RevokedAt is not null) return false;
         token.RevokedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        _cache.TryRemove(token.SecretHash, out _); // the stamp moved too; this is the plain statement of it
         await audit.RecordAsync(actor, null, "token.revoke", AuditResult.Succeeded, token.Name, ct);
         return true;
     }
+
+    public void Dispose() => _changes.Dispose();
 
     private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret))).ToLowerInvariant();
 

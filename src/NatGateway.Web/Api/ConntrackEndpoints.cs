@@ -26,7 +26,7 @@ public static class ConntrackEndpoints
 
         // GET /api/v1/conntrack?filter=proto tcp and dport 443&sort=bytes:desc&page=1&pageSize=50
         group.MapGet("", async (string? filter, string? sort, int? page, int? pageSize,
-            ConntrackMirrorService mirror, NatRulesService rules, CancellationToken ct) =>
+            ConntrackMirrorService mirror, NatRulesService rules, RuleNameCache names, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             var extensions = new Dictionary<string, object?>();
@@ -50,7 +50,7 @@ public static class ConntrackEndpoints
             var unavailable = await StartMirrorAsync(mirror, ct);
             if (unavailable is not null) return unavailable;
             var result = mirror.Query(parsedFilter, parsedSort, number - 1, size);
-            var ruleNames = await RuleNamesAsync(rules, ct);
+            var ruleNames = await names.GetAsync(ct);
             return Results.Ok(new
             {
                 items = result.Rows.Select(f => Row(f, rules, ruleNames)).ToList(),
@@ -155,9 +155,6 @@ public static class ConntrackEndpoints
             return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Conntrack is not available");
         }
     }
-
-    private static async Task<IReadOnlyDictionary<int, string>> RuleNamesAsync(NatRulesService rules, CancellationToken ct) =>
-        (await rules.ListAsync(ct)).Where(r => r.MarkId > 0).GroupBy(r => r.MarkId).ToDictionary(g => g.Key, g => g.First().Name);
 
     private static object Row(Flow flow, NatRulesService rules, IReadOnlyDictionary<int, string> ruleNames)
     {

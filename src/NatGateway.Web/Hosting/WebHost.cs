@@ -30,6 +30,9 @@ public static class WebHost
         HttpsSetup.Configure(builder, options);
         // EF logs every SQL statement at Information; an appliance log wants warnings only.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // ASP.NET Core logs two to four lines per request at Information (request starting/finished, endpoint
+        // executing/executed): console work on every API call that the audit log already covers where it matters.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         AddServices(builder.Services, options);
 
@@ -119,6 +122,8 @@ public static class WebHost
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
+        services.AddSingleton<NatGateway.Data.DatabaseChangeStamp>();
+        services.AddSingleton<NatGateway.Web.Api.RuleNameCache>();
         services.AddSingleton<NatGateway.Core.Revisions.RevisionService>();
         services.AddSingleton(new NatGateway.Core.Revisions.RevisionRetention { KeepCount = options.KeepRevisions, KeepDays = options.KeepRevisionsDays });
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions { ConfirmWindow = TimeSpan.FromSeconds(options.ConfirmWindowSeconds) });

@@ -5,7 +5,8 @@ namespace NatGateway.Benchmarks.Conntrack;
 /// <summary>
 /// One uniquely named network namespace (<c>ip netns add ngw-ctbench-XXXXXXXX</c>) holding the benchmark's entries.
 /// Conntrack is made active there by an nft rule that uses it, and <c>nf_conntrack_events=1</c> (per namespace) gives
-/// every entry an event extension, as on the appliance. No packet is ever sent: entries are created over ctnetlink.
+/// every entry an event extension, as on the appliance. Entries are created over ctnetlink; the only packets are the
+/// HTTP requests to natgw serve on loopback (item 3h), which are not tracked (notrack on lo), so the table holds exactly the benchmark's entries.
 /// Dispose deletes the namespace (idempotent, safe from the Ctrl-C handler); the kernel frees the entries in the background.
 /// </summary>
 internal sealed class ConntrackBenchNamespace : IDisposable
@@ -15,6 +16,14 @@ internal sealed class ConntrackBenchNamespace : IDisposable
             chain pre {
                 type filter hook prerouting priority 0; policy accept;
                 ct state new counter
+            }
+            chain raw_pre {
+                type filter hook prerouting priority raw; policy accept;
+                iif "lo" notrack
+            }
+            chain raw_out {
+                type filter hook output priority raw; policy accept;
+                oif "lo" notrack
             }
         }
         """;

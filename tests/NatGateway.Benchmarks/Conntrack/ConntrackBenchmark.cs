@@ -11,12 +11,12 @@ namespace NatGateway.Benchmarks.Conntrack;
 /// (issue 3, item 7): in one dedicated namespace filled over ctnetlink with N UDP entries, each figure as a ratio
 /// against its anchor measured in the same run: (1) natgw conntrack list --output text vs conntrack -L; (2) dump and
 /// parse vs a C kernel-floor dumper; (3) a filtered, sorted page from the mirror vs conntrack -L -s; (4) delete by
-/// filter vs conntrack -D; (5) mirror exactness after an insert burst vs what conntrack -E saw; (6) mirror bytes per
+/// filter vs conntrack -D; (3h) the same pages end to end over HTTP from natgw serve (--natgw PATH) in the namespace; (5) mirror exactness after an insert burst vs what conntrack -E saw; (6) mirror bytes per
 /// entry vs the kernel's. nf_conntrack_max is raised globally for the run and restored (also on Ctrl-C).
 /// </summary>
 public sealed class ConntrackBenchmark : IBenchmark
 {
-    private const string Usage = "usage: conntrack [--entries 1000000] [--rounds 3] [--queries 300] [--delete 64000] [--burst 500000] [--natgw PATH]";
+    private const string Usage = "usage: conntrack [--entries 1000000] [--rounds 3] [--queries 300] [--delete 64000] [--burst 500000] [--natgw PATH] [--only query]";
 
     public string Description => "conntrack engine: list/dump vs conntrack -L and the kernel floor, mirror page query, delete by filter, event burst, bytes/entry (1,000,000 entries, ~4 min)";
 
@@ -34,6 +34,7 @@ public sealed class ConntrackBenchmark : IBenchmark
                 case "--queries" when number is { } queries: settings = settings with { Queries = queries }; i++; break;
                 case "--delete" when number is { } hot and <= BenchFlows.MaxHotEntries: settings = settings with { HotEntries = hot }; i++; break;
                 case "--burst" when number is { } burst: settings = settings with { BurstEntries = burst }; i++; break;
+                case "--only" when value == "query": settings = settings with { OnlyQuery = true }; i++; break;
                 case "--natgw" when value is not null: settings = settings with { NatgwPath = Path.GetFullPath(value) }; i++; break;
                 default:
                     output.WriteLine($"conntrack: unknown or incomplete option '{args[i]}'");
@@ -69,11 +70,18 @@ public sealed class ConntrackBenchmark : IBenchmark
         var context = new BenchContext(settings, ns, client, guard, new BenchReport(), output);
 
         var kernelBytesPerEntry = Fill(context);
-        ListingBench.MeasureListing(context, natgw, natgwMissing);
-        ListingBench.MeasureDumpParse(context, floor);
-        await MirrorBench.MeasureAsync(context, kernelBytesPerEntry);
-        DeleteBench.Measure(context);
-        await EventBurstBench.MeasureAsync(context);
+        if (!settings.OnlyQuery)
+        {
+            ListingBench.MeasureListing(context, natgw, natgwMissing);
+            ListingBench.MeasureDumpParse(context, floor);
+        }
+        var inProcess = await MirrorBench.MeasureAsync(context, kernelBytesPerEntry);
+        await HttpMirrorBench.MeasureAsync(context, inProcess);
+        if (!settings.OnlyQuery)
+        {
+            DeleteBench.Measure(context);
+            await EventBurstBench.MeasureAsync(context);
+        }
 
         output.WriteLine();
         output.WriteLine($"conntrack benchmark, {settings.Entries:N0} entries, {Environment.ProcessorCount} cores, load average {Statistics.LoadAverage()} at end, total {total.Elapsed.TotalSeconds:0} s");

@@ -20,7 +20,7 @@ internal static class MirrorBench
     private const double QueryP95TargetMs = 20;
 
     /// <summary>The page queries: filter text, sort, page index, page size.</summary>
-    private static readonly (string Filter, string Sort, int Page, int Size)[] Shapes =
+    internal static readonly (string Filter, string Sort, int Page, int Size)[] Shapes =
     [
         ($"src {BenchFlows.HotSource}", "sport:desc", 0, 50),
         ($"src {BenchFlows.HotSource} and dport 5003", "sport", 20, 50),
@@ -30,7 +30,8 @@ internal static class MirrorBench
         ("any 10.77.133.17", "sport", 0, 50),
     ];
 
-    public static async Task MeasureAsync(BenchContext context, double kernelBytesPerEntry)
+    /// <summary>Runs items 6 and 3 and returns item 3's figures (the HTTP measurement sits beside them).</summary>
+    public static async Task<MirrorQueryFigures> MeasureAsync(BenchContext context, double kernelBytesPerEntry)
     {
         var output = context.Output;
         var entries = context.Settings.Entries;
@@ -59,7 +60,7 @@ internal static class MirrorBench
             context.Report.Add(new ReportRow("6b", $"mirror first sync (dump into the table) of {count:N0}",
                 Statistics.Seconds(syncTime.TotalSeconds), "", "", "(diagnostic)", null));
 
-            MeasureQueries(context, mirror);
+            return MeasureQueries(context, mirror);
         }
         finally
         {
@@ -68,7 +69,7 @@ internal static class MirrorBench
         }
     }
 
-    private static void MeasureQueries(BenchContext context, ConntrackMirror mirror)
+    private static MirrorQueryFigures MeasureQueries(BenchContext context, ConntrackMirror mirror)
     {
         var output = context.Output;
         var settings = context.Settings;
@@ -136,5 +137,9 @@ internal static class MirrorBench
         context.Report.Add(new ReportRow("3b", "mirror page, free-text filter (formats every entry)",
             $"p50 {Statistics.Milliseconds(Statistics.Median(freeTimes))} of 5", "conntrack -L -s",
             Statistics.Ratio(Statistics.Median(freeTimes) / anchor), "(diagnostic)", null));
+        return new MirrorQueryFigures(p50, p95, anchor, anchorCpu, matches);
     }
 }
+
+/// <summary>Item 3 in process: page query p50/p95 (ms), the conntrack -L -s anchor (wall and CPU medians, ms), and each shape's match count.</summary>
+internal sealed record MirrorQueryFigures(double P50, double P95, double AnchorMs, double AnchorCpuMs, int[] Matches);
