@@ -22,6 +22,18 @@ internal sealed class BenchAgent : IDisposable
     public AgentGatewayKernel Kernel { get; }
     public int ProcessId => _process.Id;
 
+    /// <summary>The agent's user + system CPU time so far (ip netns exec execs dotnet in place, so this is the agent's pid).</summary>
+    public TimeSpan Cpu => HttpMirrorBench.ProcessCpu(_process.Id);
+
+    /// <summary>Runs <paramref name="measure"/> and adds the agent's CPU time meanwhile to the sample's: work done for the
+    /// caller by the agent counts as the caller's.</summary>
+    public Sample WithAgentCpu(Func<Sample> measure)
+    {
+        var before = Cpu;
+        var sample = measure();
+        return sample with { Cpu = sample.Cpu + (Cpu - before) };
+    }
+
     private BenchAgent(string natgwDll, string ns)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("natgw-bench-agent-").FullName;

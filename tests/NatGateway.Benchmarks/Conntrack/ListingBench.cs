@@ -7,8 +7,8 @@ namespace NatGateway.Benchmarks.Conntrack;
 
 /// <summary>
 /// Items 1 and 2 of the benchmark. (1) The full listing as text to /dev/null: <c>natgw conntrack list --output text</c>
-/// (with <c>--agent SOCK</c> in agent mode: the CLI in the web's role, the dump relayed by the agent; the direct CLI then
-/// as a diagnostic line) against <c>conntrack -L</c>, both as processes under <c>ip netns exec</c>, plus the same library path in-process
+/// (with <c>--agent SOCK</c> in agent mode: the CLI in the web's role, the dump relayed by the agent, whose CPU time
+/// is added to the CLI's; the direct CLI then as a diagnostic line) against <c>conntrack -L</c>, both as processes under <c>ip netns exec</c>, plus the same library path in-process
 /// (ConntrackClient.Dump + FlowFormatter.Format to a buffered /dev/null stream) as a labelled extra line.
 /// (2) Dump and parse every entry without output (in-process, a stopwatch around <c>ConntrackClient.Dump</c>) against
 /// the C kernel-floor dumper (its own clock around send..NLMSG_DONE). Rounds interleave the contenders, rotating
@@ -38,9 +38,11 @@ internal static partial class ListingBench
             foreach (var arguments in viaAgent is null ? [direct] : new[] { viaAgent, direct })
             {
                 var lines = TimedCommand.CountOutputLines(context.Ns, natgw.Command(arguments));
-                context.Log($"natgw {arguments} printed {lines:N0} lines (untimed check and warm-up; {entries:N0} entries)");
+                context.Log($"{arguments} printed {lines:N0} lines (untimed check and warm-up; {entries:N0} entries)");
                 if (lines != entries) context.Log($"WARNING: line count differs from the entry count by {lines - entries:N0}");
-                contenders.Insert(1, (arguments, () => Sample.Of(TimedCommand.RunChecked(context.Ns, natgw.Command(arguments)))));
+                Sample Run() => Sample.Of(TimedCommand.RunChecked(context.Ns, natgw.Command(arguments)));
+                // Through the agent, its CPU time for the dump counts with the CLI's.
+                contenders.Insert(1, (arguments, context.Agent is { } a && arguments == viaAgent ? () => a.WithAgentCpu(Run) : Run));
             }
         }
         else

@@ -69,7 +69,8 @@ internal static class NatApplyBench
         context.Agent?.Kernel.NatTables.Apply([]); // the same start for both modes: our tables empty
         await using var natgw = await HttpMirrorBench.StartNatgwAsync(context, throughAgent, port)
             ?? throw new InvalidOperationException("natgw not built");
-        var http = natgw.Http;
+        // natgw.Http has already been used (start-up polling); its timeout can no longer change.
+        using var http = natgw.CreateClient(natgw.AdminToken);
         http.Timeout = TimeSpan.FromMinutes(10);
 
         var document = JsonNode.Parse(await http.GetStringAsync("api/v1/config/export"))!.AsObject();
