@@ -7,18 +7,21 @@ using NatGateway.TestSupport;
 namespace NatGateway.Benchmarks.Conntrack;
 
 /// <summary>
-/// <c>conntrack [--entries 1000000] [--rounds 3] [--queries 300] [--delete 64000] [--burst 500000] [--natgw PATH]</c>
-/// (issue 3, item 7): in one dedicated namespace filled over ctnetlink with N UDP entries, each figure as a ratio
-/// against its anchor measured in the same run: (1) natgw conntrack list --output text vs conntrack -L; (2) dump and
+/// <c>conntrack [--entries 1000000] [--rounds 3] [--queries 300] [--delete 64000] [--burst 500000] [--nat-rules 10000] [--natgw PATH] [--single-process]</c>
+/// (issue 3, item 7; issue 11, item 6): in one dedicated namespace filled over ctnetlink with N UDP entries, each figure
+/// as a ratio against its anchor measured in the same run: (1) natgw conntrack list --output text vs conntrack -L; (2) dump and
 /// parse vs a C kernel-floor dumper; (3) a filtered, sorted page from the mirror vs conntrack -L -s; (4) delete by
 /// filter vs conntrack -D; (3h) the same pages end to end over HTTP from natgw serve (--natgw PATH) in the namespace; (5) mirror exactness after an insert burst vs what conntrack -E saw; (6) mirror bytes per
-/// entry vs the kernel's. nf_conntrack_max is raised globally for the run and restored (also on Ctrl-C).
+/// entry vs the kernel's; (7) apply of N UDP port forwards through the REST API. By default through <c>natgw agent</c>
+/// (started in the namespace): the CLI, natgw serve, the delete and the burst's mirror go through its socket, and item 7
+/// is measured in both modes; <c>--single-process</c> is the old way (everything reaches the kernel itself).
+/// nf_conntrack_max is raised globally for the run and restored (also on Ctrl-C).
 /// </summary>
 public sealed class ConntrackBenchmark : IBenchmark
 {
-    private const string Usage = "usage: conntrack [--entries 1000000] [--rounds 3] [--queries 300] [--delete 64000] [--burst 500000] [--natgw PATH] [--only query]";
+    private const string Usage = "usage: conntrack [--entries 1000000] [--rounds 3] [--queries 300] [--delete 64000] [--burst 500000] [--nat-rules 10000] [--natgw PATH] [--single-process] [--only query|nat]";
 
-    public string Description => "conntrack engine: list/dump vs conntrack -L and the kernel floor, mirror page query, delete by filter, event burst, bytes/entry (1,000,000 entries, ~4 min)";
+    public string Description => "conntrack engine through natgw agent: list/dump vs conntrack -L and the kernel floor, mirror page query (in process, HTTP), delete by filter, event burst, bytes/entry, apply of 10,000 forwards (1,000,000 entries, ~6 min)";
 
     public int Run(IReadOnlyList<string> args, TextWriter output)
     {
@@ -34,7 +37,10 @@ public sealed class ConntrackBenchmark : IBenchmark
                 case "--queries" when number is { } queries: settings = settings with { Queries = queries }; i++; break;
                 case "--delete" when number is { } hot and <= BenchFlows.MaxHotEntries: settings = settings with { HotEntries = hot }; i++; break;
                 case "--burst" when number is { } burst: settings = settings with { BurstEntries = burst }; i++; break;
-                case "--only" when value == "query": settings = settings with { OnlyQuery = true }; i++; break;
+                case "--nat-rules" when number is { } natRules: settings = settings with { NatRules = natRules }; i++; break;
+                case "--only" when value == "query": settings = settings with { Only = BenchOnly.Query }; i++; break;
+                case "--only" when value == "nat": settings = settings with { Only = BenchOnly.Nat }; i++; break;
+                case "--single-process": settings = settings with { SingleProcess = true }; break;
                 case "--natgw" when value is not null: settings = settings with { NatgwPath = Path.GetFullPath(value) }; i++; break;
                 default:
                     output.WriteLine($"conntrack: unknown or incomplete option '{args[i]}'");
@@ -67,24 +73,38 @@ public sealed class ConntrackBenchmark : IBenchmark
         var floor = guard.Add(KernelFloorDumper.Compile(output));
         var natgw = NatgwCliBinary.Find(settings.NatgwPath, out var natgwMissing);
         var client = guard.Add(NetworkNamespace.RunIn(ns.Name, () => new ConntrackClient()));
-        var context = new BenchContext(settings, ns, client, guard, new BenchReport(), output);
+        BenchAgent? agent = null;
+        if (!settings.SingleProcess)
+        {
+            if (natgw is null) throw new InvalidOperationException($"agent mode needs the built natgw: {natgwMissing} (or run with --single-process)");
+            var agentClock = Stopwatch.StartNew();
+            agent = guard.Add(BenchAgent.Start(natgw.Dll, ns.Name));
+            output.WriteLine($"natgw agent in {ns.Name}, socket {agent.Socket} (pid {agent.ProcessId}, answering after {agentClock.Elapsed.TotalSeconds:0.0} s)");
+        }
+        var context = new BenchContext(settings, ns, client, guard, new BenchReport(), output, agent);
+        output.WriteLine($"mode: {context.ModeText}");
 
         var kernelBytesPerEntry = Fill(context);
-        if (!settings.OnlyQuery)
+        if (settings.Only != BenchOnly.Nat)
         {
-            ListingBench.MeasureListing(context, natgw, natgwMissing);
-            ListingBench.MeasureDumpParse(context, floor);
+            if (!settings.OnlyQuery)
+            {
+                ListingBench.MeasureListing(context, natgw, natgwMissing);
+                ListingBench.MeasureDumpParse(context, floor);
+            }
+            var inProcess = await MirrorBench.MeasureAsync(context, kernelBytesPerEntry);
+            // natgw serve (through the agent in agent mode) answers item 3h and, still running with its mirror live, the API delete of item 4.
+            await using (var web = await HttpMirrorBench.StartNatgwAsync(context))
+            {
+                await HttpMirrorBench.MeasureAsync(context, web, inProcess);
+                if (!settings.OnlyQuery) await DeleteBench.MeasureAsync(context, web);
+            }
+            if (!settings.OnlyQuery) await EventBurstBench.MeasureAsync(context);
         }
-        var inProcess = await MirrorBench.MeasureAsync(context, kernelBytesPerEntry);
-        await HttpMirrorBench.MeasureAsync(context, inProcess);
-        if (!settings.OnlyQuery)
-        {
-            DeleteBench.Measure(context);
-            await EventBurstBench.MeasureAsync(context);
-        }
+        if (settings.Only is BenchOnly.All or BenchOnly.Nat) await NatApplyBench.MeasureAsync(context);
 
         output.WriteLine();
-        output.WriteLine($"conntrack benchmark, {settings.Entries:N0} entries, {Environment.ProcessorCount} cores, load average {Statistics.LoadAverage()} at end, total {total.Elapsed.TotalSeconds:0} s");
+        output.WriteLine($"conntrack benchmark {context.ModeText}, {settings.Entries:N0} entries, {Environment.ProcessorCount} cores, load average {Statistics.LoadAverage()} at end, total {total.Elapsed.TotalSeconds:0} s");
         context.Report.Print(output);
         return 0;
     }

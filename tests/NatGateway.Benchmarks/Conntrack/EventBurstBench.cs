@@ -8,7 +8,8 @@ namespace NatGateway.Benchmarks.Conntrack;
 
 /// <summary>
 /// Item 5: a burst of new entries (ConntrackClient.CreateMany, as fast as the kernel takes them) on top of the full
-/// table, while a live <see cref="ConntrackMirror"/> (this process) and <c>conntrack -E -e NEW</c> (a child writing to
+/// table, while a live <see cref="ConntrackMirror"/> (this process; in agent mode fed through the agent's relay,
+/// <c>AgentGatewayKernel.Conntrack.OpenMirrorSource()</c>, as natgw serve --agent's is) and <c>conntrack -E -e NEW</c> (a child writing to
 /// a file) both watch. Measured: how long after the burst's end the mirror holds exactly the kernel's table (same
 /// count, state live; then every kernel entry is looked up in the mirror by id and its tuples, status, mark and zone
 /// compared, and the mirror must not have changed meanwhile), and the share of NEW events conntrack -E printed.
@@ -25,7 +26,10 @@ internal static class EventBurstBench
         output.WriteLine();
         output.WriteLine($"5. event burst: {settings.BurstEntries:N0} inserts on top of {baseCount:N0} entries while a mirror and conntrack -E -e NEW watch");
 
-        var source = NetworkNamespace.RunIn(context.Ns, () => new ConntrackClientSource());
+        // In agent mode the mirror is fed as the web's is: the agent's dump and event sockets relayed over its Unix socket.
+        IConntrackMirrorSource source = context.Agent is { } agent
+            ? agent.Kernel.Conntrack.OpenMirrorSource()
+            : NetworkNamespace.RunIn(context.Ns, () => new ConntrackClientSource());
         var mirror = new ConntrackMirror(source);
         var eventsFile = Path.Combine(Path.GetTempPath(), $"ngw-ctbench-events-{Environment.ProcessId}.txt");
         Process? watcher = null;
@@ -57,7 +61,7 @@ internal static class EventBurstBench
 
             var exact = converged is not null;
             context.Report.Add(new ReportRow("5", string.Create(CultureInfo.InvariantCulture,
-                    $"burst {result.Succeeded:N0} creates ({result.Succeeded / burst.TotalSeconds:N0}/s) on {baseCount:N0}: mirror exact after its end"),
+                    $"burst {result.Succeeded:N0} creates ({result.Succeeded / burst.TotalSeconds:N0}/s) on {baseCount:N0}: mirror {(context.Agent is null ? "in process" : "fed through the agent relay")} exact after its end"),
                 exact ? $"exact after {converged!.Value.TotalSeconds:0.000} s (100% of NEW)" : "NOT exact within 60 s",
                 string.Create(CultureInfo.InvariantCulture, $"conntrack -E saw {seen:P1} of NEW"),
                 exact ? Statistics.Ratio(1 / Math.Max(seen, 1e-9)) : "-",
@@ -68,7 +72,7 @@ internal static class EventBurstBench
             if (watcher is not null) StopConntrackEvents(watcher, eventsFile);
             File.Delete(eventsFile);
             await mirror.DisposeAsync();
-            source.Dispose();
+            (source as IDisposable)?.Dispose();
         }
     }
 

@@ -10,9 +10,10 @@ namespace NatGateway.Benchmarks.Conntrack;
 /// Item 3 end to end (issue 11, item 6): the same page queries as <see cref="MirrorBench"/>, sent to the real natgw
 /// (<c>natgw serve</c> in the benchmark's namespace, on a fresh database with an admin API token) as
 /// <c>GET /api/v1/conntrack?filter=…&amp;sort=…&amp;page=…&amp;pageSize=…</c>, timed from sending the request to the
-/// last byte of the response, over one kept-alive connection. The mirror is the web process's own (the agent relays the
-/// netlink dump and events to it), started by the first query and waited for through <c>/api/v1/conntrack/status</c>.
-/// natgw is stopped before the next item so that its mirror does not follow the delete and burst measurements.
+/// last byte of the response, over one kept-alive connection. The mirror is the web process's own (in agent mode the
+/// agent relays the netlink dump and events to it), started by the first query and waited for through
+/// <c>/api/v1/conntrack/status</c>. The caller starts natgw (<see cref="StartNatgwAsync"/>) and keeps it for item 4's
+/// API delete, then stops it before item 5 so that its mirror does not follow the burst.
 /// </summary>
 internal static class HttpMirrorBench
 {
@@ -21,22 +22,37 @@ internal static class HttpMirrorBench
     private const int Port = 5080;
     private const int WarmUpPerShape = 60;
 
-    public static async Task MeasureAsync(BenchContext context, MirrorQueryFigures inProcess)
+    /// <summary>
+    /// natgw serve in the benchmark namespace on a fresh database with an admin token, through the run's agent
+    /// (<c>--agent SOCK</c>) unless single-process; null when natgw is not built. Killed on Ctrl-C too.
+    /// </summary>
+    public static async Task<NatgwProcess?> StartNatgwAsync(BenchContext context, bool? throughAgent = null, int port = Port)
+    {
+        var settings = context.Settings;
+        if (!File.Exists(settings.NatgwPath)) return null;
+        var agent = throughAgent ?? context.Agent is not null;
+        if (agent && context.Agent is null) throw new InvalidOperationException("no agent in a single-process run");
+        var started = Stopwatch.StartNew();
+        var natgw = await NatgwProcess.StartInNamespaceAsync(context.Ns, ListenAddress, port, settings.NatgwPath,
+            agent ? ["--agent", context.Agent!.Socket] : null);
+        context.Guard.Add(() => natgw.KillHardAsync().GetAwaiter().GetResult());
+        context.Log($"natgw serve{(agent ? " --agent " + context.Agent!.Socket : " (single-process)")} answering after {started.Elapsed.TotalSeconds:0.0} s " +
+                    $"(pid {natgw.ProcessId}, built {File.GetLastWriteTime(settings.NatgwPath):yyyy-MM-dd HH:mm})");
+        return natgw;
+    }
+
+    public static async Task MeasureAsync(BenchContext context, NatgwProcess? natgw, MirrorQueryFigures inProcess)
     {
         var output = context.Output;
         var settings = context.Settings;
         output.WriteLine();
-        output.WriteLine($"3h. the same pages over HTTP from natgw serve ({settings.NatgwPath}): {settings.Queries} queries");
-        if (!File.Exists(settings.NatgwPath))
+        output.WriteLine($"3h. the same pages over HTTP from natgw serve {context.ModeText} ({settings.NatgwPath}): {settings.Queries} queries");
+        if (natgw is null)
         {
             context.Log($"SKIPPED: {settings.NatgwPath} not built (dotnet build -c Release src/NatGateway.Web)");
             context.Report.Add(new ReportRow("3h", "mirror page query over HTTP", "not measured", "", "", $"≤ {QueryP95TargetMs:0} ms p95", null));
             return;
         }
-        var started = Stopwatch.StartNew();
-        await using var natgw = await NatgwProcess.StartInNamespaceAsync(context.Ns, ListenAddress, Port, settings.NatgwPath);
-        using var stop = context.Guard.Add(new Undo(() => natgw.KillHardAsync().GetAwaiter().GetResult()));
-        context.Log($"natgw answering after {started.Elapsed.TotalSeconds:0.0} s (pid {natgw.ProcessId}, built {File.GetLastWriteTime(settings.NatgwPath):yyyy-MM-dd HH:mm})");
         var http = natgw.Http;
 
         var sync = Stopwatch.StartNew();
@@ -106,7 +122,7 @@ internal static class HttpMirrorBench
         context.Log(string.Create(CultureInfo.InvariantCulture,
             $"request floor (GET /api/v1/conntrack/status, 100×): p50 {Statistics.Median(floor):0.00} ms p95 {Statistics.Percentile(floor, 95):0.00} ms"));
 
-        context.Report.Add(new ReportRow("3h", $"mirror page query over HTTP p95 ({settings.Queries} queries, end to end)",
+        context.Report.Add(new ReportRow("3h", $"mirror page query over HTTP p95, natgw serve {context.ModeText} ({settings.Queries} queries, end to end)",
             $"p95 {Statistics.Milliseconds(p95)}, p50 {Statistics.Milliseconds(p50)}, max {Statistics.Milliseconds(all.Max())}",
             $"conntrack -L -s {Statistics.Seconds(inProcess.AnchorMs / 1000)}", Statistics.Ratio(p95 / inProcess.AnchorMs),
             $"≤ {QueryP95TargetMs:0} ms p95", p95 <= QueryP95TargetMs,
@@ -167,17 +183,11 @@ internal static class HttpMirrorBench
     }
 
     /// <summary>User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).</summary>
-    private static TimeSpan ProcessCpu(int pid)
+    internal static TimeSpan ProcessCpu(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);
-    }
-
-    private sealed class Undo(Action action) : IDisposable
-    {
-        private Action? _action = action;
-        public void Dispose() => Interlocked.Exchange(ref _action, null)?.Invoke();
     }
 }

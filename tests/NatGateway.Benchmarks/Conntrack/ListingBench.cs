@@ -7,7 +7,8 @@ namespace NatGateway.Benchmarks.Conntrack;
 
 /// <summary>
 /// Items 1 and 2 of the benchmark. (1) The full listing as text to /dev/null: <c>natgw conntrack list --output text</c>
-/// against <c>conntrack -L</c>, both as processes under <c>ip netns exec</c>, plus the same library path in-process
+/// (with <c>--agent SOCK</c> in agent mode: the CLI in the web's role, the dump relayed by the agent, whose CPU time
+/// is added to the CLI's; the direct CLI then as a diagnostic line) against <c>conntrack -L</c>, both as processes under <c>ip netns exec</c>, plus the same library path in-process
 /// (ConntrackClient.Dump + FlowFormatter.Format to a buffered /dev/null stream) as a labelled extra line.
 /// (2) Dump and parse every entry without output (in-process, a stopwatch around <c>ConntrackClient.Dump</c>) against
 /// the C kernel-floor dumper (its own clock around send..NLMSG_DONE). Rounds interleave the contenders, rotating
@@ -29,13 +30,20 @@ internal static partial class ListingBench
             ("conntrack -L", () => ConntrackList(context)),
             ("in-process Dump+Format", () => InProcessListing(context)),
         };
+        const string direct = "natgw conntrack list --output text";
+        var viaAgent = context.Agent is { } agent ? $"natgw conntrack list --output text --agent {agent.Socket}" : null;
         if (natgw is not null)
         {
             context.Log($"natgw CLI: {natgw.Dll} (built {natgw.BuiltAt:yyyy-MM-dd HH:mm:ss})");
-            var lines = TimedCommand.CountOutputLines(context.Ns, natgw.Command("conntrack list --output text"));
-            context.Log($"natgw conntrack list --output text printed {lines:N0} lines (untimed check and warm-up; {entries:N0} entries)");
-            if (lines != entries) context.Log($"WARNING: line count differs from the entry count by {lines - entries:N0}");
-            contenders.Insert(1, ("natgw conntrack list --output text", () => Sample.Of(TimedCommand.RunChecked(context.Ns, natgw.Command("conntrack list --output text")))));
+            foreach (var arguments in viaAgent is null ? [direct] : new[] { viaAgent, direct })
+            {
+                var lines = TimedCommand.CountOutputLines(context.Ns, natgw.Command(arguments));
+                context.Log($"{arguments} printed {lines:N0} lines (untimed check and warm-up; {entries:N0} entries)");
+                if (lines != entries) context.Log($"WARNING: line count differs from the entry count by {lines - entries:N0}");
+                Sample Run() => Sample.Of(TimedCommand.RunChecked(context.Ns, natgw.Command(arguments)));
+                // Through the agent, its CPU time for the dump counts with the CLI's.
+                contenders.Insert(1, (arguments, context.Agent is { } a && arguments == viaAgent ? () => a.WithAgentCpu(Run) : Run));
+            }
         }
         else
         {
@@ -48,14 +56,22 @@ internal static partial class ListingBench
         var samples = Interleave(context, contenders);
         var anchor = samples["conntrack -L"];
         var anchorMedian = Statistics.MedianWall(anchor);
-        var oursName = natgw is not null ? "natgw conntrack list --output text" : "in-process Dump+Format";
+        var oursName = natgw is null ? "in-process Dump+Format" : viaAgent ?? direct;
         var ours = Statistics.MedianWall(samples[oursName]);
-        context.Report.Add(new ReportRow("1", natgw is not null
-                ? $"list {entries:N0}: natgw conntrack list --output text"
-                : $"list {entries:N0}: in-process Dump+Format (natgw CLI missing)",
+        context.Report.Add(new ReportRow("1", natgw is null
+                ? $"list {entries:N0}: in-process Dump+Format (natgw CLI missing)"
+                : viaAgent is null ? $"list {entries:N0}: natgw conntrack list --output text (single-process)"
+                : $"list {entries:N0}: natgw conntrack list --output text --agent (through the agent)",
             Statistics.Spread(samples[oursName]), "conntrack -L " + Statistics.Spread(anchor),
             Statistics.Ratio(ours / anchorMedian), $"≤ {ListingTarget}×", ours / anchorMedian <= ListingTarget,
             Statistics.CpuRatio(samples[oursName], anchor)));
+        if (natgw is not null && viaAgent is not null)
+        {
+            var single = Statistics.MedianWall(samples[direct]);
+            context.Report.Add(new ReportRow("1a", $"list {entries:N0}: natgw conntrack list without --agent (single-process)",
+                Statistics.Spread(samples[direct]), "conntrack -L", Statistics.Ratio(single / anchorMedian), "(diagnostic)", null,
+                Statistics.CpuRatio(samples[direct], anchor)));
+        }
         if (natgw is not null)
         {
             var inProcess = Statistics.MedianWall(samples["in-process Dump+Format"]);
