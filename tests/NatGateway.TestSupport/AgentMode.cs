@@ -34,6 +34,10 @@ public static class AgentMode
 
         var staging = $"{target}.tmp-{Guid.NewGuid():N}";
         CopyTree(source.DirectoryName!, staging);
+        // The development manifest of static web assets points into the checkout and the root's NuGet cache, which the web
+        // user cannot read: the web would stop at start (DirectoryNotFoundException). Without it, pages lack their CSS
+        // and scripts, which API tests do not need (browser tests run in single-process mode).
+        File.Delete(Path.Combine(staging, "natgw.staticwebassets.runtime.json"));
         try
         {
             Directory.Move(staging, target); // rename(2): atomic; the loser of a race deletes its copy
