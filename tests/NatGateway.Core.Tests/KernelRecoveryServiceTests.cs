@@ -1,16 +1,13 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Revisions;
-using NatGateway.Core.Rules;
-using NatGateway.Core.Settings;
 using NatGateway.Core.Tests.Fakes;
-using NatGateway.Nftables;
 using Xunit;
 
 namespace NatGateway.Core.Tests;
 
 /// <summary>The revision recovery runs whenever the kernel (the agent) is back after an outage, and only then.</summary>
-public sealed class KernelRecoveryServiceTests : IDisposable
+public sealed class KernelRecoveryServiceTests
 {
     private sealed class SettableAvailability(bool available) : IKernelAvailability
     {
@@ -26,18 +23,12 @@ public sealed class KernelRecoveryServiceTests : IDisposable
         }
     }
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("natgw-recovery-").FullName;
+    private int _runs;
 
-    private KernelRecoveryService Create(SettableAvailability availability)
-    {
-        var kernel = new InMemoryKernel("lan0", "wan0") { Availability = availability };
-        var db = new TestDbFactory(Path.Combine(_dir, "t.db"));
-        var rules = new NatRulesService(kernel, db, new NatCompileOptions(), TimeProvider.System);
-        var settings = new KernelSettingsService(kernel, db, TimeProvider.System);
-        var revisions = new RevisionService(rules, settings, new RuleFlowService(kernel, new NatCompileOptions()), db, TimeProvider.System,
-            NullLogger<RevisionService>.Instance);
-        return new KernelRecoveryService(kernel, revisions, NullLogger<KernelRecoveryService>.Instance);
-    }
+    /// <summary>The service with a stand-in recovery (the real one is RevisionService's, tested in RevisionServiceTests).</summary>
+    private KernelRecoveryService Create(SettableAvailability availability) =>
+        new(new InMemoryKernel("lan0", "wan0") { Availability = availability },
+            _ => Task.FromResult($"recovery {Interlocked.Increment(ref _runs)}"), NullLogger<KernelRecoveryService>.Instance);
 
     [Fact]
     public async Task An_agent_that_starts_after_the_web_and_every_return_after_an_outage_run_the_recovery()
@@ -49,7 +40,7 @@ public sealed class KernelRecoveryServiceTests : IDisposable
 
         availability.Set(true);
         await WaitForAsync(() => service.Recoveries == 1);
-        Assert.Equal("no revision yet", service.LastRecovery!.Value.Report);
+        Assert.Equal("recovery 1", service.LastRecovery!.Value.Report);
 
         availability.Set(false);
         availability.Set(true);
@@ -66,6 +57,32 @@ public sealed class KernelRecoveryServiceTests : IDisposable
         availability.Set(true); // a repeated "available" is no return from an outage
         await service.StopAsync(CancellationToken.None);
         Assert.Equal(0, service.Recoveries);
+        Assert.Equal(0, _runs);
+    }
+
+    [Fact]
+    public async Task A_recovery_cut_short_by_another_outage_runs_again_when_the_kernel_is_back()
+    {
+        var availability = new SettableAvailability(available: false);
+        var attempts = 0;
+        using var service = new KernelRecoveryService(new InMemoryKernel("lan0", "wan0") { Availability = availability }, _ =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                availability.Set(false);
+                throw new KernelUnavailableException("agent gone mid-recovery");
+            }
+            return Task.FromResult("recovered");
+        }, NullLogger<KernelRecoveryService>.Instance);
+        await service.StartAsync(CancellationToken.None);
+
+        availability.Set(true);
+        await WaitForAsync(() => Volatile.Read(ref attempts) == 1 && !availability.IsAvailable);
+        Assert.Equal(0, service.Recoveries);
+        availability.Set(true);
+        await WaitForAsync(() => service.Recoveries == 1);
+        Assert.Equal("recovered", service.LastRecovery!.Value.Report);
+        await service.StopAsync(CancellationToken.None);
     }
 
     private static async Task WaitForAsync(Func<bool> condition)
@@ -78,9 +95,4 @@ public sealed class KernelRecoveryServiceTests : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
 }

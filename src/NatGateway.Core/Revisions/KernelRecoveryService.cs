@@ -14,14 +14,17 @@ namespace NatGateway.Core.Revisions;
 public sealed class KernelRecoveryService : BackgroundService
 {
     private readonly IGatewayKernel _kernel;
-    private readonly RevisionService _revisions;
+    private readonly Func<CancellationToken, Task<string>> _recover;
     private readonly ILogger<KernelRecoveryService> _logger;
     private readonly SemaphoreSlim _cameBack = new(0);
     private volatile bool _due;
 
-    public KernelRecoveryService(IGatewayKernel kernel, RevisionService revisions, ILogger<KernelRecoveryService> logger)
+    /// <param name="kernel">Whose <see cref="IGatewayKernel.Availability"/> is watched.</param>
+    /// <param name="recover">The revision recovery (<see cref="RevisionService.RecoverAtStartupAsync"/>); returns what it did.</param>
+    /// <param name="logger">Where each recovery's report goes.</param>
+    public KernelRecoveryService(IGatewayKernel kernel, Func<CancellationToken, Task<string>> recover, ILogger<KernelRecoveryService> logger)
     {
-        (_kernel, _revisions, _logger) = (kernel, revisions, logger);
+        (_kernel, _recover, _logger) = (kernel, recover, logger);
         // Subscribed on construction: the host builds every hosted service before starting the first, so an outage met
         // by ConfirmationWatchdog's start-up recovery (the agent not up yet) is seen here even if it ends before our start.
         _due = !kernel.Availability.IsAvailable;
@@ -49,7 +52,7 @@ public sealed class KernelRecoveryService : BackgroundService
                 try
                 {
                     _logger.LogInformation("the kernel is available again: running the revision recovery");
-                    var report = await _revisions.RecoverAtStartupAsync(stoppingToken).ConfigureAwait(false);
+                    var report = await _recover(stoppingToken).ConfigureAwait(false);
                     LastRecovery = (DateTimeOffset.UtcNow, report);
                     Interlocked.Increment(ref _recoveries);
                     _logger.LogInformation("recovery after the kernel outage: {Report}", report);

@@ -129,7 +129,9 @@ public static class WebHost
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Revisions.ConfirmationWatchdog>());
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Rules.RuleCountersMonitor>());
         // After ConfirmationWatchdog (whose start-up recovery runs first): recovery again whenever the agent comes back.
-        services.AddHostedService<NatGateway.Core.Revisions.KernelRecoveryService>();
+        services.AddHostedService(sp => new NatGateway.Core.Revisions.KernelRecoveryService(sp.GetRequiredService<IGatewayKernel>(),
+            sp.GetRequiredService<NatGateway.Core.Revisions.RevisionService>().RecoverAtStartupAsync,
+            sp.GetRequiredService<ILogger<NatGateway.Core.Revisions.KernelRecoveryService>>()));
         // feature services
         NatGateway.Core.Conntrack.ConntrackServiceRegistration.AddConntrackBrowser(services);
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
