@@ -56,6 +56,17 @@ public sealed partial class AgentModeKernelTests(ITestOutputHelper output)
             return page.GetProperty("totalMatching").GetInt32() >= 1;
         });
         Assert.True(found, $"GET /api/v1/conntrack must list the forwarded connection:\n{app.Output}");
+
+        // The mirror lives on through an agent restart: a connection made after it shows up without restarting the web.
+        await app.KillAgentHardAsync();
+        await app.StartAgentAsync();
+        Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080), "the ruleset stays in the kernel while the agent restarts");
+        var second = await EventuallyAsync(async () =>
+        {
+            var page = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/conntrack?filter=" + Uri.EscapeDataString("proto tcp and dport 8080"));
+            return page.GetProperty("totalMatching").GetInt32() >= 2;
+        });
+        Assert.True(second, $"after the agent's restart GET /api/v1/conntrack must list the new connection too:\n{app.Output}");
     }
 
     [KernelFact]
