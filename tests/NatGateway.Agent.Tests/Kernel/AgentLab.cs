@@ -29,8 +29,17 @@ public sealed class AgentLab : IDisposable
         SocketPath = Path.Combine(_directory, "run", "agent.sock");
         Agent = Lab.Start(Lab.Gateway, "dotnet", [RepositoryPaths.NatgwDll, "agent", "--socket", SocketPath, "--web-user", WebUid.ToString(),
             "--sysctl-dir", Path.Combine(_directory, "sysctl.d"), "--modprobe-dir", Path.Combine(_directory, "modprobe.d")]);
+        Agent.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        Agent.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        Agent.BeginOutputReadLine();
+        Agent.BeginErrorReadLine();
         WaitUntilAnswering(TimeSpan.FromSeconds(60));
     }
+
+    private readonly System.Text.StringBuilder _output = new();
+
+    /// <summary>What the agent logged (its console logger: "fail:" lines are errors it did not expect).</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
 
     public NamespaceLab Lab { get; }
     public Process Agent { get; }
@@ -44,7 +53,7 @@ public sealed class AgentLab : IDisposable
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            if (Agent.HasExited) throw new InvalidOperationException($"natgw agent exited: {Agent.StandardError.ReadToEnd()}");
+            if (Agent.HasExited) throw new InvalidOperationException($"natgw agent exited: {Output}");
             try
             {
                 using var probe = AgentConnection.Open(SocketPath);
@@ -74,7 +83,7 @@ public sealed class AgentLab : IDisposable
         {
             using var client = new ConntrackClient();
             var flows = Enumerable.Range(offset, count).Select(i => Flow.ForCreate(FlowTuple.Create(IPProtocol.Udp,
-                NetAddress.FromIPv4((uint)((10 << 24) | (90 << 16) | i)), (ushort)(1024 + i % 60000), NetAddress.Parse("10.91.0.1"),
+                NetAddress.FromIPv4((uint)((10 << 24) + (90 << 16) + i)), (ushort)(1024 + i % 60000), NetAddress.Parse("10.91.0.1"),
                 (ushort)(i % 2 == 0 ? 53 : 80)), 600));
             var result = client.CreateMany(flows);
             if (result.Succeeded != count) throw new InvalidOperationException($"created {result.Succeeded} of {count}");

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using NatGateway.Agent.Protocol;
+using NatGateway.Capacity.Kernel;
+using NatGateway.Conntrack;
+using NatGateway.Conntrack.Mirror;
+using NatGateway.Conntrack.Mirror.Query;
+using NatGateway.Core.Kernel;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Agent.Client;
+
+/// <summary>Our nftables tables through the agent: rule lists in their REST shape, compiled by the agent.</summary>
+public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
+{
+    public ApplyResult Apply(IReadOnlyList<NatRule> rules)
+    {
+        var r = kernel.Call(new AgentRequest { Op = AgentOperation.NatApply, Rules = AgentGatewayKernel.RulesJson(rules) }).Apply
+            ?? throw new IOException("natgw agent: no apply result");
+        return new ApplyResult(TimeSpan.FromTicks(r.DurationTicks), r.CommandCount);
+    }
+
+    public void Check(IReadOnlyList<NatRule> rules) =>
+        kernel.Call(new AgentRequest { Op = AgentOperation.NatCheck, Rules = AgentGatewayKernel.RulesJson(rules) });
+
+    public string Render(IReadOnlyList<NatRule> rules) =>
+        kernel.Call(new AgentRequest { Op = AgentOperation.NatRender, Rules = AgentGatewayKernel.RulesJson(rules) }).Text ?? "";
+
+    public string ListText() => kernel.Call(new AgentRequest { Op = AgentOperation.NatListText }).Text ?? "";
+
+    public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters() =>
+        (kernel.Call(new AgentRequest { Op = AgentOperation.NatReadCounters }).Counters ?? []).ToDictionary(c => c.RuleId);
+
+    public DriftReport DetectDrift(IReadOnlyList<NatRule> rules) =>
+        kernel.Call(new AgentRequest { Op = AgentOperation.NatDetectDrift, Rules = AgentGatewayKernel.RulesJson(rules) }).Drift
+            ?? throw new IOException("natgw agent: no drift report");
+}
