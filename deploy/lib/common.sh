@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by the scripts; the arrays are used there.
 # Shared by deploy/run.sh, deploy/test.sh and deploy/install.sh.
 # Installs missing Debian packages (needs root) and checks for the .NET 10 SDK.
 
@@ -34,3 +35,7 @@ natgw_require_dotnet() {
 NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps)
 # Extra packages the tests need: Debian's Chromium for the browser tests, traffic tools for the lab.
 NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd)
+
+# deploy/install.sh creates these and deploy/uninstall.sh removes them: the units (agent first), the web's user and group.
+NATGW_UNITS=(natgw-agent.service natgw.service)
+NATGW_USER=natgw
