@@ -33,8 +33,8 @@ natgw_require_dotnet() {
 
 # Packages the app needs at run time: nftables' library and CLI, conntrack tools, iproute2.
 NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps)
-# Extra packages the tests need: Debian's Chromium for the browser tests, traffic tools for the lab.
-NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd)
+# Extra packages the tests need: Chromium for the browser tests, traffic tools for the lab, systemd-analyze and shellcheck for deploy/.
+NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd shellcheck)
 
 # deploy/install.sh creates these and deploy/uninstall.sh removes them: the units (agent first), the web's user and group.
 NATGW_UNITS=(natgw-agent.service natgw.service)
