@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using NatGateway.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NatGateway.Kernel.Tests;
+
+/// <summary>
+/// Start-up recovery under the capabilities the shipped units grant (issue 11): `natgw agent` as uid 0 with exactly
+/// natgw-agent.service's CapabilityBoundingSet (setpriv), `natgw serve --agent` as a non-root uid with none, as
+/// natgw.service runs it. A reboot is emulated by deleting our tables while both are stopped.
+/// </summary>
+public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
+{
+    /// <summary>The web's uid: nobody, so no user is created on the host (the agent takes a uid for --web-user).</summary>
+    private const int WebUid = 65534;
+
+    [KernelFact(Skip = "needs the agent (i11-agent) and a non-root web (i11-harness)")]
+    public async Task Start_up_recovery_restores_our_tables_under_the_shipped_units_capabilities()
+    {
+        var agentUnit = SystemdUnitFile.Load("natgw-agent.service");
+        var webUnit = SystemdUnitFile.Load("natgw.service");
+        Assert.Empty(webUnit.BoundingCapabilities);
+        using var lab = NamespaceLab.Create();
+        var root = Directory.CreateTempSubdirectory("natgw-units-").FullName;
+        try
+        {
+            File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101); // 0755: the web uid reaches its own folders.
+            var web = Directory.CreateDirectory(Path.Combine(root, "web")).FullName; // StateDirectory, owned by the web user
+            var etc = Directory.CreateDirectory(Path.Combine(root, "etc")).FullName; // the agent's ReadWritePaths
+            var database = Path.Combine(web, "natgw.db");
+            await TestAccounts.EnsureAdminAsync(database);
+            var token = await TestAccounts.CreateTokenAsync(database, NatGateway.Data.Entities.Role.Admin, "units-admin");
+            ProcessRunner.Run("chown", "-R", $"{WebUid}:{WebUid}", web).EnsureSuccess("chown");
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+            await using (var first = await Pair.StartAsync(lab, agentUnit, root, etc, web, token))
+            {
+                first.AssertCapabilities(agentUnit);
+                using var created = await first.Http.PostAsync("api/v1/rules", Json($$"""
+                    {"kind": "dnat", "name": "units", "inInterfaces": ["lan0"], "protocol": "tcp",
+                     "destinationAddress": "{{NamespaceLab.GatewayLanAddress}}", "destinationPort": "8080",
+                     "targetAddress": "{{NamespaceLab.ServerAddress}}", "targetPort": "80"}
+                    """));
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                using var applied = await first.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "under the units' capabilities"}"""));
+                Assert.True(applied.StatusCode == HttpStatusCode.OK, $"{applied.StatusCode} {await applied.Content.ReadAsStringAsync()}\n{first.Output}");
+                Assert.Contains(NamespaceLab.ServerAddress, lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
+            }
+
+            // A reboot: the processes are gone and so are our tables.
+            lab.Exec(lab.Gateway, "nft", "delete", "table", "ip", "natgw").EnsureSuccess("nft delete table ip natgw");
+            lab.Exec(lab.Gateway, "nft", "delete", "table", "ip6", "natgw").EnsureSuccess("nft delete table ip6 natgw");
+
+            await using var second = await Pair.StartAsync(lab, agentUnit, root, etc, web, token);
+            second.AssertCapabilities(agentUnit);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            string tables;
+            while (!(tables = lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput).Contains(NamespaceLab.ServerAddress)
+                   && DateTime.UtcNow < deadline)
+                await Task.Delay(200);
+            Assert.True(tables.Contains(NamespaceLab.ServerAddress, StringComparison.Ordinal), $"start-up recovery did not restore our table:\n{second.Output}");
+            using var drift = await second.Http.GetAsync("api/v1/rules/drift");
+            var body = await drift.Content.ReadAsStringAsync();
+            Assert.True(drift.StatusCode == HttpStatusCode.OK, $"drift: {drift.StatusCode} {body}\n{second.Output}");
+            Assert.False(JsonDocument.Parse(body).RootElement.GetProperty("hasDrift").GetBoolean(), body);
+            output.WriteLine($"restored under {string.Join(' ', agentUnit.BoundingCapabilities)}; drift {body}");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    /// <summary>The agent and the web of one boot, started the way the units start them.</summary>
+    private sealed class Pair : IAsyncDisposable
+    {
+        private readonly Process _agent;
+        private readonly Process _web;
+        private readonly StringBuilder _output = new();
+        private readonly string _runtimeDirectory;
+        public HttpClient Http { get; }
+        public string Output { get { lock (_output) return _output.ToString(); } }
+
+        private Pair(NamespaceLab lab, SystemdUnitFile agentUnit, string root, string etc, string web, string token)
+        {
+            // RuntimeDirectory=natgw, RuntimeDirectoryMode=0755: made at each start, removed at each stop.
+            _runtimeDirectory = Directory.CreateDirectory(Path.Combine(root, "run")).FullName;
+            File.SetUnixFileMode(_runtimeDirectory, (UnixFileMode)0b111_101_101);
+            var socket = Path.Combine(_runtimeDirectory, "agent.sock");
+            var natgw = RepositoryPaths.NatgwDll;
+            // Root keeps uid 0; its permitted set after execve is the bounding set, i.e. the unit's capabilities.
+            _agent = Watch(lab.Start(lab.Gateway, "setpriv",
+                [.. agentUnit.SetprivCapabilityArguments(), "dotnet", natgw, "agent", "--socket", socket,
+                 "--web-user", WebUid.ToString(CultureInfo.InvariantCulture),
+                 "--sysctl-dir", Path.Combine(etc, "sysctl.d"), "--modprobe-dir", Path.Combine(etc, "modprobe.d")]), "agent");
+            // User=natgw, CapabilityBoundingSet= (empty), NoNewPrivileges=yes.
+            var id = WebUid.ToString(CultureInfo.InvariantCulture);
+            _web = Watch(lab.Start(lab.Gateway, "setpriv",
+                ["--reuid", id, "--regid", id, "--clear-groups", "--bounding-set", "-all", "--inh-caps", "-all", "--ambient-caps", "-all",
+                 "--no-new-privs", "dotnet", natgw, "serve", "--agent", socket,
+                 "--urls", $"http://{NamespaceLab.GatewayLanAddress}:5080", "--db", Path.Combine(web, "natgw.db"),
+                 "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
+                 "--allowed-hosts", NamespaceLab.GatewayLanAddress],
+                new Dictionary<string, string> { ["HOME"] = web, ["DOTNET_CLI_HOME"] = web }), "web");
+            Http = NamespaceSockets.CreateHttpClient(lab.Gateway, new Uri($"http://{NamespaceLab.GatewayLanAddress}:5080/"));
+            Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        private Process Watch(Process process, string name)
+        {
+            process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine($"{name}: {e.Data}"); };
+            process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine($"{name}: {e.Data}"); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return process;
+        }
+
+        public static async Task<Pair> StartAsync(NamespaceLab lab, SystemdUnitFile agentUnit, string root, string etc, string web, string token)
+        {
+            var pair = new Pair(lab, agentUnit, root, etc, web, token);
+            // Generous: a cold start of two .NET processes on a loaded 2-core box; returns as soon as the web answers.
+            var deadline = DateTime.UtcNow.AddSeconds(180);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (pair._agent.HasExited || pair._web.HasExited)
+                {
+                    var output = pair.Output;
+                    await pair.DisposeAsync();
+                    throw new InvalidOperationException($"a process exited:\n{output}");
+                }
+                try
+                {
+                    using var response = await pair.Http.GetAsync("api/v1/settings");
+                    if (response.IsSuccessStatusCode) return pair;
+                }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+                await Task.Delay(200);
+            }
+            var timedOut = pair.Output;
+            await pair.DisposeAsync();
+            throw new TimeoutException($"natgw did not answer within 180 s:\n{timedOut}");
+        }
+
+        /// <summary>/proc/PID/status: the agent is uid 0 holding exactly the unit's capabilities; the web a non-root uid with none.</summary>
+        public void AssertCapabilities(SystemdUnitFile agentUnit)
+        {
+            var agent = Status(_agent.Id);
+            Assert.Equal("0", agent["Uid"].Split('\t')[0]);
+            Assert.Equal(CapabilityMask(agentUnit.BoundingCapabilities), Convert.ToUInt64(agent["CapPrm"], 16));
+            Assert.Equal(CapabilityMask(agentUnit.BoundingCapabilities), Convert.ToUInt64(agent["CapBnd"], 16));
+            var web = Status(_web.Id);
+            Assert.Equal(WebUid.ToString(CultureInfo.InvariantCulture), web["Uid"].Split('\t')[1]); // effective uid
+            Assert.Equal(0UL, Convert.ToUInt64(web["CapEff"], 16));
+            Assert.Equal(0UL, Convert.ToUInt64(web["CapPrm"], 16));
+            Assert.Equal(0UL, Convert.ToUInt64(web["CapBnd"], 16));
+        }
+
+        private static Dictionary<string, string> Status(int pid) =>
+            File.ReadAllLines($"/proc/{pid}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+                .ToDictionary(p => p[0], p => p[1].Trim());
+
+        /// <summary>Bits of capabilities(7) numbers, for the names the units use.</summary>
+        private static ulong CapabilityMask(IEnumerable<string> names) => names.Aggregate(0UL, (mask, name) => mask | 1UL << name switch
+        {
+            "CAP_NET_ADMIN" => 12,
+            "CAP_NET_RAW" => 13,
+            "CAP_SYS_ADMIN" => 21,
+            "CAP_DAC_OVERRIDE" => 1,
+            "CAP_DAC_READ_SEARCH" => 2,
+            _ => throw new NotSupportedException($"add {name}'s number (capabilities(7))"),
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            foreach (var process in new[] { _web, _agent })
+            {
+                try { if (!process.HasExited) process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+            }
+            Directory.Delete(_runtimeDirectory, recursive: true);
+        }
+    }
+}
