@@ -36,7 +36,7 @@ public sealed class ConfirmationWatchdogBackoffTests : IDisposable
         }
         var kernel = new InMemoryKernel("lan0", "wan0");
         var rules = new NatRulesService(kernel, db, new NatCompileOptions(), clock);
-        var settings = new KernelSettingsService(kernel, db, Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }), clock);
+        var settings = new KernelSettingsService(kernel, db, clock);
         var revisions = new RevisionService(rules, settings, new RuleFlowService(kernel, new NatCompileOptions()), db, clock, NullLogger<RevisionService>.Instance);
         var log = new RecordingLogger(clock);
         using var watchdog = new ConfirmationWatchdog(revisions, clock, log);

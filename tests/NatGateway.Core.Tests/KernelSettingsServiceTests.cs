@@ -20,8 +20,8 @@ public sealed class KernelSettingsServiceTests : IDisposable
     public KernelSettingsServiceTests()
     {
         _db = new TestDbFactory(Path.Combine(_dir, "t.db"));
-        _service = new KernelSettingsService(_kernel, _db,
-            Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }), TimeProvider.System);
+        _kernel.PersistTo(_dir);
+        _service = new KernelSettingsService(_kernel, _db, TimeProvider.System);
     }
 
     [Fact]

@@ -27,7 +27,8 @@ public sealed class RevisionRetentionTests : IDisposable
     {
         _db = new TestDbFactory(Path.Combine(_dir, "t.db"));
         _rules = new NatRulesService(_kernel, _db, new NatCompileOptions(), _clock);
-        _settings = new KernelSettingsService(_kernel, _db, Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }), _clock);
+        _kernel.PersistTo(_dir);
+        _settings = new KernelSettingsService(_kernel, _db, _clock);
     }
 
     private RevisionService Service(int keepCount, int keepDays) =>

@@ -29,7 +29,8 @@ public sealed class RevisionServiceTests : IDisposable
     {
         _db = new TestDbFactory(Path.Combine(_dir, "t.db"));
         _rules = new NatRulesService(_kernel, _db, new NatCompileOptions(), _clock);
-        _settings = new KernelSettingsService(_kernel, _db, Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }), _clock);
+        _kernel.PersistTo(_dir);
+        _settings = new KernelSettingsService(_kernel, _db, _clock);
         _revisions = new RevisionService(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock, NullLogger<RevisionService>.Instance);
     }
 
@@ -200,9 +201,7 @@ public sealed class RevisionServiceTests : IDisposable
     {
         const string key = "net.netfilter.nf_conntrack_udp_timeout";
         _kernel.Memory.Values[key] = "30";
-        var capacity = new NatGateway.Core.Capacity.CapacityService(_kernel, new Capacity.FakeCapacityReader(), _db,
-            Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }),
-            Options.Create(new NatGateway.Core.Capacity.CapacityOptions { ModprobeDirectory = Path.Combine(_dir, "modprobe.d") }), _clock);
+        var capacity = new NatGateway.Core.Capacity.CapacityService(_kernel, new Capacity.FakeCapacityReader(), _db, _clock);
         var revisions = new RevisionService(_rules, _settings, new RuleFlowService(_kernel, new NatCompileOptions()), _db, _clock,
             NullLogger<RevisionService>.Instance, capacity);
 

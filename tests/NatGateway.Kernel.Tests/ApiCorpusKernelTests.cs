@@ -18,15 +18,12 @@ public sealed class ApiCorpusFixture : IAsyncLifetime
     public NatgwProcess? App { get; private set; }
     public Guid[] RuleIds { get; private set; } = [];
     public long RevisionId { get; private set; }
-    private string? _modprobe;
 
     public async Task InitializeAsync()
     {
         if (Root.SkipReason is not null) return;
         Lab = NamespaceLab.Create();
-        _modprobe = Directory.CreateTempSubdirectory("natgw-corpus-modprobe-").FullName;
-        App = await NatgwProcess.StartAsync(Lab, Lab.Gateway, NamespaceLab.GatewayLanAddress,
-            environment: new Dictionary<string, string> { ["Capacity__ModprobeDirectory"] = _modprobe });
+        App = await NatgwProcess.StartAsync(Lab, Lab.Gateway, NamespaceLab.GatewayLanAddress);
         var ids = new List<Guid>();
         foreach (var rule in new[] { ApiCorpusKernelTests.ValidRule, """{"kind": "masquerade", "name": "out", "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}""" })
         {
@@ -44,7 +41,6 @@ public sealed class ApiCorpusFixture : IAsyncLifetime
     {
         if (App is not null) await App.DisposeAsync();
         Lab?.Dispose();
-        if (_modprobe is not null) Directory.Delete(_modprobe, recursive: true);
     }
 }
 

@@ -10,7 +10,7 @@ namespace NatGateway.Kernel.Tests;
 /// POST /api/v1/capacity/apply with natgw inside a lab gateway namespace: the per-namespace timeouts are written there,
 /// while the global nf_conntrack_max / nf_conntrack_buckets are reported read-only with the reason instead of failing.
 /// </summary>
-public sealed class CapacityApiKernelTests
+public abstract class CapacityApiKernelTests(KernelMode mode)
 {
     private const string UdpTimeout = "net.netfilter.nf_conntrack_udp_timeout";
     private const string TimeWait = "net.netfilter.nf_conntrack_tcp_timeout_time_wait";
@@ -22,7 +22,7 @@ public sealed class CapacityApiKernelTests
         // A conntrack user in the gateway makes sure nf_conntrack's per-namespace sysctls exist there.
         ProcessRunner.Run("ip", ["netns", "exec", lab.Gateway, "nft", "-f", "-"], TimeSpan.FromSeconds(20),
             "table inet cap { chain forward_state { type filter hook forward priority 0; ct state new counter; }; }").EnsureSuccess("nft");
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         var hostUdp = File.ReadAllText("/proc/sys/net/netfilter/nf_conntrack_udp_timeout").Trim();
         var maxBefore = Sysctl(lab, "net.netfilter.nf_conntrack_max");
         var bucketsBefore = Sysctl(lab, "net.netfilter.nf_conntrack_buckets");
@@ -69,7 +69,7 @@ public sealed class CapacityApiKernelTests
         using var lab = NamespaceLab.Create();
         ProcessRunner.Run("ip", ["netns", "exec", lab.Gateway, "nft", "-f", "-"], TimeSpan.FromSeconds(20),
             "table inet cap { chain forward_state { type filter hook forward priority 0; ct state new counter; }; }").EnsureSuccess("nft");
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         var udp = Sysctl(lab, UdpTimeout);
         var requestedMax = long.Parse(Sysctl(lab, "net.netfilter.nf_conntrack_max")) + 4096;
         var revisionsBefore = (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/revisions")).GetProperty("totalCount").GetInt32();
@@ -103,7 +103,7 @@ public sealed class CapacityApiKernelTests
     public async Task Bad_apply_and_plan_inputs_are_400_with_per_field_messages()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
 
         using var apply = await app.Http.PostAsync("api/v1/capacity/apply", Json("""{"conntrackMax": 0, "timeouts": {"nf_conntrack_bogus": 5}}"""));
         Assert.Equal(HttpStatusCode.BadRequest, apply.StatusCode);
@@ -126,3 +126,9 @@ public sealed class CapacityApiKernelTests
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 }
+
+/// <summary><see cref="CapacityApiKernelTests"/> with natgw in one root process.</summary>
+public sealed class CapacityApiKernelTestsSingleProcess() : CapacityApiKernelTests(KernelMode.SingleProcess);
+
+/// <summary><see cref="CapacityApiKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+public sealed class CapacityApiKernelTestsAgent() : CapacityApiKernelTests(KernelMode.Agent);

@@ -10,7 +10,7 @@ namespace NatGateway.Kernel.Tests;
 /// /api/v1/conntrack served by the real natgw in a lab gateway: pages of the live mirror match conntrack(8), bad filters
 /// are 400 with the column, delete returns the count removed (and refuses an empty filter), new traffic shows up live.
 /// </summary>
-public sealed class ConntrackApiKernelTests
+public abstract class ConntrackApiKernelTests(KernelMode mode)
 {
     [KernelFact]
     public async Task The_api_pages_filters_sorts_deletes_and_follows_new_traffic()
@@ -18,7 +18,7 @@ public sealed class ConntrackApiKernelTests
         using var lab = NamespaceLab.Create();
         ConntrackLabFlows.Create(lab);
         lab.Sysctl(lab.Gateway, "net.netfilter.nf_conntrack_events", "2");
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
 
         Assert.Equal("stopped", (await app.Http.GetFromJsonAsync<JsonElement>("api/v1/conntrack/status")).GetProperty("state").GetString());
 
@@ -78,7 +78,7 @@ public sealed class ConntrackApiKernelTests
         ConntrackLabFlows.Create(lab);
         // Entries made while nobody listened carry no event extension: they vanish without a DESTROY event.
         lab.Sysctl(lab.Gateway, "net.netfilter.nf_conntrack_events", "2");
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         Assert.Equal(5, await CountAsync(app, "proto udp and dport 53"));
         var before = ConntrackLabFlows.Count(lab);
 
@@ -117,3 +117,9 @@ public sealed class ConntrackApiKernelTests
         return count;
     }
 }
+
+/// <summary><see cref="ConntrackApiKernelTests"/> with natgw in one root process.</summary>
+public sealed class ConntrackApiKernelTestsSingleProcess() : ConntrackApiKernelTests(KernelMode.SingleProcess);
+
+/// <summary><see cref="ConntrackApiKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+public sealed class ConntrackApiKernelTestsAgent() : ConntrackApiKernelTests(KernelMode.Agent);

@@ -7,7 +7,7 @@ using Xunit;
 namespace NatGateway.Kernel.Tests;
 
 /// <summary>Targeted purge: after a rule is removed, only the live connections it created are deleted.</summary>
-public sealed class PurgeKernelTests
+public abstract class PurgeKernelTests(KernelMode mode)
 {
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
@@ -17,7 +17,7 @@ public sealed class PurgeKernelTests
         using var lab = NamespaceLab.Create();
         lab.StartTcpServer(lab.Server, 80, "nc", ["-k", "-l", "-p", "80"]);
         lab.StartTcpServer(lab.Server, 81, "nc", ["-k", "-l", "-p", "81"]);
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
         lab.KeepConntrackEntries(lab.Gateway); // the counts below must not shrink by expiry on a slow run
 
@@ -57,3 +57,9 @@ public sealed class PurgeKernelTests
         Assert.Equal(3, FlowsWithMark(b.Mark));
     }
 }
+
+/// <summary><see cref="PurgeKernelTests"/> with natgw in one root process.</summary>
+public sealed class PurgeKernelTestsSingleProcess() : PurgeKernelTests(KernelMode.SingleProcess);
+
+/// <summary><see cref="PurgeKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+public sealed class PurgeKernelTestsAgent() : PurgeKernelTests(KernelMode.Agent);

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace NatGateway.Kernel.Tests;
 
 /// <summary>Safe apply against the real kernel: lockout and automatic revert, and kill -9 at every step of an apply.</summary>
-public sealed class RevisionKernelTests(ITestOutputHelper output)
+public abstract class RevisionKernelTests(KernelMode mode, ITestOutputHelper output)
 {
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
@@ -23,7 +23,7 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
     public async Task A_rule_that_locks_the_operator_out_is_reverted_when_not_confirmed_and_reachability_returns()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 5080));
 
         // Steals the management port: new connections to 10.77.1.1:5080 go to a closed port on the server.
@@ -72,7 +72,7 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
                 var marker = Path.Combine(data, "failpoint.hit");
                 File.Delete(marker);
                 int before, draft;
-                await using (var armed = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, dataDirectory: data,
+                await using (var armed = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode, dataDirectory: data,
                                  environment: new Dictionary<string, string> { ["NATGW_FAILPOINT"] = failpoint, ["NATGW_FAILPOINT_MARKER"] = marker }))
                 {
                     before = await RulesInForceAsync(armed);
@@ -88,7 +88,7 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
                     await armed.KillHardAsync();
                 }
 
-                await using var restarted = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, dataDirectory: data);
+                await using var restarted = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode, dataDirectory: data);
                 var drift = await restarted.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/drift");
                 Assert.False(drift.GetProperty("hasDrift").GetBoolean(), $"after a crash at {failpoint} the kernel must equal the revision in force: {drift}");
                 // Before the commit the old revision is in force again; after it, the new one (the whole draft).
@@ -126,3 +126,9 @@ public sealed class RevisionKernelTests(ITestOutputHelper output)
         return (string)command.ExecuteScalar()!;
     }
 }
+
+/// <summary><see cref="RevisionKernelTests"/> with natgw in one root process.</summary>
+public sealed class RevisionKernelTestsSingleProcess(ITestOutputHelper output) : RevisionKernelTests(KernelMode.SingleProcess, output);
+
+/// <summary><see cref="RevisionKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+public sealed class RevisionKernelTestsAgent(ITestOutputHelper output) : RevisionKernelTests(KernelMode.Agent, output);

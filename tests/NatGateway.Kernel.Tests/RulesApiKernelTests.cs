@@ -10,14 +10,14 @@ namespace NatGateway.Kernel.Tests;
 /// NAT rules through natgw's REST API, applied to the lab gateway's kernel, proven with real traffic:
 /// the lab client plays the outside network, the lab server the inside service.
 /// </summary>
-public sealed class RulesApiKernelTests
+public abstract class RulesApiKernelTests(KernelMode mode)
 {
     [KernelFact]
     public async Task A_port_forward_created_and_applied_through_the_api_forwards_traffic_counts_it_and_marks_the_flow()
     {
         using var lab = NamespaceLab.Create();
         lab.StartTcpServer(lab.Server, 80, "nc", ["-k", "-l", "-p", "80"]);
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         using (var on = await app.Http.PutAsync("api/v1/settings", Json("""{"ipv4Forwarding": true}""")))
             Assert.Equal(HttpStatusCode.OK, on.StatusCode);
 
@@ -55,7 +55,7 @@ public sealed class RulesApiKernelTests
     public async Task Invalid_rules_are_refused_with_400_naming_the_field()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
 
         foreach (var (body, field) in new[]
                  {
@@ -78,13 +78,13 @@ public sealed class RulesApiKernelTests
 }
 
 /// <summary>Our table changed by hand with nft is reported as drift, with a diff, and re-apply puts it back.</summary>
-public sealed class DriftKernelTests
+public abstract class DriftKernelTests(KernelMode mode)
 {
     [KernelFact]
     public async Task A_rule_added_to_our_table_by_hand_is_drift_and_reapply_removes_it()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         var rule = new StringContent("""
             {"kind": "masquerade", "name": "out", "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}
             """, System.Text.Encoding.UTF8, "application/json");
@@ -107,7 +107,7 @@ public sealed class DriftKernelTests
     public async Task Reapply_takes_a_confirmation_window_like_apply_and_refuses_a_bad_one()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         var rule = new StringContent("""
             {"kind": "masquerade", "name": "out", "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}
             """, System.Text.Encoding.UTF8, "application/json");
@@ -138,7 +138,7 @@ public sealed class DriftKernelTests
     public async Task A_settings_only_change_on_a_fresh_install_is_not_drift_but_a_table_made_by_hand_is()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
 
         // The browser's path: Settings → IPv4 forwarding on → Apply (commit-confirmed) → Confirm.
         using (var on = await app.Http.PutAsync("api/v1/settings?confirmWithinSeconds=60", new StringContent("""{"ipv4Forwarding": true}""",
@@ -160,3 +160,15 @@ public sealed class DriftKernelTests
         Assert.Contains(drift.GetProperty("diff").EnumerateArray(), l => l.GetString()!.StartsWith('+') && l.GetString()!.Contains("192.0.2.0/24"));
     }
 }
+
+/// <summary><see cref="RulesApiKernelTests"/> with natgw in one root process.</summary>
+public sealed class RulesApiKernelTestsSingleProcess() : RulesApiKernelTests(KernelMode.SingleProcess);
+
+/// <summary><see cref="RulesApiKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+public sealed class RulesApiKernelTestsAgent() : RulesApiKernelTests(KernelMode.Agent);
+
+/// <summary><see cref="DriftKernelTests"/> with natgw in one root process.</summary>
+public sealed class DriftKernelTestsSingleProcess() : DriftKernelTests(KernelMode.SingleProcess);
+
+/// <summary><see cref="DriftKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+public sealed class DriftKernelTestsAgent() : DriftKernelTests(KernelMode.Agent);

@@ -10,7 +10,7 @@ namespace NatGateway.Kernel.Tests;
 /// natgw runs inside the lab's gateway namespace and manages that namespace's kernel; the client namespace
 /// talks to its API over the lab network. Real packets decide the outcome, not only /proc values.
 /// </summary>
-public sealed class SettingsApiKernelTests
+public abstract class SettingsApiKernelTests(KernelMode mode)
 {
     private const int ServerPort = 8080;
 
@@ -19,7 +19,7 @@ public sealed class SettingsApiKernelTests
     {
         using var lab = NamespaceLab.Create();
         lab.StartTcpServer(lab.Server, ServerPort, "nc", ["-k", "-l", "-p", ServerPort.ToString()]);
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
 
         Assert.Equal("0", ReadForwarding(lab));
         Assert.False(lab.TcpConnects(lab.Client, NamespaceLab.ServerAddress, ServerPort), "forwarding is off: the server must be unreachable");
@@ -47,7 +47,7 @@ public sealed class SettingsApiKernelTests
     public async Task Bad_values_are_refused_with_400_naming_the_field_and_change_nothing()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
         var before = lab.Exec(lab.Gateway, "sysctl", "net.ipv4.ip_forward", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.lan0.rp_filter").StandardOutput;
 
         foreach (var (body, field) in new[]
@@ -71,7 +71,7 @@ public sealed class SettingsApiKernelTests
     public async Task Rp_filter_per_interface_is_written_effective_value_reported_and_persisted_on_request()
     {
         using var lab = NamespaceLab.Create();
-        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress);
+        await using var app = await NatgwProcess.StartAsync(lab, lab.Gateway, NamespaceLab.GatewayLanAddress, mode: mode);
 
         using var response = await app.Http.PutAsync("api/v1/settings",
             Json("""{"rpFilter": {"all": 1, "interfaces": {"wan0": 2, "lan0": 0}}, "persist": true}"""));
@@ -125,3 +125,9 @@ public sealed class SettingsApiKernelTests
         return false;
     }
 }
+
+/// <summary><see cref="SettingsApiKernelTests"/> with natgw in one root process.</summary>
+public sealed class SettingsApiKernelTestsSingleProcess() : SettingsApiKernelTests(KernelMode.SingleProcess);
+
+/// <summary><see cref="SettingsApiKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+public sealed class SettingsApiKernelTestsAgent() : SettingsApiKernelTests(KernelMode.Agent);

@@ -6,17 +6,32 @@ namespace NatGateway.TestSupport;
 /// <summary>
 /// The real natgw app started inside a lab namespace (<c>ip netns exec GW dotnet natgw.dll serve ...</c>),
 /// with its own database and sysctl.d directory in a temp folder. Output is kept for failure messages.
+/// In <see cref="KernelMode.Agent"/>, <c>natgw agent</c> runs as root in the namespace and the web process as
+/// <see cref="AgentMode.WebUid"/> with no capabilities (<c>setpriv ... serve --agent SOCK</c>); the agent writes the
+/// sysctl.d/modprobe.d files into the same folders, and a test can kill and restart it alone.
 /// </summary>
 public sealed class NatgwProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly Process _process;
+    private readonly NamespaceLab _lab;
+    private Process? _agent;
+
+    public KernelMode Mode { get; }
+    /// <summary>The web process's pid (in agent mode the unprivileged <c>dotnet natgw.dll serve</c>: ip netns exec and
+    /// setpriv exec it, they do not fork).</summary>
+    public int WebPid => _process.Id;
+    /// <summary>The running agent's pid (agent mode), or null.</summary>
+    public int? AgentPid => _agent is { HasExited: false } a ? a.Id : null;
+    /// <summary>The agent's Unix socket (agent mode): <c>DATA/run/agent.sock</c>.</summary>
+    public string AgentSocket => Path.Combine(DataDirectory, "run", "agent.sock");
 
     public string Namespace { get; }
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
     public string DatabasePath => Path.Combine(DataDirectory, "natgw.db");
     public string SysctlDirectory => Path.Combine(DataDirectory, "sysctl.d");
+    public string ModprobeDirectory => Path.Combine(DataDirectory, "modprobe.d");
     /// <summary>A client with an admin API token (what most tests act as).</summary>
     public HttpClient Http { get; }
     /// <summary>The secret of <see cref="Http"/>'s admin token.</summary>
@@ -27,9 +42,12 @@ public sealed class NatgwProcess : IAsyncDisposable
 
     private NatgwProcess(NamespaceLab lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
         IDictionary<string, string>? environment, string dataDirectory, bool ownsDataDirectory, string adminToken,
-        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate)
+        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate, KernelMode mode, Process? agent)
     {
         Namespace = ns;
+        _lab = lab;
+        Mode = mode;
+        _agent = agent;
         _httpsCertificate = httpsCertificate;
         BaseAddress = new Uri($"{(httpsCertificate is null ? "http" : "https")}://{listenAddress}:{port}/");
         _ownsDataDirectory = ownsDataDirectory;
@@ -37,15 +55,32 @@ public sealed class NatgwProcess : IAsyncDisposable
         AdminToken = adminToken;
         var args = new List<string>
         {
-            RepositoryPaths.NatgwDll, "serve",
+            mode == KernelMode.Agent ? AgentMode.NatgwDll : RepositoryPaths.NatgwDll, "serve",
             "--urls", $"{BaseAddress.Scheme}://{listenAddress}:{port}",
             "--db", DatabasePath,
-            "--sysctl-dir", SysctlDirectory,
-            "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
-            "--environment", "Development",
         };
+        if (mode == KernelMode.Agent)
+            // The boot-time files are the agent's to write (it got --sysctl-dir/--modprobe-dir); static files may be
+            // unreadable here (their manifest points into the checkout), which the API tests do not need.
+            args.AddRange(["--agent", AgentSocket, "--content-root", AgentMode.BinaryDirectory]);
+        else
+            args.AddRange(["--sysctl-dir", SysctlDirectory, "--modprobe-dir", ModprobeDirectory,
+                "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web")]);
+        args.AddRange(["--environment", "Development"]);
         args.AddRange(extraArgs);
-        _process = lab.Start(ns, "dotnet", args, environment);
+        if (mode == KernelMode.Agent)
+        {
+            var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+            {
+                ["HOME"] = DataDirectory, ["DOTNET_CLI_HOME"] = DataDirectory,
+            };
+            // Unprivileged, no capabilities in any set, no way back (NoNewPrivileges): what natgw.service gives it.
+            var uid = AgentMode.WebUid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _process = lab.Start(ns, "setpriv", ["--reuid", uid, "--regid", uid, "--clear-groups", "--inh-caps", "-all",
+                "--bounding-set", "-all", "--no-new-privs", "dotnet", .. args], env);
+        }
+        else
+            _process = lab.Start(ns, "dotnet", args, environment);
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
@@ -70,8 +105,12 @@ public sealed class NatgwProcess : IAsyncDisposable
     }
 
     /// <summary>A new API token with <paramref name="role"/> in this instance's database (works while natgw runs).</summary>
-    public Task<string> CreateTokenAsync(NatGateway.Data.Entities.Role role, string? name = null) =>
-        TestAccounts.CreateTokenAsync(DatabasePath, role, name ?? $"test-{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..30]);
+    public async Task<string> CreateTokenAsync(NatGateway.Data.Entities.Role role, string? name = null)
+    {
+        var secret = await TestAccounts.CreateTokenAsync(DatabasePath, role, name ?? $"test-{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..30]);
+        if (Mode == KernelMode.Agent) AgentMode.ChownDataDirectory(DataDirectory);
+        return secret;
+    }
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
@@ -91,7 +130,7 @@ public sealed class NatgwProcess : IAsyncDisposable
     public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
         IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null,
         bool allowLoopbackProxy = true, System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null,
-        bool seedAccounts = true)
+        bool seedAccounts = true, KernelMode mode = KernelMode.SingleProcess, IDictionary<string, string>? agentEnvironment = null)
     {
         var args = (extraArgs ?? []).ToList();
         if (allowLoopbackProxy && !args.Contains("--allowed-hosts")) args.AddRange(["--allowed-hosts", $"{listenAddress},127.0.0.1"]);
@@ -112,14 +151,26 @@ public sealed class NatgwProcess : IAsyncDisposable
             }
         }
         catch (NatGateway.Data.DatabaseUnavailableException) when (brokenOnPurpose) { }
-        var app = new NatgwProcess(lab, ns, listenAddress, port, args, environment, dataDirectory, ownsDataDirectory, adminToken, httpsCertificate);
+        Process? agent = null;
+        if (mode == KernelMode.Agent)
+        {
+            Directory.CreateDirectory(Path.Combine(dataDirectory, "run"));
+            AgentMode.ChownDataDirectory(dataDirectory);
+            agent = await StartAgentProcessAsync(lab, ns, dataDirectory, agentEnvironment, line => { });
+        }
+        var app = new NatgwProcess(lab, ns, listenAddress, port, args, environment, dataDirectory, ownsDataDirectory, adminToken, httpsCertificate, mode, agent);
+        if (agent is not null) app.CaptureAgentOutput(agent);
         // Generous: on a loaded 2-core CI box a cold start (JIT, migrations, first nft apply) has taken over 60 s.
         // The loop returns as soon as natgw answers.
         var deadline = DateTime.UtcNow.AddSeconds(StartTimeoutSeconds);
         while (DateTime.UtcNow < deadline)
         {
             if (app._process.HasExited)
-                throw new InvalidOperationException($"natgw exited with {app._process.ExitCode}:\n{app.Output}");
+            {
+                var message = $"natgw exited with {app._process.ExitCode}:\n{app.Output}";
+                await app.DisposeAsync();
+                throw new InvalidOperationException(message);
+            }
             try
             {
                 using var response = await app.Http.GetAsync(seedAccounts ? "api/v1/settings" : "healthz");
@@ -133,11 +184,75 @@ public sealed class NatgwProcess : IAsyncDisposable
         throw new TimeoutException($"natgw did not answer within {StartTimeoutSeconds} s:\n{app.Output}");
     }
 
-    /// <summary>kill -9 of the whole process tree: no shutdown code runs.</summary>
+    /// <summary>kill -9 of the whole process tree (the web, and in agent mode the agent too): no shutdown code runs.</summary>
     public async Task KillHardAsync()
     {
         try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+        await KillAgentHardAsync();
+    }
+
+    /// <summary>kill -9 of the agent alone (agent mode); the web process keeps running.</summary>
+    public async Task KillAgentHardAsync()
+    {
+        if (_agent is not { } agent) return;
+        try { if (!agent.HasExited) agent.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        await agent.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+    }
+
+    /// <summary>Starts the agent again (agent mode, after <see cref="KillAgentHardAsync"/>), optionally with failpoints in
+    /// <paramref name="environment"/>, and returns once its socket accepts connections. The web is not restarted.</summary>
+    public async Task StartAgentAsync(IDictionary<string, string>? environment = null)
+    {
+        if (Mode != KernelMode.Agent) throw new InvalidOperationException("only an agent-mode natgw has an agent");
+        if (_agent is { HasExited: false }) throw new InvalidOperationException("the agent is still running");
+        _agent = await StartAgentProcessAsync(_lab, Namespace, DataDirectory, environment, line => { lock (_output) _output.AppendLine(line); });
+        CaptureAgentOutput(_agent);
+    }
+
+    private void CaptureAgentOutput(Process agent)
+    {
+        agent.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine("[agent] " + e.Data); };
+        agent.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine("[agent] " + e.Data); };
+        agent.BeginOutputReadLine();
+        agent.BeginErrorReadLine();
+    }
+
+    private static async Task<Process> StartAgentProcessAsync(NamespaceLab lab, string ns, string dataDirectory,
+        IDictionary<string, string>? environment, Action<string> log)
+    {
+        var socket = Path.Combine(dataDirectory, "run", "agent.sock");
+        var agent = lab.Start(ns, "dotnet",
+        [
+            RepositoryPaths.NatgwDll, "agent", "--socket", socket,
+            "--web-user", AgentMode.WebUid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--sysctl-dir", Path.Combine(dataDirectory, "sysctl.d"),
+            "--modprobe-dir", Path.Combine(dataDirectory, "modprobe.d"),
+        ], environment);
+        // Ready when its socket accepts a connection (a stale socket file from a killed agent refuses).
+        var deadline = DateTime.UtcNow.AddSeconds(StartTimeoutSeconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (agent.HasExited)
+            {
+                var output = await agent.StandardOutput.ReadToEndAsync() + await agent.StandardError.ReadToEndAsync();
+                log(output);
+                throw new InvalidOperationException($"natgw agent exited with {agent.ExitCode}:\n{output}");
+            }
+            if (File.Exists(socket))
+            {
+                using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                try
+                {
+                    await probe.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+                    return agent;
+                }
+                catch (System.Net.Sockets.SocketException) { }
+            }
+            await Task.Delay(100); // polling interval
+        }
+        try { agent.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        throw new TimeoutException($"natgw agent did not listen on {socket} within {StartTimeoutSeconds} s");
     }
 
     public async ValueTask DisposeAsync()

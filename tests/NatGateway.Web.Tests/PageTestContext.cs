@@ -19,7 +19,7 @@ public abstract class PageTestContext : AppTestContext
 {
     protected override void AddPageServices(IServiceCollection services)
     {
-        services.AddSingleton<IOptions<SettingsOptions>>(Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(DataDirectory, "sysctl.d") }));
+        Kernel.PersistTo(DataDirectory);
         services.AddSingleton<KernelSettingsService>();
         services.AddSingleton(sp => new DashboardMonitor(Kernel, TimeProvider.System, NullLogger<DashboardMonitor>.Instance));
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
@@ -32,7 +32,7 @@ public abstract class PageTestContext : AppTestContext
             sp.GetRequiredService<NatGateway.Core.Rules.RuleFlowService>(),
             sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<NatGateway.Core.Revisions.RevisionService>.Instance));
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
-        services.AddSingleton<NatGateway.Core.Capacity.IConntrackCapacityReader, NatGateway.Core.Capacity.LocalConntrackCapacityReader>();
+        services.AddSingleton<NatGateway.Core.Capacity.IConntrackCapacityReader, NatGateway.Core.Capacity.KernelCapacityReader>();
         services.AddSingleton<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(Options.Create(new NatGateway.Core.Capacity.CapacityOptions()));
         services.AddSingleton(sp => new NatGateway.Core.Capacity.CapacityNowMonitor(Kernel, sp.GetRequiredService<NatGateway.Core.Capacity.IConntrackCapacityReader>(),
             sp.GetRequiredService<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(), TimeProvider.System, NullLogger<NatGateway.Core.Capacity.CapacityNowMonitor>.Instance));

@@ -21,8 +21,6 @@ public sealed class CapacityService(
     IGatewayKernel kernel,
     IConntrackCapacityReader reader,
     IDbContextFactory<NatGatewayDbContext> dbFactory,
-    IOptions<SettingsOptions> settingsOptions,
-    IOptions<CapacityOptions> options,
     TimeProvider clock)
 {
     /// <summary>Upper bound of a timeout: proc_dointvec_jiffies refuses seconds above INT_MAX / HZ (HZ ≤ 1000).</summary>
@@ -161,34 +159,24 @@ public sealed class CapacityService(
     public (string SysctlFile, string? ModprobeFile) WritePersistFiles()
     {
         var sysctl = kernel.Sysctl;
-        var lines = new List<string>
-        {
-            "# Written by NatGateway (natgw plan / Capacity page). Changes made here are overwritten on the next persisted apply.",
-            "# A leading '-' makes systemd-sysctl skip a key when nf_conntrack is not loaded yet.",
-        };
-        var globals = GlobalLimitsWritable;
+        var lines = new List<PersistedSysctl>();
         string? buckets = null;
-        if (globals)
+        if (GlobalLimitsWritable)
         {
-            if (sysctl.TryRead(ConntrackSysctls.Max) is { } max) lines.Add($"-{ConntrackSysctls.Max.Name} = {max}");
+            if (sysctl.TryRead(ConntrackSysctls.Max) is { } max) lines.Add(new(ConntrackSysctls.Max, max, SkipWhenMissing: true));
             buckets = sysctl.TryRead(ConntrackSysctls.Buckets);
-            if (buckets is not null) lines.Add($"-{ConntrackSysctls.Buckets.Name} = {buckets}");
+            if (buckets is not null) lines.Add(new(ConntrackSysctls.Buckets, buckets, SkipWhenMissing: true));
         }
         foreach (var (name, fallback) in ConntrackSysctls.TimeoutDefaults)
         {
             var key = ConntrackSysctls.Timeout(name);
             if (sysctl.TryRead(key) is { } value && value != Invariant(fallback))
-                lines.Add($"-{key.Name} = {value}");
+                lines.Add(new(key, value, SkipWhenMissing: true));
         }
-
-        var sysctlFile = WriteAtomically(settingsOptions.Value.SysctlDirectory, options.Value.SysctlFileName, lines);
-        string? modprobeFile = null;
-        if (buckets is not null)
-            modprobeFile = WriteAtomically(options.Value.ModprobeDirectory, options.Value.ModprobeFileName,
-            [
-                "# Written by NatGateway: the conntrack hash table size when the nf_conntrack module loads (modprobe.d(5)).",
-                $"options nf_conntrack hashsize={buckets}",
-            ]);
+        var sysctlFile = kernel.Persistence.WriteSysctls(PersistedFile.Conntrack, lines);
+        var modprobeFile = long.TryParse(buckets, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            ? kernel.Persistence.WriteConntrackHashsize(size)
+            : null;
         return (sysctlFile, modprobeFile);
     }
 
@@ -203,16 +191,6 @@ public sealed class CapacityService(
         ConntrackSysctls.IsGlobal(key)
             ? ConntrackSysctls.GlobalReadOnlyExplanation
             : $"{key.Name} is read-only here: natgw needs root or CAP_NET_ADMIN, and /proc/sys must be mounted read-write.";
-
-    private static string WriteAtomically(string directory, string fileName, IEnumerable<string> lines)
-    {
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, fileName);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, string.Join('\n', lines) + "\n");
-        File.Move(temp, path, overwrite: true);
-        return path;
-    }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -27,7 +27,6 @@ namespace NatGateway.Core.Conntrack;
 /// </para>
 /// </summary>
 public sealed class ConntrackMirrorService(
-    IConntrackKernelAccess access,
     IGatewayKernel kernel,
     IDbContextFactory<NatGatewayDbContext> dbFactory,
     TimeProvider clock,
@@ -78,7 +77,7 @@ public sealed class ConntrackMirrorService(
                 if (mirror is null)
                 {
                     await EnableEventsForEveryEntryAsync(cancellationToken).ConfigureAwait(false);
-                    var source = access.OpenMirrorSource();
+                    var source = kernel.Conntrack.OpenMirrorSource();
                     mirror = new ConntrackMirror(source, mirrorOptions);
                     _mirrorSubscription = mirror.Subscribe(Forward);
                     mirror.Start();
@@ -175,8 +174,8 @@ public sealed class ConntrackMirrorService(
         IReadOnlyList<CpuStats> counters;
         try
         {
-            table = access.ReadTableStats();
-            counters = access.ReadCpuStats();
+            table = kernel.Conntrack.ReadTableStats();
+            counters = kernel.Conntrack.ReadCpuStats();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -10,16 +10,16 @@ namespace NatGateway.Core.Conntrack;
 /// into the dump request (<see cref="FlowFilter.KernelFilter"/>) and the rest runs as a predicate on what comes back.
 /// <c>natgw conntrack ...</c> and <c>DELETE /api/v1/conntrack</c> use this; the page reads the mirror instead.
 /// </summary>
-public sealed class ConntrackService(IConntrackKernelAccess access)
+public sealed class ConntrackService(NatGateway.Core.Kernel.IGatewayKernel kernel)
 {
     /// <summary>Streams the matching flows in kernel order without collecting them (<c>conntrack -L</c> with filters);
     /// returns how many matched. The handler runs on the calling thread.</summary>
     public long Stream(FlowFilter filter, FlowHandler onFlow)
     {
         var request = filter.KernelFilter;
-        if (filter.IsAll) return access.Dump(onFlow, request.Family, request.Filter);
+        if (filter.IsAll) return kernel.Conntrack.Dump(onFlow, request.Family, request.Filter);
         long matched = 0;
-        access.Dump((in Flow flow) =>
+        kernel.Conntrack.Dump((in Flow flow) =>
         {
             if (!filter.Matches(in flow)) return;
             matched++;
@@ -38,10 +38,10 @@ public sealed class ConntrackService(IConntrackKernelAccess access)
 
     /// <summary>How many entries match (<c>conntrack -C</c> when the filter is empty, else a filtered dump that only counts).</summary>
     public long Count(FlowFilter filter) =>
-        filter.IsAll ? access.ReadTableStats().Entries : Stream(filter, static (in Flow _) => { });
+        filter.IsAll ? kernel.Conntrack.ReadTableStats().Entries : Stream(filter, static (in Flow _) => { });
 
     /// <summary>Entries, the maximum and the per-CPU counters (<c>conntrack -C; conntrack -S</c>).</summary>
-    public ConntrackStatsReport Stats() => new(access.ReadTableStats(), access.ReadCpuStats());
+    public ConntrackStatsReport Stats() => new(kernel.Conntrack.ReadTableStats(), kernel.Conntrack.ReadCpuStats());
 
     /// <summary>
     /// Deletes the matching entries (<c>conntrack -D</c> with filters) and returns how many were removed.
@@ -54,11 +54,11 @@ public sealed class ConntrackService(IConntrackKernelAccess access)
         if (filter.IsAll && !all)
             throw new ArgumentException("refusing to delete every conntrack entry with an empty filter; ask for all explicitly", nameof(filter));
         var request = filter.KernelFilter;
-        return access.DeleteWhere(request.Filter, filter.IsAll ? null : filter.ToPredicate(), request.Family);
+        return kernel.Conntrack.Delete(request.Family, request.Filter, filter);
     }
 
     /// <summary>Deletes exactly these entries (the page's "delete selected"); returns how many were removed.</summary>
-    public int DeleteFlows(IReadOnlyList<Flow> flows) => access.DeleteFlows(flows);
+    public int DeleteFlows(IReadOnlyList<Flow> flows) => kernel.Conntrack.DeleteFlows(flows);
 
     /// <summary>
     /// <c>conntrack -F</c>: with a filter, the same as <see cref="Delete"/> (an exact count); with an empty filter and
@@ -70,9 +70,9 @@ public sealed class ConntrackService(IConntrackKernelAccess access)
     {
         if (!filter.IsAll) return Delete(filter);
         if (!all) throw new ArgumentException("refusing to flush the whole conntrack table without an explicit request for all", nameof(filter));
-        var before = access.ReadTableStats().Entries;
-        access.Flush(IPFamily.Any);
-        var after = access.ReadTableStats().Entries;
+        var before = kernel.Conntrack.ReadTableStats().Entries;
+        kernel.Conntrack.Flush(IPFamily.Any);
+        var after = kernel.Conntrack.ReadTableStats().Entries;
         return Math.Max(0, (long)before - after);
     }
 }

@@ -11,10 +11,9 @@ public static class ConntrackServiceRegistration
 {
     public static IServiceCollection AddConntrackBrowser(this IServiceCollection services)
     {
-        services.AddSingleton<IConntrackKernelAccess>(sp => new KernelConntrackAccess(sp.GetRequiredService<IGatewayKernel>()));
         services.AddSingleton<ConntrackService>();
         services.AddSingleton(sp => new ConntrackMirrorService(
-            sp.GetRequiredService<IConntrackKernelAccess>(), sp.GetRequiredService<IGatewayKernel>(),
+            sp.GetRequiredService<IGatewayKernel>(),
             sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ConntrackMirrorService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ConntrackMirrorService>());

@@ -1,30 +1,36 @@
 namespace NatGateway.Core.Kernel;
 
 /// <summary>
-/// The one boundary between NatGateway and the kernel of the network namespace it runs in.
-/// Everything that reads or changes kernel state goes through here, so it can later move to a
-/// separate privileged process without the web layer noticing.
+/// The one boundary between NatGateway and the kernel of the network namespace it manages. Every member is a typed,
+/// serializable operation (filters and rule lists as data; no sockets, delegates or command text cross it), so the
+/// same interface is served in-process (<see cref="LocalGatewayKernel"/>, single-process mode) or by the privileged
+/// <c>natgw agent</c> over its Unix socket (agent mode). When the agent cannot be reached, operations throw
+/// <see cref="KernelUnavailableException"/> and <see cref="Availability"/> says why.
 /// </summary>
 public interface IGatewayKernel
 {
+    /// <summary>/proc/sys of the namespace: only the keys NatGateway manages (forwarding, rp_filter, conntrack).</summary>
     ISysctl Sysctl { get; }
 
-    /// <summary>libnftables of this namespace: every batch runs as one transaction (<c>nft -f</c>).</summary>
-    NatGateway.Nftables.INftablesBackend Nftables { get; }
+    /// <summary>NatGateway's own nftables tables (<c>table ip natgw</c>, <c>table ip6 natgw</c>); nothing else is reachable.</summary>
+    INatTables NatTables { get; }
 
-    /// <summary>A ctnetlink query socket in this namespace (<c>conntrack -L/-D</c>); the caller disposes it.</summary>
-    NatGateway.Conntrack.ConntrackClient OpenConntrack();
+    /// <summary>The conntrack table over ctnetlink (<c>conntrack -L/-D/-F/-C/-S/-E</c>).</summary>
+    IConntrackKernel Conntrack { get; }
 
-    /// <summary>A ctnetlink event socket in this namespace (<c>conntrack -E</c>); the caller disposes it.</summary>
-    NatGateway.Conntrack.ConntrackListener OpenConntrackListener(NatGateway.Conntrack.FlowEventGroups groups);
+    /// <summary>The sysctl.d and modprobe.d files that make settings survive a reboot (by file kind, never by path).</summary>
+    ISettingsPersistence Persistence { get; }
 
-    /// <summary>Dump + event sockets for a live mirror of this namespace's table (<c>conntrack -L</c> then <c>-E</c>);
-    /// the caller disposes it when it is <see cref="IDisposable"/>.</summary>
-    NatGateway.Conntrack.Mirror.IConntrackMirrorSource OpenConntrackMirrorSource();
+    /// <summary>Whether the kernel side answers (always true in single-process mode).</summary>
+    IKernelAvailability Availability { get; }
 
     /// <summary>Interfaces with state, MTU, addresses and counters (<c>ip -s addr</c>).</summary>
     IReadOnlyList<NetworkInterfaceInfo> ListInterfaces();
 
     /// <summary>IPv4 and IPv6 routes of the main table (<c>ip route; ip -6 route</c>).</summary>
     IReadOnlyList<RouteInfo> ListRoutes();
+
+    /// <summary>What the conntrack memory model is sized from: slab sizes (<c>/proc/slabinfo</c>, root only), RAM,
+    /// nf_conntrack_max/buckets/count and the timeouts.</summary>
+    NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts();
 }

@@ -5,22 +5,25 @@ namespace NatGateway.Core.Kernel;
 
 /// <summary>
 /// <see cref="IGatewayKernel"/> for the network namespace this process runs in: /proc/sys, /proc/net and
-/// getifaddrs. Run the process with <c>ip netns exec NS natgw ...</c> to manage another namespace.
+/// getifaddrs, libnftables and ctnetlink. Single-process mode uses it in the web process; <c>natgw agent</c> serves it to
+/// the web process over its socket. Run the process with <c>ip netns exec NS natgw ...</c> to manage another namespace.
 /// </summary>
-public sealed class LocalGatewayKernel(ISysctl sysctl, string procNet = "/proc/net", string sysClassNet = "/sys/class/net") : IGatewayKernel
+public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persistence = null, NatGateway.Nftables.NatCompileOptions? compileOptions = null,
+    string procNet = "/proc/net", string sysClassNet = "/sys/class/net") : IGatewayKernel
 {
-    private readonly Lazy<NatGateway.Nftables.INftablesBackend> _nftables = new(() => new SerializedNftablesBackend(new NatGateway.Nftables.LibNftablesBackend()));
+    private readonly NatGateway.Capacity.Kernel.KernelConntrackFactsReader _facts = new();
 
     public ISysctl Sysctl { get; } = sysctl;
 
-    /// <summary>Created on first use, so a host without libnftables still serves the settings pages.</summary>
-    public NatGateway.Nftables.INftablesBackend Nftables => _nftables.Value;
+    public INatTables NatTables { get; } = new LocalNatTables(compileOptions ?? new NatGateway.Nftables.NatCompileOptions());
 
-    public NatGateway.Conntrack.ConntrackClient OpenConntrack() => new();
+    public IConntrackKernel Conntrack { get; } = new LocalConntrackKernel();
 
-    public NatGateway.Conntrack.ConntrackListener OpenConntrackListener(NatGateway.Conntrack.FlowEventGroups groups) => new(groups);
+    public ISettingsPersistence Persistence { get; } = new FilePersistence(persistence ?? new PersistencePaths());
 
-    public NatGateway.Conntrack.Mirror.IConntrackMirrorSource OpenConntrackMirrorSource() => new NatGateway.Conntrack.Mirror.ConntrackClientSource();
+    public IKernelAvailability Availability => AlwaysAvailable.Instance;
+
+    public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() => _facts.Read();
 
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces()
     {

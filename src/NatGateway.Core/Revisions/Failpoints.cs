@@ -14,6 +14,12 @@ public static class Failpoints
 
     public static readonly string[] All = [AfterJournal, AfterRules, AfterSettings, AfterCommit];
 
+    /// <summary>In <c>natgw agent</c>: after our tables were replaced, before the answer is sent.</summary>
+    public const string AgentAfterNftables = "agent-after-nftables";
+
+    /// <summary>In <c>natgw agent</c>: after a sysctl was written, before the answer is sent.</summary>
+    public const string AgentAfterSysctl = "agent-after-sysctl";
+
     private static readonly string? Armed = Environment.GetEnvironmentVariable("NATGW_FAILPOINT");
 
     public static void Hit(string name)

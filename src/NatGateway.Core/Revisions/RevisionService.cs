@@ -179,7 +179,7 @@ public sealed class RevisionService(
         var rulesUnchanged = kind is "settings" or "capacity" && previous is not null && previous.RulesetJson == compiled.Json;
         try
         {
-            if (!rulesUnchanged) rules.ApplyCompiled(compiled);
+            if (!rulesUnchanged) rules.ApplyToKernel(target.Rules);
         }
         catch (NftablesException e)
         {
@@ -199,7 +199,7 @@ public sealed class RevisionService(
             }
             catch (SettingsApplyException e)
             {
-                if (previous is not null && !rulesUnchanged) rules.ApplyCompiled(rules.Compile(previousRules));
+                if (previous is not null && !rulesUnchanged) rules.ApplyToKernel(previousRules);
                 await FinishAsync(db, revision, RevisionStates.Failed, e.Message, ct);
                 throw;
             }
@@ -397,8 +397,7 @@ public sealed class RevisionService(
         try
         {
             var state = StateOf(active);
-            var compiled = rules.Compile(state.Rules);
-            rules.ApplyCompiled(compiled);
+            rules.ApplyToKernel(state.Rules);
             if (state.Settings is not null) await settings.ApplyAsync(state.Settings, "natgw (start-up)", ct);
             if (state.Conntrack is not null && capacity is not null) await capacity.ApplyAsync(state.Conntrack, "natgw (start-up)", ct);
         }

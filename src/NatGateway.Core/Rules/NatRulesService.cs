@@ -21,7 +21,6 @@ public sealed class NatRulesService(
     TimeProvider clock)
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly NftablesNatEngine _engine = new(kernel.Nftables, compileOptions);
 
     /// <summary>Raised after any change to the desired rules or an apply.</summary>
     public event Action? Changed;
@@ -132,16 +131,18 @@ public sealed class NatRulesService(
             .SelectMany(kv => kv.Value.Issues.Select(i => (kv.Key, rules.First(r => r.Id == kv.Key).Name, i)))
             .ToList();
 
-    /// <summary>Compiles the desired rules; the kernel's own rendering is added when a scratch namespace can be made (root).</summary>
+    /// <summary>Compiles the desired rules; the kernel's own rendering is added when the kernel side can make a scratch
+    /// namespace (CAP_SYS_ADMIN) and answers.</summary>
     public CompiledRuleset Compile(IReadOnlyList<NatRule> rules)
     {
+        var compiled = NatRulesetCompiler.Compile(rules, compileOptions);
         try
         {
-            return _engine.Compile(rules);
+            return compiled with { NftText = kernel.NatTables.Render(rules) };
         }
         catch (InvalidOperationException)
         {
-            return _engine.CompileOnly(rules);
+            return compiled;
         }
     }
 
@@ -175,10 +176,10 @@ public sealed class NatRulesService(
     }
 
     /// <summary>
-    /// Puts a compiled ruleset into the kernel in ONE nftables transaction (<c>nft -j -f batch.json</c>): on any error
+    /// Puts the rules into the kernel in ONE nftables transaction (<c>nft -j -f batch.json</c>): on any error
     /// libnftables rejects the whole batch and the kernel is unchanged. Revisions are recorded by the caller.
     /// </summary>
-    public ApplyResult ApplyCompiled(CompiledRuleset compiled) => _engine.Apply(compiled);
+    public ApplyResult ApplyToKernel(IReadOnlyList<NatRule> rules) => kernel.NatTables.Apply(rules);
 
     /// <summary>Makes the stored rule list (the draft) equal to <paramref name="rules"/>: used by rollback and import.</summary>
     public Task ReplaceDraftAsync(IReadOnlyList<NatRule> rules, CancellationToken ct = default) =>
@@ -219,7 +220,7 @@ public sealed class NatRulesService(
 
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
     {
-        try { return _engine.ReadCounters(); }
+        try { return kernel.NatTables.ReadCounters(); }
         catch (NftablesException) { return new Dictionary<Guid, RuleCounters>(); }
     }
 
@@ -228,12 +229,11 @@ public sealed class NatRulesService(
     {
         var last = await LatestRevisionAsync(ct);
         if (last is null) return null;
-        var compiled = Compile(ParseRules(last.RulesDocument));
-        return _engine.DetectDrift(compiled);
+        return kernel.NatTables.DetectDrift(ParseRules(last.RulesDocument));
     }
 
     /// <summary>Our tables as the kernel lists them now (<c>nft list table ip natgw</c>).</summary>
-    public string ListKernelTables() => _engine.ListTablesText();
+    public string ListKernelTables() => kernel.NatTables.ListText();
 
     public async Task<Revision?> LatestRevisionAsync(CancellationToken ct = default)
     {

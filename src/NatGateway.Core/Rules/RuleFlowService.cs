@@ -17,13 +17,12 @@ public sealed class RuleFlowService(IGatewayKernel kernel, NatCompileOptions opt
     /// <summary>Live flow counts per mark id (one dump; flows without our mark bits are not counted).</summary>
     public IReadOnlyDictionary<int, long> CountByMarkId()
     {
-        using var client = kernel.OpenConntrack();
         var counts = new Dictionary<int, long>();
-        foreach (var flow in client.DumpAll())
+        kernel.Conntrack.Dump((in Flow flow) =>
         {
             var id = options.MarkIdOf(flow.Mark);
             if (id != 0) counts[id] = counts.GetValueOrDefault(id) + 1;
-        }
+        });
         return counts;
     }
 
@@ -33,18 +32,18 @@ public sealed class RuleFlowService(IGatewayKernel kernel, NatCompileOptions opt
     /// </summary>
     public long CountWithMarkIds(IEnumerable<int> markIds)
     {
-        using var client = kernel.OpenConntrack();
         return markIds.Where(id => id > 0).Distinct()
-            .Sum(id => client.DumpCountOnly(filter: new DumpFilter { Mark = options.MarkValue(id), MarkMask = options.MarkMask }));
+            .Sum(id => kernel.Conntrack.Count(IPFamily.Any, MarkFilter(id)));
     }
 
     /// <summary>Deletes the live flows whose mark carries one of <paramref name="markIds"/>; returns how many were removed.</summary>
     public int Purge(IEnumerable<int> markIds)
     {
-        using var client = kernel.OpenConntrack();
         var removed = 0;
         foreach (var markId in markIds.Where(id => id > 0).Distinct())
-            removed += client.DeleteWhere(new DumpFilter { Mark = options.MarkValue(markId), MarkMask = options.MarkMask });
+            removed += kernel.Conntrack.Delete(IPFamily.Any, MarkFilter(markId), null);
         return removed;
     }
+
+    private DumpFilter MarkFilter(int markId) => new() { Mark = options.MarkValue(markId), MarkMask = options.MarkMask };
 }

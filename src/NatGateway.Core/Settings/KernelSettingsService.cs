@@ -13,7 +13,6 @@ namespace NatGateway.Core.Settings;
 public sealed class KernelSettingsService(
     IGatewayKernel kernel,
     IDbContextFactory<NatGatewayDbContext> dbFactory,
-    IOptions<SettingsOptions> options,
     TimeProvider clock)
 {
     private static readonly SemaphoreSlim ApplyLock = new(1, 1);
@@ -168,30 +167,22 @@ public sealed class KernelSettingsService(
         }
     }
 
-    /// <summary>Writes the current values of every managed key as sysctl.d(5) lines, atomically (temp file + rename).</summary>
+    /// <summary>Writes the current values of every managed key to the sysctl.d(5) file (<see cref="PersistedFile.Settings"/>).</summary>
     public string WritePersistFile()
     {
         var view = Read();
-        var lines = new List<string>
-        {
-            "# Written by NatGateway (natgw). Changes made here are overwritten on the next persisted apply.",
-        };
-        if (view.Ipv4Forwarding is { } v4) lines.Add($"{SysctlKey.Ipv4Forwarding.Name} = {(v4 ? 1 : 0)}");
-        if (view.Ipv6Forwarding is { } v6) lines.Add($"{SysctlKey.Ipv6Forwarding.Name} = {(v6 ? 1 : 0)}");
-        if (view.RpFilter.All is { } all) lines.Add($"{SysctlKey.RpFilter("all").Name} = {all}");
-        if (view.RpFilter.Default is { } d) lines.Add($"{SysctlKey.RpFilter("default").Name} = {d}");
+        var lines = new List<PersistedSysctl>();
+        if (view.Ipv4Forwarding is { } v4) lines.Add(new(SysctlKey.Ipv4Forwarding, v4 ? "1" : "0"));
+        if (view.Ipv6Forwarding is { } v6) lines.Add(new(SysctlKey.Ipv6Forwarding, v6 ? "1" : "0"));
+        if (view.RpFilter.All is { } all) lines.Add(new(SysctlKey.RpFilter("all"), Invariant(all)));
+        if (view.RpFilter.Default is { } d) lines.Add(new(SysctlKey.RpFilter("default"), Invariant(d)));
         foreach (var (name, value) in view.RpFilter.Interfaces.Where(p => p.Key != "lo"))
-            // A leading '-' tells systemd-sysctl to ignore the key if the interface is absent at boot.
-            lines.Add($"-{SysctlKey.RpFilter(name).Name} = {value}");
-
-        var dir = options.Value.SysctlDirectory;
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, options.Value.PersistFileName);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, string.Join('\n', lines) + "\n");
-        File.Move(temp, path, overwrite: true);
-        return path;
+            // systemd-sysctl must skip the key when the interface is absent at boot.
+            lines.Add(new(SysctlKey.RpFilter(name), Invariant(value), SkipWhenMissing: true));
+        return kernel.Persistence.WriteSysctls(PersistedFile.Settings, lines);
     }
+
+    private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>One page of the settings history, newest first (GET /api/v1/settings/history?page=&amp;pageSize=).</summary>
     public async Task<Paging.PagedList<SettingChange>> HistoryPageAsync(int page, int pageSize, CancellationToken ct = default)

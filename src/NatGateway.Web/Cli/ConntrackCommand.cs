@@ -84,7 +84,7 @@ public static class ConntrackCommand
         return command;
     }
 
-    private static ConntrackService OpenService() => new(new KernelConntrackAccess(new LocalGatewayKernel(new ProcSysctl())));
+    private static ConntrackService OpenService() => new(new LocalGatewayKernel(new ProcSysctl()));
 
     /// <summary>Runs one verb; returns the exit code. Output goes to a buffered stdout.</summary>
     public static int Run(ConntrackCliRequest request, Func<ConntrackService> openService, TextWriter stderr)
@@ -239,7 +239,7 @@ public static class ConntrackCommand
         await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
         try
         {
-            using var listener = new LocalGatewayKernel(new ProcSysctl()).OpenConntrackListener(groups);
+            using var listener = new LocalGatewayKernel(new ProcSysctl()).Conntrack.OpenEvents(groups);
             var sink = FlowSink.Create(output, stdout, withEvent: true);
             FlowEventHandler onEvent = (in FlowEvent e) =>
             {

@@ -89,7 +89,7 @@ public static class PlanCommand
                 stderr.WriteLine($"natgw plan: {OptionName(field)}: {string.Join("; ", messages)}");
             return BadInputExitCode;
         }
-        using var reader = new LocalConntrackCapacityReader();
+        var reader = new KernelCapacityReader(new NatGateway.Core.Kernel.LocalGatewayKernel(new NatGateway.Core.Kernel.ProcSysctl()));
         try
         {
             var plan = CapacityService.Plan(request, reader.ReadFacts());

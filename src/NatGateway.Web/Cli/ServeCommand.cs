@@ -30,6 +30,12 @@ public static class ServeCommand
         DefaultValueFactory = _ => "/etc/sysctl.d",
     };
 
+    public static readonly Option<string> ModprobeDirectory = new("--modprobe-dir")
+    {
+        Description = "Directory for the persisted modprobe.d file (the conntrack hash size at module load)",
+        DefaultValueFactory = _ => "/etc/modprobe.d",
+    };
+
     public static readonly Option<string?> Environment = new("--environment")
     {
         Description = "ASP.NET Core environment name (Production unless set)",
@@ -81,6 +87,7 @@ public static class ServeCommand
         command.Options.Add(Database);
         command.Options.Add(ContentRoot);
         command.Options.Add(SysctlDirectory);
+        command.Options.Add(ModprobeDirectory);
         command.Options.Add(Environment);
         command.Options.Add(ConfirmWindow);
         command.Options.Add(AllowedHosts);
@@ -119,6 +126,7 @@ public static class ServeCommand
                 DatabasePath = Path.GetFullPath(parseResult.GetValue(Database) ?? NatGateway.Data.DatabaseSetup.DefaultPath()),
                 ContentRoot = parseResult.GetValue(ContentRoot),
                 SysctlDirectory = parseResult.GetValue(SysctlDirectory) ?? "/etc/sysctl.d",
+                ModprobeDirectory = parseResult.GetValue(ModprobeDirectory) ?? "/etc/modprobe.d",
                 Environment = parseResult.GetValue(Environment),
                 ConfirmWindowSeconds = parseResult.GetValue(ConfirmWindow),
                 KeepRevisions = parseResult.GetValue(KeepRevisions),

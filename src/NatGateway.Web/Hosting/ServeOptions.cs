@@ -9,6 +9,7 @@ public sealed record ServeOptions
     public string DatabasePath { get; init; } = NatGateway.Data.DatabaseSetup.DefaultPath();
     public string? ContentRoot { get; init; }
     public string SysctlDirectory { get; init; } = "/etc/sysctl.d";
+    public string ModprobeDirectory { get; init; } = "/etc/modprobe.d";
     public string ProcSysRoot { get; init; } = "/proc/sys";
     public string? Environment { get; init; }
     /// <summary>Default confirmation window for changes made in the browser.</summary>

@@ -112,13 +112,10 @@ public static class WebHost
 
         services.AddDbContextFactory<NatGatewayDbContext>(o => DatabaseSetup.Configure(o, options.DatabasePath));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ISysctl>(new ProcSysctl(options.ProcSysRoot));
-        services.AddSingleton<IGatewayKernel, LocalGatewayKernel>(sp => new LocalGatewayKernel(sp.GetRequiredService<ISysctl>()));
-        services.Configure<SettingsOptions>(o => o.SysctlDirectory = options.SysctlDirectory);
+        services.AddGatewayKernel(options);
         services.AddSingleton<KernelSettingsService>();
         services.AddSingleton<DashboardMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardMonitor>());
-        services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();

@@ -30,9 +30,8 @@ public sealed class CapacityServiceTests : IDisposable
                  })
             _kernel.Memory.Values[key] = value;
         _db = new TestDbFactory(Path.Combine(_dir, "natgw.db"));
+        _kernel.PersistTo(_dir);
         _service = new CapacityService(_kernel, _reader, _db,
-            Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(_dir, "sysctl.d") }),
-            Options.Create(new CapacityOptions { ModprobeDirectory = Path.Combine(_dir, "modprobe.d") }),
             TimeProvider.System);
     }
 

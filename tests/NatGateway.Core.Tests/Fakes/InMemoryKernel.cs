@@ -48,34 +48,87 @@ public sealed class InMemoryKernel : IGatewayKernel
     }
 
     public InMemorySysctl Memory => _sysctl;
-    public RecordingNftablesBackend RecordingNftables { get; } = new();
-    public NatGateway.Nftables.INftablesBackend Nftables => RecordingNftables;
+    public RecordingNatTables RecordingNftables { get; } = new();
+    public INatTables NatTables => RecordingNftables;
     public ISysctl Sysctl => _sysctl;
     public List<NetworkInterfaceInfo> Interfaces { get; } = new();
     public List<RouteInfo> Routes { get; } = new();
 
+    /// <summary>No conntrack table unless the test gives one (page tests set a synthetic table).</summary>
+    public IConntrackKernel Conntrack { get; set; } = new NoConntrackTable();
+
+    /// <summary>Boot-time files go to a temp folder; tests that read them point it at their own folder.</summary>
+    public ISettingsPersistence Persistence { get; set; } =
+        new FilePersistence(new PersistencePaths(Path.Combine(Path.GetTempPath(), "natgw-inmemory", "sysctl.d"), Path.Combine(Path.GetTempPath(), "natgw-inmemory", "modprobe.d")));
+
+    public IKernelAvailability Availability => AlwaysAvailable.Instance;
+
+    /// <summary>What ReadConntrackFacts returns (a 24 GiB 6.18 host with the default table).</summary>
+    public NatGateway.Capacity.Kernel.KernelConntrackFacts Facts { get; set; } = new()
+    {
+        Kernel = NatGateway.Capacity.Kernel.KernelVersion.Parse("6.18.0"),
+        MemTotalBytes = 24L << 30,
+        ConntrackMax = 262_144,
+        Buckets = 262_144,
+        Count = 1000,
+    };
+
+    public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() => Facts;
+
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces() => Interfaces;
 
-    public NatGateway.Conntrack.ConntrackClient OpenConntrack() =>
-        throw new NotSupportedException("the in-memory kernel has no conntrack table; kernel tests cover it");
-
-    public NatGateway.Conntrack.ConntrackListener OpenConntrackListener(NatGateway.Conntrack.FlowEventGroups groups) =>
-        throw new NotSupportedException("the in-memory kernel has no conntrack table; kernel tests cover it");
-
-    public NatGateway.Conntrack.Mirror.IConntrackMirrorSource OpenConntrackMirrorSource() =>
-        throw new NotSupportedException("the in-memory kernel has no conntrack table; kernel tests cover it");
     public IReadOnlyList<RouteInfo> ListRoutes() => Routes;
+
+    /// <summary>Points the boot-time files at <paramref name="directory"/> (sysctl.d/ and modprobe.d/ under it).</summary>
+    public void PersistTo(string directory) =>
+        Persistence = new FilePersistence(new PersistencePaths(Path.Combine(directory, "sysctl.d"), Path.Combine(directory, "modprobe.d")));
 }
 
-/// <summary>Records batches instead of running them; for page tests that must not need libnftables.</summary>
-public sealed class RecordingNftablesBackend : NatGateway.Nftables.INftablesBackend
+/// <summary>The in-memory kernel has no conntrack table; kernel tests cover it.</summary>
+public sealed class NoConntrackTable : IConntrackKernel
 {
+    private static NotSupportedException None() => new("the in-memory kernel has no conntrack table; kernel tests cover it");
+    public NatGateway.Conntrack.ConntrackTableStats ReadTableStats() => throw None();
+    public IReadOnlyList<NatGateway.Conntrack.CpuStats> ReadCpuStats() => throw None();
+    public long Dump(NatGateway.Conntrack.FlowHandler onFlow, NatGateway.Conntrack.IPFamily family = NatGateway.Conntrack.IPFamily.Any, NatGateway.Conntrack.DumpFilter? kernelFilter = null) => throw None();
+    public long Count(NatGateway.Conntrack.IPFamily family = NatGateway.Conntrack.IPFamily.Any, NatGateway.Conntrack.DumpFilter? kernelFilter = null) => throw None();
+    public int Delete(NatGateway.Conntrack.IPFamily family, NatGateway.Conntrack.DumpFilter? kernelFilter, NatGateway.Conntrack.Mirror.Query.FlowFilter? filter) => throw None();
+    public int DeleteFlows(IReadOnlyList<NatGateway.Conntrack.Flow> flows) => throw None();
+    public void Flush(NatGateway.Conntrack.IPFamily family) => throw None();
+    public NatGateway.Conntrack.Mirror.IConntrackMirrorSource OpenMirrorSource() => throw None();
+    public NatGateway.Conntrack.Mirror.IFlowEventStream OpenEvents(NatGateway.Conntrack.FlowEventGroups groups) => throw None();
+}
+
+/// <summary>
+/// Records applied rulesets (as their compiled batch JSON) instead of running them, and lists no tables, so a revision in
+/// force always shows as drift; for page tests that must not need libnftables. Rendering uses the real kernel in a
+/// scratch namespace (the tests run as root), as the app does.
+/// </summary>
+public sealed class RecordingNatTables : INatTables
+{
+    private readonly NatGateway.Nftables.NatCompileOptions _options = new();
+
     public List<string> Batches { get; } = new();
 
-    public string Run(string commands, bool json, bool dryRun = false, bool stateless = false)
+    public NatGateway.Nftables.ApplyResult Apply(IReadOnlyList<NatGateway.Nat.NatRule> rules)
     {
-        if (!dryRun && !commands.Contains("\"list\"", StringComparison.Ordinal) && !commands.StartsWith("list ", StringComparison.Ordinal))
-            Batches.Add(commands);
-        return json ? """{"nftables": []}""" : "";
+        var compiled = NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options);
+        Batches.Add(compiled.Json);
+        return new NatGateway.Nftables.ApplyResult(TimeSpan.Zero, compiled.Batch.Commands.Count);
+    }
+
+    public void Check(IReadOnlyList<NatGateway.Nat.NatRule> rules) => NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options);
+
+    public string Render(IReadOnlyList<NatGateway.Nat.NatRule> rules) =>
+        NatGateway.Nftables.NftablesNatEngine.RenderInScratchNamespace(NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options));
+
+    public string ListText() => "";
+
+    public IReadOnlyDictionary<Guid, NatGateway.Nftables.RuleCounters> ReadCounters() => new Dictionary<Guid, NatGateway.Nftables.RuleCounters>();
+
+    public NatGateway.Nftables.DriftReport DetectDrift(IReadOnlyList<NatGateway.Nat.NatRule> rules)
+    {
+        var expected = Render(rules);
+        return new NatGateway.Nftables.DriftReport(true, expected.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "- " + l).ToList(), expected, "");
     }
 }

@@ -34,8 +34,8 @@ public abstract class CapacityPageTestContext : AppTestContext
                  })
             Kernel.Memory.Values[key] = value;
 
-        services.AddSingleton<IOptions<SettingsOptions>>(Options.Create(new SettingsOptions { SysctlDirectory = Path.Combine(DataDirectory, "sysctl.d") }));
-        services.AddSingleton<IOptions<CapacityOptions>>(Options.Create(new CapacityOptions { ModprobeDirectory = Path.Combine(DataDirectory, "modprobe.d") }));
+        Kernel.PersistTo(DataDirectory);
+        services.AddSingleton<IOptions<CapacityOptions>>(Options.Create(new CapacityOptions()));
         services.AddSingleton<IConntrackCapacityReader>(Reader);
         services.AddSingleton<CapacityService>();
         services.AddSingleton(sp => new CapacityNowMonitor(Kernel, Reader, sp.GetRequiredService<IOptions<CapacityOptions>>(),

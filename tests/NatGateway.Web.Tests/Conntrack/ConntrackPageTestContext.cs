@@ -25,9 +25,9 @@ public abstract class ConntrackPageTestContext : AppTestContext
     {
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
-        services.AddSingleton<IConntrackKernelAccess>(Table);
+        Kernel.Conntrack = Table;
         services.AddSingleton<ConntrackService>();
-        services.AddSingleton(sp => new ConntrackMirrorService(Table, Kernel,
+        services.AddSingleton(sp => new ConntrackMirrorService(Kernel,
             sp.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>(), TimeProvider.System, NullLogger<ConntrackMirrorService>.Instance));
     }
 }

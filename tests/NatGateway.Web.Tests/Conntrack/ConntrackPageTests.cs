@@ -193,11 +193,11 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
 
         page.Find("[data-testid=delete-matching]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("Delete 20 entries: all entries matching 'proto tcp'?", dialogs.Markup));
-        Assert.Equal(120, _table.Count);
+        Assert.Equal(120, _table.Entries);
         await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete 20").Click());
 
         page.WaitForAssertion(() => Assert.StartsWith("0 matching of 100", Total(page)));
-        Assert.Equal(100, _table.Count);
+        Assert.Equal(100, _table.Entries);
         Assert.DoesNotContain(_table.Snapshot(), f => f.Protocol == IPProtocol.Tcp);
     }
 
@@ -215,7 +215,7 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
         dialogs.WaitForAssertion(() => Assert.Contains("Delete 2 selected conntrack entries?", dialogs.Markup));
         await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete 2").Click());
 
-        page.WaitForAssertion(() => Assert.Equal(98, _table.Count));
+        page.WaitForAssertion(() => Assert.Equal(98, _table.Entries));
         Assert.DoesNotContain(_table.Snapshot(), f => f.Original.Source.ToString() is "10.0.0.1" or "10.0.0.2");
     }
 
@@ -249,7 +249,7 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
         page.Find("[data-testid=delete-matching]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("Delete 100 entries: EVERY conntrack entry (no filter)?", dialogs.Markup));
         await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click());
-        Assert.Equal(100, _table.Count);
+        Assert.Equal(100, _table.Entries);
     }
 
     [Fact]
@@ -287,7 +287,7 @@ public sealed class ConntrackPageTests : ConntrackPageTestContext
                 Assert.StartsWith("0 matching of 97", Total(page));
                 Assert.NotNull(page.Find("[data-testid=no-flows]"));
             });
-            Assert.Equal(97, _table.Count);
+            Assert.Equal(97, _table.Entries);
         }
         finally
         {

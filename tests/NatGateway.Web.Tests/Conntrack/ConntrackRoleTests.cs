@@ -61,7 +61,7 @@ public sealed class ConntrackRoleTests : ConntrackPageTestContext
         await page.InvokeAsync(() => page.Instance.DeleteSelected());
         await page.InvokeAsync(() => page.Instance.DeleteMatching());
 
-        Assert.Equal(10, Table.Count);
+        Assert.Equal(10, Table.Entries);
         Assert.Contains(Services.GetService<MudBlazor.ISnackbar>()!.ShownSnackbars,
             s => s.Message == "Refused: deleting connections needs the operator role; viewer1 has the viewer role.");
     }

@@ -14,7 +14,7 @@ public sealed class ConntrackServiceTests
     public ConntrackServiceTests()
     {
         for (var i = 1; i <= 10; i++) _table.Add(FakeConntrackTable.Udp($"10.0.0.{i}", (ushort)(1000 + i), "192.0.2.1", (ushort)(i % 2 == 0 ? 53 : 123)));
-        _service = new ConntrackService(_table);
+        _service = new ConntrackService(new NatGateway.Core.Tests.Fakes.InMemoryKernel { Conntrack = _table });
     }
 
     [Fact]
@@ -22,17 +22,17 @@ public sealed class ConntrackServiceTests
     {
         Assert.Throws<ArgumentException>(() => _service.Delete(FlowFilter.All));
         Assert.Throws<ArgumentException>(() => _service.Flush(FlowFilter.All));
-        Assert.Equal(10, _table.Count);
+        Assert.Equal(10, _table.Entries);
 
         Assert.Equal(10, _service.Flush(FlowFilter.All, all: true));
-        Assert.Equal(0, _table.Count);
+        Assert.Equal(0, _table.Entries);
     }
 
     [Fact]
     public void Delete_removes_exactly_the_matches_and_returns_their_count()
     {
         Assert.Equal(5, _service.Delete(FlowFilter.Parse("dport 53")));
-        Assert.Equal(5, _table.Count);
+        Assert.Equal(5, _table.Entries);
         Assert.All(_table.Snapshot(), f => Assert.Equal(123, f.Original.DestinationPort));
         Assert.Equal(2, _service.Delete(FlowFilter.Parse("src 10.0.0.0/30"))); // .1 and .3 are left of .1-.3
     }

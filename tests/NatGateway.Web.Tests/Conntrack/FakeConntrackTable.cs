@@ -1,7 +1,8 @@
 using System.Threading.Channels;
 using NatGateway.Conntrack;
 using NatGateway.Conntrack.Mirror;
-using NatGateway.Core.Conntrack;
+using NatGateway.Core.Kernel;
+using NatGateway.Conntrack.Mirror.Query;
 
 namespace NatGateway.Web.Tests.Conntrack;
 
@@ -9,7 +10,7 @@ namespace NatGateway.Web.Tests.Conntrack;
 /// A synthetic conntrack table for page tests (pure UI, no kernel): the mirror reads it through its source interface
 /// (a dump plus an event stream), and deletes remove entries and send DESTROY events like the kernel does.
 /// </summary>
-public sealed class FakeConntrackTable : IConntrackKernelAccess
+public sealed class FakeConntrackTable : IConntrackKernel
 {
     private readonly Lock _gate = new();
     private readonly List<Flow> _flows = new();
@@ -21,7 +22,7 @@ public sealed class FakeConntrackTable : IConntrackKernelAccess
     /// <summary>Per-CPU counters returned by the next stats read (the test moves them to make rates).</summary>
     public CpuStats[] Cpus { get; set; } = [new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), new(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)];
 
-    public int Count { get { lock (_gate) return _flows.Count; } }
+    public int Entries { get { lock (_gate) return _flows.Count; } }
 
     /// <summary>Deletes send no DESTROY event, like the kernel for entries made before any listener existed
     /// (nf_conntrack_events=2).</summary>
@@ -64,7 +65,7 @@ public sealed class FakeConntrackTable : IConntrackKernelAccess
 
     public IConntrackMirrorSource OpenMirrorSource() => new Source(this);
 
-    public ConntrackTableStats ReadTableStats() => new((uint)Count, Max);
+    public ConntrackTableStats ReadTableStats() => new((uint)Entries, Max);
 
     public IReadOnlyList<CpuStats> ReadCpuStats() => Cpus;
 
@@ -75,7 +76,14 @@ public sealed class FakeConntrackTable : IConntrackKernelAccess
         return flows.Count;
     }
 
-    public int DeleteWhere(DumpFilter? kernelFilter, Func<Flow, bool>? predicate, IPFamily family) =>
+    public long Count(IPFamily family = IPFamily.Any, DumpFilter? kernelFilter = null) => Dump(static (in Flow _) => { }, family, kernelFilter);
+
+    public IFlowEventStream OpenEvents(FlowEventGroups groups) =>
+        throw new NotSupportedException("page tests read events through the mirror source");
+
+    public int Delete(IPFamily family, DumpFilter? kernelFilter, FlowFilter? filter) => DeleteWhere(kernelFilter, filter is null || filter.IsAll ? null : filter.ToPredicate(), family);
+
+    private int DeleteWhere(DumpFilter? kernelFilter, Func<Flow, bool>? predicate, IPFamily family) =>
         Remove(f => (kernelFilter is null || kernelFilter.Matches(f)) && (predicate is null || predicate(f)));
 
     public int DeleteFlows(IReadOnlyList<Flow> flows)

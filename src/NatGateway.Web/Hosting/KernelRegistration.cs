@@ -1,0 +1,17 @@
+using NatGateway.Core.Kernel;
+
+namespace NatGateway.Web.Hosting;
+
+/// <summary>Which <see cref="IGatewayKernel"/> the app talks to: its own (single-process mode) or the agent's.</summary>
+public static class KernelRegistration
+{
+    public static IServiceCollection AddGatewayKernel(this IServiceCollection services, ServeOptions options)
+    {
+        // One set of compile options for the app and its kernel side: mark bits and table names must agree.
+        var compileOptions = new NatGateway.Nftables.NatCompileOptions();
+        services.AddSingleton(compileOptions);
+        services.AddSingleton<IGatewayKernel>(new LocalGatewayKernel(new ProcSysctl(options.ProcSysRoot),
+            new PersistencePaths(options.SysctlDirectory, options.ModprobeDirectory), compileOptions));
+        return services;
+    }
+}
