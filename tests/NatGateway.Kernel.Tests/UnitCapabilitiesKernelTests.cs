@@ -17,8 +17,8 @@ namespace NatGateway.Kernel.Tests;
 /// </summary>
 public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
 {
-    /// <summary>The web's uid: nobody, so no user is created on the host (the agent takes a uid for --web-user).</summary>
-    private const int WebUid = 65534;
+    /// <summary>The web's uid (no passwd entry: no user is created on the host; the agent takes a uid for --web-user).</summary>
+    private const int WebUid = AgentMode.WebUid;
 
     [KernelFact(Skip = "needs the agent (i11-agent) and a non-root web (i11-harness)")]
     public async Task Start_up_recovery_restores_our_tables_under_the_shipped_units_capabilities()
@@ -96,21 +96,28 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             _runtimeDirectory = Directory.CreateDirectory(Path.Combine(root, "run")).FullName;
             File.SetUnixFileMode(_runtimeDirectory, (UnixFileMode)0b111_101_101);
             var socket = Path.Combine(_runtimeDirectory, "agent.sock");
-            var natgw = RepositoryPaths.NatgwDll;
+            // One world-readable copy of the build for both, as /opt/natgw is for the units.
+            var natgw = AgentMode.NatgwDll;
             // Root keeps uid 0; its permitted set after execve is the bounding set, i.e. the unit's capabilities.
             _agent = Watch(lab.Start(lab.Gateway, "setpriv",
                 [.. agentUnit.SetprivCapabilityArguments(), "dotnet", natgw, "agent", "--socket", socket,
                  "--web-user", WebUid.ToString(CultureInfo.InvariantCulture),
                  "--sysctl-dir", Path.Combine(etc, "sysctl.d"), "--modprobe-dir", Path.Combine(etc, "modprobe.d")]), "agent");
-            // User=natgw, CapabilityBoundingSet= (empty), NoNewPrivileges=yes.
+            // User=natgw, CapabilityBoundingSet= (empty), NoNewPrivileges=yes; Production, as the unit sets.
             var id = WebUid.ToString(CultureInfo.InvariantCulture);
             _web = Watch(lab.Start(lab.Gateway, "setpriv",
                 ["--reuid", id, "--regid", id, "--clear-groups", "--bounding-set", "-all", "--inh-caps", "-all", "--ambient-caps", "-all",
                  "--no-new-privs", "dotnet", natgw, "serve", "--agent", socket,
                  "--urls", $"http://{NamespaceLab.GatewayLanAddress}:5080", "--db", Path.Combine(web, "natgw.db"),
-                 "--content-root", Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
+                 "--content-root", AgentMode.BinaryDirectory,
                  "--allowed-hosts", NamespaceLab.GatewayLanAddress],
-                new Dictionary<string, string> { ["HOME"] = web, ["DOTNET_CLI_HOME"] = web }), "web");
+                new Dictionary<string, string>
+                {
+                    ["HOME"] = web, ["DOTNET_CLI_HOME"] = web,
+                    // The build's static web assets manifest points into the NuGet cache under /root (0700), which this uid
+                    // cannot read: UseStaticWebAssets would throw at start. A missing manifest turns it off.
+                    ["ASPNETCORE_STATICWEBASSETS"] = Path.Combine(web, "no-static-web-assets.json"),
+                }), "web");
             Http = NamespaceSockets.CreateHttpClient(lab.Gateway, new Uri($"http://{NamespaceLab.GatewayLanAddress}:5080/"));
             Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
