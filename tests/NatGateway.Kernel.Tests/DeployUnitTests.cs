@@ -62,6 +62,20 @@ public sealed partial class DeployUnitTests
         Assert.True(score <= bound, $"{unit} scores {score} > {bound}:\n{result.StandardOutput}");
     }
 
+    /// <summary>CoreCLR starts under each unit's system-call filter and address families (it failed to, with
+    /// HRESULT 0x8007054F, while sched_setaffinity was refused).</summary>
+    [Theory]
+    [InlineData("natgw.service")]
+    [InlineData("natgw-agent.service")]
+    public void The_built_natgw_starts_under_the_units_system_call_filter(string unit)
+    {
+        if (!File.Exists(Analyze) || !File.Exists("/usr/bin/python3")) return; // deploy/test.sh installs both.
+        var sandbox = SystemdUnitFile.Load(unit).SeccompArguments(SystemdUnitFile.SeccompScript);
+        var result = ProcessRunner.Run(sandbox[0], [.. sandbox.Skip(1), "dotnet", RepositoryPaths.NatgwDll, "--version"]);
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}{result.StandardOutput}");
+        Assert.Matches(@"^\d+\.\d+\.\d+", result.StandardOutput);
+    }
+
     [Fact]
     public void The_web_unit_runs_as_natgw_with_no_capabilities_and_the_agent_with_only_net_and_sys_admin()
     {

@@ -13,7 +13,8 @@ namespace NatGateway.Kernel.Tests;
 /// <summary>
 /// Start-up recovery under the capabilities the shipped units grant (issue 11): `natgw agent` as uid 0 with exactly
 /// natgw-agent.service's CapabilityBoundingSet (setpriv), `natgw serve --agent` as a non-root uid with none, as
-/// natgw.service runs it. A reboot is emulated by deleting our tables while both are stopped.
+/// natgw.service runs it. Both also run under their unit's system-call filter and address families (seccomp-exec.py);
+/// the file-system protections are not emulated. A reboot is emulated by deleting our tables while both are stopped.
 /// </summary>
 public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
 {
@@ -33,13 +34,16 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101); // 0755: the web uid reaches its own folders.
             var web = Directory.CreateDirectory(Path.Combine(root, "web")).FullName; // StateDirectory, owned by the web user
             var etc = Directory.CreateDirectory(Path.Combine(root, "etc")).FullName; // the agent's ReadWritePaths
+            var seccomp = Path.Combine(root, "seccomp-exec.py"); // readable by the web's uid wherever the checkout lives
+            File.Copy(SystemdUnitFile.SeccompScript, seccomp);
+            File.SetUnixFileMode(seccomp, (UnixFileMode)0b110_100_100);
             var database = Path.Combine(web, "natgw.db");
             await TestAccounts.EnsureAdminAsync(database);
             var token = await TestAccounts.CreateTokenAsync(database, NatGateway.Data.Entities.Role.Admin, "units-admin");
             ProcessRunner.Run("chown", "-R", $"{WebUid}:{WebUid}", web).EnsureSuccess("chown");
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
-            await using (var first = await Pair.StartAsync(lab, agentUnit, root, etc, web, token))
+            await using (var first = await Pair.StartAsync(lab, agentUnit, webUnit, root, etc, web, seccomp, token))
             {
                 first.AssertCapabilities(agentUnit);
                 using var created = await first.Http.PostAsync("api/v1/rules", Json($$"""
@@ -57,7 +61,7 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             lab.Exec(lab.Gateway, "nft", "delete", "table", "ip", "natgw").EnsureSuccess("nft delete table ip natgw");
             lab.Exec(lab.Gateway, "nft", "delete", "table", "ip6", "natgw").EnsureSuccess("nft delete table ip6 natgw");
 
-            await using var second = await Pair.StartAsync(lab, agentUnit, root, etc, web, token);
+            await using var second = await Pair.StartAsync(lab, agentUnit, webUnit, root, etc, web, seccomp, token);
             second.AssertCapabilities(agentUnit);
             var deadline = DateTime.UtcNow.AddSeconds(60);
             string tables;
@@ -90,7 +94,8 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
         public HttpClient Http { get; }
         public string Output { get { lock (_output) return _output.ToString(); } }
 
-        private Pair(NamespaceLab lab, SystemdUnitFile agentUnit, string root, string etc, string web, string token)
+        private Pair(NamespaceLab lab, SystemdUnitFile agentUnit, SystemdUnitFile webUnit, string root, string etc, string web,
+            string seccomp, string token)
         {
             // RuntimeDirectory=natgw, RuntimeDirectoryMode=0755: made at each start, removed at each stop.
             _runtimeDirectory = Directory.CreateDirectory(Path.Combine(root, "run")).FullName;
@@ -100,14 +105,14 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             var natgw = AgentMode.NatgwDll;
             // Root keeps uid 0; its permitted set after execve is the bounding set, i.e. the unit's capabilities.
             _agent = Watch(lab.Start(lab.Gateway, "setpriv",
-                [.. agentUnit.SetprivCapabilityArguments(), "dotnet", natgw, "agent", "--socket", socket,
+                [.. agentUnit.SetprivCapabilityArguments(), .. agentUnit.SeccompArguments(seccomp), "dotnet", natgw, "agent", "--socket", socket,
                  "--web-user", WebUid.ToString(CultureInfo.InvariantCulture),
                  "--sysctl-dir", Path.Combine(etc, "sysctl.d"), "--modprobe-dir", Path.Combine(etc, "modprobe.d")]), "agent");
             // User=natgw, CapabilityBoundingSet= (empty), NoNewPrivileges=yes; Production, as the unit sets.
             var id = WebUid.ToString(CultureInfo.InvariantCulture);
             _web = Watch(lab.Start(lab.Gateway, "setpriv",
                 ["--reuid", id, "--regid", id, "--clear-groups", "--bounding-set", "-all", "--inh-caps", "-all", "--ambient-caps", "-all",
-                 "--no-new-privs", "dotnet", natgw, "serve", "--agent", socket,
+                 "--no-new-privs", .. webUnit.SeccompArguments(seccomp), "dotnet", natgw, "serve", "--agent", socket,
                  "--urls", $"http://{NamespaceLab.GatewayLanAddress}:5080", "--db", Path.Combine(web, "natgw.db"),
                  "--content-root", AgentMode.BinaryDirectory,
                  "--allowed-hosts", NamespaceLab.GatewayLanAddress],
@@ -131,9 +136,10 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             return process;
         }
 
-        public static async Task<Pair> StartAsync(NamespaceLab lab, SystemdUnitFile agentUnit, string root, string etc, string web, string token)
+        public static async Task<Pair> StartAsync(NamespaceLab lab, SystemdUnitFile agentUnit, SystemdUnitFile webUnit, string root,
+            string etc, string web, string seccomp, string token)
         {
-            var pair = new Pair(lab, agentUnit, root, etc, web, token);
+            var pair = new Pair(lab, agentUnit, webUnit, root, etc, web, seccomp, token);
             // Generous: a cold start of two .NET processes on a loaded 2-core box; returns as soon as the web answers.
             var deadline = DateTime.UtcNow.AddSeconds(180);
             while (DateTime.UtcNow < deadline)

@@ -21,7 +21,11 @@ public sealed class SystemdUnitFile
     public static SystemdUnitFile Load(string name) => new(name);
 
     /// <summary>Every value of <paramref name="key"/>, split on spaces, after resets by empty assignments.</summary>
-    public IReadOnlyList<string> Values(string key)
+    public IReadOnlyList<string> Values(string key) =>
+        Assignments(key).SelectMany(v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+    /// <summary>The assignments of <paramref name="key"/> in order, one per line, after resets by empty assignments.</summary>
+    public IReadOnlyList<string> Assignments(string key)
     {
         var values = new List<string>();
         foreach (var raw in Text.Split('\n'))
@@ -32,9 +36,26 @@ public sealed class SystemdUnitFile
             if (eq < 0 || line[..eq].Trim() != key) continue;
             var value = line[(eq + 1)..].Trim();
             if (value.Length == 0) values.Clear();
-            else values.AddRange(value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            else values.Add(value);
         }
         return values;
+    }
+
+    /// <summary>tests/NatGateway.TestSupport/seccomp-exec.py: runs a command under a unit's system-call filter.</summary>
+    public static string SeccompScript => System.IO.Path.Combine(RepositoryPaths.Root, "tests", "NatGateway.TestSupport", "seccomp-exec.py");
+
+    /// <summary>
+    /// A command prefix that applies this unit's SystemCallFilter=, SystemCallErrorNumber= and RestrictAddressFamilies=
+    /// (<paramref name="script"/>: a copy of <see cref="SeccompScript"/> the process's uid can read).
+    /// </summary>
+    public IReadOnlyList<string> SeccompArguments(string script)
+    {
+        var args = new List<string> { "/usr/bin/python3", script, "--errno", Assignments("SystemCallErrorNumber").LastOrDefault()
+            ?? throw new NotSupportedException($"{Name}: without SystemCallErrorNumber= a refused call kills the process (SIGSYS), which is not emulated") };
+        foreach (var filter in Assignments("SystemCallFilter")) args.AddRange(["--filter", filter]);
+        if (Values("RestrictAddressFamilies") is { Count: > 0 } families) args.AddRange(["--families", string.Join(' ', families)]);
+        args.Add("--");
+        return args;
     }
 
     /// <summary>The capabilities a root service of this unit can hold: its CapabilityBoundingSet, which must be set
