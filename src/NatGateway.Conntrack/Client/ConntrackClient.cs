@@ -12,17 +12,22 @@ namespace NatGateway.Conntrack;
 /// </summary>
 public sealed class ConntrackClient : IDisposable
 {
-    private readonly NetlinkSocket _socket;
+    private readonly INetlinkSocket _socket;
     private readonly AttributeWriter _writer;
     private readonly byte[] _receiveBuffer;
     private readonly ConntrackClientOptions _options;
 
     public ConntrackClient() : this(new ConntrackClientOptions()) { }
 
-    public ConntrackClient(ConntrackClientOptions options)
+    public ConntrackClient(ConntrackClientOptions options) : this(NetlinkSocket.Open(NetlinkProtocol.Netfilter), options) { }
+
+    /// <summary>A client over a given socket, e.g. a fake that replays captured kernel replies in unit tests.
+    /// The client owns the socket (disposes it) and sizes its buffers from <paramref name="options"/>.</summary>
+    public ConntrackClient(INetlinkSocket socket, ConntrackClientOptions? options = null)
     {
+        options ??= new ConntrackClientOptions();
         _options = options;
-        _socket = NetlinkSocket.Open(NetlinkProtocol.Netfilter);
+        _socket = socket;
         _socket.SetReceiveBufferSize(options.ReceiveBufferBytes);
         _socket.SetSendBufferSize(options.SendBufferBytes);
         _writer = new AttributeWriter(options.BatchBytes + 4096);
@@ -104,6 +109,47 @@ public sealed class ConntrackClient : IDisposable
             total += state.Count;
         }
         return total;
+    }
+
+    /// <summary>Relays a dump without decoding it: every datagram the kernel sent is handed to <paramref name="onDatagram"/>
+    /// as received (entries, and the NLMSG_DONE that ends it), for <c>natgw agent</c>, whose client decodes them with
+    /// <see cref="FlowDecoder"/> and re-applies <paramref name="filter"/> in managed code (zone). An error answer throws
+    /// before its datagram is relayed; NLM_F_DUMP_INTR throws <see cref="DumpInterruptedException"/> at the end.</summary>
+    public void DumpRaw(RawDatagramHandler onDatagram, IPFamily family = IPFamily.Any, DumpFilter? filter = null)
+    {
+        foreach (var f in FamiliesToDump(family, filter))
+        {
+            var sequence = SendDumpRequest(f, filter);
+            var done = false;
+            var interrupted = false;
+            using (var pipeline = new DumpPipeline(_socket, sequence))
+            {
+                while (!done && pipeline.TryTake(out var buffer, out var length))
+                {
+                    try
+                    {
+                        var datagram = buffer.AsSpan(0, length);
+                        var reply = new ReplyReader(datagram, sequence, sequence, _socket.PortId);
+                        while (reply.Next())
+                        {
+                            if (reply.Kind == ReplyKind.Done) done = true;
+                            else if (reply.Kind == ReplyKind.Error)
+                            {
+                                done = true;
+                                throw reply.ToException("conntrack dump");
+                            }
+                        }
+                        if (reply.SawDumpInterrupted) interrupted = true;
+                        onDatagram(datagram);
+                    }
+                    finally
+                    {
+                        pipeline.Return(buffer);
+                    }
+                }
+            }
+            if (interrupted) throw new DumpInterruptedException();
+        }
     }
 
     /// <summary>Like <see cref="Dump(FlowHandler, IPFamily, DumpFilter?)"/> but retries from scratch (up to

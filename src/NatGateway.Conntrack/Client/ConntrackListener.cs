@@ -13,14 +13,19 @@ namespace NatGateway.Conntrack;
 /// </summary>
 public sealed class ConntrackListener : IDisposable
 {
-    private readonly NetlinkSocket _socket;
+    private readonly INetlinkSocket _socket;
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(1 << 20);
 
     /// <param name="groups">Event kinds to join.</param>
     /// <param name="receiveBufferBytes">SO_RCVBUFFORCE request; a burst of 100,000 events/s needs tens of MiB.</param>
     public ConntrackListener(FlowEventGroups groups = FlowEventGroups.All, int receiveBufferBytes = 64 << 20)
+        : this(NetlinkSocket.Open(NetlinkProtocol.Netfilter, (uint)groups), groups, receiveBufferBytes) { }
+
+    /// <summary>A listener over a given socket already joined to <paramref name="groups"/>, e.g. a fake that
+    /// replays captured events (and ENOBUFS) in unit tests. The listener owns the socket (disposes it).</summary>
+    public ConntrackListener(INetlinkSocket socket, FlowEventGroups groups, int receiveBufferBytes = 64 << 20)
     {
-        _socket = NetlinkSocket.Open(NetlinkProtocol.Netfilter, (uint)groups);
+        _socket = socket;
         _socket.SetReceiveBufferSize(receiveBufferBytes);
         Groups = groups;
     }
@@ -41,8 +46,7 @@ public sealed class ConntrackListener : IDisposable
     /// Throws <see cref="EventsLostException"/> when events were dropped.</summary>
     public int Receive(FlowEventHandler handler, TimeSpan timeout)
     {
-        var micro = timeout < TimeSpan.Zero ? -1 : (int)Math.Min(int.MaxValue, (long)timeout.TotalMicroseconds);
-        if (!_socket.Socket.Poll(micro, System.Net.Sockets.SelectMode.SelectRead)) return 0;
+        if (!_socket.WaitReadable(timeout)) return 0;
         return ReceiveNow(handler);
     }
 
@@ -77,6 +81,23 @@ public sealed class ConntrackListener : IDisposable
             {
                 onEventsLost();
             }
+        }
+    }
+
+    /// <summary>Receives one event datagram without decoding it (for <c>natgw agent</c>'s relay; the client decodes it with
+    /// <see cref="TryDecodeEvent"/>). Waits up to <paramref name="timeout"/>; returns its length, 0 on timeout.
+    /// Throws <see cref="EventsLostException"/> on ENOBUFS like the decoding receives.</summary>
+    public int ReceiveRaw(Span<byte> buffer, TimeSpan timeout)
+    {
+        if (!_socket.WaitReadable(timeout)) return 0;
+        try
+        {
+            return _socket.Receive(buffer);
+        }
+        catch (NetlinkException e) when (e.Errno == Errno.ENOBUFS)
+        {
+            EventsLost++;
+            throw new EventsLostException();
         }
     }
 

@@ -13,7 +13,7 @@ namespace NatGateway.Conntrack;
 internal sealed class DumpPipeline : IDisposable
 {
     private const int BufferSize = 64 << 10; // a dump datagram is at most 32 KiB
-    private readonly NetlinkSocket _socket;
+    private readonly INetlinkSocket _socket;
     private readonly uint _sequence;
     private readonly BlockingCollection<Datagram> _full = new(boundedCapacity: 64);
     private readonly ConcurrentBag<byte[]> _free = new();
@@ -22,7 +22,7 @@ internal sealed class DumpPipeline : IDisposable
 
     private readonly record struct Datagram(byte[]? Buffer, int Length, Exception? Error);
 
-    public DumpPipeline(NetlinkSocket socket, uint sequence)
+    public DumpPipeline(INetlinkSocket socket, uint sequence)
     {
         _socket = socket;
         _sequence = sequence;

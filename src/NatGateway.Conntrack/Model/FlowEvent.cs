@@ -33,3 +33,6 @@ public delegate void FlowEventHandler(in FlowEvent flowEvent);
 
 /// <summary>Receives one dumped flow without copying it.</summary>
 public delegate void FlowHandler(in Flow flow);
+
+/// <summary>Receives one netlink datagram as the kernel sent it (the agent's relay).</summary>
+public delegate void RawDatagramHandler(ReadOnlySpan<byte> datagram);

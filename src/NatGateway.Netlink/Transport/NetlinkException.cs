@@ -1,7 +1,8 @@
 namespace NatGateway.Netlink;
 
 /// <summary>The kernel answered a request with NLMSG_ERROR (or a socket call failed).
-/// Carries the errno and, when the kernel supports NETLINK_EXT_ACK, its explanation.</summary>
+/// Carries the errno, the operation that failed (mdlayher/netlink's OpError: "errors carry the operation") and,
+/// when the kernel supports NETLINK_EXT_ACK, its explanation.</summary>
 public class NetlinkException : Exception
 {
     public NetlinkException(Errno errno, string? extendedAckMessage = null, string? context = null)
@@ -9,9 +10,18 @@ public class NetlinkException : Exception
     {
         Errno = errno;
         ExtendedAckMessage = extendedAckMessage;
+        Operation = context;
     }
 
-    protected NetlinkException(string message, Errno errno) : base(message) => Errno = errno;
+    protected NetlinkException(string message, Errno errno, string? operation = null) : base(message)
+    {
+        Errno = errno;
+        Operation = operation;
+    }
+
+    /// <summary>What was being done, e.g. "conntrack delete" or "netlink receive"; null when not given.
+    /// Free text rather than an enum: each client names its own operations, as conntrack(8) does in its errors.</summary>
+    public string? Operation { get; }
 
     /// <summary>The positive errno value (the kernel sends it negated).</summary>
     public Errno Errno { get; }
@@ -36,7 +46,7 @@ public class NetlinkException : Exception
 /// inconsistent. Retry the whole dump.</summary>
 public sealed class DumpInterruptedException : NetlinkException
 {
-    public DumpInterruptedException() : base("netlink dump interrupted (NLM_F_DUMP_INTR); retry the dump", Errno.EAGAIN) { }
+    public DumpInterruptedException() : base("netlink dump interrupted (NLM_F_DUMP_INTR); retry the dump", Errno.EAGAIN, "netlink dump") { }
 }
 
 /// <summary>A message or attribute did not parse: truncated, lying length, or unexpected shape.</summary>

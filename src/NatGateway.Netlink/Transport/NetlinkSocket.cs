@@ -10,7 +10,7 @@ namespace NatGateway.Netlink;
 /// The socket belongs to the network namespace of the calling thread at construction time.
 /// Not thread-safe: one request at a time.
 /// </summary>
-public sealed class NetlinkSocket : IDisposable
+public sealed class NetlinkSocket : INetlinkSocket
 {
     private readonly Socket _socket;
     private uint _sequence;
@@ -132,6 +132,13 @@ public sealed class NetlinkSocket : IDisposable
         {
             throw new NetlinkException((Errno)e.NativeErrorCode, context: "netlink receive");
         }
+    }
+
+    /// <summary>Waits (poll) until a datagram or a pending error can be received; negative timeout waits forever.</summary>
+    public bool WaitReadable(TimeSpan timeout)
+    {
+        var micro = timeout < TimeSpan.Zero ? -1 : (int)Math.Min(int.MaxValue, (long)timeout.TotalMicroseconds);
+        return _socket.Poll(micro, SelectMode.SelectRead);
     }
 
     /// <summary>Asynchronous receive of one datagram; cancellable.</summary>

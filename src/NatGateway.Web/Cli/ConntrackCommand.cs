@@ -40,6 +40,12 @@ public static class ConntrackCommand
         return command;
     }
 
+    /// <summary><c>--agent PATH</c>: go through <c>natgw agent</c> instead of this process's own ctnetlink sockets.</summary>
+    private static Option<string?> AgentOption() => new("--agent") { Description = "Reach the kernel through natgw agent at this socket (default: directly)" };
+
+    private static IGatewayKernel OpenKernel(string? agent) =>
+        agent is null ? new LocalGatewayKernel(new ProcSysctl()) : new NatGateway.Agent.Client.AgentGatewayKernel(agent);
+
     private static Option<string> OutputOption() => new("--output", "-o") { Description = "text, json or csv", DefaultValueFactory = _ => "text" };
 
     private static Command Verb(string name, string description, bool sort, bool output, bool all)
@@ -48,6 +54,8 @@ public static class ConntrackCommand
         var sortOption = new Option<string?>("--sort") { Description = "column[:asc|desc][,column...], e.g. bytes:desc,src" };
         var outputOption = OutputOption();
         var allOption = new Option<bool>("--all") { Description = "Allow an empty filter to remove every entry" };
+        var agentOption = AgentOption();
+        command.Options.Add(agentOption);
         if (sort) command.Options.Add(sortOption);
         if (output) command.Options.Add(outputOption);
         if (all) command.Options.Add(allOption);
@@ -57,7 +65,8 @@ public static class ConntrackCommand
                 sort ? parseResult.GetValue(sortOption) : null,
                 output ? parseResult.GetValue(outputOption) ?? "text" : "text",
                 all && parseResult.GetValue(allOption));
-            return Run(request, OpenService, Console.Error);
+            var agent = parseResult.GetValue(agentOption);
+            return Run(request, () => OpenService(agent), Console.Error);
         });
         return command;
     }
@@ -66,8 +75,11 @@ public static class ConntrackCommand
     {
         var command = new Command("stats", "Entries, max and per-CPU counters (conntrack -C; conntrack -S)");
         var outputOption = OutputOption();
+        var agentOption = AgentOption();
         command.Options.Add(outputOption);
-        command.SetAction(parseResult => Run(new ConntrackCliRequest("stats", [], null, parseResult.GetValue(outputOption) ?? "text", false), OpenService, Console.Error));
+        command.Options.Add(agentOption);
+        command.SetAction(parseResult => Run(new ConntrackCliRequest("stats", [], null, parseResult.GetValue(outputOption) ?? "text", false),
+            () => OpenService(parseResult.GetValue(agentOption)), Console.Error));
         return command;
     }
 
@@ -78,13 +90,15 @@ public static class ConntrackCommand
         var eventsOption = new Option<string>("--event", "-e") { Description = "new,update,destroy (default: all)", DefaultValueFactory = _ => "new,update,destroy" };
         command.Options.Add(outputOption);
         command.Options.Add(eventsOption);
+        var agentOption = AgentOption();
+        command.Options.Add(agentOption);
         command.SetAction(async (parseResult, cancellationToken) =>
             await WatchAsync(parseResult.UnmatchedTokens.ToList(), parseResult.GetValue(outputOption) ?? "text",
-                parseResult.GetValue(eventsOption) ?? "", cancellationToken).ConfigureAwait(false));
+                parseResult.GetValue(eventsOption) ?? "", cancellationToken, parseResult.GetValue(agentOption)).ConfigureAwait(false));
         return command;
     }
 
-    private static ConntrackService OpenService() => new(new LocalGatewayKernel(new ProcSysctl()));
+    private static ConntrackService OpenService(string? agent) => new(OpenKernel(agent));
 
     /// <summary>Runs one verb; returns the exit code. Output goes to a buffered stdout.</summary>
     public static int Run(ConntrackCliRequest request, Func<ConntrackService> openService, TextWriter stderr)
@@ -140,6 +154,12 @@ public static class ConntrackCommand
             return KernelErrorExitCode;
         }
         catch (NetlinkException e)
+        {
+            stdout.Flush();
+            stderr.WriteLine($"natgw conntrack {verb}: {e.Message}");
+            return KernelErrorExitCode;
+        }
+        catch (KernelUnavailableException e)
         {
             stdout.Flush();
             stderr.WriteLine($"natgw conntrack {verb}: {e.Message}");
@@ -201,7 +221,7 @@ public static class ConntrackCommand
 
     internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    private static async Task<int> WatchAsync(IReadOnlyList<string> filterArguments, string output, string events, CancellationToken cancellationToken)
+    private static async Task<int> WatchAsync(IReadOnlyList<string> filterArguments, string output, string events, CancellationToken cancellationToken, string? agent = null)
     {
         var stderr = Console.Error;
         if (output is not ("text" or "json" or "csv")) return BadInput(stderr, "watch", $"--output: '{output}' is not text, json or csv");
@@ -239,7 +259,7 @@ public static class ConntrackCommand
         await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
         try
         {
-            using var listener = new LocalGatewayKernel(new ProcSysctl()).Conntrack.OpenEvents(groups);
+            using var listener = OpenKernel(agent).Conntrack.OpenEvents(groups);
             var sink = FlowSink.Create(output, stdout, withEvent: true);
             FlowEventHandler onEvent = (in FlowEvent e) =>
             {
@@ -265,6 +285,11 @@ public static class ConntrackCommand
         {
         }
         catch (NetlinkException e)
+        {
+            stderr.WriteLine($"natgw conntrack watch: {e.Message}");
+            return KernelErrorExitCode;
+        }
+        catch (KernelUnavailableException e)
         {
             stderr.WriteLine($"natgw conntrack watch: {e.Message}");
             return KernelErrorExitCode;

@@ -22,6 +22,7 @@ public static class NatgwCli
         root.Subcommands.Add(ConfigCommand.Build());
         root.Subcommands.Add(UserCommand.Build());
         root.Subcommands.Add(TokenCommand.Build());
+        root.Subcommands.Add(AgentCommand.Build());
         return root;
     }
 }

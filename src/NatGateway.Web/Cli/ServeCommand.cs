@@ -36,6 +36,11 @@ public static class ServeCommand
         DefaultValueFactory = _ => "/etc/modprobe.d",
     };
 
+    public static readonly Option<string?> Agent = new("--agent")
+    {
+        Description = "Agent mode: reach the kernel only through natgw agent at this Unix socket (e.g. /run/natgw/agent.sock); default: this process itself",
+    };
+
     public static readonly Option<string?> Environment = new("--environment")
     {
         Description = "ASP.NET Core environment name (Production unless set)",
@@ -88,6 +93,7 @@ public static class ServeCommand
         command.Options.Add(ContentRoot);
         command.Options.Add(SysctlDirectory);
         command.Options.Add(ModprobeDirectory);
+        command.Options.Add(Agent);
         command.Options.Add(Environment);
         command.Options.Add(ConfirmWindow);
         command.Options.Add(AllowedHosts);
@@ -127,6 +133,7 @@ public static class ServeCommand
                 ContentRoot = parseResult.GetValue(ContentRoot),
                 SysctlDirectory = parseResult.GetValue(SysctlDirectory) ?? "/etc/sysctl.d",
                 ModprobeDirectory = parseResult.GetValue(ModprobeDirectory) ?? "/etc/modprobe.d",
+                AgentSocket = parseResult.GetValue(Agent),
                 Environment = parseResult.GetValue(Environment),
                 ConfirmWindowSeconds = parseResult.GetValue(ConfirmWindow),
                 KeepRevisions = parseResult.GetValue(KeepRevisions),

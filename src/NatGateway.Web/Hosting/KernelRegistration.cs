@@ -10,6 +10,12 @@ public static class KernelRegistration
         // One set of compile options for the app and its kernel side: mark bits and table names must agree.
         var compileOptions = new NatGateway.Nftables.NatCompileOptions();
         services.AddSingleton(compileOptions);
+        if (options.AgentSocket is { } socket)
+        {
+            // Agent mode: this process holds no kernel capability; every operation is a request to natgw agent.
+            services.AddSingleton<IGatewayKernel>(new NatGateway.Agent.Client.AgentGatewayKernel(socket));
+            return services;
+        }
         services.AddSingleton<IGatewayKernel>(new LocalGatewayKernel(new ProcSysctl(options.ProcSysRoot),
             new PersistencePaths(options.SysctlDirectory, options.ModprobeDirectory), compileOptions));
         return services;

@@ -11,6 +11,8 @@ public sealed record ServeOptions
     public string SysctlDirectory { get; init; } = "/etc/sysctl.d";
     public string ModprobeDirectory { get; init; } = "/etc/modprobe.d";
     public string ProcSysRoot { get; init; } = "/proc/sys";
+    /// <summary>Agent mode: reach the kernel only through <c>natgw agent</c> at this socket (<c>--agent</c>); null: single-process.</summary>
+    public string? AgentSocket { get; init; }
     public string? Environment { get; init; }
     /// <summary>Default confirmation window for changes made in the browser.</summary>
     public int ConfirmWindowSeconds { get; init; } = 60;

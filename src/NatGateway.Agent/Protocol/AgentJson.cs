@@ -1,0 +1,46 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NatGateway.Agent.Protocol;
+
+/// <summary>
+/// The one JSON shape of agent messages: camelCase, enums by name only (a number or an unknown name is a
+/// JsonException, so a bad enum never reaches a handler), IP addresses as text, depth and comments limited.
+/// </summary>
+public static class AgentJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            MaxDepth = 32,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            ReadCommentHandling = JsonCommentHandling.Disallow,
+            AllowTrailingCommas = false,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+            NumberHandling = JsonNumberHandling.Strict,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        options.Converters.Add(new IPAddressConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+
+    /// <summary>Parses a payload; null JSON is a <see cref="JsonException"/> like any other bad shape.</summary>
+    public static T Deserialize<T>(ReadOnlySpan<byte> payload) where T : class =>
+        JsonSerializer.Deserialize<T>(payload, Options) ?? throw new JsonException("null message");
+
+    private sealed class IPAddressConverter : JsonConverter<IPAddress>
+    {
+        public override IPAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            IPAddress.TryParse(reader.GetString(), out var a) ? a : throw new JsonException("not an IP address");
+
+        public override void Write(Utf8JsonWriter writer, IPAddress value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToString());
+    }
+}

@@ -1,0 +1,38 @@
+namespace NatGateway.Agent.Protocol;
+
+/// <summary>
+/// Every operation the agent runs: exactly the members of <c>IGatewayKernel</c> and its parts, nothing more (no
+/// generic nft command, no file path) — configd's "only registered actions".
+/// </summary>
+public enum AgentOperation
+{
+    SysctlRead = 1,
+    SysctlTryRead,
+    SysctlWrite,
+    SysctlIsWritable,
+    NatApply,
+    NatCheck,
+    NatRender,
+    NatListText,
+    NatReadCounters,
+    NatDetectDrift,
+    ConntrackTableStats,
+    ConntrackCpuStats,
+    /// <summary>Answered with <see cref="FrameType.DumpData"/> frames, then a <see cref="FrameType.Response"/>.</summary>
+    ConntrackDump,
+    ConntrackCount,
+    ConntrackDelete,
+    ConntrackDeleteFlows,
+    ConntrackFlush,
+    /// <summary>Turns the connection into an event relay (<see cref="FrameType.Events"/> frames until it closes).</summary>
+    ConntrackEvents,
+    /// <summary>Turns the connection into a mirror relay: events, and dumps on <see cref="ConntrackMirrorDump"/>.</summary>
+    ConntrackMirrorSubscribe,
+    /// <summary>On a mirror relay: drain, <see cref="FrameType.DumpBegins"/>, dump data, <see cref="FrameType.DumpEnds"/>.</summary>
+    ConntrackMirrorDump,
+    PersistSysctls,
+    PersistConntrackHashsize,
+    ListInterfaces,
+    ListRoutes,
+    ReadConntrackFacts,
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using NatGateway.Conntrack;
+using NatGateway.Core.Kernel;
+
+namespace NatGateway.Agent.Protocol;
+
+/// <summary>
+/// One request: the operation and its arguments as data. Only the fields the operation uses are set; the agent checks
+/// every one as if a user had typed it (rules through NatRuleJson + NatRuleValidator, sysctls through SysctlPolicy,
+/// filter text through FlowFilter.Parse).
+/// </summary>
+public sealed record AgentRequest
+{
+    public required AgentOperation Op { get; init; }
+
+    /// <summary>Sysctl key as its segments (never parsed from dotted text: interface names may contain dots).</summary>
+    public string[]? Key { get; init; }
+    public string? Value { get; init; }
+
+    /// <summary>NAT rules in the REST JSON shape (NatRuleJson), an array.</summary>
+    public JsonElement? Rules { get; init; }
+
+    public IPFamily? Family { get; init; }
+    public DumpFilterWire? KernelFilter { get; init; }
+
+    /// <summary>A FlowFilter in its canonical text.</summary>
+    public string? Filter { get; init; }
+    public FlowKeyWire[]? Flows { get; init; }
+    public FlowEventGroups? Groups { get; init; }
+
+    public PersistedFile? File { get; init; }
+    public PersistedSysctlWire[]? Sysctls { get; init; }
+    public long? Buckets { get; init; }
+}

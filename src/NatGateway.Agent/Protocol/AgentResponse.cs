@@ -1,0 +1,25 @@
+using NatGateway.Capacity.Kernel;
+using NatGateway.Conntrack;
+using NatGateway.Core.Kernel;
+using NatGateway.Nftables;
+
+namespace NatGateway.Agent.Protocol;
+
+/// <summary>A successful answer; only the field of the operation's result type is set.</summary>
+public sealed record AgentResponse
+{
+    public string? Text { get; init; }
+    public bool? Flag { get; init; }
+    public long? Number { get; init; }
+    public ApplyResultWire? Apply { get; init; }
+    public RuleCounters[]? Counters { get; init; }
+    public DriftReport? Drift { get; init; }
+    public ConntrackTableStats? TableStats { get; init; }
+    public CpuStats[]? CpuStats { get; init; }
+    public KernelConntrackFacts? Facts { get; init; }
+    public NetworkInterfaceInfo[]? Interfaces { get; init; }
+    public RouteInfo[]? Routes { get; init; }
+}
+
+/// <summary><see cref="ApplyResult"/> with its duration in ticks.</summary>
+public sealed record ApplyResultWire(long DurationTicks, int CommandCount);

@@ -1,0 +1,87 @@
+using NatGateway.Agent.Protocol;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Revisions;
+using static NatGateway.Agent.Server.RequestValidation;
+
+namespace NatGateway.Agent.Server;
+
+/// <summary>
+/// Runs one validated request against the agent's <see cref="IGatewayKernel"/> (a <see cref="LocalGatewayKernel"/>).
+/// Every argument goes through <see cref="RequestValidation"/> before the kernel is touched. Streaming and relay
+/// operations are handled by <see cref="AgentSession"/>; this class answers the request/response ones.
+/// </summary>
+public sealed class AgentDispatcher(IGatewayKernel kernel)
+{
+    public IGatewayKernel Kernel { get; } = kernel;
+
+    public AgentResponse Handle(AgentRequest request)
+    {
+        switch (request.Op)
+        {
+            case AgentOperation.SysctlRead:
+                return new AgentResponse { Text = Kernel.Sysctl.Read(ManagedKey(request.Key)) };
+            case AgentOperation.SysctlTryRead:
+                return new AgentResponse { Text = Kernel.Sysctl.TryRead(ManagedKey(request.Key)) };
+            case AgentOperation.SysctlIsWritable:
+                return new AgentResponse { Flag = Kernel.Sysctl.IsWritable(ManagedKey(request.Key)) };
+            case AgentOperation.SysctlWrite:
+            {
+                var key = ManagedKey(request.Key);
+                var value = SysctlValue(request.Value);
+                Kernel.Sysctl.Write(key, value);
+                Failpoints.Hit(Failpoints.AgentAfterSysctl);
+                return new AgentResponse();
+            }
+            case AgentOperation.NatApply:
+            {
+                var result = Kernel.NatTables.Apply(Rules(request.Rules));
+                Failpoints.Hit(Failpoints.AgentAfterNftables);
+                return new AgentResponse { Apply = new ApplyResultWire(result.Duration.Ticks, result.CommandCount) };
+            }
+            case AgentOperation.NatCheck:
+                Kernel.NatTables.Check(Rules(request.Rules));
+                return new AgentResponse();
+            case AgentOperation.NatRender:
+                return new AgentResponse { Text = Kernel.NatTables.Render(Rules(request.Rules)) };
+            case AgentOperation.NatListText:
+                return new AgentResponse { Text = Kernel.NatTables.ListText() };
+            case AgentOperation.NatReadCounters:
+                return new AgentResponse { Counters = Kernel.NatTables.ReadCounters().Values.ToArray() };
+            case AgentOperation.NatDetectDrift:
+                return new AgentResponse { Drift = Kernel.NatTables.DetectDrift(Rules(request.Rules)) };
+            case AgentOperation.ConntrackTableStats:
+                return new AgentResponse { TableStats = Kernel.Conntrack.ReadTableStats() };
+            case AgentOperation.ConntrackCpuStats:
+                return new AgentResponse { CpuStats = Kernel.Conntrack.ReadCpuStats().ToArray() };
+            case AgentOperation.ConntrackCount:
+                return new AgentResponse { Number = Kernel.Conntrack.Count(Family(request.Family), KernelFilter(request.KernelFilter)) };
+            case AgentOperation.ConntrackDelete:
+            {
+                var family = Family(request.Family);
+                var kernelFilter = KernelFilter(request.KernelFilter);
+                var filter = Filter(request.Filter);
+                return new AgentResponse { Number = Kernel.Conntrack.Delete(family, kernelFilter, filter) };
+            }
+            case AgentOperation.ConntrackDeleteFlows:
+                return new AgentResponse { Number = Kernel.Conntrack.DeleteFlows(Flows(request.Flows)) };
+            case AgentOperation.ConntrackFlush:
+                Kernel.Conntrack.Flush(Family(request.Family));
+                return new AgentResponse();
+            case AgentOperation.PersistSysctls:
+            {
+                var file = File(request.File);
+                return new AgentResponse { Text = Kernel.Persistence.WriteSysctls(file, PersistedSysctls(request.Sysctls)) };
+            }
+            case AgentOperation.PersistConntrackHashsize:
+                return new AgentResponse { Text = Kernel.Persistence.WriteConntrackHashsize(Buckets(request.Buckets)) };
+            case AgentOperation.ListInterfaces:
+                return new AgentResponse { Interfaces = Kernel.ListInterfaces().ToArray() };
+            case AgentOperation.ListRoutes:
+                return new AgentResponse { Routes = Kernel.ListRoutes().ToArray() };
+            case AgentOperation.ReadConntrackFacts:
+                return new AgentResponse { Facts = Kernel.ReadConntrackFacts() };
+            default:
+                throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using NatGateway.Agent.Protocol;
+using NatGateway.Conntrack;
+using NatGateway.Conntrack.Mirror.Query;
+using NatGateway.Core.Kernel;
+using NatGateway.Nat;
+
+namespace NatGateway.Agent.Server;
+
+/// <summary>
+/// Turns request fields into the app's types, checking each as if a user had sent it: the agent trusts nothing from the
+/// web process it would not accept from a user. Every failure is an <see cref="AgentRequestException"/> naming the field;
+/// nothing here touches the kernel.
+/// </summary>
+public static class RequestValidation
+{
+    public static T Required<T>(T? value, string field) where T : class =>
+        value ?? throw new AgentRequestException(field, "missing");
+
+    public static T Required<T>(T? value, string field) where T : struct =>
+        value ?? throw new AgentRequestException(field, "missing");
+
+    /// <summary>A key NatGateway manages (SysctlPolicy.IsManaged): forwarding, rp_filter, nf_conntrack_*; never a path.</summary>
+    public static SysctlKey ManagedKey(string[]? segments, string field = "key")
+    {
+        var s = Required(segments, field);
+        if (s.Length is 0 or > 8 || s.Any(x => x is null || x.Length is 0 or > 64))
+            throw new AgentRequestException(field, "not a sysctl key");
+        var key = new SysctlKey(s);
+        if (!SysctlPolicy.IsManaged(key)) throw new AgentRequestException(field, $"{key.Name} is not a sysctl NatGateway manages");
+        return key;
+    }
+
+    public static string SysctlValue(string? value, string field = "value")
+    {
+        var v = Required(value, field);
+        if (!SysctlPolicy.IsValidValue(v)) throw new AgentRequestException(field, "a sysctl value is one to four unsigned numbers");
+        return v;
+    }
+
+    /// <summary>Rules in the REST shape: parsed by NatRuleJson, then checked by NatRuleValidator like a saved list.</summary>
+    public static IReadOnlyList<NatRule> Rules(JsonElement? element)
+    {
+        var array = Required(element, "rules");
+        if (array.ValueKind != JsonValueKind.Array) throw new AgentRequestException("rules", "must be an array");
+        var count = array.GetArrayLength();
+        if (count > AgentProtocol.MaxRules) throw new AgentRequestException("rules", $"at most {AgentProtocol.MaxRules} rules");
+        var rules = new List<NatRule>(count);
+        var index = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            var parsed = NatRuleJson.Parse(item);
+            if (!parsed.Success)
+            {
+                var first = parsed.Errors.FirstOrDefault();
+                throw new AgentRequestException($"rules[{index}].{first?.Field}", first?.Message ?? "not a rule");
+            }
+            rules.Add(parsed.Rule!);
+            index++;
+        }
+        if (rules.Select(r => r.Id).Distinct().Count() != rules.Count) throw new AgentRequestException("rules", "rule ids repeat");
+        var results = NatRuleValidator.ValidateAll(rules);
+        for (var i = 0; i < rules.Count; i++)
+            if (results[rules[i].Id].Errors.FirstOrDefault() is { } error)
+                throw new AgentRequestException($"rules[{i}].{error.Field}", error.Message);
+        return rules;
+    }
+
+    public static IPFamily Family(IPFamily? family)
+    {
+        var f = family ?? IPFamily.Any;
+        if (!Enum.IsDefined(f)) throw new AgentRequestException("family", "not an address family");
+        return f;
+    }
+
+    public static FlowEventGroups Groups(FlowEventGroups? groups)
+    {
+        var g = Required(groups, "groups");
+        if (g == FlowEventGroups.None || (g & ~FlowEventGroups.All) != 0) throw new AgentRequestException("groups", "not event groups");
+        return g;
+    }
+
+    public static PersistedFile File(PersistedFile? file)
+    {
+        var f = Required(file, "file");
+        if (!Enum.IsDefined(f)) throw new AgentRequestException("file", "not a persisted file kind");
+        return f;
+    }
+
+    /// <summary>FlowFilter text (canonical form), length-capped before the parser sees it.</summary>
+    public static FlowFilter? Filter(string? text)
+    {
+        if (text is null) return null;
+        if (text.Length > AgentProtocol.MaxFilterTextLength) throw new AgentRequestException("filter", $"longer than {AgentProtocol.MaxFilterTextLength} characters");
+        if (!FlowFilter.TryParse(text, out var filter, out var error)) throw new AgentRequestException("filter", error?.Message ?? "does not parse");
+        return filter;
+    }
+
+    public static DumpFilter? KernelFilter(DumpFilterWire? wire)
+    {
+        if (wire is null) return null;
+        return new DumpFilter
+        {
+            Mark = wire.Mark, MarkMask = wire.MarkMask, Zone = wire.Zone,
+            Status = (FlowStatus?)wire.Status, StatusMask = (FlowStatus)wire.StatusMask,
+            Original = TupleFilter(wire.Original, "kernelFilter.original"), Reply = TupleFilter(wire.Reply, "kernelFilter.reply"),
+        };
+    }
+
+    private static TupleFilter? TupleFilter(TupleWire? wire, string field) => wire is null ? null : new TupleFilter
+    {
+        Source = OptionalAddress(wire.Source, field + ".source"),
+        Destination = OptionalAddress(wire.Destination, field + ".destination"),
+        Protocol = (IPProtocol?)wire.Protocol,
+        SourcePort = wire.SourcePort, DestinationPort = wire.DestinationPort,
+        IcmpType = wire.IcmpType, IcmpCode = wire.IcmpCode, IcmpId = wire.IcmpId,
+    };
+
+    private static NetAddress? OptionalAddress(string? text, string field)
+    {
+        if (text is null) return null;
+        if (text.Length > 64 || !NetAddress.TryParse(text, out var address)) throw new AgentRequestException(field, "not an IP address");
+        return address;
+    }
+
+    /// <summary>Flows to delete by key: capped, each with both addresses of one family and a protocol.</summary>
+    public static IReadOnlyList<Flow> Flows(FlowKeyWire[]? wires)
+    {
+        var keys = Required(wires, "flows");
+        if (keys.Length > AgentProtocol.MaxDeleteFlows) throw new AgentRequestException("flows", $"at most {AgentProtocol.MaxDeleteFlows} flows");
+        var flows = new List<Flow>(keys.Length);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var field = $"flows[{i}]";
+            var key = keys[i] ?? throw new AgentRequestException(field, "missing");
+            var t = key.Original ?? throw new AgentRequestException(field + ".original", "missing");
+            var source = OptionalAddress(t.Source, field + ".original.source") ?? throw new AgentRequestException(field + ".original.source", "missing");
+            var destination = OptionalAddress(t.Destination, field + ".original.destination") ?? throw new AgentRequestException(field + ".original.destination", "missing");
+            if (source.Family != destination.Family) throw new AgentRequestException(field + ".original", "addresses of two families");
+            var tuple = new FlowTuple
+            {
+                Source = source, Destination = destination,
+                Protocol = (IPProtocol)(t.Protocol ?? throw new AgentRequestException(field + ".original.protocol", "missing")),
+                SourcePort = t.SourcePort ?? 0, DestinationPort = t.DestinationPort ?? 0,
+                IcmpType = t.IcmpType ?? 0, IcmpCode = t.IcmpCode ?? 0, IcmpId = t.IcmpId ?? 0,
+            };
+            var flow = new Flow { Family = source.Family, Original = tuple, Zone = key.Zone };
+            if (key.Id is { } id)
+            {
+                flow.Id = id;
+                flow.Present |= FlowFields.Id;
+            }
+            flows.Add(flow);
+        }
+        return flows;
+    }
+
+    public static IReadOnlyList<PersistedSysctl> PersistedSysctls(PersistedSysctlWire[]? wires)
+    {
+        var lines = Required(wires, "sysctls");
+        if (lines.Length > AgentProtocol.MaxPersistedLines) throw new AgentRequestException("sysctls", $"at most {AgentProtocol.MaxPersistedLines} lines");
+        return lines.Select((w, i) =>
+        {
+            if (w is null) throw new AgentRequestException($"sysctls[{i}]", "missing");
+            return new PersistedSysctl(ManagedKey(w.Key, $"sysctls[{i}].key"), SysctlValue(w.Value, $"sysctls[{i}].value"), w.SkipWhenMissing);
+        }).ToList();
+    }
+
+    public static long Buckets(long? buckets)
+    {
+        var b = Required(buckets, "buckets");
+        if (b is < 1 or > 1L << 30) throw new AgentRequestException("buckets", "must be between 1 and 2^30");
+        return b;
+    }
+}
