@@ -21,7 +21,7 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
     /// <summary>The web's uid (no passwd entry: no user is created on the host; the agent takes a uid for --web-user).</summary>
     private const int WebUid = AgentMode.WebUid;
 
-    [KernelFact(Skip = "needs the agent (i11-agent) and a non-root web (i11-harness)")]
+    [KernelFact]
     public async Task Start_up_recovery_restores_our_tables_under_the_shipped_units_capabilities()
     {
         var agentUnit = SystemdUnitFile.Load("natgw-agent.service");
