@@ -91,6 +91,7 @@ public sealed partial class DeployUnitTests
         Assert.Empty(agent.Values("User"));
         Assert.Equal(["CAP_NET_ADMIN", "CAP_SYS_ADMIN"], agent.BoundingCapabilities.Order());
         Assert.Equal(["natgw"], agent.Values("RuntimeDirectory"));
+        Assert.Equal(["natgw"], agent.Values("SupplementaryGroups")); // chgrp of its socket without CAP_CHOWN
         Assert.Equal(["/etc/modprobe.d", "/etc/sysctl.d"], agent.Values("ReadWritePaths").Order());
     }
 

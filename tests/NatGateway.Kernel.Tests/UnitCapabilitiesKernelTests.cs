@@ -103,13 +103,19 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             var socket = Path.Combine(_runtimeDirectory, "agent.sock");
             // One world-readable copy of the build for both, as /opt/natgw is for the units.
             var natgw = AgentMode.NatgwDll;
-            // Root keeps uid 0; its permitted set after execve is the bounding set, i.e. the unit's capabilities.
-            _agent = Watch(lab.Start(lab.Gateway, "setpriv",
-                [.. agentUnit.SetprivCapabilityArguments(), .. agentUnit.SeccompArguments(seccomp), "dotnet", natgw, "agent", "--socket", socket,
-                 "--web-user", WebUid.ToString(CultureInfo.InvariantCulture),
+            // --web-user natgw, as the unit says: the name exists only in the agent's own mount namespace (passwd and group
+            // bind-mounted over /etc), so no user is created on the host. SupplementaryGroups=natgw lets it give the socket
+            // to that group. Root keeps uid 0; its permitted set after execve is the bounding set, i.e. the unit's capabilities.
+            Assert.Equal(["natgw"], agentUnit.Values("SupplementaryGroups"));
+            var id = WebUid.ToString(CultureInfo.InvariantCulture);
+            _agent = Watch(lab.Start(lab.Gateway, "unshare",
+                ["--mount", "--propagation", "private", "sh", "-c",
+                 "mount --bind \"$0\" /etc/passwd && mount --bind \"$1\" /etc/group && shift && exec \"$@\"",
+                 Overlay(root, "passwd", $"natgw:x:{id}:{id}::/nonexistent:/usr/sbin/nologin"), Overlay(root, "group", $"natgw:x:{id}:"),
+                 "setpriv", "--groups", id, .. agentUnit.SetprivCapabilityArguments(), .. agentUnit.SeccompArguments(seccomp),
+                 "dotnet", natgw, "agent", "--socket", socket, "--web-user", "natgw",
                  "--sysctl-dir", Path.Combine(etc, "sysctl.d"), "--modprobe-dir", Path.Combine(etc, "modprobe.d")]), "agent");
             // User=natgw, CapabilityBoundingSet= (empty), NoNewPrivileges=yes; Production, as the unit sets.
-            var id = WebUid.ToString(CultureInfo.InvariantCulture);
             _web = Watch(lab.Start(lab.Gateway, "setpriv",
                 ["--reuid", id, "--regid", id, "--clear-groups", "--bounding-set", "-all", "--inh-caps", "-all", "--ambient-caps", "-all",
                  "--no-new-privs", .. webUnit.SeccompArguments(seccomp), "dotnet", natgw, "serve", "--agent", socket,
@@ -125,6 +131,14 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
                 }), "web");
             Http = NamespaceSockets.CreateHttpClient(lab.Gateway, new Uri($"http://{NamespaceLab.GatewayLanAddress}:5080/"));
             Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        /// <summary>/etc/NAME plus one line, in the test's folder (written once, reused by the restart).</summary>
+        private static string Overlay(string root, string name, string line)
+        {
+            var path = Path.Combine(root, name);
+            if (!File.Exists(path)) File.WriteAllText(path, File.ReadAllText(Path.Combine("/etc", name)).TrimEnd('\n') + "\n" + line + "\n");
+            return path;
         }
 
         private Process Watch(Process process, string name)
@@ -164,9 +178,13 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             throw new TimeoutException($"natgw did not answer within 180 s:\n{timedOut}");
         }
 
-        /// <summary>/proc/PID/status: the agent is uid 0 holding exactly the unit's capabilities; the web a non-root uid with none.</summary>
+        /// <summary>/proc/PID/status: the agent is uid 0 holding exactly the unit's capabilities; the web a non-root uid with none;
+        /// the socket is the web group's.</summary>
         public void AssertCapabilities(SystemdUnitFile agentUnit)
         {
+            // root:natgw 0660: the agent gave its socket to the web's group without CAP_CHOWN (SupplementaryGroups=).
+            var socket = ProcessRunner.Run("stat", "-c", "%u:%g %a", Path.Combine(_runtimeDirectory, "agent.sock")).EnsureSuccess("stat");
+            Assert.Equal($"0:{WebUid} 660", socket.StandardOutput.Trim());
             var agent = Status(_agent.Id);
             Assert.Equal("0", agent["Uid"].Split('\t')[0]);
             Assert.Equal(CapabilityMask(agentUnit.BoundingCapabilities), Convert.ToUInt64(agent["CapPrm"], 16));
