@@ -31,9 +31,14 @@ public static class AgentMode
             $"{source.FullName}|{source.Length}|{source.LastWriteTimeUtc.Ticks}")))[..16].ToLowerInvariant();
         var target = Path.Combine(Path.GetTempPath(), $"natgw-bin-{key}");
         if (File.Exists(Path.Combine(target, "natgw.dll"))) return target;
+        DeleteStaleCopies();
 
         var staging = $"{target}.tmp-{Guid.NewGuid():N}";
         CopyTree(source.DirectoryName!, staging);
+        // The development manifest of static web assets points into the checkout and the root's NuGet cache, which the web
+        // user cannot read: the web would stop at start (DirectoryNotFoundException). Without it, pages lack their CSS
+        // and scripts, which API tests do not need (browser tests run in single-process mode).
+        File.Delete(Path.Combine(staging, "natgw.staticwebassets.runtime.json"));
         try
         {
             Directory.Move(staging, target); // rename(2): atomic; the loser of a race deletes its copy
@@ -43,6 +48,15 @@ public static class AgentMode
             Directory.Delete(staging, recursive: true);
         }
         return target;
+    }
+
+    /// <summary>Copies of earlier builds (about 50 MB each) are removed once they are a day old; a test run that is still
+    /// using one is at most a few minutes into it.</summary>
+    private static void DeleteStaleCopies()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "natgw-bin-*"))
+            if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddDays(-1))
+                try { Directory.Delete(dir, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static void CopyTree(string from, string to)

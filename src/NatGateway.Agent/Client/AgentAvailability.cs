@@ -66,6 +66,7 @@ public sealed class AgentAvailability(string socketPath, TimeProvider? clock = n
             _ => s.Message,
         },
         EndOfStreamException => "the agent closed the connection",
+        IOException { InnerException: System.Net.Sockets.SocketException } => "the agent closed the connection",
         _ => e.Message,
     };
 

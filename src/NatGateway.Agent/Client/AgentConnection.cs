@@ -23,6 +23,17 @@ public sealed class AgentConnection : IDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>An idle connection that is readable has been closed by the agent (it never speaks unasked): e.g. the agent
+    /// restarted. The pool drops such connections instead of failing the next request on them.</summary>
+    public bool IsStale
+    {
+        get
+        {
+            try { return !IsHealthy || _socket.Poll(0, SelectMode.SelectRead); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { return true; }
+        }
+    }
+
     /// <summary>False once an I/O error or a protocol violation made the stream untrustworthy.</summary>
     public bool IsHealthy { get; private set; } = true;
 

@@ -35,7 +35,13 @@ public sealed class AgentConnectionPool(string socketPath, int maxIdle = 8) : ID
     /// connection goes back to the pool); a broken connection is dropped and reported as unavailable.</summary>
     public T Run<T>(Func<AgentConnection, T> call)
     {
-        var connection = _idle.TryTake(out var idle) ? idle : OpenDedicated();
+        AgentConnection? connection = null;
+        while (connection is null && _idle.TryTake(out var idle))
+        {
+            if (idle.IsStale) idle.Dispose();
+            else connection = idle;
+        }
+        connection ??= OpenDedicated();
         try
         {
             var result = call(connection);

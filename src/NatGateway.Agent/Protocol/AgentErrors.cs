@@ -12,6 +12,8 @@ public static class AgentErrors
     public static AgentError FromException(Exception e) => e switch
     {
         AgentRequestException r => new AgentError { Kind = AgentErrorKind.InvalidRequest, Message = r.Message, Field = r.Field },
+        // The compiler's own checks (mark ids, set shapes) are part of validating the rule list.
+        NatCompileException c => new AgentError { Kind = AgentErrorKind.InvalidRequest, Message = c.Message, Field = "rules" },
         NftablesException n => new AgentError { Kind = AgentErrorKind.Nftables, Message = n.Message, NftError = n.NftError },
         SysctlException s => new AgentError
         {

@@ -22,9 +22,17 @@ public static class Failpoints
 
     private static readonly string? Armed = Environment.GetEnvironmentVariable("NATGW_FAILPOINT");
 
+    /// <summary>
+    /// With <c>NATGW_FAILPOINT_WHILE=file</c> too, the failpoint fires only while that file exists: a long-lived process
+    /// (the agent, whose reconnect recovery re-applies the revision in force through the same step) passes it until the
+    /// test arms it, right before the apply it wants to cut short.
+    /// </summary>
+    private static readonly string? ArmedWhile = Environment.GetEnvironmentVariable("NATGW_FAILPOINT_WHILE");
+
     public static void Hit(string name)
     {
         if (Armed != name) return;
+        if (ArmedWhile is not null && !File.Exists(ArmedWhile)) return;
         var marker = Environment.GetEnvironmentVariable("NATGW_FAILPOINT_MARKER");
         if (marker is not null) File.WriteAllText(marker, name);
         Thread.Sleep(Timeout.Infinite);

@@ -95,7 +95,8 @@ public static class CapacityEndpoints
             {
                 return ApplyProblems.KernelRefused(e);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            // An unavailable kernel is an IOException too, but nothing was persisted by us: ApiExceptionHandler answers 503.
+            catch (Exception e) when (e is (IOException and not NatGateway.Core.Kernel.KernelUnavailableException) or UnauthorizedAccessException)
             {
                 return Results.Problem(title: "The values were applied but could not be persisted", detail: e.Message);
             }

@@ -26,6 +26,17 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             result = Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [bad.Message] },
                 title: "The request is not valid", statusCode: bad.StatusCode);
         }
+        else if (exception is NatGateway.Core.Kernel.KernelUnavailableException unavailable)
+        {
+            // Agent mode with the agent down or restarting: a state, not a bug. The client may retry; the web reconnects
+            // by itself (IKernelAvailability) and the revision recovery runs when the agent answers again.
+            logger.LogWarning("{Method} {Path}: the kernel is unavailable: {Reason}", request.Method, path.Value, unavailable.Reason);
+            http.Response.Headers.RetryAfter = KernelRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            result = Results.Problem(title: "The kernel agent is not answering",
+                detail: $"{unavailable.Reason}. Nothing more was changed; retry when the agent is back.",
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                extensions: new Dictionary<string, object?> { ["reason"] = unavailable.Reason });
+        }
         else
         {
             logger.LogError(exception, "{Method} {Path} failed", request.Method, path.Value);
@@ -35,6 +46,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         await result.ExecuteAsync(http);
         return true;
     }
+
+    /// <summary>Retry-After of a 503 for an unavailable kernel: the agent client reconnects within about this long.</summary>
+    internal const int KernelRetryAfterSeconds = 5;
 
     /// <summary>Minimal API binding messages: <c>Failed to bind parameter "int? page" from "x".</c></summary>
     [GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[^" ]+)" """, RegexOptions.CultureInvariant)]

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using NatGateway.Core.Dashboard;
 using NatGateway.Core.Kernel;
@@ -113,6 +114,8 @@ public static class WebHost
         services.AddDbContextFactory<NatGatewayDbContext>(o => DatabaseSetup.Configure(o, options.DatabasePath));
         services.AddSingleton(TimeProvider.System);
         services.AddGatewayKernel(options);
+        // The outage banner and the recovery service watch the kernel's availability (agent mode: the agent's socket).
+        services.TryAddSingleton<IKernelAvailability>(sp => sp.GetRequiredService<IGatewayKernel>().Availability);
         services.AddSingleton<KernelSettingsService>();
         services.AddSingleton<DashboardMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardMonitor>());
@@ -125,6 +128,8 @@ public static class WebHost
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Revisions.ConfirmationWatchdog>());
         services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Core.Rules.RuleCountersMonitor>());
+        // After ConfirmationWatchdog (whose start-up recovery runs first): recovery again whenever the agent comes back.
+        services.AddHostedService<NatGateway.Core.Revisions.KernelRecoveryService>();
         // feature services
         NatGateway.Core.Conntrack.ConntrackServiceRegistration.AddConntrackBrowser(services);
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);

@@ -61,7 +61,8 @@ public sealed class InMemoryKernel : IGatewayKernel
     public ISettingsPersistence Persistence { get; set; } =
         new FilePersistence(new PersistencePaths(Path.Combine(Path.GetTempPath(), "natgw-inmemory", "sysctl.d"), Path.Combine(Path.GetTempPath(), "natgw-inmemory", "modprobe.d")));
 
-    public IKernelAvailability Availability => AlwaysAvailable.Instance;
+    /// <summary>Always available unless a test sets its own (outage and recovery tests).</summary>
+    public IKernelAvailability Availability { get; set; } = AlwaysAvailable.Instance;
 
     /// <summary>What ReadConntrackFacts returns (a 24 GiB 6.18 host with the default table).</summary>
     public NatGateway.Capacity.Kernel.KernelConntrackFacts Facts { get; set; } = new()

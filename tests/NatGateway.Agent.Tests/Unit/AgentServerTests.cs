@@ -1,0 +1,102 @@
+using Xunit;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using NatGateway.Agent.Client;
+using NatGateway.Agent.Protocol;
+using NatGateway.Agent.Server;
+using NatGateway.Core.Kernel;
+
+namespace NatGateway.Agent.Tests.Unit;
+
+/// <summary>The handshake and the refusal paths of an in-process agent on a temporary socket. Only requests the agent
+/// refuses before touching the kernel are sent, so the host is never changed.</summary>
+public sealed class AgentServerTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("natgw-agent-unit-").FullName;
+    private readonly CancellationTokenSource _stop = new();
+    private AgentServer? _server;
+    private Task? _run;
+
+    private string SocketPath => Path.Combine(_directory, "run", "agent.sock");
+
+    public Task InitializeAsync()
+    {
+        var options = new AgentOptions
+        {
+            SocketPath = SocketPath, WebUser = Environment.GetEnvironmentVariable("SUDO_UID") ?? "4242",
+            SysctlDirectory = Path.Combine(_directory, "sysctl.d"), ModprobeDirectory = Path.Combine(_directory, "modprobe.d"),
+        };
+        _server = new AgentServer(options, new LocalGatewayKernel(new ProcSysctl()), NullLogger.Instance);
+        _server.Listen();
+        _run = _server.RunAsync(_stop.Token);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_run is not null) await _run;
+        _server?.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private NetworkStream Connect()
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
+        socket.ReceiveTimeout = 10_000;
+        return new NetworkStream(socket, ownsSocket: true);
+    }
+
+    [Fact]
+    public void A_matching_hello_opens_a_connection()
+    {
+        using var connection = AgentConnection.Open(SocketPath);
+        Assert.True(connection.IsHealthy);
+    }
+
+    [Fact]
+    public void Another_protocol_version_is_refused_with_both_versions_named()
+    {
+        using var stream = Connect();
+        FrameCodec.Write(stream, FrameType.Hello, AgentJson.Serialize(new HelloMessage(AgentProtocol.Version + 41)));
+        var answer = FrameCodec.Read(stream)!.Value;
+        Assert.Equal(FrameType.Error, answer.Type);
+        var error = AgentJson.Deserialize<AgentError>(answer.Payload.Span);
+        Assert.Equal(AgentErrorKind.VersionMismatch, error.Kind);
+        Assert.Contains($"{AgentProtocol.Version + 41}", error.Message);
+        Assert.Contains($"version {AgentProtocol.Version}", error.Message);
+        Assert.Null(FrameCodec.Read(stream)); // and the agent closed the connection
+    }
+
+    [Fact]
+    public void A_request_before_hello_is_refused_and_closed()
+    {
+        using var stream = Connect();
+        FrameCodec.Write(stream, FrameType.Request, AgentJson.Serialize(new AgentRequest { Op = AgentOperation.NatListText }));
+        Assert.Equal(FrameType.Error, FrameCodec.Read(stream)!.Value.Type);
+        Assert.Null(FrameCodec.Read(stream));
+    }
+
+    [Fact]
+    public void Refused_requests_come_back_as_the_apps_exceptions_and_the_connection_stays_usable()
+    {
+        using var connection = AgentConnection.Open(SocketPath);
+        var notManaged = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest
+            { Op = AgentOperation.SysctlWrite, Key = ["kernel", "core_pattern"], Value = "1" }));
+        Assert.Equal("key", notManaged.ParamName);
+        var badValue = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest
+            { Op = AgentOperation.SysctlWrite, Key = ["net", "ipv4", "ip_forward"], Value = "1; reboot" }));
+        Assert.Equal("value", badValue.ParamName);
+        var badRule = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest
+        {
+            Op = AgentOperation.NatApply,
+            Rules = System.Text.Json.JsonDocument.Parse("""[{"kind":"dnat","name":"w","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":"80","targetAddress":"10.0.0.999","targetPort":"80"}]""").RootElement,
+        }));
+        Assert.StartsWith("rules[0].", badRule.ParamName);
+        var badFilter = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest
+            { Op = AgentOperation.ConntrackDelete, Filter = "../../etc/passwd (" }));
+        Assert.Equal("filter", badFilter.ParamName);
+        Assert.True(connection.IsHealthy);
+    }
+}
