@@ -12,7 +12,7 @@ namespace NatGateway.Agent.Tests.Kernel;
 
 /// <summary>The real <c>natgw agent</c> in a lab namespace: who may connect, and the kernel operations end to end through
 /// <see cref="AgentGatewayKernel"/>.</summary>
-public sealed class AgentKernelTests(AgentLab agent) : IClassFixture<AgentLab>
+public sealed partial class AgentKernelTests(AgentLab agent) : IClassFixture<AgentLab>
 {
     /// <summary>Connects as <paramref name="uid"/> (setpriv), says Hello, prints the answer's frame type and payload.</summary>
     private const string HelloClient = """

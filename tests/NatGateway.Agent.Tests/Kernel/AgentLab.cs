@@ -74,7 +74,7 @@ public sealed class AgentLab : IDisposable
         {
             using var client = new ConntrackClient();
             var flows = Enumerable.Range(offset, count).Select(i => Flow.ForCreate(FlowTuple.Create(IPProtocol.Udp,
-                NetAddress.FromIPv4((uint)((10 << 24) | (90 << 16) | i)), (ushort)(1024 + i % 60000), NetAddress.Parse("10.91.0.1"),
+                NetAddress.FromIPv4((uint)((10 << 24) + (90 << 16) + i)), (ushort)(1024 + i % 60000), NetAddress.Parse("10.91.0.1"),
                 (ushort)(i % 2 == 0 ? 53 : 80)), 600));
             var result = client.CreateMany(flows);
             if (result.Succeeded != count) throw new InvalidOperationException($"created {result.Succeeded} of {count}");
