@@ -122,13 +122,7 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
                  "--urls", $"http://{NamespaceLab.GatewayLanAddress}:5080", "--db", Path.Combine(web, "natgw.db"),
                  "--content-root", AgentMode.BinaryDirectory,
                  "--allowed-hosts", NamespaceLab.GatewayLanAddress],
-                new Dictionary<string, string>
-                {
-                    ["HOME"] = web, ["DOTNET_CLI_HOME"] = web,
-                    // The build's static web assets manifest points into the NuGet cache under /root (0700), which this uid
-                    // cannot read: UseStaticWebAssets would throw at start. A missing manifest turns it off.
-                    ["ASPNETCORE_STATICWEBASSETS"] = Path.Combine(web, "no-static-web-assets.json"),
-                }), "web");
+                new Dictionary<string, string> { ["HOME"] = web, ["DOTNET_CLI_HOME"] = web }), "web");
             Http = NamespaceSockets.CreateHttpClient(lab.Gateway, new Uri($"http://{NamespaceLab.GatewayLanAddress}:5080/"));
             Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
