@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by the scripts; the arrays are used there.
 # Shared by deploy/run.sh, deploy/test.sh and deploy/install.sh.
 # Installs missing Debian packages (needs root) and checks for the .NET 10 SDK.
 
@@ -32,5 +33,10 @@ natgw_require_dotnet() {
 
 # Packages the app needs at run time: nftables' library and CLI, conntrack tools, iproute2.
 NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps)
-# Extra packages the tests need: Debian's Chromium for the browser tests, traffic tools for the lab.
-NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd)
+# Extra packages the tests need: Chromium for the browser tests, traffic tools for the lab; systemd-analyze, shellcheck and
+# python3 (seccomp-exec.py, with systemd's libseccomp) for the deploy/ units and scripts.
+NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd shellcheck python3)
+
+# deploy/install.sh creates these and deploy/uninstall.sh removes them: the units (agent first), the web's user and group.
+NATGW_UNITS=(natgw-agent.service natgw.service)
+NATGW_USER=natgw
