@@ -119,8 +119,27 @@ public sealed class AgentConnection : IDisposable
         }
     }
 
-    /// <summary>Sends a request and waits for its answer; <paramref name="onData"/> receives DumpData frames in between.</summary>
+    /// <summary>How long a call waits for its next frame: a wedged agent must not hang a page or an API request for ever
+    /// (the slowest answer, a 10,000-rule apply on a loaded box, takes seconds; a dump sends frames all along).</summary>
+    public static TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Sends a request and waits for its answer; <paramref name="onData"/> receives DumpData frames in between.
+    /// A frame not arriving within <see cref="CallTimeout"/> breaks the connection (an <see cref="IOException"/>).</summary>
     public AgentResponse Call(AgentRequest request, Action<ReadOnlyMemory<byte>>? onData = null)
+    {
+        _socket.ReceiveTimeout = (int)CallTimeout.TotalMilliseconds;
+        try
+        {
+            return CallCore(request, onData);
+        }
+        finally
+        {
+            // Relays keep reading this connection for events, which may be quiet for hours.
+            if (IsHealthy) _socket.ReceiveTimeout = 0;
+        }
+    }
+
+    private AgentResponse CallCore(AgentRequest request, Action<ReadOnlyMemory<byte>>? onData)
     {
         Send(request);
         while (true)
