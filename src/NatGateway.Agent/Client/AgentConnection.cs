@@ -39,7 +39,7 @@ public sealed class AgentConnection : IDisposable
 
     /// <summary>Connects and says Hello; throws <see cref="SocketException"/>/<see cref="IOException"/> when the agent is not
     /// there and <see cref="Core.Kernel.KernelUnavailableException"/> when it refuses (peer, version).</summary>
-    public static AgentConnection Open(string socketPath, TimeSpan? timeout = null)
+    public static AgentConnection Open(string socketPath, TimeSpan? timeout = null, TimeSpan? callTimeout = null)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -51,7 +51,7 @@ public sealed class AgentConnection : IDisposable
             socket.Dispose();
             throw;
         }
-        var connection = new AgentConnection(socketPath, socket);
+        var connection = new AgentConnection(socketPath, socket) { CallTimeout = callTimeout ?? DefaultCallTimeout };
         try
         {
             // The handshake must not hang on a wedged agent; later reads may be long (a dump, an apply).
@@ -119,9 +119,12 @@ public sealed class AgentConnection : IDisposable
         }
     }
 
-    /// <summary>How long a call waits for its next frame: a wedged agent must not hang a page or an API request for ever
-    /// (the slowest answer, a 10,000-rule apply on a loaded box, takes seconds; a dump sends frames all along).</summary>
-    public static TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(120);
+    /// <summary>How long a call waits for its next frame by default: a wedged agent must not hang a page or an API request
+    /// for ever (the slowest answer, a 10,000-rule apply on a loaded box, takes seconds; a dump sends frames all along).</summary>
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>This connection's limit for the next frame of a call.</summary>
+    public TimeSpan CallTimeout { get; init; } = DefaultCallTimeout;
 
     /// <summary>Sends a request and waits for its answer; <paramref name="onData"/> receives DumpData frames in between.
     /// A frame not arriving within <see cref="CallTimeout"/> breaks the connection (an <see cref="IOException"/>).</summary>

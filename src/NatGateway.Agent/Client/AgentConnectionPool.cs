@@ -9,7 +9,7 @@ namespace NatGateway.Agent.Client;
 /// its own thread, so concurrent requests run concurrently). Connection failures mark <see cref="Availability"/>
 /// unavailable and surface as <see cref="KernelUnavailableException"/>.
 /// </summary>
-public sealed class AgentConnectionPool(string socketPath, int maxIdle = 8) : IDisposable
+public sealed class AgentConnectionPool(string socketPath, int maxIdle = 8, TimeSpan? callTimeout = null) : IDisposable
 {
     private readonly ConcurrentBag<AgentConnection> _idle = new();
 
@@ -21,7 +21,7 @@ public sealed class AgentConnectionPool(string socketPath, int maxIdle = 8) : ID
     {
         try
         {
-            var connection = AgentConnection.Open(SocketPath);
+            var connection = AgentConnection.Open(SocketPath, callTimeout: callTimeout);
             Availability.MarkAvailable();
             return connection;
         }

@@ -19,9 +19,11 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
 {
     private readonly AgentConnectionPool _pool;
 
-    public AgentGatewayKernel(string socketPath)
+    /// <param name="callTimeout">How long a call waits for the agent's next frame before the kernel counts as unavailable
+    /// (default <see cref="AgentConnection.DefaultCallTimeout"/>).</param>
+    public AgentGatewayKernel(string socketPath, TimeSpan? callTimeout = null)
     {
-        _pool = new AgentConnectionPool(socketPath);
+        _pool = new AgentConnectionPool(socketPath, callTimeout: callTimeout);
         Sysctl = new RemoteSysctl(this);
         NatTables = new RemoteNatTables(this);
         Conntrack = new RemoteConntrackKernel(this, _pool);
