@@ -173,7 +173,8 @@ public sealed class RevisionService(
     /// Brings the kernel back to exactly one whole revision: at start, and whenever the kernel side (the agent) is back.
     /// Journal entries left applying by a crash are marked interrupted; an expired confirmation is reverted; otherwise
     /// the revision in force is applied again through the pipeline, as a <see cref="RevisionKind.Startup"/> revision
-    /// that records what was re-applied and the drift it corrected. Safe to call again at any time.
+    /// that records what was re-applied and the drift it corrected — only when the kernel differs from it (a restart or
+    /// an agent reconnect with nothing to correct adds no revision). Safe to call again at any time.
     /// </summary>
     public async Task<string> RecoverAsync(CancellationToken ct = default)
     {
@@ -185,6 +186,9 @@ public sealed class RevisionService(
             var active = await store.InForceAsync(ct);
             if (active is null) return "no revision yet";
             var drift = rules.DetectDrift(active.Gateway.Rules);
+            // A kernel that already matches needs nothing: no revision for every restart or agent reconnect.
+            if (drift is not { HasDrift: true } && KernelMatchesSettings(active.Gateway))
+                return $"revision {active.Id} is in force and the kernel matches it; nothing re-applied";
             var report = drift is { HasDrift: true }
                 ? $"re-applied revision {active.Id}; corrected drift:\n{string.Join('\n', drift.Diff)}"
                 : $"re-applied revision {active.Id}; no drift";
@@ -196,6 +200,34 @@ public sealed class RevisionService(
         store.NotifyChanged();
         logger.LogInformation("recovery: {Message}", message);
         return message;
+    }
+
+    /// <summary>
+    /// Every managed value the revision holds is what the kernel has now. Keys the revision does not hold (an interface
+    /// that appeared since) or the kernel no longer has (an interface that went away) leave nothing to re-apply.
+    /// </summary>
+    private bool KernelMatchesSettings(GatewayState state)
+    {
+        if (state.Settings is { } wanted)
+        {
+            var now = SettingsDocument.Capture(settings.Read());
+            static bool Same<T>(T? want, T? have) where T : struct => want is null || have is null || want.Value.Equals(have.Value);
+            if (!Same(wanted.Ipv4Forwarding, now.Ipv4Forwarding) || !Same(wanted.Ipv6Forwarding, now.Ipv6Forwarding)
+                || !Same(wanted.RpFilterAll, now.RpFilterAll) || !Same(wanted.RpFilterDefault, now.RpFilterDefault))
+                return false;
+            foreach (var (name, mode) in wanted.RpFilterInterfaces)
+                if (now.RpFilterInterfaces.TryGetValue(name, out var current) && current != mode) return false;
+        }
+        if (state.Conntrack is { } sizing)
+        {
+            var now = ConntrackDocument.Capture(settings.Kernel.Sysctl);
+            if ((sizing.ConntrackMax is { } max && now.ConntrackMax is { } nowMax && max != nowMax)
+                || (sizing.Buckets is { } buckets && now.Buckets is { } nowBuckets && buckets != nowBuckets))
+                return false;
+            foreach (var (name, seconds) in sizing.Timeouts)
+                if (now.Timeouts.TryGetValue(name, out var current) && current != seconds) return false;
+        }
+        return true;
     }
 
     /// <summary>Deletes the revisions retention no longer keeps. Returns how many were deleted.</summary>
