@@ -19,6 +19,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
 {
     private readonly AgentConnectionPool _pool;
 
+    /// <param name="socketPath">The agent's Unix socket (<c>/run/natgw/agent.sock</c>).</param>
     /// <param name="callTimeout">How long a call waits for the agent's next frame before the kernel counts as unavailable
     /// (default <see cref="AgentConnection.DefaultCallTimeout"/>).</param>
     public AgentGatewayKernel(string socketPath, TimeSpan? callTimeout = null)
