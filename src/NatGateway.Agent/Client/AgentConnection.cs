@@ -120,9 +120,13 @@ public sealed class AgentConnection : IDisposable
     }
 
     /// <summary>Sends a request and waits for its answer; <paramref name="onData"/> receives DumpData frames in between.</summary>
-    public AgentResponse Call(AgentRequest request, Action<ReadOnlyMemory<byte>>? onData = null)
+    public AgentResponse Call(AgentRequest request, Action<ReadOnlyMemory<byte>>? onData = null) =>
+        Call(AgentJson.Serialize(request), onData);
+
+    /// <summary><see cref="Call(AgentRequest, Action{ReadOnlyMemory{byte}}?)"/> with the request already serialized.</summary>
+    public AgentResponse Call(ReadOnlySpan<byte> request, Action<ReadOnlyMemory<byte>>? onData = null)
     {
-        Send(request);
+        Send(FrameType.Request, request);
         while (true)
         {
             var frame = ReadFrame();

@@ -44,18 +44,22 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     public KernelConntrackFacts ReadConntrackFacts() =>
         Call(new AgentRequest { Op = AgentOperation.ReadConntrackFacts }).Facts ?? throw new IOException("natgw agent: no facts in the answer");
 
-    /// <summary>Rules in the REST JSON shape (what the agent parses and validates like any user input).</summary>
-    internal static JsonElement RulesJson(IReadOnlyList<NatRule> rules)
+    /// <summary>A request carrying rules in the REST JSON shape (what the agent parses and validates like any user input),
+    /// written straight into the payload: no JsonDocument of 10,000 rules parsed, cloned and written out again.</summary>
+    internal AgentResponse CallWithRules(AgentOperation op, IReadOnlyList<NatRule> rules)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartArray();
+            writer.WriteStartObject();
+            writer.WritePropertyName("op");
+            JsonSerializer.Serialize(writer, op, AgentJson.Options);
+            writer.WriteStartArray("rules");
             foreach (var rule in rules) NatRuleJson.Write(writer, rule);
             writer.WriteEndArray();
+            writer.WriteEndObject();
         }
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
-        return document.RootElement.Clone();
+        return _pool.Run(c => c.Call(buffer.WrittenSpan));
     }
 
     public void Dispose() => _pool.Dispose();
@@ -78,16 +82,16 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
 {
     public ApplyResult Apply(IReadOnlyList<NatRule> rules)
     {
-        var r = kernel.Call(new AgentRequest { Op = AgentOperation.NatApply, Rules = AgentGatewayKernel.RulesJson(rules) }).Apply
+        var r = kernel.CallWithRules(AgentOperation.NatApply, rules).Apply
             ?? throw new IOException("natgw agent: no apply result");
         return new ApplyResult(TimeSpan.FromTicks(r.DurationTicks), r.CommandCount);
     }
 
     public void Check(IReadOnlyList<NatRule> rules) =>
-        kernel.Call(new AgentRequest { Op = AgentOperation.NatCheck, Rules = AgentGatewayKernel.RulesJson(rules) });
+        kernel.CallWithRules(AgentOperation.NatCheck, rules);
 
     public string Render(IReadOnlyList<NatRule> rules) =>
-        kernel.Call(new AgentRequest { Op = AgentOperation.NatRender, Rules = AgentGatewayKernel.RulesJson(rules) }).Text ?? "";
+        kernel.CallWithRules(AgentOperation.NatRender, rules).Text ?? "";
 
     public string ListText() => kernel.Call(new AgentRequest { Op = AgentOperation.NatListText }).Text ?? "";
 
@@ -95,7 +99,7 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
         (kernel.Call(new AgentRequest { Op = AgentOperation.NatReadCounters }).Counters ?? []).ToDictionary(c => c.RuleId);
 
     public DriftReport DetectDrift(IReadOnlyList<NatRule> rules) =>
-        kernel.Call(new AgentRequest { Op = AgentOperation.NatDetectDrift, Rules = AgentGatewayKernel.RulesJson(rules) }).Drift
+        kernel.CallWithRules(AgentOperation.NatDetectDrift, rules).Drift
             ?? throw new IOException("natgw agent: no drift report");
 }
 
