@@ -126,14 +126,19 @@ public sealed class AgentConnection : IDisposable
     /// <summary>This connection's limit for the next frame of a call.</summary>
     public TimeSpan CallTimeout { get; init; } = DefaultCallTimeout;
 
-    /// <summary>Sends a request and waits for its answer; <paramref name="onData"/> receives DumpData frames in between.
+    /// <summary>Sends a request and waits for its answer; <paramref name="onData"/> receives DumpData frames in between.</summary>
+    public AgentResponse Call(AgentRequest request, Action<ReadOnlyMemory<byte>>? onData = null) =>
+        Call(AgentJson.Serialize(request), onData);
+
+    /// <summary><see cref="Call(AgentRequest, Action{ReadOnlyMemory{byte}}?)"/> with the request already serialized.
     /// A frame not arriving within <see cref="CallTimeout"/> breaks the connection (an <see cref="IOException"/>).</summary>
-    public AgentResponse Call(AgentRequest request, Action<ReadOnlyMemory<byte>>? onData = null)
+    public AgentResponse Call(ReadOnlySpan<byte> request, Action<ReadOnlyMemory<byte>>? onData = null)
     {
         _socket.ReceiveTimeout = (int)CallTimeout.TotalMilliseconds;
         try
         {
-            return CallCore(request, onData);
+            Send(FrameType.Request, request);
+            return ReadAnswer(onData);
         }
         finally
         {
@@ -142,9 +147,8 @@ public sealed class AgentConnection : IDisposable
         }
     }
 
-    private AgentResponse CallCore(AgentRequest request, Action<ReadOnlyMemory<byte>>? onData)
+    private AgentResponse ReadAnswer(Action<ReadOnlyMemory<byte>>? onData)
     {
-        Send(request);
         while (true)
         {
             var frame = ReadFrame();

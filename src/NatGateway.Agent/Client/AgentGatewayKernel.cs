@@ -47,18 +47,22 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     public KernelConntrackFacts ReadConntrackFacts() =>
         Call(new AgentRequest { Op = AgentOperation.ReadConntrackFacts }).Facts ?? throw new IOException("natgw agent: no facts in the answer");
 
-    /// <summary>Rules in the REST JSON shape (what the agent parses and validates like any user input).</summary>
-    internal static JsonElement RulesJson(IReadOnlyList<NatRule> rules)
+    /// <summary>A request carrying rules in the REST JSON shape (what the agent parses and validates like any user input),
+    /// written straight into the payload: no JsonDocument of 10,000 rules parsed, cloned and written out again.</summary>
+    internal AgentResponse CallWithRules(AgentOperation op, IReadOnlyList<NatRule> rules)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartArray();
+            writer.WriteStartObject();
+            writer.WritePropertyName("op");
+            JsonSerializer.Serialize(writer, op, AgentJson.Options);
+            writer.WriteStartArray("rules");
             foreach (var rule in rules) NatRuleJson.Write(writer, rule);
             writer.WriteEndArray();
+            writer.WriteEndObject();
         }
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
-        return document.RootElement.Clone();
+        return _pool.Run(c => c.Call(buffer.WrittenSpan));
     }
 
     public void Dispose() => _pool.Dispose();

@@ -15,16 +15,16 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
 {
     public ApplyResult Apply(IReadOnlyList<NatRule> rules)
     {
-        var r = kernel.Call(new AgentRequest { Op = AgentOperation.NatApply, Rules = AgentGatewayKernel.RulesJson(rules) }).Apply
+        var r = kernel.CallWithRules(AgentOperation.NatApply, rules).Apply
             ?? throw new IOException("natgw agent: no apply result");
         return new ApplyResult(TimeSpan.FromTicks(r.DurationTicks), r.CommandCount);
     }
 
     public void Check(IReadOnlyList<NatRule> rules) =>
-        kernel.Call(new AgentRequest { Op = AgentOperation.NatCheck, Rules = AgentGatewayKernel.RulesJson(rules) });
+        kernel.CallWithRules(AgentOperation.NatCheck, rules);
 
     public string Render(IReadOnlyList<NatRule> rules) =>
-        kernel.Call(new AgentRequest { Op = AgentOperation.NatRender, Rules = AgentGatewayKernel.RulesJson(rules) }).Text ?? "";
+        kernel.CallWithRules(AgentOperation.NatRender, rules).Text ?? "";
 
     public string ListText() => kernel.Call(new AgentRequest { Op = AgentOperation.NatListText }).Text ?? "";
 
@@ -32,6 +32,6 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
         (kernel.Call(new AgentRequest { Op = AgentOperation.NatReadCounters }).Counters ?? []).ToDictionary(c => c.RuleId);
 
     public DriftReport DetectDrift(IReadOnlyList<NatRule> rules) =>
-        kernel.Call(new AgentRequest { Op = AgentOperation.NatDetectDrift, Rules = AgentGatewayKernel.RulesJson(rules) }).Drift
+        kernel.CallWithRules(AgentOperation.NatDetectDrift, rules).Drift
             ?? throw new IOException("natgw agent: no drift report");
 }

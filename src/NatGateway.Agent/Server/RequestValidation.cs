@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using NatGateway.Agent.Protocol;
 using NatGateway.Conntrack;
@@ -38,14 +39,21 @@ public static class RequestValidation
         return v;
     }
 
-    /// <summary>Rules in the REST shape: parsed by NatRuleJson, then checked by NatRuleValidator like a saved list.</summary>
+    /// <summary>Lists that passed <see cref="Rules"/>, by the SHA-256 of their exact bytes (Render, Apply and DetectDrift of
+    /// one revision send the same list: it is parsed and validated once).</summary>
+    private static readonly ValidatedRulesCache RulesCache = new();
+
+    /// <summary>Rules in the REST shape: parsed by NatRuleJson, then checked by NatRuleValidator like a saved list
+    /// (through <see cref="RuleListValidator"/>: the same checks without ValidateAll's quadratic copying).</summary>
     public static IReadOnlyList<NatRule> Rules(JsonElement? element)
     {
         var array = Required(element, "rules");
         if (array.ValueKind != JsonValueKind.Array) throw new AgentRequestException("rules", "must be an array");
+        var hash = ValidatedRulesCache.Hash(JsonMarshal.GetRawUtf8Value(array));
+        if (RulesCache.TryGet(hash, out var known)) return known;
         var count = array.GetArrayLength();
         if (count > AgentProtocol.MaxRules) throw new AgentRequestException("rules", $"at most {AgentProtocol.MaxRules} rules");
-        var rules = new List<NatRule>(count);
+        var rules = new NatRule[count];
         var index = 0;
         foreach (var item in array.EnumerateArray())
         {
@@ -55,19 +63,12 @@ public static class RequestValidation
                 var first = parsed.Errors.FirstOrDefault();
                 throw new AgentRequestException($"rules[{index}].{first?.Field}", first?.Message ?? "not a rule");
             }
-            rules.Add(parsed.Rule!);
-            index++;
+            rules[index++] = parsed.Rule!;
         }
-        if (rules.Select(r => r.Id).Distinct().Count() != rules.Count) throw new AgentRequestException("rules", "rule ids repeat");
-        // Each rule's content is checked as the API checks a submitted rule (names, addresses, interfaces, ports).
-        // The context checks of ValidateAll (a forward shadowed by an earlier one) are advice to the person editing, and
-        // quadratic: 12 s for 10,000 forwards here, so the agent checks what makes a rule list safe to compile, in O(n).
-        for (var i = 0; i < rules.Count; i++)
-            if (NatRuleValidator.Validate(rules[i], []).Errors.FirstOrDefault() is { } error)
-                throw new AgentRequestException($"rules[{i}].{error.Field}", error.Message);
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < rules.Count; i++)
-            if (!names.Add(rules[i].Name.Trim())) throw new AgentRequestException($"rules[{i}].name", "the name repeats an earlier rule's");
+        if (rules.Select(r => r.Id).Distinct().Count() != rules.Length) throw new AgentRequestException("rules", "rule ids repeat");
+        if (RuleListValidator.FirstError(rules) is var (i, error))
+            throw new AgentRequestException($"rules[{i}].{error.Field}", error.Message);
+        RulesCache.Add(hash, rules);
         return rules;
     }
 
