@@ -1,9 +1,4 @@
-using System.Text.Json;
 using NatGateway.Agent.Protocol;
-using NatGateway.Capacity.Kernel;
-using NatGateway.Conntrack;
-using NatGateway.Conntrack.Mirror;
-using NatGateway.Conntrack.Mirror.Query;
 using NatGateway.Core.Kernel;
 using NatGateway.Nat;
 using NatGateway.Nftables;

@@ -1,12 +1,5 @@
-using System.Text.Json;
 using NatGateway.Agent.Protocol;
-using NatGateway.Capacity.Kernel;
-using NatGateway.Conntrack;
-using NatGateway.Conntrack.Mirror;
-using NatGateway.Conntrack.Mirror.Query;
 using NatGateway.Core.Kernel;
-using NatGateway.Nat;
-using NatGateway.Nftables;
 
 namespace NatGateway.Agent.Client;
 
