@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Removes what deploy/install.sh installed: both units, /run/natgw, the app in /opt/natgw and the natgw user and group.
+# Removes what deploy/install.sh installed (both units, /run/natgw, the app in /opt/natgw, the natgw user and group)
+# and what deploy/run.sh made (the app in /usr/local/lib/natgw, the same user).
 # Keeps the database (/var/lib/natgw) unless --purge. Safe to run again. Our nftables tables stay in force until reboot.
 # Usage: deploy/uninstall.sh [--prefix /opt/natgw] [--purge]
 set -euo pipefail
@@ -27,6 +28,7 @@ systemctl reset-failed "${NATGW_UNITS[@]}" 2>/dev/null || true
 rm -rf "/run/$NATGW_USER"
 # Only a folder install.sh published (it holds natgw.dll), never an arbitrary --prefix.
 if [ -f "$prefix/natgw.dll" ]; then rm -rf "$prefix"; fi
+if [ -f /usr/local/lib/natgw/natgw.dll ]; then rm -rf /usr/local/lib/natgw; fi
 if [ "$purge" -eq 1 ]; then
   rm -rf "/var/lib/$NATGW_USER"
 elif [ -d "/var/lib/$NATGW_USER" ]; then

@@ -100,7 +100,7 @@ public sealed partial class DeployUnitTests
     public void Uninstall_removes_what_install_creates()
     {
         var deploy = Path.Combine(RepositoryPaths.Root, "deploy");
-        string[] scripts = ["install.sh", "uninstall.sh", "lib/common.sh"];
+        string[] scripts = ["install.sh", "uninstall.sh", "run.sh", "lib/common.sh"];
         foreach (var script in scripts)
             ProcessRunner.Run("bash", "-n", Path.Combine(deploy, script)).EnsureSuccess($"bash -n {script}");
 
@@ -132,6 +132,11 @@ public sealed partial class DeployUnitTests
         // The agent's RuntimeDirectory is /run/natgw; uninstall removes it too (an agent run by hand leaves it behind).
         Assert.Equal(["natgw"], SystemdUnitFile.Load("natgw-agent.service").Values("RuntimeDirectory"));
         Assert.Contains("rm -rf \"/run/$NATGW_USER\"", uninstall);
+        // run.sh (the quick start) publishes to a root-owned folder and makes the same user; uninstall removes both.
+        var run = File.ReadAllText(Path.Combine(deploy, "run.sh"));
+        Assert.Contains("app=/usr/local/lib/natgw", run);
+        Assert.Contains("useradd --system", run);
+        Assert.Contains("rm -rf /usr/local/lib/natgw", uninstall);
         // The data stays unless --purge.
         Assert.Contains("if [ \"$purge\" -eq 1 ]; then\n  rm -rf \"/var/lib/$NATGW_USER\"", uninstall);
 
