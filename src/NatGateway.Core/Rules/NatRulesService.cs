@@ -118,6 +118,119 @@ public sealed class NatRulesService(
         return await ReorderAsync(ids, actor, ct);
     }
 
+    /// <summary>How many rules the draft has.</summary>
+    public async Task<int> CountAsync(CancellationToken ct = default) => (await ListAsync(ct)).Count;
+
+    /// <summary>One page of the draft, filtered (<see cref="RuleQuery"/>); each rule keeps its position in the whole list.</summary>
+    public async Task<Paging.PagedList<NatRule>> QueryAsync(RuleQuery query, CancellationToken ct = default)
+    {
+        var matching = (await ListAsync(ct)).Where(query.Matches).ToList();
+        var items = matching.Skip(Paging.Paging.Skip(query.Page, query.PageSize)).Take(query.PageSize).ToList();
+        return new Paging.PagedList<NatRule>(items, query.Page, query.PageSize, matching.Count);
+    }
+
+    /// <summary>Moves one rule to <paramref name="position"/> (0 first; the others keep their order). Refused like <see cref="ReorderAsync"/>.</summary>
+    public async Task<RuleSaveOutcome> MoveToAsync(Guid id, int position, string? actor, CancellationToken ct = default)
+    {
+        var ids = (await ListAsync(ct)).Select(r => r.Id).ToList();
+        if (!ids.Remove(id)) return new RuleSaveOutcome(null, [new ValidationIssue("id", "no such rule")]);
+        if (position < 0 || position > ids.Count)
+            return new RuleSaveOutcome(null, [new ValidationIssue("position", $"must be between 1 and {ids.Count + 1}")]);
+        ids.Insert(position, id);
+        return await ReorderAsync(ids, actor, ct);
+    }
+
+    /// <summary>Moves one rule just before <paramref name="beforeId"/> (null: to the end).</summary>
+    public async Task<RuleSaveOutcome> MoveBeforeAsync(Guid id, Guid? beforeId, string? actor, CancellationToken ct = default)
+    {
+        var ids = (await ListAsync(ct)).Select(r => r.Id).ToList();
+        if (!ids.Remove(id)) return new RuleSaveOutcome(null, [new ValidationIssue("id", "no such rule")]);
+        var index = beforeId is { } b ? ids.IndexOf(b) : ids.Count;
+        if (index < 0) return new RuleSaveOutcome(null, [new ValidationIssue("before", beforeId == id ? "a rule cannot move before itself" : "no such rule")]);
+        ids.Insert(index, id);
+        return await ReorderAsync(ids, actor, ct);
+    }
+
+    /// <summary>
+    /// Enables, disables or deletes the given rules as one draft change. All or nothing: refused when an id is unknown or
+    /// the result has errors (enabling a rule another one shadows).
+    /// </summary>
+    public Task<BulkOutcome> BulkAsync(BulkAction action, IReadOnlyCollection<Guid> ids, string? actor, CancellationToken ct = default) =>
+        WriteAsync(async (db, rules) =>
+        {
+            var selected = ids.ToHashSet();
+            var known = rules.Where(r => selected.Contains(r.Id)).Select(r => r.Id).ToHashSet();
+            if (known.Count != selected.Count)
+                return new BulkOutcome(0, [new ValidationIssue("ids", $"{selected.Count - known.Count} of the {selected.Count} rule ids do not exist")]);
+            var now = clock.GetUtcNow();
+            var changed = 0;
+            var list = new List<NatRule>(rules.Count);
+            foreach (var rule in rules)
+            {
+                if (!selected.Contains(rule.Id)) { list.Add(rule); continue; }
+                if (action == BulkAction.Delete) { changed++; continue; }
+                var enabled = action == BulkAction.Enable;
+                if (rule.Enabled != enabled) changed++;
+                list.Add(rule.Enabled == enabled ? rule : rule with { Enabled = enabled, UpdatedAt = now, UpdatedBy = actor });
+            }
+            var errors = ValidateList(list, null).Where(p => p.Issue.Severity == IssueSeverity.Error)
+                .Select(p => p.Issue with { Field = $"{p.Name}.{p.Issue.Field}", Message = $"Rule '{p.Name}': {p.Issue.Message}" }).ToList();
+            if (errors.Count > 0) return new BulkOutcome(0, errors);
+            if (changed > 0) await ReplaceAllAsync(db, list, ct);
+            return new BulkOutcome(changed, []);
+        }, ct);
+
+    /// <summary>
+    /// Creates and updates many rules as ONE draft change (<c>POST /api/v1/rules/batch</c>): a rule whose id exists replaces
+    /// it in place (keeping its mark id, position and creation facts); any other is appended in request order. Every
+    /// rule is checked at once and every error is reported by its index in <paramref name="batch"/>; nothing is saved
+    /// unless all pass.
+    /// </summary>
+    public Task<BatchOutcome> SaveBatchAsync(IReadOnlyList<NatRule> batch, string? actor, CancellationToken ct = default) =>
+        WriteAsync(async (db, rules) =>
+        {
+            var now = clock.GetUtcNow();
+            var list = rules.ToList();
+            var indexById = list.Select((r, i) => (r.Id, i)).ToDictionary(x => x.Id, x => x.i);
+            var batchIndexById = new Dictionary<Guid, int>();
+            var errors = new List<BatchError>();
+            int created = 0, updated = 0;
+            for (var b = 0; b < batch.Count; b++)
+            {
+                var rule = batch[b];
+                if (rule.Id != Guid.Empty && !batchIndexById.TryAdd(rule.Id, b))
+                {
+                    errors.Add(new BatchError(b, new ValidationIssue("id", $"the same id is already in this batch at rules[{batchIndexById[rule.Id]}]")));
+                    continue;
+                }
+                if (rule.Id != Guid.Empty && indexById.TryGetValue(rule.Id, out var at))
+                {
+                    var existing = list[at];
+                    list[at] = rule with { MarkId = existing.MarkId, CreatedAt = existing.CreatedAt, CreatedBy = existing.CreatedBy, UpdatedAt = now, UpdatedBy = actor };
+                    updated++;
+                }
+                else
+                {
+                    var id = rule.Id == Guid.Empty ? Guid.NewGuid() : rule.Id;
+                    batchIndexById[id] = b;
+                    list.Add(rule with { Id = id, MarkId = 0, CreatedAt = now, UpdatedAt = now, CreatedBy = actor, UpdatedBy = actor });
+                    indexById[id] = list.Count - 1;
+                    created++;
+                }
+            }
+            if (errors.Count > 0) return new BatchOutcome([], 0, 0, errors);
+            var assigned = MarkIdAllocator.AssignMissing(list);
+            var byBatchIndex = batchIndexById.ToDictionary(kv => kv.Key, kv => kv.Value);
+            foreach (var (ruleId, _, issue) in ValidateList(assigned, null).Where(p => p.Issue.Severity == IssueSeverity.Error))
+                if (byBatchIndex.TryGetValue(ruleId, out var b)) errors.Add(new BatchError(b, issue));
+                else errors.Add(new BatchError(-1, issue)); // an existing rule broken by the batch (e.g. now shadowed)
+            if (errors.Count > 0) return new BatchOutcome([], 0, 0, errors.OrderBy(e => e.Index).ToList());
+            await ReplaceAllAsync(db, assigned, ct);
+            var saved = assigned.Select((r, i) => (r, i)).Where(x => byBatchIndex.ContainsKey(x.r.Id))
+                .OrderBy(x => byBatchIndex[x.r.Id]).Select(x => x.r with { Position = x.i }).ToList();
+            return new BatchOutcome(saved, created, updated, []);
+        }, ct);
+
     /// <summary>The name problem of <paramref name="name"/> for the rule <paramref name="id"/> (null for a new rule): missing, malformed or already used.</summary>
     public async Task<IReadOnlyList<ValidationIssue>> NameIssuesAsync(Guid? id, string name, CancellationToken ct = default)
     {
