@@ -39,11 +39,13 @@ public enum BulkAction
 
 /// <summary>
 /// One error of a batch, by the index of the rule in the request (<c>rules[3].destinationPort</c>): a field error of the
-/// rule itself, or a clash with the list it joins (a name used twice, a forward another rule shadows).
+/// rule itself, or a clash with the list it joins (a name used twice, a forward another rule shadows). Index -1: a rule
+/// already in the list, not in the batch, that the batch would break (now shadowed); its key is <c>rules</c> (the request
+/// as a whole) and its message names the rule and its position.
 /// </summary>
 public sealed record BatchError(int Index, ValidationIssue Issue)
 {
-    public string Key => $"rules[{Index}].{Issue.Field}";
+    public string Key => Index >= 0 ? $"rules[{Index}].{Issue.Field}" : "rules";
 }
 
 /// <summary>A batch saved as one draft change (every rule, with its position), or its errors and nothing saved.</summary>
