@@ -69,11 +69,12 @@ public static class NftListingText
         if (set.Elements is { Count: > 0 } elements)
         {
             sb.Append("\t\telements = { ");
-            var first = true;
+            var count = 0;
             foreach (var element in Sorted(elements))
             {
-                if (!first) sb.Append(", ");
-                first = false;
+                // nft 1.0.6 wraps a named map's elements after every fifth one, under the first.
+                if (count > 0) sb.Append(count % 5 == 0 && set.IsMap ? ",\n\t\t\t     " : ", ");
+                count++;
                 AppendElement(sb, element, set.MapType, set.CountElements);
             }
             sb.Append(" }\n");
