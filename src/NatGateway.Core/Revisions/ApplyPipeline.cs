@@ -56,8 +56,10 @@ public sealed class ApplyPipeline(
     {
         if (!request.RunsWhilePending && await store.PendingAsync(ct) is { } pending) throw new ConfirmationPendingException(pending.RevisionId);
 
+        var timing = new StageTimer();
         var journaled = await journal.RunAsync(request, ct);
         var revision = journaled.Revision;
+        timing.Lap("journal");
         Hit(request, Failpoints.AfterJournal);
 
         NftablesResult nft;
@@ -76,6 +78,7 @@ public sealed class ApplyPipeline(
             throw;
         }
         Hit(request, Failpoints.AfterRules);
+        timing.Lap("nftables");
 
         // Settings, then conntrack sizing/timeouts: each all or nothing; on failure the rules go back too, so no mix is left.
         SysctlsResult sys;
@@ -97,11 +100,15 @@ public sealed class ApplyPipeline(
             throw;
         }
         Hit(request, Failpoints.AfterSettings);
+        timing.Lap("settings");
 
         var committed = await commit.RunAsync(request, journaled, ct);
         Hit(request, Failpoints.AfterCommit);
-        logger.LogInformation("revision {Id} ({Kind}) {State} by {Author}", revision.Id, request.Kind.Text(), revision.State.Text(), revision.Author);
+        timing.Lap("commit");
         await store.PruneQuietlyAsync(ct);
+        timing.Lap("prune");
+        logger.LogInformation("revision {Id} ({Kind}) {State} by {Author} in {Total} ms: {Stages} (journal: {JournalStages})", revision.Id,
+            request.Kind.Text(), revision.State.Text(), revision.Author, timing.TotalMilliseconds, timing.ToString(), journaled.Timing);
         rules.RaiseChanged();
         store.NotifyChanged();
         return new ApplyPipelineResult(journaled, nft, sys, sizing, committed);

@@ -18,7 +18,11 @@ public sealed record ApplyRequest(GatewayState Target, RevisionKind Kind, string
 }
 
 /// <summary>Step 1: the intent is durable (state applying) before the kernel changes.</summary>
-public sealed record JournalResult(Revision Revision, RevisionContent? Previous, GatewayState Target, bool RulesUnchanged);
+public sealed record JournalResult(Revision Revision, RevisionContent? Previous, GatewayState Target, bool RulesUnchanged)
+{
+    /// <summary>Where the step's time went ("validate 12 ms, compile 40 ms, ..."), for the apply's log line.</summary>
+    public string Timing { get; init; } = "";
+}
 
 /// <summary>Step 2: our nftables tables, one transaction. Null <see cref="Kernel"/> = skipped (a settings-only change).</summary>
 public sealed record NftablesResult(ApplyResult? Kernel)
@@ -50,9 +54,13 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         if (TextLimits.CommentError(request.Comment) is { } tooLong) throw new ArgumentException($"comment {tooLong}", nameof(request));
         var author = TextLimits.Actor(request.Author);
         var target = request.Target;
+        var timing = new StageTimer();
+        // The one whole-list validation of an apply (the agent re-checks what it receives, cached by hash).
         var errors = rules.Errors(target.Rules);
         if (errors.Count > 0) throw new RulesInvalidException(errors);
+        timing.Lap("validate");
         var compiled = rules.Compile(target.Rules);
+        timing.Lap("compile");
         await store.EnsureBaselineAsync(() => (new GatewayState([], SettingsDocument.Capture(settings.Read()), ConntrackDocument.Capture(settings.Kernel.Sysctl)),
             rules.Compile([])), ct);
 
@@ -63,9 +71,11 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
             Settings = target.Settings ?? SettingsDocument.Capture(settings.Read()),
             Conntrack = target.Conntrack ?? conntrackBefore,
         };
+        timing.Lap("in force");
         var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore), ct);
+        timing.Lap("write");
         var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
-        return new JournalResult(revision, previous, full, unchanged);
+        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString() };
     }
 }
 

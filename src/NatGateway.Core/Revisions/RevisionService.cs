@@ -39,9 +39,13 @@ public sealed class RevisionService(
     public async Task<Revision> ApplyRulesAsync(string? comment, string? author, TimeSpan? confirmWithin = null,
         bool purgeChangedFlows = false, CancellationToken ct = default)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var draft = await rules.ListAsync(ct);
-        var affected = purgeChangedFlows ? await ChangedMarkIdsAsync(ct) : [];
+        var affected = purgeChangedFlows ? ChangedMarkIds(await store.RulesInForceAsync(ct), draft) : [];
+        var read = watch.Elapsed;
         var revision = (await pipeline.RunAsync(new ApplyRequest(new GatewayState(draft, null), RevisionKind.Apply, comment, author, confirmWithin), ct)).Revision;
+        logger.LogInformation("apply of {Count} rules: draft read in {Read:0} ms, revision {Id} in {Total:0} ms", draft.Count, read.TotalMilliseconds,
+            revision.Id, watch.Elapsed.TotalMilliseconds);
         if (affected.Count > 0)
         {
             var removed = flows.Purge(affected);
@@ -51,10 +55,12 @@ public sealed class RevisionService(
     }
 
     /// <summary>Mark ids of rules in force that the draft changes (other than moving), disables or removes.</summary>
-    public async Task<IReadOnlyList<int>> ChangedMarkIdsAsync(CancellationToken ct = default)
+    public async Task<IReadOnlyList<int>> ChangedMarkIdsAsync(CancellationToken ct = default) =>
+        ChangedMarkIds(await store.RulesInForceAsync(ct), await rules.ListAsync(ct));
+
+    /// <summary>Mark ids of rules in <paramref name="inForce"/> that <paramref name="draft"/> changes, disables or removes.</summary>
+    private static List<int> ChangedMarkIds(IReadOnlyList<NatRule> inForce, IReadOnlyList<NatRule> draft)
     {
-        var inForce = await store.RulesInForceAsync(ct);
-        var draft = await rules.ListAsync(ct);
         // From the rule models: a moved rule still matches its flows; a changed (renamed, disabled, retargeted) or removed one does not.
         return RuleListDiff.Edits(inForce, draft)
             .Where(e => e.ChangesTraffic)

@@ -26,6 +26,10 @@ public sealed class RevisionStore(
     private readonly ILogger _logger = logger ?? NullLogger<RevisionStore>.Instance;
     private readonly RevisionRetention _retention = retention ?? new RevisionRetention();
 
+    // A revision's rules document never changes once written: the last few parsed lists are kept by revision id, so the
+    // pending diff and the next apply do not parse the 10,000-rule document in force again.
+    private readonly ParsedRulesCache _parsedRules = new();
+
     /// <summary>Raised after a revision is finished or changes state (pages refresh, the countdown starts or stops).</summary>
     public event Action? Changed;
 
@@ -58,11 +62,18 @@ public sealed class RevisionStore(
     }
 
     /// <summary>The rules of the revision in force (none yet: no rules), read from its rules document alone.</summary>
-    public async Task<IReadOnlyList<NatRule>> RulesInForceAsync(CancellationToken ct = default)
+    public async Task<IReadOnlyList<NatRule>> RulesInForceAsync(CancellationToken ct = default) =>
+        (await InForceRulesWithIdAsync(ct)).Rules;
+
+    /// <summary>Id and rules of the revision in force (null and none yet); the parsed rules come from <see cref="_parsedRules"/>.</summary>
+    public async Task<(long? Id, IReadOnlyList<NatRule> Rules)> InForceRulesWithIdAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var document = await InForce(db).Select(r => r.RulesDocument).FirstOrDefaultAsync(ct);
-        return document is null ? [] : RulesDocument.Parse(document);
+        var id = await InForce(db).Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);
+        if (id is not { } found) return (null, []);
+        if (_parsedRules.TryGet(found) is { } cached) return (found, cached);
+        var document = await db.Revisions.AsNoTracking().Where(r => r.Id == found).Select(r => r.RulesDocument).FirstAsync(ct);
+        return (found, _parsedRules.Parse(found, document));
     }
 
     /// <summary>Id and ruleset of the revision in force (for the pending diff), without its documents.</summary>
@@ -237,6 +248,7 @@ public sealed class RevisionStore(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(ct);
+        _parsedRules.Add(revision.Id, target.Rules);
         return revision;
     }
 
@@ -346,9 +358,9 @@ public sealed class RevisionStore(
         new ContentRow(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId, r.RulesDocument, r.SettingsDocument,
             r.ConntrackDocument, r.RulesetJson, r.RulesetText);
 
-    private static RevisionContent Content(ContentRow r) =>
+    private RevisionContent Content(ContentRow r) =>
         new(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId,
-            new GatewayState(RulesDocument.Parse(r.RulesDocument), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument)),
+            new GatewayState(_parsedRules.Parse(r.Id, r.RulesDocument), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument)),
             r.RulesetJson, r.RulesetText);
 
     /// <summary>The full state of a revision entity (its documents parsed).</summary>

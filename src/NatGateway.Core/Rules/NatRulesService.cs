@@ -318,11 +318,24 @@ public sealed class NatRulesService(
         return results.SelectMany(kv => kv.Value.Issues.Select(i => (kv.Key, names[kv.Key], i))).ToList();
     }
 
-    /// <summary>Compiles the desired rules; the kernel's own rendering is added when the kernel side can make a scratch
-    /// namespace (CAP_SYS_ADMIN) and answers.</summary>
+    /// <summary>
+    /// Compiles the desired rules, with the compiler's own <c>nft list</c> text (<see cref="NftListingText"/>, equal to the
+    /// kernel's rendering): what revisions keep and diffs compare. Pure: no kernel, no scratch namespace (that rendering
+    /// cost ~0.8 s per apply at 10,000 forwards; <see cref="CompileWithKernelText"/> does it when a page asks).
+    /// </summary>
     public CompiledRuleset Compile(IReadOnlyList<NatRule> rules)
     {
         var compiled = NatRulesetCompiler.Compile(rules, compileOptions);
+        return compiled with { NftText = NftListingText.Render(compiled) };
+    }
+
+    /// <summary>
+    /// <see cref="Compile"/> with the text rendered by the kernel itself in a scratch namespace (GET /api/v1/ruleset), when
+    /// the kernel side can make one (CAP_SYS_ADMIN); otherwise the compiler's text.
+    /// </summary>
+    public CompiledRuleset CompileWithKernelText(IReadOnlyList<NatRule> rules)
+    {
+        var compiled = Compile(rules);
         try
         {
             return compiled with { NftText = kernel.NatTables.Render(rules) };
@@ -334,33 +347,36 @@ public sealed class NatRulesService(
     }
 
     /// <summary>
-    /// What apply would change. The generated ruleset (compiled and rendered by the kernel in a scratch namespace,
-    /// 0.5 s for 10,000 forwards) is only produced with <paramref name="withRuleset"/>: lists need the rule diff alone.
+    /// What apply would change: the rule diff against the revision in force (its parsed rules are cached by revision id).
+    /// With <paramref name="withRuleset"/> also the compiled ruleset text and its line diff against the revision in force's
+    /// (both the compiler's text; a DiffPlex diff).
     /// </summary>
     public async Task<PendingChanges> GetPendingAsync(bool withRuleset = true, CancellationToken ct = default)
     {
         var rules = await ListAsync(ct);
-        var last = await _revisions.InForceRulesetAsync(ct);
-        var applied = last is null ? [] : await _revisions.RulesInForceAsync(ct);
+        var (lastId, applied) = await _revisions.InForceRulesWithIdAsync(ct);
         var ruleChanges = RuleListDiff.Compare(applied, rules);
-        var hasChanges = ruleChanges.Count > 0 || (last is null && rules.Count > 0);
+        var hasChanges = ruleChanges.Count > 0 || (lastId is null && rules.Count > 0);
+        if (!withRuleset) return new PendingChanges(hasChanges, ruleChanges, null, [], lastId);
         string? text = null;
         IReadOnlyList<string> diff = [];
-        if (!withRuleset) return new PendingChanges(hasChanges, ruleChanges, text, diff, last?.Id);
         try
         {
-            var compiled = Compile(rules);
-            text = compiled.NftText;
-            var before = (last?.RulesetText ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
-            var after = (text ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+            text = Compile(rules).NftText;
+            var last = lastId is null ? null : await _revisions.InForceRulesetAsync(ct);
+            var before = TextLines(last?.RulesetText);
+            var after = TextLines(text);
             if (!before.SequenceEqual(after)) diff = TextDiff.Lines(before, after);
         }
-        catch (Exception e) when (e is NatCompileException or NftablesException)
+        catch (NatCompileException e)
         {
             diff = [$"! the rules cannot be compiled yet: {e.Message}"];
         }
-        return new PendingChanges(hasChanges, ruleChanges, text, diff, last?.Id);
+        return new PendingChanges(hasChanges, ruleChanges, text, diff, lastId);
     }
+
+    private static string[] TextLines(string? text) =>
+        (text ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
 
     /// <summary>
     /// Puts the rules into the kernel in ONE nftables transaction (<c>nft -j -f batch.json</c>): on any error

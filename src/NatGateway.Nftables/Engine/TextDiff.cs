@@ -1,39 +1,50 @@
+using DiffPlex;
+using DiffPlex.Chunkers;
+
 namespace NatGateway.Nftables;
 
-/// <summary>A readable line diff ("  same", "- only expected", "+ only actual") for drift reports.</summary>
+/// <summary>A readable line diff ("  same", "- only expected", "+ only actual") for drift reports, pending changes and revisions.</summary>
 public static class TextDiff
 {
-    /// <summary>LCS diff of the part between the common head and tail; huge middles degrade to delete-all/add-all.</summary>
+    /// <summary>The marker between two hunks whose unchanged lines in between are left out.</summary>
+    public const string Gap = "  ...";
+
+    /// <summary>
+    /// DiffPlex's Myers diff (O(N·D), not the quadratic LCS table: 10,000-line rulesets diff in milliseconds), printed as
+    /// hunks: each changed block is its removed lines, then its added lines, with <paramref name="context"/> unchanged lines
+    /// around it; unchanged runs longer than that between hunks become <see cref="Gap"/>.
+    /// </summary>
     public static IReadOnlyList<string> Lines(IReadOnlyList<string> expected, IReadOnlyList<string> actual, int context = 2)
     {
-        var head = 0;
-        while (head < expected.Count && head < actual.Count && expected[head] == actual[head]) head++;
-        var tail = 0;
-        while (tail < expected.Count - head && tail < actual.Count - head && expected[^(tail + 1)] == actual[^(tail + 1)]) tail++;
-        var a = expected.Skip(head).Take(expected.Count - head - tail).ToArray();
-        var b = actual.Skip(head).Take(actual.Count - head - tail).ToArray();
         var result = new List<string>();
-        foreach (var line in expected.Skip(Math.Max(0, head - context)).Take(Math.Min(head, context))) result.Add("  " + line);
-        if ((long)a.Length * b.Length > 4_000_000)
+        // An empty text would chunk into one empty line: the trivial cases need no diff.
+        if (expected.Count == 0 || actual.Count == 0)
         {
-            result.AddRange(a.Select(l => "- " + l));
-            result.AddRange(b.Select(l => "+ " + l));
+            result.AddRange(expected.Select(l => "- " + l));
+            result.AddRange(actual.Select(l => "+ " + l));
+            return result;
         }
-        else
+        var diff = Differ.Instance.CreateDiffs(string.Join('\n', expected), string.Join('\n', actual),
+            ignoreWhiteSpace: false, ignoreCase: false, new LineChunker());
+        // Both texts were joined with '\n' only: the chunker's pieces are exactly the input lines.
+        var blocks = diff.DiffBlocks;
+        var printedA = 0; // the lines of expected before this index are printed (or left out as a gap)
+        for (var b = 0; b < blocks.Count; b++)
         {
-            var lcs = new int[a.Length + 1, b.Length + 1];
-            for (var i = a.Length - 1; i >= 0; i--)
-                for (var j = b.Length - 1; j >= 0; j--)
-                    lcs[i, j] = a[i] == b[j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
-            int x = 0, y = 0;
-            while (x < a.Length || y < b.Length)
-            {
-                if (x < a.Length && y < b.Length && a[x] == b[y]) { result.Add("  " + a[x]); x++; y++; }
-                else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y])) result.Add("+ " + b[y++]);
-                else result.Add("- " + a[x++]);
-            }
+            var block = blocks[b];
+            var from = Math.Max(printedA, block.DeleteStartA - context);
+            if (from > printedA) result.Add(Gap);
+            for (var i = from; i < block.DeleteStartA; i++) result.Add("  " + expected[i]);
+            for (var i = 0; i < block.DeleteCountA; i++) result.Add("- " + expected[block.DeleteStartA + i]);
+            for (var i = 0; i < block.InsertCountB; i++) result.Add("+ " + actual[block.InsertStartB + i]);
+            printedA = block.DeleteStartA + block.DeleteCountA;
+            // Trailing context, up to where the next block's own leading context takes over.
+            var until = Math.Min(expected.Count, printedA + context);
+            if (b + 1 < blocks.Count) until = Math.Min(until, blocks[b + 1].DeleteStartA);
+            for (var i = printedA; i < until; i++) result.Add("  " + expected[i]);
+            printedA = until;
         }
-        foreach (var line in expected.Skip(expected.Count - tail).Take(context)) result.Add("  " + line);
+        if (blocks.Count > 0 && printedA < expected.Count) result.Add(Gap);
         return result;
     }
 }

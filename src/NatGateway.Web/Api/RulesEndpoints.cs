@@ -138,8 +138,17 @@ public static class RulesEndpoints
             Results.Ok(new { discarded = await service.DiscardDraftAsync(ct) })).AddEndpointFilter(JsonBody.NoBodyUnlessJson).RequireRole(Role.Admin)
             .WithSummary("Discard the draft (back to the rules in force)").Produces<DiscardOutcome>();
 
-        rules.MapGet("/pending", async (NatRulesService service, CancellationToken ct) => Results.Ok(await service.GetPendingAsync(ct: ct)))
-            .WithSummary("What applying the draft would change").Produces<PendingChanges>();
+        // The rule diff alone by default (fast at 10,000 rules); ?ruleset=true adds the generated ruleset text and its diff.
+        rules.MapGet("/pending", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            var ruleset = http.Request.Query["ruleset"];
+            bool withRuleset;
+            if (ruleset.Count == 0) withRuleset = false;
+            else if (ruleset.Count > 1 || !bool.TryParse(ruleset[0], out withRuleset))
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["ruleset"] = ["must be true or false"] });
+            return Results.Ok(await service.GetPendingAsync(withRuleset, ct));
+        })
+            .WithSummary("What applying the draft would change (?ruleset=true: with the generated ruleset and its diff)").Produces<PendingChanges>();
 
         rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
         {
@@ -177,7 +186,7 @@ public static class RulesEndpoints
             var rules = await service.ListAsync(ct);
             try
             {
-                var compiled = service.Compile(rules);
+                var compiled = service.CompileWithKernelText(rules);
                 using var json = JsonDocument.Parse(compiled.Json);
                 return Results.Ok(new { text = compiled.NftText, json = json.RootElement.Clone(), kernel = service.ListKernelTables() });
             }

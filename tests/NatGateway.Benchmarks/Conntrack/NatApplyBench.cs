@@ -104,6 +104,10 @@ internal static class NatApplyBench
         context.Log(string.Create(CultureInfo.InvariantCulture,
             $"{Mode(throughAgent)}: POST /api/v1/rules/apply took {elapsed.TotalSeconds:0.000} s, CPU natgw serve {webCpu.TotalSeconds:0.00} s{agentPart} (load {Statistics.LoadAverage()}): {Shorten(answer)}"));
 
+        // natgw's own breakdown of the apply (its log line per revision).
+        foreach (var line in natgw.Output.Split('\n').Where(l => l.Contains(" ms: journal ") || l.Contains("rules: draft read in")))
+            context.Log($"{Mode(throughAgent)} log: {line.Trim()}");
+
         // The kernel holds them: the ruleset in the namespace names the last forward's port.
         var ruleset = ProcessRunner.Run("ip", ["netns", "exec", context.Ns, "nft", "list", "ruleset"], TimeSpan.FromMinutes(2));
         var lastPort = (PortForwards.FirstPort + rulesJson.Count - 1).ToString(CultureInfo.InvariantCulture);
