@@ -40,6 +40,8 @@ public sealed class NatRulesService(
     private volatile RuleDraft? _draft;
     /// <summary>Names and forwards of <see cref="_draft"/>; used and changed only under <see cref="_writeLock"/>.</summary>
     private RuleValidationIndex _index = new();
+    /// <summary>Mark ids of <see cref="_draft"/>; same rules as <see cref="_index"/>.</summary>
+    private MarkIdPool _marks = new();
 
     private const string VersionTable = "NatRuleListVersion";
 
@@ -61,7 +63,7 @@ public sealed class NatRulesService(
             var candidate = rule with
             {
                 Id = rule.Id == Guid.Empty || draft.IndexOf(rule.Id) >= 0 ? Guid.NewGuid() : rule.Id,
-                MarkId = MarkIdAllocator.Next(draft.Rules),
+                MarkId = _marks.Next(),
                 CreatedAt = now, UpdatedAt = now, CreatedBy = actor, UpdatedBy = actor,
             };
             return SaveOne(draft, index, candidate, insert: true);
@@ -103,7 +105,11 @@ public sealed class NatRulesService(
                     await db.NatRules.Where(r => r.Id == id).ExecuteDeleteAsync(ct);
                     await db.NatRules.Where(r => r.Position > index).ExecuteUpdateAsync(s => s.SetProperty(r => r.Position, r => r.Position - 1), ct);
                 },
-                ix => ix.Remove(removed));
+                ix =>
+                {
+                    ix.Remove(removed);
+                    _marks.Release(removed.MarkId);
+                });
         }, ct);
 
     /// <summary>Puts the rules in the given order (every id exactly once). Refused when the new order makes a rule invalid (e.g. shadowed).</summary>
@@ -481,7 +487,7 @@ public sealed class NatRulesService(
         var version = hasVersion ? Convert.ToInt64(await ScalarAsync(db, $"""SELECT "Version" FROM "{VersionTable}" """, ct)) : -1;
         await tx.CommitAsync(ct);
         var draft = RuleDraft.Of(records.Select(ToRule), version, stamp);
-        _index = RuleValidationIndex.Of(draft.Rules);
+        Reindex(draft);
         return draft;
     }
 
@@ -535,7 +541,7 @@ public sealed class NatRulesService(
                 }
                 _draft = write.After.WithVersion(version);
                 if (write.Reindex is { } reindex) reindex(_index);
-                else _index = RuleValidationIndex.Of(_draft.Rules);
+                else Reindex(_draft);
                 Changed?.Invoke();
                 return write.Result;
             }
@@ -544,6 +550,12 @@ public sealed class NatRulesService(
         {
             _writeLock.Release();
         }
+    }
+
+    private void Reindex(RuleDraft draft)
+    {
+        _index = RuleValidationIndex.Of(draft.Rules);
+        _marks = MarkIdPool.Of(draft.Rules);
     }
 
     /// <summary>The rules changed in the database between our check and our transaction.</summary>
@@ -599,7 +611,11 @@ public sealed class NatRulesService(
                 db.NatRules.Add(ToRecord(stored));
                 await db.SaveChangesAsync(ct);
             },
-            ix => ix.Add(stored));
+            ix =>
+            {
+                ix.Add(stored);
+                _marks.Use(stored.MarkId);
+            });
     }
 
     /// <summary>Moves the rule at <paramref name="from"/> to <paramref name="to"/>: refused when the new order has errors;
@@ -631,8 +647,7 @@ public sealed class NatRulesService(
             async (db, ct) =>
             {
                 await db.NatRules.ExecuteDeleteAsync(ct);
-                db.NatRules.AddRange(records);
-                await db.SaveChangesAsync(ct);
+                await InsertAllAsync(db, records, ct);
             },
             null);
     }
@@ -651,6 +666,41 @@ public sealed class NatRulesService(
             FROM (SELECT "Id", ROW_NUMBER() OVER (ORDER BY "Position", "Id") - 1 AS "Rank" FROM "NatRules") AS n
             WHERE "NatRules"."Id" = n."Id" AND "NatRules"."Position" <> n."Rank"
             """, ct);
+
+    /// <summary>
+    /// Inserts many rows with one prepared statement (EF's change tracking takes seconds for 10,000). The values are
+    /// written as EF's mapping writes them (Guid as upper-case text, dates as UTC ticks), so EF reads and finds them.
+    /// </summary>
+    private static async Task InsertAllAsync(NatGatewayDbContext db, IReadOnlyList<NatRuleRecord> records, CancellationToken ct)
+    {
+        await using var command = Command(db, """
+            INSERT INTO "NatRules" ("Id", "Position", "Kind", "Name", "Enabled", "MarkId", "Document", "CreatedAt", "UpdatedAt", "CreatedBy", "UpdatedBy")
+            VALUES ($id, $position, $kind, $name, $enabled, $markId, $document, $createdAt, $updatedAt, $createdBy, $updatedBy)
+            """);
+        var names = new[] { "$id", "$position", "$kind", "$name", "$enabled", "$markId", "$document", "$createdAt", "$updatedAt", "$createdBy", "$updatedBy" };
+        var parameters = names.Select(name =>
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            command.Parameters.Add(p);
+            return p;
+        }).ToArray();
+        foreach (var r in records)
+        {
+            parameters[0].Value = r.Id.ToString("D").ToUpperInvariant();
+            parameters[1].Value = r.Position;
+            parameters[2].Value = r.Kind;
+            parameters[3].Value = r.Name;
+            parameters[4].Value = r.Enabled ? 1 : 0;
+            parameters[5].Value = r.MarkId;
+            parameters[6].Value = r.Document;
+            parameters[7].Value = r.CreatedAt.UtcTicks;
+            parameters[8].Value = r.UpdatedAt.UtcTicks;
+            parameters[9].Value = (object?)r.CreatedBy ?? DBNull.Value;
+            parameters[10].Value = (object?)r.UpdatedBy ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
 
     private static async Task<long> VersionAsync(NatGatewayDbContext db, CancellationToken ct) =>
         Convert.ToInt64(await ScalarAsync(db, $"""SELECT "Version" FROM "{VersionTable}" """, ct));
