@@ -151,94 +151,41 @@ namespace NatGateway.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AddColumn<string>(
-                name: "Diff",
-                table: "Revisions",
-                type: "TEXT",
-                nullable: true);
-
-            migrationBuilder.AddColumn<string>(
-                name: "RulesDocument",
-                table: "Revisions",
-                type: "TEXT",
-                nullable: false,
-                defaultValue: "");
-
-            migrationBuilder.AddColumn<string>(
-                name: "RulesetJson",
-                table: "Revisions",
-                type: "TEXT",
-                nullable: false,
-                defaultValue: "");
-
-            migrationBuilder.AddColumn<string>(
-                name: "RulesetText",
-                table: "Revisions",
-                type: "TEXT",
-                nullable: true);
-
+            // By hand: EF would drop RevisionDocuments before its table rebuild removes the foreign keys that point at it.
+            // The old Revisions table is made anew with the documents read back into its rows, then swapped in.
             migrationBuilder.Sql("""
-                UPDATE "Revisions" SET
-                    "RulesDocument" = coalesce((SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = "Revisions"."RulesHash"), '[]'),
-                    "RulesetJson" = coalesce((SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = "Revisions"."RulesetJsonHash"), ''),
-                    "RulesetText" = (SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = "Revisions"."RulesetTextHash"),
-                    "Diff" = (SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = "Revisions"."DiffHash");
+                CREATE TABLE "ef_old_Revisions" (
+                    "Id" INTEGER NOT NULL CONSTRAINT "PK_Revisions" PRIMARY KEY AUTOINCREMENT,
+                    "Author" TEXT NULL,
+                    "Comment" TEXT NULL,
+                    "ConfirmBy" INTEGER NULL,
+                    "ConntrackDocument" TEXT NULL,
+                    "CreatedAt" INTEGER NOT NULL,
+                    "Diff" TEXT NULL,
+                    "Kind" TEXT NOT NULL,
+                    "Outcome" TEXT NULL,
+                    "PreviousRevisionId" INTEGER NULL,
+                    "RulesDocument" TEXT NOT NULL,
+                    "RulesetJson" TEXT NOT NULL,
+                    "RulesetText" TEXT NULL,
+                    "SettingsDocument" TEXT NULL,
+                    "State" TEXT NOT NULL);
+                INSERT INTO "ef_old_Revisions" ("Id", "Author", "Comment", "ConfirmBy", "ConntrackDocument", "CreatedAt", "Diff", "Kind", "Outcome",
+                    "PreviousRevisionId", "RulesDocument", "RulesetJson", "RulesetText", "SettingsDocument", "State")
+                SELECT "Id", "Author", "Comment", "ConfirmBy", "ConntrackDocument", "CreatedAt",
+                    (SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = r."DiffHash"),
+                    "Kind", "Outcome", "PreviousRevisionId",
+                    coalesce((SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = r."RulesHash"), '[]'),
+                    coalesce((SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = r."RulesetJsonHash"), ''),
+                    (SELECT natgw_unpack("Content", "Length") FROM "RevisionDocuments" WHERE "Hash" = r."RulesetTextHash"),
+                    "SettingsDocument", "State"
+                FROM "Revisions" r;
+                DROP TABLE "Revisions";
+                DROP TABLE "RevisionDocuments";
+                ALTER TABLE "ef_old_Revisions" RENAME TO "Revisions";
+                CREATE INDEX "IX_Revisions_CreatedAt" ON "Revisions" ("CreatedAt");
+                CREATE INDEX "IX_Revisions_State" ON "Revisions" ("State");
                 """);
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Revisions_RevisionDocuments_DiffHash",
-                table: "Revisions");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Revisions_RevisionDocuments_RulesHash",
-                table: "Revisions");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Revisions_RevisionDocuments_RulesetJsonHash",
-                table: "Revisions");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Revisions_RevisionDocuments_RulesetTextHash",
-                table: "Revisions");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Revisions_DiffHash",
-                table: "Revisions");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Revisions_RulesHash",
-                table: "Revisions");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Revisions_RulesetJsonHash",
-                table: "Revisions");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Revisions_RulesetTextHash",
-                table: "Revisions");
-
-            migrationBuilder.DropColumn(
-                name: "DiffHash",
-                table: "Revisions");
-
-            migrationBuilder.DropColumn(
-                name: "RuleCount",
-                table: "Revisions");
-
-            migrationBuilder.DropColumn(
-                name: "RulesHash",
-                table: "Revisions");
-
-            migrationBuilder.DropColumn(
-                name: "RulesetJsonHash",
-                table: "Revisions");
-
-            migrationBuilder.DropColumn(
-                name: "RulesetTextHash",
-                table: "Revisions");
-
-            migrationBuilder.DropTable(
-                name: "RevisionDocuments");
         }
     }
 }
