@@ -178,9 +178,9 @@ public sealed class RevisionStore(
         if (a is null || b is null) return null;
         var rules = a.RulesHash == b.RulesHash ? Task.FromResult(new List<RuleChange>()) : Task.Run(async () =>
         {
-            var before = RulesAsync(a.RulesHash, ct);
-            var after = RulesAsync(b.RulesHash, ct);
-            return RuleListDiff.Compare(await before, await after);
+            var before = EntriesAsync(a.RulesHash, ct);
+            var after = EntriesAsync(b.RulesHash, ct);
+            return RuleDocumentDiff.Compare(await before, await after);
         }, ct);
         var ruleset = a.RulesetTextHash == b.RulesetTextHash ? Task.FromResult<IReadOnlyList<string>>([]) : Task.Run(async () =>
         {
@@ -402,6 +402,16 @@ public sealed class RevisionStore(
         if (_cache.TryGet<IReadOnlyList<NatRule>>("rules:" + hash, out var cached)) return cached;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await RulesAsync(db, hash, ct);
+    }
+
+    /// <summary>The rules of a stored document as ids and raw JSON (what a diff compares), cached by hash.</summary>
+    private async Task<RuleDocumentDiff.Entries> EntriesAsync(string hash, CancellationToken ct)
+    {
+        if (_cache.TryGet<RuleDocumentDiff.Entries>("entries:" + hash, out var cached)) return cached;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var entries = RuleDocumentDiff.Read(await RevisionDocuments.ReadBytesAsync(db, hash, ct) ?? "[]"u8.ToArray());
+        _cache.Add("entries:" + hash, entries, entries.Weight);
+        return entries;
     }
 
     /// <summary>A stored text document, cached by hash.</summary>
