@@ -10,25 +10,45 @@ namespace NatGateway.Core.Revisions;
 /// </summary>
 internal static class RuleDocumentDiff
 {
-    /// <summary>The rules of a document by id, each with its index and raw JSON (cached per document hash).</summary>
-    public sealed record Entries(Guid[] Ids, string[] Raw)
+    /// <summary>
+    /// The rules of a document by id, each as its slice of the UTF-8 document (cached per document hash): found with one
+    /// pass of a <see cref="Utf8JsonReader"/>, no DOM, no string per rule.
+    /// </summary>
+    public sealed record Entries(byte[] Utf8, Guid[] Ids, int[] Start, int[] Length)
     {
-        public long Weight => 2L * Raw.Sum(r => (long)r.Length) + 16L * Ids.Length;
+        public long Weight => Utf8.Length + 24L * Ids.Length;
+
+        public ReadOnlySpan<byte> Slice(int i) => Utf8.AsSpan(Start[i], Length[i]);
+
+        public RuleInDocument At(int i) => new(i, System.Text.Encoding.UTF8.GetString(Slice(i)));
     }
 
     public static Entries Read(byte[] utf8)
     {
-        using var doc = JsonDocument.Parse(utf8);
-        var count = doc.RootElement.GetArrayLength();
-        var ids = new Guid[count];
-        var raw = new string[count];
-        var i = 0;
-        foreach (var e in doc.RootElement.EnumerateArray())
+        var ids = new List<Guid>();
+        var starts = new List<int>();
+        var lengths = new List<int>();
+        var reader = new Utf8JsonReader(utf8);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) throw new InvalidDataException("a stored rules document is not a JSON array");
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            ids[i] = e.TryGetProperty("id", out var id) && id.TryGetGuid(out var g) ? g : Guid.Empty;
-            raw[i++] = e.GetRawText();
+            var start = (int)reader.TokenStartIndex;
+            var id = Guid.Empty;
+            var depth = reader.CurrentDepth;
+            // The rule object's own properties: "id" read, nested values skipped.
+            while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName) continue;
+                var isId = reader.ValueTextEquals("id"u8);
+                reader.Read();
+                if (isId && reader.TokenType == JsonTokenType.String && reader.TryGetGuid(out var g)) id = g;
+                else reader.Skip();
+            }
+            ids.Add(id);
+            starts.Add(start);
+            lengths.Add((int)reader.BytesConsumed - start);
         }
-        return new Entries(ids, raw);
+        return new Entries(utf8, [.. ids], [.. starts], [.. lengths]);
     }
 
     /// <summary>What <see cref="RuleListDiff.Compare"/> of the parsed lists gives: the rules of <paramref name="after"/> in order, then the removed ones.</summary>
@@ -43,14 +63,14 @@ internal static class RuleDocumentDiff
             RuleChange? change;
             if (old.TryGetValue(after.Ids[i], out var j))
             {
-                if (j == i && before.Raw[j] == after.Raw[i]) continue; // same place, same content: no edit
-                change = RuleInDocument.Change(new RuleInDocument(j, before.Raw[j]), new RuleInDocument(i, after.Raw[i]));
+                if (j == i && before.Slice(j).SequenceEqual(after.Slice(i))) continue; // same place, same content: no edit
+                change = RuleInDocument.Change(before.At(j), after.At(i));
             }
-            else change = RuleInDocument.Change(null, new RuleInDocument(i, after.Raw[i]));
+            else change = RuleInDocument.Change(null, after.At(i));
             if (change is not null) changes.Add(change);
         }
         for (var j = 0; j < before.Ids.Length; j++)
-            if (!now.Contains(before.Ids[j]) && RuleInDocument.Change(new RuleInDocument(j, before.Raw[j]), null) is { } removed)
+            if (!now.Contains(before.Ids[j]) && RuleInDocument.Change(before.At(j), null) is { } removed)
                 changes.Add(removed);
         return changes;
     }
