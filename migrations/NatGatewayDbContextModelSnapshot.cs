@@ -188,7 +188,8 @@ namespace NatGateway.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Diff")
+                    b.Property<string>("DiffHash")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Kind")
@@ -203,15 +204,21 @@ namespace NatGateway.Migrations
                     b.Property<long?>("PreviousRevisionId")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("RulesDocument")
+                    b.Property<int>("RuleCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RulesHash")
                         .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("RulesetJson")
+                    b.Property<string>("RulesetJsonHash")
                         .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("RulesetText")
+                    b.Property<string>("RulesetTextHash")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SettingsDocument")
@@ -226,9 +233,35 @@ namespace NatGateway.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("DiffHash");
+
+                    b.HasIndex("RulesHash");
+
+                    b.HasIndex("RulesetJsonHash");
+
+                    b.HasIndex("RulesetTextHash");
+
                     b.HasIndex("State");
 
                     b.ToTable("Revisions", (string)null);
+                });
+
+            modelBuilder.Entity("NatGateway.Data.Entities.RevisionDocument", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hash");
+
+                    b.ToTable("RevisionDocuments", (string)null);
                 });
 
             modelBuilder.Entity("NatGateway.Data.Entities.SettingChange", b =>
@@ -323,6 +356,31 @@ namespace NatGateway.Migrations
                         .IsUnique();
 
                     b.ToTable("Users", (string)null);
+                });
+
+            modelBuilder.Entity("NatGateway.Data.Entities.Revision", b =>
+                {
+                    b.HasOne("NatGateway.Data.Entities.RevisionDocument", null)
+                        .WithMany()
+                        .HasForeignKey("DiffHash")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("NatGateway.Data.Entities.RevisionDocument", null)
+                        .WithMany()
+                        .HasForeignKey("RulesHash")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("NatGateway.Data.Entities.RevisionDocument", null)
+                        .WithMany()
+                        .HasForeignKey("RulesetJsonHash")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("NatGateway.Data.Entities.RevisionDocument", null)
+                        .WithMany()
+                        .HasForeignKey("RulesetTextHash")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 #pragma warning restore 612, 618
         }

@@ -100,6 +100,7 @@ public static class DatabaseSetup
     {
         using var scratch = new SqliteConnection("Data Source=:memory:");
         scratch.Open();
+        DocumentSqlFunctions.Register(scratch); // opened here, so the interceptor never sees it
         var options = new DbContextOptionsBuilder<NatGatewayDbContext>()
             .UseSqlite(scratch, o => o.MigrationsAssembly(MigrationsAssembly)).Options;
         using (var db = new NatGatewayDbContext(options)) db.Database.Migrate();

@@ -9,9 +9,26 @@ public sealed class NatGatewayDbContext(DbContextOptions<NatGatewayDbContext> op
     public DbSet<SettingChange> SettingChanges => Set<SettingChange>();
     public DbSet<NatRuleRecord> NatRules => Set<NatRuleRecord>();
     public DbSet<Revision> Revisions => Set<Revision>();
+    public DbSet<RevisionDocument> RevisionDocuments => Set<RevisionDocument>();
     public DbSet<UserAccount> Users => Set<UserAccount>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
+        optionsBuilder.AddInterceptors(DocumentSqlFunctions.Interceptor);
+
+    // A revision's documents are stored content-addressed whoever adds it (RevisionDocuments.StoreAdded).
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        Data.RevisionDocuments.StoreAdded(this);
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        Data.RevisionDocuments.StoreAdded(this);
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(NatGatewayDbContext).Assembly);

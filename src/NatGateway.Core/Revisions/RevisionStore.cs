@@ -14,8 +14,9 @@ namespace NatGateway.Core.Revisions;
 
 /// <summary>
 /// The only code that reads or writes revisions, and the owner of their documents (rules array, settings, conntrack,
-/// export). Queries load the documents only when they need them: lists and the pending check read none, the in-force
-/// rules read the rules document alone.
+/// export). The large documents are stored once, content-addressed (<see cref="RevisionDocument"/>): a revision row
+/// holds their hashes and its rule count, so lists read no document, and a document is read (and parsed, once per
+/// hash: <see cref="DocumentCache"/>) only by what needs it.
 /// </summary>
 public sealed class RevisionStore(
     IDbContextFactory<NatGatewayDbContext> dbFactory,
@@ -26,9 +27,8 @@ public sealed class RevisionStore(
     private readonly ILogger _logger = logger ?? NullLogger<RevisionStore>.Instance;
     private readonly RevisionRetention _retention = retention ?? new RevisionRetention();
 
-    // A revision's rules document never changes once written: the last few parsed lists are kept by revision id, so the
-    // pending diff and the next apply do not parse the 10,000-rule document in force again.
-    private readonly ParsedRulesCache _parsedRules = new();
+    /// <summary>About 64 MB of parsed documents: two 10,000-rule revisions with their rulesets, and the one in force.</summary>
+    private readonly DocumentCache _cache = new(64L << 20);
 
     /// <summary>Raised after a revision is finished or changes state (pages refresh, the countdown starts or stops).</summary>
     public event Action? Changed;
@@ -43,7 +43,7 @@ public sealed class RevisionStore(
     public async Task<Revision?> ActiveAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await InForce(db).FirstOrDefaultAsync(ct);
+        return await InForce(db).FirstOrDefaultAsync(ct) is { } r ? await RevisionDocuments.MaterializeAsync(db, r, ct) : null;
     }
 
     /// <summary>The state of the newest revision in force, with what an apply compares against (no diff, no comment).</summary>
@@ -51,37 +51,34 @@ public sealed class RevisionStore(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await InForce(db).Select(ContentColumns).FirstOrDefaultAsync(ct);
-        return row is null ? null : Content(row);
+        return row is null ? null : await ContentAsync(db, row, ct);
     }
 
     public async Task<RevisionContent?> ContentAsync(long id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Revisions.AsNoTracking().Where(r => r.Id == id).Select(ContentColumns).FirstOrDefaultAsync(ct);
-        return row is null ? null : Content(row);
+        return row is null ? null : await ContentAsync(db, row, ct);
     }
 
     /// <summary>The rules of the revision in force (none yet: no rules), read from its rules document alone.</summary>
     public async Task<IReadOnlyList<NatRule>> RulesInForceAsync(CancellationToken ct = default) =>
         (await InForceRulesWithIdAsync(ct)).Rules;
 
-    /// <summary>Id and rules of the revision in force (null and none yet); the parsed rules come from <see cref="_parsedRules"/>.</summary>
+    /// <summary>Id and rules of the revision in force (null and none yet); the parsed rules come from the document cache (by hash).</summary>
     public async Task<(long? Id, IReadOnlyList<NatRule> Rules)> InForceRulesWithIdAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var id = await InForce(db).Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);
-        if (id is not { } found) return (null, []);
-        if (_parsedRules.TryGet(found) is { } cached) return (found, cached);
-        var document = await db.Revisions.AsNoTracking().Where(r => r.Id == found).Select(r => r.RulesDocument).FirstAsync(ct);
-        return (found, _parsedRules.Parse(found, document));
+        var row = await InForce(db).Select(r => new { r.Id, r.RulesHash }).FirstOrDefaultAsync(ct);
+        return row is null ? (null, []) : (row.Id, await RulesAsync(db, row.RulesHash, ct));
     }
 
     /// <summary>Id and ruleset of the revision in force (for the pending diff), without its documents.</summary>
     public async Task<(long Id, string? RulesetText)?> InForceRulesetAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await InForce(db).Select(r => new { r.Id, r.RulesetText }).FirstOrDefaultAsync(ct);
-        return row is null ? null : (row.Id, row.RulesetText);
+        var row = await InForce(db).Select(r => new { r.Id, r.RulesetTextHash }).FirstOrDefaultAsync(ct);
+        return row is null ? null : (row.Id, await TextAsync(db, row.RulesetTextHash, ct));
     }
 
     public async Task<PendingConfirmation?> PendingAsync(CancellationToken ct = default)
@@ -108,8 +105,8 @@ public sealed class RevisionStore(
 
     /// <summary>
     /// One page of the history, newest first, without the large documents (rules, ruleset, diff: GET /revisions/{id}):
-    /// SQLite counts the rules (<c>json_array_length</c>) and cuts old over-long comments, so a page stays small whatever
-    /// the revisions hold.
+    /// the row's <c>RuleCount</c> column, no document read; SQLite cuts old over-long comments, so a page stays small
+    /// whatever the revisions hold.
     /// </summary>
     public async Task<Paging.PagedList<RevisionSummary>> PageAsync(int page, int pageSize, CancellationToken ct = default)
     {
@@ -119,7 +116,7 @@ public sealed class RevisionStore(
         var limit = TextLimits.MaxCommentLength;
         var rows = await db.Database.SqlQuery<SummaryRow>($"""
             SELECT "Id", "CreatedAt", "Author", substr("Comment", 1, {limit}) AS "Comment", "Kind", "State", "ConfirmBy",
-                   "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", json_array_length("RulesDocument") AS "RuleCount"
+                   "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", "RuleCount"
             FROM "Revisions" ORDER BY "Id" DESC LIMIT {pageSize} OFFSET {skip}
             """).ToListAsync(ct);
         return new Paging.PagedList<RevisionSummary>(rows.Select(ToSummary).ToList(), page, pageSize, total);
@@ -133,7 +130,7 @@ public sealed class RevisionStore(
         string applied = RevisionState.Applied.Text(), pending = RevisionState.PendingConfirmation.Text();
         var rows = await db.Database.SqlQuery<SummaryRow>($"""
             SELECT "Id", "CreatedAt", "Author", substr("Comment", 1, {limit}) AS "Comment", "Kind", "State", "ConfirmBy",
-                   "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", json_array_length("RulesDocument") AS "RuleCount"
+                   "PreviousRevisionId", substr("Outcome", 1, {limit}) AS "Outcome", "RuleCount"
             FROM "Revisions" WHERE "State" IN ({applied}, {pending}) ORDER BY "Id" DESC LIMIT 1
             """).ToListAsync(ct);
         return rows.Select(ToSummary).FirstOrDefault();
@@ -159,43 +156,71 @@ public sealed class RevisionStore(
     }
 
     public static RevisionSummary Summary(Revision r) =>
-        new(r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, RulesDocument.Count(r.RulesDocument));
+        new(r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome,
+            r.RuleCount != 0 || r.RulesDocument is null ? r.RuleCount : RulesDocument.Count(r.RulesDocument));
 
-    /// <summary>One revision, whole (GET /revisions/{id}).</summary>
+    /// <summary>One revision, whole (GET /revisions/{id}): its documents are read and filled in.</summary>
     public async Task<Revision?> GetAsync(long id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        return await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) is { } r
+            ? await RevisionDocuments.MaterializeAsync(db, r, ct)
+            : null;
     }
 
+    /// <summary>
+    /// The differences between two revisions. Documents with the same hash are the same (nothing to compare); the others
+    /// are parsed once per hash (cached), the rules and the ruleset in parallel.
+    /// </summary>
     public async Task<RevisionDiff?> DiffAsync(long from, long to, CancellationToken ct = default)
     {
-        var a = await ContentAsync(from, ct);
-        var b = await ContentAsync(to, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.Revisions.AsNoTracking().Where(r => r.Id == from || r.Id == to)
+            .Select(r => new { r.Id, r.RulesHash, r.RulesetTextHash, r.SettingsDocument, r.ConntrackDocument }).ToListAsync(ct);
+        var a = rows.FirstOrDefault(r => r.Id == from);
+        var b = rows.FirstOrDefault(r => r.Id == to);
         if (a is null || b is null) return null;
-        var la = Lines(a.RulesetText);
-        var lb = Lines(b.RulesetText);
-        return new RevisionDiff(from, to, RuleListDiff.Compare(a.Gateway.Rules, b.Gateway.Rules),
-            [.. SettingsDocument.Diff(a.Gateway.Settings, b.Gateway.Settings), .. ConntrackDocument.Diff(a.Gateway.Conntrack, b.Gateway.Conntrack)],
-            la.SequenceEqual(lb) ? [] : TextDiff.Lines(la, lb));
+        var rules = a.RulesHash == b.RulesHash ? Task.FromResult(new List<RuleChange>()) : Task.Run(async () =>
+        {
+            var before = EntriesAsync(a.RulesHash, ct);
+            var after = EntriesAsync(b.RulesHash, ct);
+            return RuleDocumentDiff.Compare(await before, await after);
+        }, ct);
+        var ruleset = a.RulesetTextHash == b.RulesetTextHash ? Task.FromResult<IReadOnlyList<string>>([]) : Task.Run(async () =>
+        {
+            var la = LinesAsync(a.RulesetTextHash, ct);
+            var lb = LinesAsync(b.RulesetTextHash, ct);
+            var (x, y) = (await la, await lb);
+            return x.AsSpan().SequenceEqual(y) ? [] : TextDiff.Lines(x, y);
+        }, ct);
+        IReadOnlyList<string> settings = [.. SettingsDocument.Diff(SettingsDocument.Parse(a.SettingsDocument), SettingsDocument.Parse(b.SettingsDocument)),
+            .. ConntrackDocument.Diff(ConntrackDocument.Parse(a.ConntrackDocument), ConntrackDocument.Parse(b.ConntrackDocument))];
+        return new RevisionDiff(from, to, await rules, settings, await ruleset);
     }
 
-    /// <summary>The revisions in which one rule was added, changed or removed (per-rule history).</summary>
+    /// <summary>
+    /// The revisions in which one rule was added, changed or removed (per-rule history). Reads each distinct rules
+    /// document once (a revision whose document hash is the one before changed nothing), one at a time, and only finds
+    /// and parses the one rule in it: memory stays bounded by one document however long the history.
+    /// </summary>
     public async Task<IReadOnlyList<(RevisionSummary Revision, RuleChange Change)>> RuleHistoryAsync(Guid ruleId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var all = await db.Revisions.AsNoTracking().Where(r => r.State != RevisionState.Failed).OrderBy(r => r.Id)
-            .Select(r => new { r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, r.RulesDocument })
+            .Select(r => new { r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, r.RulesHash, r.RuleCount })
             .ToListAsync(ct);
         var result = new List<(RevisionSummary, RuleChange)>();
-        IReadOnlyList<NatRule> previous = [];
+        var found = new Dictionary<string, RuleInDocument?>(StringComparer.Ordinal);
+        string? previousHash = null;
+        RuleInDocument? previous = null;
         foreach (var r in all)
         {
-            var current = RulesDocument.Parse(r.RulesDocument);
-            var change = RuleListDiff.Compare(previous, current).FirstOrDefault(c => c.RuleId == ruleId);
-            if (change is not null)
-                result.Add((new RevisionSummary(r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, current.Count), change));
-            if (r.State.IsInForce() || r.State == RevisionState.Reverted) previous = current;
+            if (r.RulesHash == previousHash) continue; // the same document: no rule changed
+            if (!found.TryGetValue(r.RulesHash, out var current))
+                found[r.RulesHash] = current = RuleInDocument.Find(await RevisionDocuments.ReadBytesAsync(db, r.RulesHash, ct) ?? "[]"u8.ToArray(), ruleId);
+            if (RuleInDocument.Change(previous, current) is { } change)
+                result.Add((new RevisionSummary(r.Id, r.CreatedAt, r.Author, r.Comment, r.Kind, r.State, r.ConfirmBy, r.PreviousRevisionId, r.Outcome, r.RuleCount), change));
+            if (r.State.IsInForce() || r.State == RevisionState.Reverted) (previousHash, previous) = (r.RulesHash, current);
         }
         return result;
     }
@@ -238,7 +263,7 @@ public sealed class RevisionStore(
         var revision = new Revision
         {
             CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
-            RulesDocument = RulesDocument.Serialize(target.Rules), RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
+            RulesDocument = RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
             Diff = DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText)
@@ -248,7 +273,8 @@ public sealed class RevisionStore(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(ct);
-        _parsedRules.Add(revision.Id, target.Rules);
+        // The next apply and the pending diff compare against these rules: keep the parsed list rather than parse it back.
+        if (revision.RulesHash is { Length: > 0 } hash) _cache.Add("rules:" + hash, target.Rules, 2L * revision.RulesDocument.Length);
         return revision;
     }
 
@@ -327,6 +353,8 @@ public sealed class RevisionStore(
         // In chunks: SQLite limits the number of parameters in one statement.
         foreach (var chunk in prunable.Chunk(500))
             deleted += await db.Revisions.Where(r => chunk.Contains(r.Id)).ExecuteDeleteAsync(ct);
+        // Documents go with the last revision that held them (others share them: stored once).
+        await RevisionDocuments.DeleteUnreferencedAsync(db, ct);
         _logger.LogInformation("retention: deleted {Count} old revision(s) (keeping the newest {KeepCount}, none older than {KeepDays} days)",
             deleted, _retention.KeepCount, _retention.KeepDays);
         return deleted;
@@ -352,16 +380,69 @@ public sealed class RevisionStore(
             .OrderByDescending(r => r.Id);
 
     private sealed record ContentRow(long Id, RevisionKind Kind, RevisionState State, DateTimeOffset CreatedAt, DateTimeOffset? ConfirmBy,
-        long? PreviousRevisionId, string RulesDocument, string? SettingsDocument, string? ConntrackDocument, string RulesetJson, string? RulesetText);
+        long? PreviousRevisionId, string RulesHash, string? SettingsDocument, string? ConntrackDocument, string RulesetJsonHash, string? RulesetTextHash);
 
     private static readonly System.Linq.Expressions.Expression<Func<Revision, ContentRow>> ContentColumns = r =>
-        new ContentRow(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId, r.RulesDocument, r.SettingsDocument,
-            r.ConntrackDocument, r.RulesetJson, r.RulesetText);
+        new ContentRow(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId, r.RulesHash, r.SettingsDocument,
+            r.ConntrackDocument, r.RulesetJsonHash, r.RulesetTextHash);
 
-    private RevisionContent Content(ContentRow r) =>
+    private async Task<RevisionContent> ContentAsync(NatGatewayDbContext db, ContentRow r, CancellationToken ct) =>
         new(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId,
-            new GatewayState(_parsedRules.Parse(r.Id, r.RulesDocument), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument)),
-            r.RulesetJson, r.RulesetText);
+            new GatewayState(await RulesAsync(db, r.RulesHash, ct), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument)),
+            await TextAsync(db, r.RulesetJsonHash, ct) ?? "", await TextAsync(db, r.RulesetTextHash, ct));
+
+    /// <summary>The rules of a stored document, parsed once per hash (read-only: the cached list is shared).</summary>
+    private async Task<IReadOnlyList<NatRule>> RulesAsync(NatGatewayDbContext db, string hash, CancellationToken ct)
+    {
+        if (_cache.TryGet<IReadOnlyList<NatRule>>("rules:" + hash, out var cached)) return cached;
+        var bytes = await RevisionDocuments.ReadBytesAsync(db, hash, ct);
+        if (bytes is null) return [];
+        var rules = RulesDocument.Parse(Encoding.UTF8.GetString(bytes)).ToArray().AsReadOnly();
+        // Weight: about twice the document's bytes (objects and strings of 10,000 rules).
+        _cache.Add("rules:" + hash, rules, 2L * bytes.Length);
+        return rules;
+    }
+
+    private async Task<IReadOnlyList<NatRule>> RulesAsync(string hash, CancellationToken ct)
+    {
+        if (_cache.TryGet<IReadOnlyList<NatRule>>("rules:" + hash, out var cached)) return cached;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await RulesAsync(db, hash, ct);
+    }
+
+    /// <summary>The rules of a stored document as ids and raw JSON (what a diff compares), cached by hash.</summary>
+    private async Task<RuleDocumentDiff.Entries> EntriesAsync(string hash, CancellationToken ct)
+    {
+        if (_cache.TryGet<RuleDocumentDiff.Entries>("entries:" + hash, out var cached)) return cached;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var entries = RuleDocumentDiff.Read(await RevisionDocuments.ReadBytesAsync(db, hash, ct) ?? "[]"u8.ToArray());
+        _cache.Add("entries:" + hash, entries, entries.Weight);
+        return entries;
+    }
+
+    /// <summary>A stored text document, cached by hash.</summary>
+    private async Task<string?> TextAsync(NatGatewayDbContext db, string? hash, CancellationToken ct)
+    {
+        if (hash is null) return null;
+        if (_cache.TryGet<string>("text:" + hash, out var cached)) return cached;
+        var bytes = await RevisionDocuments.ReadBytesAsync(db, hash, ct);
+        if (bytes is null) return null;
+        var text = Encoding.UTF8.GetString(bytes);
+        _cache.Add("text:" + hash, text, 2L * text.Length);
+        return text;
+    }
+
+    /// <summary>The non-empty lines of a ruleset text (what the diffs compare), cached by hash.</summary>
+    private async Task<string[]> LinesAsync(string? hash, CancellationToken ct)
+    {
+        if (hash is null) return [];
+        if (_cache.TryGet<string[]>("lines:" + hash, out var cached)) return cached;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var bytes = await RevisionDocuments.ReadBytesAsync(db, hash, ct);
+        var lines = Lines(bytes is null ? null : Encoding.UTF8.GetString(bytes));
+        _cache.Add("lines:" + hash, lines, 2L * (bytes?.Length ?? 0));
+        return lines;
+    }
 
     /// <summary>The full state of a revision entity (its documents parsed).</summary>
     public static GatewayState StateOf(Revision revision) =>

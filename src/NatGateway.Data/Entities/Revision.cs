@@ -12,14 +12,26 @@ public sealed class Revision
     public string? Author { get; set; }
     public string? Comment { get; set; }
     public required RevisionKind Kind { get; set; }
-    /// <summary>JSON array of the rules in order, each in the REST shape.</summary>
+    /// <summary>JSON array of the rules in order, each in the REST shape. Not a column: stored once in
+    /// <see cref="RevisionDocument"/> under <see cref="RulesHash"/> when the revision is added, and filled in only by the
+    /// reads that ask for the whole revision.</summary>
     public required string RulesDocument { get; set; }
-    /// <summary>The libnftables JSON batch that was applied.</summary>
+    /// <summary>The libnftables JSON batch that was applied (a <see cref="RevisionDocument"/>, as <see cref="RulesDocument"/>).</summary>
     public required string RulesetJson { get; set; }
-    /// <summary><c>nft list table</c> rendering of the ruleset, for humans and diffs.</summary>
+    /// <summary><c>nft list table</c> rendering of the ruleset, for humans and diffs (a <see cref="RevisionDocument"/>).</summary>
     public string? RulesetText { get; set; }
-    /// <summary>Readable diff against the previous revision (rules and ruleset).</summary>
+    /// <summary>Readable diff against the previous revision (rules and ruleset; a <see cref="RevisionDocument"/>).</summary>
     public string? Diff { get; set; }
+    /// <summary>The <see cref="RevisionDocument"/> holding <see cref="RulesDocument"/>.</summary>
+    public string RulesHash { get; set; } = "";
+    /// <summary>The <see cref="RevisionDocument"/> holding <see cref="RulesetJson"/>.</summary>
+    public string RulesetJsonHash { get; set; } = "";
+    /// <summary>The <see cref="RevisionDocument"/> holding <see cref="RulesetText"/>, if any.</summary>
+    public string? RulesetTextHash { get; set; }
+    /// <summary>The <see cref="RevisionDocument"/> holding <see cref="Diff"/>, if any.</summary>
+    public string? DiffHash { get; set; }
+    /// <summary>How many rules <see cref="RulesDocument"/> holds: lists show it without reading any document.</summary>
+    public int RuleCount { get; set; }
     public required RevisionState State { get; set; }
     /// <summary>Forwarding and rp_filter values of this state (JSON); null when the revision did not capture them.</summary>
     public string? SettingsDocument { get; set; }

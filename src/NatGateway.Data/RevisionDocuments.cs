@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NatGateway.Data.Entities;
+
+namespace NatGateway.Data;
+
+/// <summary>
+/// Stores a new <see cref="Revision"/>'s large documents content-addressed (<see cref="RevisionDocument"/>) and reads
+/// them back. Called by <see cref="NatGatewayDbContext"/> on every save, so whoever adds a revision (the store, a test)
+/// gets the same storage.
+/// </summary>
+public static class RevisionDocuments
+{
+    /// <summary>For each added revision: hashes its documents, adds the ones not stored yet, sets the hashes and rule count.</summary>
+    internal static void StoreAdded(NatGatewayDbContext db)
+    {
+        var added = db.ChangeTracker.Entries<Revision>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        foreach (var r in added)
+        {
+            // A revision without its documents in memory (an update through Attach) keeps the hashes it has.
+            if (r.RulesDocument is null) continue;
+            if (r.RuleCount == 0 && r.RulesDocument.Length > 2) r.RuleCount = CountArray(r.RulesDocument);
+            r.RulesHash = Ensure(db, r.RulesDocument);
+            r.RulesetJsonHash = Ensure(db, r.RulesetJson ?? "");
+            r.RulesetTextHash = r.RulesetText is null ? null : Ensure(db, r.RulesetText);
+            r.DiffHash = r.Diff is null ? null : Ensure(db, r.Diff);
+        }
+    }
+
+    private static string Ensure(NatGatewayDbContext db, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var hash = DocumentCodec.Hash(bytes);
+        if (db.RevisionDocuments.Local.Any(d => d.Hash == hash)) return hash;
+        if (db.RevisionDocuments.AsNoTracking().Any(d => d.Hash == hash)) return hash;
+        db.RevisionDocuments.Add(new RevisionDocument { Hash = hash, Content = DocumentCodec.Pack(bytes), Length = bytes.Length });
+        return hash;
+    }
+
+    /// <summary>The number of elements of a JSON array, without building it.</summary>
+    public static int CountArray(string json)
+    {
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) throw new InvalidDataException("a rules document is not a JSON array");
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            count++;
+            reader.Skip();
+        }
+        return count;
+    }
+
+    /// <summary>The texts of the given documents (missing hashes are absent from the result).</summary>
+    public static async Task<Dictionary<string, string>> ReadAsync(NatGatewayDbContext db, IEnumerable<string?> hashes, CancellationToken ct = default)
+    {
+        var wanted = hashes.OfType<string>().Distinct().ToList();
+        var rows = await db.RevisionDocuments.AsNoTracking().Where(d => wanted.Contains(d.Hash)).ToListAsync(ct);
+        return rows.ToDictionary(d => d.Hash, d => DocumentCodec.Unpack(d.Content, d.Length));
+    }
+
+    /// <summary>The UTF-8 bytes of one document, or null.</summary>
+    public static async Task<byte[]?> ReadBytesAsync(NatGatewayDbContext db, string hash, CancellationToken ct = default)
+    {
+        var row = await db.RevisionDocuments.AsNoTracking().Where(d => d.Hash == hash).Select(d => new { d.Content, d.Length }).FirstOrDefaultAsync(ct);
+        return row is null ? null : DocumentCodec.UnpackBytes(row.Content, row.Length);
+    }
+
+    /// <summary>Fills in a revision read from the database with its documents (the whole revision, for detail views).</summary>
+    public static async Task<Revision> MaterializeAsync(NatGatewayDbContext db, Revision r, CancellationToken ct = default)
+    {
+        var texts = await ReadAsync(db, [r.RulesHash, r.RulesetJsonHash, r.RulesetTextHash, r.DiffHash], ct);
+        r.RulesDocument = texts.GetValueOrDefault(r.RulesHash, "[]");
+        r.RulesetJson = texts.GetValueOrDefault(r.RulesetJsonHash, "");
+        r.RulesetText = r.RulesetTextHash is { } t ? texts.GetValueOrDefault(t) : null;
+        r.Diff = r.DiffHash is { } d ? texts.GetValueOrDefault(d) : null;
+        return r;
+    }
+
+    /// <summary>Deletes the documents no revision holds any more; returns how many.</summary>
+    public static Task<int> DeleteUnreferencedAsync(NatGatewayDbContext db, CancellationToken ct = default) =>
+        db.Database.ExecuteSqlRawAsync("""
+            DELETE FROM "RevisionDocuments" WHERE
+                NOT EXISTS (SELECT 1 FROM "Revisions" r WHERE r."RulesHash" = "RevisionDocuments"."Hash")
+                AND NOT EXISTS (SELECT 1 FROM "Revisions" r WHERE r."RulesetJsonHash" = "RevisionDocuments"."Hash")
+                AND NOT EXISTS (SELECT 1 FROM "Revisions" r WHERE r."RulesetTextHash" = "RevisionDocuments"."Hash")
+                AND NOT EXISTS (SELECT 1 FROM "Revisions" r WHERE r."DiffHash" = "RevisionDocuments"."Hash")
+            """, ct);
+}
