@@ -51,18 +51,44 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     /// written straight into the payload: no JsonDocument of 10,000 rules parsed, cloned and written out again.</summary>
     internal AgentResponse CallWithRules(AgentOperation op, IReadOnlyList<NatRule> rules)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        // Prepare serializes the list and keeps the bytes for the Apply of the same list instance that follows (once).
+        byte[]? array = null;
+        lock (_preparedGate)
+        {
+            if (op == AgentOperation.NatApply && _preparedJson is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count) array = p.Json;
+            if (op is AgentOperation.NatApply or AgentOperation.NatPrepare) _preparedJson = null;
+        }
+        array ??= SerializeRules(rules);
+        if (op == AgentOperation.NatPrepare)
+            lock (_preparedGate) _preparedJson = (rules, rules.Count, array);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(array.Length + 64);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("op");
             JsonSerializer.Serialize(writer, op, AgentJson.Options);
-            writer.WriteStartArray("rules");
-            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
-            writer.WriteEndArray();
+            writer.WritePropertyName("rules");
+            writer.WriteRawValue(array, skipInputValidation: true);
             writer.WriteEndObject();
         }
         return _pool.Run(c => c.Call(buffer.WrittenSpan));
+    }
+
+    // The rules array of the list last prepared: the apply pipeline prepares, then applies, the very same list instance
+    // under its lock, so the bytes are serialized once and are the same bytes (the agent's validated-list cache hits).
+    private readonly Lock _preparedGate = new();
+    private (IReadOnlyList<NatRule> Rules, int Count, byte[] Json)? _preparedJson;
+
+    private static byte[] SerializeRules(IReadOnlyList<NatRule> rules)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
+            writer.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     public void Dispose() => _pool.Dispose();

@@ -15,6 +15,9 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
         return new ApplyResult(TimeSpan.FromTicks(r.DurationTicks), r.CommandCount);
     }
 
+    public void Prepare(IReadOnlyList<NatRule> rules) =>
+        kernel.CallWithRules(AgentOperation.NatPrepare, rules);
+
     public void Check(IReadOnlyList<NatRule> rules) =>
         kernel.CallWithRules(AgentOperation.NatCheck, rules);
 

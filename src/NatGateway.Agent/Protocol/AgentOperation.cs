@@ -35,4 +35,6 @@ public enum AgentOperation
     ListInterfaces,
     ListRoutes,
     ReadConntrackFacts,
+    /// <summary>Parses, validates and compiles a rule list ahead of its <see cref="NatApply"/>; the kernel is not touched.</summary>
+    NatPrepare,
 }

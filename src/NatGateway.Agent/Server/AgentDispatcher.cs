@@ -38,6 +38,9 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 Failpoints.Hit(Failpoints.AgentAfterNftables);
                 return new AgentResponse { Apply = new ApplyResultWire(result.Duration.Ticks, result.CommandCount) };
             }
+            case AgentOperation.NatPrepare:
+                Kernel.NatTables.Prepare(Rules(request.Rules));
+                return new AgentResponse();
             case AgentOperation.NatCheck:
                 Kernel.NatTables.Check(Rules(request.Rules));
                 return new AgentResponse();

@@ -13,6 +13,13 @@ public interface INatTables
     /// <summary>Replaces our tables with the compiled rules in ONE transaction (<c>nft -j -f batch.json</c>): all or nothing.</summary>
     ApplyResult Apply(IReadOnlyList<NatRule> rules);
 
+    /// <summary>
+    /// Gets <paramref name="rules"/> ready for an <see cref="Apply"/> of the same list that follows (parsed, validated and
+    /// compiled), without touching the kernel: the apply pipeline runs it beside writing the journal, so the apply itself
+    /// is little more than the nft transaction. Optional; failures are for the apply to report.
+    /// </summary>
+    void Prepare(IReadOnlyList<NatRule> rules) { }
+
     /// <summary>Lets the kernel check the compiled rules without committing them (<c>nft -c -j -f batch.json</c>).</summary>
     void Check(IReadOnlyList<NatRule> rules);
 

@@ -12,7 +12,27 @@ public sealed class LocalNatTables(NatCompileOptions options) : INatTables
 
     private NftablesNatEngine Engine => _engine.Value;
 
-    public ApplyResult Apply(IReadOnlyList<NatRule> rules) => Engine.Apply(NatRulesetCompiler.Compile(rules, options));
+    // The compiled batch of the list prepared for the next apply (one, used once): the apply pipeline prepares the very
+    // list instance it then applies, under its lock; the agent hands over the same validated instance for the same bytes.
+    private readonly Lock _gate = new();
+    private (IReadOnlyList<NatRule> Rules, int Count, CompiledRuleset Compiled)? _prepared;
+
+    public void Prepare(IReadOnlyList<NatRule> rules)
+    {
+        var compiled = NatRulesetCompiler.Compile(rules, options);
+        lock (_gate) _prepared = (rules, rules.Count, compiled);
+    }
+
+    public ApplyResult Apply(IReadOnlyList<NatRule> rules)
+    {
+        CompiledRuleset? compiled = null;
+        lock (_gate)
+        {
+            if (_prepared is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count) compiled = p.Compiled;
+            _prepared = null;
+        }
+        return Engine.Apply(compiled ?? NatRulesetCompiler.Compile(rules, options));
+    }
 
     public void Check(IReadOnlyList<NatRule> rules) => Engine.Check(NatRulesetCompiler.Compile(rules, options));
 

@@ -1,3 +1,4 @@
+using NatGateway.Core.Kernel;
 using NatGateway.Core.Capacity;
 using NatGateway.Core.Rules;
 using NatGateway.Core.Settings;
@@ -22,6 +23,9 @@ public sealed record JournalResult(Revision Revision, RevisionContent? Previous,
 {
     /// <summary>Where the step's time went ("validate 12 ms, compile 40 ms, ..."), for the apply's log line.</summary>
     public string Timing { get; init; } = "";
+
+    /// <summary>The kernel side getting the target rules ready (<see cref="INatTables.Prepare"/>) while the journal was written.</summary>
+    public Task Prepared { get; init; } = Task.CompletedTask;
 }
 
 /// <summary>Step 2: our nftables tables, one transaction. Null <see cref="Kernel"/> = skipped (a settings-only change).</summary>
@@ -55,6 +59,10 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         var author = TextLimits.Actor(request.Author);
         var target = request.Target;
         var timing = new StageTimer();
+        // The kernel side (the agent: parse, validate, compile) gets the list ready beside this step; it touches nothing in
+        // the kernel, so the journal is still written before the kernel changes. Its failure is the apply's to report.
+        var prepared = request.KeepsRules ? Task.CompletedTask : Task.Run(() => rules.PrepareKernel(target.Rules), CancellationToken.None);
+        _ = prepared.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         // The one whole-list validation of an apply (the agent re-checks what it receives, cached by hash).
         var errors = rules.Errors(target.Rules);
         if (errors.Count > 0) throw new RulesInvalidException(errors);
@@ -75,15 +83,20 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore), ct);
         timing.Lap("write");
         var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
-        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString() };
+        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared };
     }
 }
 
 /// <summary>Replaces our tables in one nftables transaction (all or nothing); undoes by putting the rules in force back.</summary>
 public sealed class NftablesStep(NatRulesService rules)
 {
-    public NftablesResult Run(ApplyRequest request, JournalResult journal) =>
-        journal.RulesUnchanged ? new NftablesResult(null) : new NftablesResult(rules.ApplyToKernel(request.Target.Rules));
+    public NftablesResult Run(ApplyRequest request, JournalResult journal)
+    {
+        if (journal.RulesUnchanged) return new NftablesResult(null);
+        // The prepared list makes the apply use its compiled batch; a failed preparation leaves the apply to do it all.
+        try { journal.Prepared.Wait(); } catch (AggregateException) { }
+        return new NftablesResult(rules.ApplyToKernel(request.Target.Rules));
+    }
 
     public void Undo(JournalResult journal, NftablesResult done)
     {

@@ -390,6 +390,9 @@ public sealed class NatRulesService(
     /// </summary>
     public ApplyResult ApplyToKernel(IReadOnlyList<NatRule> rules) => kernel.NatTables.Apply(rules);
 
+    /// <summary>Gets the kernel side ready for <see cref="ApplyToKernel"/> of the same list (<see cref="INatTables.Prepare"/>); no kernel change.</summary>
+    public void PrepareKernel(IReadOnlyList<NatRule> rules) => kernel.NatTables.Prepare(rules);
+
     /// <summary>Makes the stored rule list (the draft) equal to <paramref name="rules"/>: used by rollback and import.</summary>
     public Task ReplaceDraftAsync(IReadOnlyList<NatRule> rules, CancellationToken ct = default) =>
         WriteAsync(_ => ReplaceAll(true, rules), ct);

@@ -57,9 +57,12 @@ public static class RuleListDiff
         return result;
     }
 
-    /// <summary>The rule's REST shape with the bookkeeping fields blanked: equal texts = equal content.</summary>
-    private static string ContentText(NatRule rule) =>
-        NatRuleJson.Serialize(rule with { Position = 0, CreatedAt = default, UpdatedAt = default, CreatedBy = null, UpdatedBy = null });
+    /// <summary>The rule's REST shape with the bookkeeping fields blanked: equal texts = equal content. Kept per rule
+    /// instance (rules are immutable records): the cached rules in force and the draft diff again at no cost.</summary>
+    private static string ContentText(NatRule rule) => ContentTexts.GetValue(rule, static r =>
+        NatRuleJson.Serialize(r with { Position = 0, CreatedAt = default, UpdatedAt = default, CreatedBy = null, UpdatedBy = null }));
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NatRule, string> ContentTexts = new();
 
     /// <summary>One line describing what a rule does, for lists and previews.</summary>
     public static string Summary(NatRule rule) => rule switch

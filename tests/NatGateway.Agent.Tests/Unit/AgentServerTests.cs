@@ -99,4 +99,18 @@ public sealed class AgentServerTests : IAsyncLifetime
         Assert.Equal("filter", badFilter.ParamName);
         Assert.True(connection.IsHealthy);
     }
+
+    [Fact]
+    public void A_prepared_rule_list_is_checked_as_user_input_like_an_applied_one()
+    {
+        // NatPrepare parses, validates and compiles ahead of NatApply (no kernel change): a bad rule is refused the same way.
+        using var connection = AgentConnection.Open(SocketPath);
+        var badRule = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest
+        {
+            Op = AgentOperation.NatPrepare,
+            Rules = System.Text.Json.JsonDocument.Parse("""[{"kind":"dnat","name":"w","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":"80","targetAddress":"10.0.0.999","targetPort":"80"}]""").RootElement,
+        }));
+        Assert.StartsWith("rules[0].", badRule.ParamName);
+        Assert.True(connection.IsHealthy);
+    }
 }
