@@ -50,4 +50,33 @@ public sealed class HistoryPageTests : PageTestContext
         await page.InvokeAsync(() => table.Instance.NavigateTo(Page.Last));
         page.WaitForAssertion(() => Assert.Equal(Enumerable.Range(1, 20).Reverse().Select(i => (long)i), Ids(page)), TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task A_long_revision_shows_500_lines_and_more_on_demand()
+    {
+        await using (var db = await Services.GetRequiredService<IDbContextFactory<NatGatewayDbContext>>().CreateDbContextAsync())
+        {
+            db.Revisions.Add(new Revision
+            {
+                CreatedAt = DateTimeOffset.UnixEpoch, Author = "test", Kind = RevisionKind.Apply, State = RevisionState.Applied,
+                RulesDocument = "[]", RulesetJson = "{}", Diff = "",
+                RulesetText = string.Concat(Enumerable.Range(1, 1200).Select(i => $"element {i}\n")),
+            });
+            await db.SaveChangesAsync();
+        }
+        var page = Render<History>();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=revision-id]")), TimeSpan.FromSeconds(30));
+
+        page.FindAll("button").First(b => b.TextContent.Trim() == "View").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("element 480", page.Find("[data-testid=revision-detail-text]").TextContent), TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("element 600", page.Find("[data-testid=revision-detail-text]").TextContent);
+        Assert.Contains($"{History.DetailStep} of", page.Find("[data-testid=detail-shown]").TextContent);
+        page.Find("[data-testid=show-more]").Click();
+        page.WaitForAssertion(() => Assert.Contains("element 900", page.Find("[data-testid=revision-detail-text]").TextContent), TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("element 1100", page.Find("[data-testid=revision-detail-text]").TextContent);
+        page.Find("[data-testid=show-all]").Click();
+        page.WaitForAssertion(() => Assert.Contains("element 1200", page.Find("[data-testid=revision-detail-text]").TextContent), TimeSpan.FromSeconds(30));
+        Assert.Empty(page.FindAll("[data-testid=show-more]"));
+    }
 }

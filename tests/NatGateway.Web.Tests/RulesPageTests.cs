@@ -59,7 +59,7 @@ public sealed class RulesPageTests : PageTestContext
         var revision = Assert.Single(db.Revisions, r => r.Kind == RevisionKind.Apply);
         Assert.Equal(RevisionState.PendingConfirmation, revision.State); // browser applies are commit-confirmed by default
         Assert.Equal("admin", revision.Author); // the signed-in user (AppTestContext signs in "admin")
-        Assert.Contains("added web", revision.Diff);
+        Assert.Contains("added web", (await RevisionDocuments.MaterializeAsync(db, revision)).Diff); // documents are stored by hash
     }
 
     [Fact]
