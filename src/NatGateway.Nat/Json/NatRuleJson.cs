@@ -48,6 +48,14 @@ public static class NatRuleJson
     public static void Write(Utf8JsonWriter w, NatRule rule)
     {
         w.WriteStartObject();
+        WriteProperties(w, rule);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The rule's properties into an object the caller opened (and closes): the REST API adds counters beside
+    /// them without serializing the rule twice.</summary>
+    public static void WriteProperties(Utf8JsonWriter w, NatRule rule)
+    {
         w.WriteString("kind", KindText(rule.Kind));
         w.WriteString("id", rule.Id);
         w.WriteString("name", rule.Name);
@@ -89,7 +97,6 @@ public static class NatRuleJson
         w.WriteString("updatedAt", rule.UpdatedAt);
         w.WriteString("createdBy", rule.CreatedBy);
         w.WriteString("updatedBy", rule.UpdatedBy);
-        w.WriteEndObject();
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)

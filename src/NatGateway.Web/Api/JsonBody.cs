@@ -49,16 +49,63 @@ public static class JsonBody
     /// </summary>
     public static async Task<Read> ReadAsync(HttpContext http, CancellationToken ct, bool optional = false)
     {
+        var (bytes, refused) = await ReadBytesAsync(http, ct);
+        return refused ?? Parse(bytes.Span, optional);
+    }
+
+    /// <summary>
+    /// The body parsed once from its bytes, with the same checks as <see cref="ReadAsync"/> but no string copy and no
+    /// clone of the document: for the megabyte bodies (import, batch), which their parsers read straight from the
+    /// returned document. The caller disposes it.
+    /// </summary>
+    public static async Task<(JsonDocument? Document, Read? Refused)> ReadDocumentAsync(HttpContext http, CancellationToken ct)
+    {
+        var (bytes, refused) = await ReadBytesAsync(http, ct);
+        return refused is not null ? (null, refused) : ParseDocument(bytes);
+    }
+
+    /// <summary>Validates one body into a document the caller owns (also used directly by tests and the CLI).</summary>
+    public static (JsonDocument? Document, Read? Refused) ParseDocument(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.Span.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        // Anything but well-formed UTF-8 JSON text: the string path has the messages (and is only taken on errors).
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span) || bytes.Span.TrimStart(" \t\r\n"u8).IsEmpty) return (null, Parse(bytes.Span));
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException)
+        {
+            return (null, Parse(bytes.Span));
+        }
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = doc.RootElement.ValueKind;
+            doc.Dispose();
+            return (null, Invalid("body", $"the body must be a JSON object ({{...}}), not {Describe(kind)}"));
+        }
+        if (FindBadText(doc.RootElement, "") is { } p)
+        {
+            doc.Dispose();
+            return (null, Invalid(p.Field, p.Message));
+        }
+        return (doc, null);
+    }
+
+    /// <summary>The body's bytes (at most the endpoint's limit), or why it is refused (415, 413).</summary>
+    private static async Task<(ReadOnlyMemory<byte> Bytes, Read? Refused)> ReadBytesAsync(HttpContext http, CancellationToken ct)
+    {
         var request = http.Request;
-        if (!HasBody(http)) return Parse([], optional);
-        if (ContentTypeError(request.ContentType) is { } wrongType) return UnsupportedType(wrongType);
+        if (!HasBody(http)) return (ReadOnlyMemory<byte>.Empty, null);
+        if (ContentTypeError(request.ContentType) is { } wrongType) return (default, UnsupportedType(wrongType));
 
         var limit = BodyLimits.For(http);
         if (request.ContentLength > limit)
         {
             // Refused from the header alone; close the connection rather than read (drain) the rest of the body.
             http.Response.Headers.Connection = "close";
-            return TooLarge(limit, request.ContentLength);
+            return (default, TooLarge(limit, request.ContentLength));
         }
         // Never more than limit + 1 bytes: the body is read into an array that grows only up to that.
         var cap = (int)Math.Min(int.MaxValue, limit + 1);
@@ -84,9 +131,9 @@ public static class JsonBody
         if (length > limit)
         {
             http.Response.Headers.Connection = "close";
-            return TooLarge(limit, request.ContentLength);
+            return (default, TooLarge(limit, request.ContentLength));
         }
-        return Parse(buffer.AsSpan(0, length), optional);
+        return (buffer.AsMemory(0, length), null);
     }
 
     /// <summary>
