@@ -303,4 +303,44 @@ public sealed class RulesBulkApiTests(InProcessApp app) : IClassFixture<InProces
         Assert.Equal("masq", list[0].GetProperty("name").GetString());
         Assert.Equal(201, list.Select(r => r.GetProperty("markId").GetInt32()).Distinct().Count());
     }
+
+    private static readonly string[] CorpusEndpointNames = ["POST rules/batch", "POST rules/{id}/move", "POST rules/bulk", "GET rules"];
+
+    public static TheoryData<string> CorpusEndpoints => new(CorpusEndpointNames);
+
+    /// <summary>
+    /// The API fuzz corpus (fixed seed: lone surrogates, deep nesting, wrong types, huge numbers, invalid UTF-8, wrong
+    /// content types, mutations of a valid body) against the new endpoints: never a 5xx, every refusal a ProblemDetails 4xx.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CorpusEndpoints))]
+    public async Task Malformed_requests_to_the_bulk_endpoints_get_a_4xx_problem_never_a_5xx(string endpoint)
+    {
+        var ids = (await PostOkAsync("api/v1/rules/batch", Batch([Forward("a", 9500), Forward("b", 9501)])))
+            .GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+        var index = 100 + Array.IndexOf(CorpusEndpointNames, endpoint);
+        var (method, path, corpus) = endpoint switch
+        {
+            "POST rules/batch" => (HttpMethod.Post, "api/v1/rules/batch", global::NatGateway.Kernel.Tests.ApiCorpus.Body(index, Batch([Forward("c", 9502), Masquerade]))),
+            "POST rules/{id}/move" => (HttpMethod.Post, $"api/v1/rules/{ids[1]}/move", global::NatGateway.Kernel.Tests.ApiCorpus.Body(index, $$"""{"before": "{{ids[0]}}"}""")),
+            "POST rules/bulk" => (HttpMethod.Post, "api/v1/rules/bulk", global::NatGateway.Kernel.Tests.ApiCorpus.Body(index, $$"""{"action": "disable", "ids": ["{{ids[0]}}"]}""")),
+            _ => (HttpMethod.Get, "api/v1/rules", global::NatGateway.Kernel.Tests.ApiCorpus.Query(index, ["page", "pageSize", "search", "kind", "enabled"], "page=1&kind=dnat")),
+        };
+        var failures = new List<string>();
+        foreach (var input in corpus)
+        {
+            using var request = new HttpRequestMessage(method, input.Query.Length > 0 ? $"{path}?{input.Query}" : path);
+            if (input.Body is not null)
+            {
+                request.Content = new ByteArrayContent(input.Body);
+                request.Content.Headers.ContentType = input.ContentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(input.ContentType);
+            }
+            using var response = await Admin.SendAsync(request);
+            var status = (int)response.StatusCode;
+            if (status >= 500) failures.Add($"{input}: {status} {await response.Content.ReadAsStringAsync()}");
+            else if (!response.IsSuccessStatusCode && status != 414 && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                failures.Add($"{input}: {status} is not ProblemDetails");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
 }
