@@ -104,5 +104,5 @@ public sealed record RuleBatchRequest(IReadOnlyList<NatRule> Rules, IReadOnlyLis
     /// (index -1: a rule the batch now shadows) under <c>rules</c>.</summary>
     public static Dictionary<string, string[]> ErrorsByKey(BatchOutcome outcome) =>
         outcome.Errors.GroupBy(e => e.Index < 0 ? "rules" : e.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(e => e.Index < 0 ? $"A rule already in the list: {e.Issue.Message}" : e.Issue.Message).ToArray(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Issue.Message).ToArray(), StringComparer.Ordinal);
 }
