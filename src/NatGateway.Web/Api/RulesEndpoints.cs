@@ -20,23 +20,23 @@ public static class RulesEndpoints
     {
         var rules = app.MapGroup("/api/v1/rules").DisableAntiforgery();
 
-        rules.MapGet("", async (HttpContext http, NatRulesService service, int? page, int? pageSize, string? search, string? kind, string? enabled,
-            CancellationToken ct) =>
+        rules.MapGet("", async (HttpContext http, NatRulesService service, RuleCountersCache counters, int? page, int? pageSize, string? search,
+            string? kind, string? enabled, CancellationToken ct) =>
         {
             var query = http.Request.Query;
             if (!PagingKeys.Any(query.ContainsKey))
-                return RuleListWriter.List(await service.ListAsync(ct), service.ReadCounters());
+                return RuleListWriter.List(await service.ListAsync(ct), await counters.ReadAsync());
             var (ruleQuery, errors) = ReadQuery(page, pageSize, search, kind, enabled);
             if (ruleQuery is null) return Results.ValidationProblem(errors!, title: "The query parameters are not valid");
             var result = await service.QueryAsync(ruleQuery, ct);
-            // Counters are read once and only the page's rules are looked up and written.
-            return RuleListWriter.Page(result, result.Items.Count == 0 ? new Dictionary<Guid, RuleCounters>() : service.ReadCounters());
+            // One shared kernel read (RuleCountersCache); only the page's rules are looked up and written.
+            return RuleListWriter.Page(result, result.Items.Count == 0 ? new Dictionary<Guid, RuleCounters>() : await counters.ReadAsync());
         })
             .WithSummary("The draft rule list in order, with counters; with page/pageSize/search/kind/enabled one page of it")
             .WithDescription("Without paging parameters: the whole draft as a JSON array (streamed). With any of page, pageSize " +
                 "(1..200, default 50), search (name, addresses, ports, interfaces, description; ignoring case), kind " +
                 "(masquerade|snat|dnat) or enabled (true|false): one page {items, page, pageSize, totalCount, pageCount} " +
-                "(schema RulePage); each rule keeps its position in the whole list.")
+                "(schema RulePage); each rule keeps its position in the whole list. Counters come from one kernel read shared by concurrent requests (a few seconds old at most).")
             .ProducesJsonOneOf(StatusCodes.Status200OK, typeof(List<NatRuleView>), typeof(RulePage)).ProducesValidationProblem();
 
         rules.MapPost("/batch", async (HttpContext http, NatRulesService service, CancellationToken ct) =>

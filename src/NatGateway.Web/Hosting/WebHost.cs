@@ -132,6 +132,7 @@ public static class WebHost
         services.AddRevisions();
         services.AddSingleton<NatGateway.Data.DatabaseChangeStamp>();
         services.AddSingleton<NatGateway.Web.Api.RuleNameCache>();
+        services.AddSingleton<NatGateway.Web.Api.RuleCountersCache>();
         services.AddSingleton(new NatGateway.Core.Revisions.RevisionRetention { KeepCount = options.KeepRevisions, KeepDays = options.KeepRevisionsDays });
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions { ConfirmWindow = TimeSpan.FromSeconds(options.ConfirmWindowSeconds) });
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();
