@@ -120,60 +120,72 @@ internal static class GatewayStateDocument
 
     public static (GatewayState? State, Dictionary<string, string[]> Errors) Parse(string json)
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
         catch (JsonException e)
         {
-            errors["body"] = [$"not valid JSON: {e.Message}"];
-            return (null, errors);
+            return (null, new Dictionary<string, string[]>(StringComparer.Ordinal) { ["body"] = [$"not valid JSON: {e.Message}"] });
         }
-        using (doc)
+        using (doc) return Parse(doc.RootElement);
+    }
+
+    /// <summary>
+    /// Reads and validates a document in one pass over the parsed JSON (the API and the CLI parse the bytes once and
+    /// hand the root here): each rule is read straight from its element, checked against the rules before it, and its
+    /// errors keyed by its index (<c>rules[2].destinationPort</c>).
+    /// </summary>
+    public static (GatewayState? State, Dictionary<string, string[]> Errors) Parse(JsonElement root)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (root.ValueKind != JsonValueKind.Object) { errors["body"] = ["must be a JSON object"]; return (null, errors); }
+        if (!root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String || !f.ValueEquals(Format))
+            errors["format"] = [$"must be \"{Format}\""];
+        if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version))
+            errors["version"] = ["is required (a number)"];
+        else if (version != Version)
+            errors["version"] = [$"{version} is not supported; this NatGateway reads version {Version}"];
+        var rules = new List<NatRule>();
+        if (!root.TryGetProperty("rules", out var r) || r.ValueKind != JsonValueKind.Array)
+            errors["rules"] = ["must be an array of rules"];
+        else
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) { errors["body"] = ["must be a JSON object"]; return (null, errors); }
-            if (!root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String || f.GetString() != Format)
-                errors["format"] = [$"must be \"{Format}\""];
-            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version))
-                errors["version"] = ["is required (a number)"];
-            else if (version != Version)
-                errors["version"] = [$"{version} is not supported; this NatGateway reads version {Version}"];
-            var rules = new List<NatRule>();
-            if (!root.TryGetProperty("rules", out var r) || r.ValueKind != JsonValueKind.Array)
-                errors["rules"] = ["must be an array of rules"];
-            else
+            rules.Capacity = r.GetArrayLength();
+            var i = 0;
+            foreach (var element in r.EnumerateArray())
             {
-                var i = 0;
-                foreach (var element in r.EnumerateArray())
-                {
-                    var parsed = NatRuleJson.Parse(element);
-                    if (!parsed.Success)
-                        foreach (var g in parsed.Errors.GroupBy(e => e.Field))
-                            errors[$"rules[{i}].{g.Key}".TrimEnd('.')] = g.Select(e => e.Message).ToArray();
-                    else rules.Add(parsed.Rule! with { Position = i });
-                    i++;
-                }
+                var parsed = NatRuleJson.Parse(element);
+                if (!parsed.Success)
+                    foreach (var g in parsed.Errors.GroupBy(e => e.Field))
+                        errors[$"rules[{i}].{g.Key}".TrimEnd('.')] = g.Select(e => e.Message).ToArray();
+                else rules.Add(parsed.Rule! with { Position = i });
+                i++;
+            }
+            if (errors.Count == 0)
+            {
+                // Positions are the indexes (every rule parsed): no search per error, no second list.
+                var ids = new Dictionary<Guid, int>(rules.Count);
+                foreach (var rule in rules)
+                    if (!ids.TryAdd(rule.Id, rule.Position))
+                        errors[$"rules[{rule.Position}].id"] = [$"the same id as rules[{ids[rule.Id]}]"];
                 if (errors.Count == 0)
-                {
-                    if (rules.Select(x => x.Id).Distinct().Count() != rules.Count) errors["rules"] = ["two rules have the same id"];
                     foreach (var (id, result) in NatRuleValidator.ValidateAll(rules))
                     {
-                        var index = rules.FindIndex(x => x.Id == id);
+                        if (result.IsValid) continue;
+                        var index = ids[id];
                         foreach (var g in result.Errors.GroupBy(e => e.Field))
                             errors[$"rules[{index}].{g.Key}"] = g.Select(e => e.Message).ToArray();
                     }
-                }
             }
-            SettingsUpdate? settings = null;
-            if (root.TryGetProperty("settings", out var s) && s.ValueKind != JsonValueKind.Null)
-            {
-                var (update, settingErrors) = SettingsUpdateParser.Parse(s.GetRawText());
-                foreach (var (k, m) in settingErrors) errors[$"settings.{k}"] = m;
-                settings = update;
-            }
-            foreach (var p in root.EnumerateObject().Where(p => p.Name is not ("format" or "version" or "exportedAt" or "rules" or "settings")))
-                errors[p.Name] = ["unknown field"];
-            return errors.Count > 0 ? (null, errors) : (new GatewayState(rules, settings), errors);
         }
+        SettingsUpdate? settings = null;
+        if (root.TryGetProperty("settings", out var s) && s.ValueKind != JsonValueKind.Null)
+        {
+            var (update, settingErrors) = SettingsUpdateParser.Parse(s.GetRawText());
+            foreach (var (k, m) in settingErrors) errors[$"settings.{k}"] = m;
+            settings = update;
+        }
+        foreach (var p in root.EnumerateObject().Where(p => p.Name is not ("format" or "version" or "exportedAt" or "rules" or "settings")))
+            errors[p.Name] = ["unknown field"];
+        return errors.Count > 0 ? (null, errors) : (new GatewayState(rules, settings), errors);
     }
 }

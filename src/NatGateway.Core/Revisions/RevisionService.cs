@@ -268,9 +268,20 @@ public sealed class RevisionService(
     }
 
     /// <summary>Validates an export document and makes its rules the draft (apply is a separate, explicit step).</summary>
-    public async Task<(GatewayState? State, Dictionary<string, string[]> Errors)> ImportAsync(string json, CancellationToken ct = default)
+    public Task<(GatewayState? State, Dictionary<string, string[]> Errors)> ImportAsync(string json, CancellationToken ct = default) =>
+        MakeDraftAsync(RevisionStore.ParseExport(json), ct);
+
+    /// <summary>
+    /// Imports a document already parsed (the API and the CLI parse the bytes once): read, validated in the same pass,
+    /// then written as ONE draft change. Nothing is replaced when any rule or setting is invalid.
+    /// </summary>
+    public Task<(GatewayState? State, Dictionary<string, string[]> Errors)> ImportAsync(System.Text.Json.JsonElement document, CancellationToken ct = default) =>
+        MakeDraftAsync(GatewayStateDocument.Parse(document), ct);
+
+    private async Task<(GatewayState? State, Dictionary<string, string[]> Errors)> MakeDraftAsync(
+        (GatewayState? State, Dictionary<string, string[]> Errors) parsed, CancellationToken ct)
     {
-        var (state, errors) = RevisionStore.ParseExport(json);
+        var (state, errors) = parsed;
         if (state is null) return (null, errors);
         await rules.ReplaceDraftAsync(MarkIdAllocator.AssignMissing(state.Rules), ct);
         return (state, errors);

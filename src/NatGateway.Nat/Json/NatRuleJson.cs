@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -38,6 +39,11 @@ public static class NatRuleJson
     private static readonly string[] DnatFields =
         ["inInterfaces", "protocol", "sourceCidrs", "destinationAddress", "destinationPort", "targetAddress", "targetPort", "hairpin"];
 
+    // Made once, not per rule read (an import reads 10,000).
+    private static readonly FrozenSet<string> MasqueradeAllowed = CommonFields.Concat(MasqueradeFields).ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> SnatAllowed = CommonFields.Concat(SnatFields).ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> DnatAllowed = CommonFields.Concat(DnatFields).ToFrozenSet(StringComparer.Ordinal);
+
     public static string Serialize(NatRule rule)
     {
         using var stream = new MemoryStream();
@@ -48,6 +54,14 @@ public static class NatRuleJson
     public static void Write(Utf8JsonWriter w, NatRule rule)
     {
         w.WriteStartObject();
+        WriteProperties(w, rule);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The rule's properties into an object the caller opened (and closes): the REST API adds counters beside
+    /// them without serializing the rule twice.</summary>
+    public static void WriteProperties(Utf8JsonWriter w, NatRule rule)
+    {
         w.WriteString("kind", KindText(rule.Kind));
         w.WriteString("id", rule.Id);
         w.WriteString("name", rule.Name);
@@ -89,7 +103,6 @@ public static class NatRuleJson
         w.WriteString("updatedAt", rule.UpdatedAt);
         w.WriteString("createdBy", rule.CreatedBy);
         w.WriteString("updatedBy", rule.UpdatedBy);
-        w.WriteEndObject();
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
@@ -151,12 +164,12 @@ public static class NatRuleJson
         if (kindText is not null && kind is null) reader.Error("kind", $"Rule kind: '{kindText}' is not a rule kind (masquerade, snat, dnat)");
         if (kind is null) return new NatRuleParseResult(null, reader.Issues);
 
-        var allowed = CommonFields.Concat(kind switch
+        var allowed = kind switch
         {
-            NatRuleKind.Masquerade => MasqueradeFields,
-            NatRuleKind.Snat => SnatFields,
-            _ => DnatFields,
-        }).ToHashSet();
+            NatRuleKind.Masquerade => MasqueradeAllowed,
+            NatRuleKind.Snat => SnatAllowed,
+            _ => DnatAllowed,
+        };
         foreach (var property in element.EnumerateObject())
             if (!allowed.Contains(property.Name))
                 reader.Error(property.Name, $"Field '{property.Name}' is an unknown field for a {kindText} rule");

@@ -55,6 +55,17 @@ public static class ApiDocs
                             ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct) },
                         },
                     };
+                foreach (var alternatives in context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonResponseOneOf>())
+                {
+                    var schemas = new List<IOpenApiSchema>();
+                    foreach (var type in alternatives.Types) schemas.Add(await context.GetOrCreateSchemaAsync(type, null, ct));
+                    operation.Responses ??= new OpenApiResponses();
+                    operation.Responses[alternatives.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new OpenApiResponse
+                    {
+                        Description = "OK",
+                        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchema { OneOf = schemas } } },
+                    };
+                }
                 var role = RequiredRole(context.Description.ActionDescriptor.EndpointMetadata);
                 operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
                 operation.Extensions[RoleExtension] = new JsonNodeExtension(JsonValue.Create(role?.Name() ?? "anonymous"));
@@ -79,6 +90,10 @@ public static class ApiDocs
     /// </summary>
     public static RouteHandlerBuilder AcceptsJson<TRequest>(this RouteHandlerBuilder builder, bool optional = false) =>
         builder.WithMetadata(new JsonRequestBody(typeof(TRequest), optional));
+
+    /// <summary>A response whose JSON is one of several shapes (GET /api/v1/rules: the whole list, or one page of it).</summary>
+    public static RouteHandlerBuilder ProducesJsonOneOf(this RouteHandlerBuilder builder, int statusCode, params Type[] types) =>
+        builder.WithMetadata(new JsonResponseOneOf(statusCode, types));
 
     /// <summary>
     /// The least role an endpoint needs: the highest role policy among its authorization metadata; the fallback
@@ -115,3 +130,6 @@ public static class ApiDocs
 
 /// <summary>Endpoint metadata: the shape of the JSON request body, for the OpenAPI document only.</summary>
 public sealed record JsonRequestBody(Type Type, bool Optional);
+
+/// <summary>Endpoint metadata: a response that is one of several JSON shapes, for the OpenAPI document only.</summary>
+public sealed record JsonResponseOneOf(int StatusCode, IReadOnlyList<Type> Types);

@@ -24,7 +24,7 @@ public sealed record NatRuleRequest(
     IReadOnlyList<string>? InInterfaces, IReadOnlyList<string>? OutInterfaces,
     IReadOnlyList<string>? SourceCidrs, IReadOnlyList<string>? DestinationCidrs,
     string? Protocol, string? Ports, string? TranslateTo, IReadOnlyList<string>? Options,
-    string? DestinationAddress, string? DestinationPort, string? TargetAddress, string? TargetPort, bool? Hairpin);
+    string? DestinationAddress, string? DestinationPort, string? TargetAddress, string? TargetPort, bool? Hairpin, Guid? Id = null);
 
 /// <summary>A NAT rule as served: the request's fields plus identity, position, counters and warnings.</summary>
 public sealed record NatRuleView(
@@ -38,6 +38,19 @@ public sealed record NatRuleView(
 public sealed record FieldWarning(string Field, string Message);
 
 public sealed record ReorderRequest(IReadOnlyList<Guid> Order);
+/// <summary>GET /api/v1/rules with page, pageSize, search, kind or enabled: one page of the draft.</summary>
+public sealed record RulePage(IReadOnlyList<NatRuleView> Items, int Page, int PageSize, int TotalCount, int PageCount);
+/// <summary>POST /api/v1/rules/batch: rules in the REST shape; one with the id of an existing rule replaces it.</summary>
+public sealed record BatchRequest(IReadOnlyList<NatRuleRequest> Rules);
+/// <summary>What a batch saved; position as in the rule's shape (0 is the top), in request order. Also serialized as the answer.</summary>
+public sealed record BatchResult(int Created, int Updated, IReadOnlyList<BatchRuleResult> Rules);
+public sealed record BatchRuleResult(Guid Id, string Name, int Position, int MarkId);
+/// <summary>POST /api/v1/rules/{id}/move: either position (1 is the top, as the Rules page numbers rows) or before (null: to the end).</summary>
+public sealed record MoveRequest(int? Position, Guid? Before);
+/// <summary>POST /api/v1/rules/bulk: action is enable, disable or delete.</summary>
+public sealed record BulkRequest(string Action, IReadOnlyList<Guid> Ids);
+/// <summary>What a bulk action changed. Also serialized as the answer.</summary>
+public sealed record BulkResult(string Action, int Changed);
 /// <summary>POST /api/v1/rules/apply (all optional; an empty body is fine).</summary>
 public sealed record ApplyRequest(string? Comment, int? ConfirmWithinSeconds, bool? PurgeChangedFlows);
 /// <summary>Rollback and reapply options (all optional; an empty body is fine).</summary>

@@ -21,6 +21,12 @@ public static class BodyLimits
     /// </summary>
     public const long Import = 16L << 20;
 
+    /// <summary>
+    /// <c>POST /api/v1/rules/batch</c>: the same as <see cref="Import"/>, for the same reason (a batch is an import's rules
+    /// list, up to <see cref="RuleBatchRequest.MaxRules"/> rules).
+    /// </summary>
+    public const long Batch = Import;
+
     /// <summary>The limit of the endpoint this request was routed to.</summary>
     public static long For(HttpContext http) =>
         http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? Default;

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -49,16 +50,63 @@ public static class JsonBody
     /// </summary>
     public static async Task<Read> ReadAsync(HttpContext http, CancellationToken ct, bool optional = false)
     {
+        var (bytes, refused) = await ReadBytesAsync(http, ct);
+        return refused ?? Parse(bytes.Span, optional);
+    }
+
+    /// <summary>
+    /// The body parsed once from its bytes, with the same checks as <see cref="ReadAsync"/> but no string copy and no
+    /// clone of the document: for the megabyte bodies (import, batch), which their parsers read straight from the
+    /// returned document. The caller disposes it.
+    /// </summary>
+    public static async Task<(JsonDocument? Document, Read? Refused)> ReadDocumentAsync(HttpContext http, CancellationToken ct)
+    {
+        var (bytes, refused) = await ReadBytesAsync(http, ct);
+        return refused is not null ? (null, refused) : ParseDocument(bytes);
+    }
+
+    /// <summary>Validates one body into a document the caller owns (also used directly by tests and the CLI).</summary>
+    public static (JsonDocument? Document, Read? Refused) ParseDocument(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.Span.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        // Anything but well-formed UTF-8 JSON text: the string path has the messages (and is only taken on errors).
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span) || bytes.Span.TrimStart(" \t\r\n"u8).IsEmpty) return (null, Parse(bytes.Span));
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException)
+        {
+            return (null, Parse(bytes.Span));
+        }
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = doc.RootElement.ValueKind;
+            doc.Dispose();
+            return (null, Invalid("body", $"the body must be a JSON object ({{...}}), not {Describe(kind)}"));
+        }
+        if (MayHaveBadText(doc.RootElement) && FindBadText(doc.RootElement, "") is { } p)
+        {
+            doc.Dispose();
+            return (null, Invalid(p.Field, p.Message));
+        }
+        return (doc, null);
+    }
+
+    /// <summary>The body's bytes (at most the endpoint's limit), or why it is refused (415, 413).</summary>
+    private static async Task<(ReadOnlyMemory<byte> Bytes, Read? Refused)> ReadBytesAsync(HttpContext http, CancellationToken ct)
+    {
         var request = http.Request;
-        if (!HasBody(http)) return Parse([], optional);
-        if (ContentTypeError(request.ContentType) is { } wrongType) return UnsupportedType(wrongType);
+        if (!HasBody(http)) return (ReadOnlyMemory<byte>.Empty, null);
+        if (ContentTypeError(request.ContentType) is { } wrongType) return (default, UnsupportedType(wrongType));
 
         var limit = BodyLimits.For(http);
         if (request.ContentLength > limit)
         {
             // Refused from the header alone; close the connection rather than read (drain) the rest of the body.
             http.Response.Headers.Connection = "close";
-            return TooLarge(limit, request.ContentLength);
+            return (default, TooLarge(limit, request.ContentLength));
         }
         // Never more than limit + 1 bytes: the body is read into an array that grows only up to that.
         var cap = (int)Math.Min(int.MaxValue, limit + 1);
@@ -84,9 +132,9 @@ public static class JsonBody
         if (length > limit)
         {
             http.Response.Headers.Connection = "close";
-            return TooLarge(limit, request.ContentLength);
+            return (default, TooLarge(limit, request.ContentLength));
         }
-        return Parse(buffer.AsSpan(0, length), optional);
+        return (buffer.AsMemory(0, length), null);
     }
 
     /// <summary>
@@ -167,7 +215,7 @@ public static class JsonBody
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 return Invalid("body", $"the body must be a JSON object ({{...}}), not {Describe(doc.RootElement.ValueKind)}");
-            var problem = FindBadText(doc.RootElement, "");
+            var problem = MayHaveBadText(doc.RootElement) ? FindBadText(doc.RootElement, "") : null;
             return problem is { } p ? Invalid(p.Field, p.Message) : new Read(text, doc.RootElement.Clone(), null);
         }
     }
@@ -219,6 +267,33 @@ public static class JsonBody
                 return null;
         }
     }
+
+    /// <summary>
+    /// Whether any name or string holds an escape sequence or DEL, looked up in the raw UTF-8 without making strings or
+    /// paths: without one, nothing can be a lone surrogate or a control character (the bytes are valid UTF-8, and JSON
+    /// has no raw control characters), so <see cref="FindBadText"/>'s walk is needed only when this is true. A 10,000-rule
+    /// import has ~100,000 names and strings.
+    /// </summary>
+    private static bool MayHaveBadText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                    if (!IsPlain(JsonMarshal.GetRawUtf8PropertyName(property)) || MayHaveBadText(property.Value)) return true;
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                    if (MayHaveBadText(item)) return true;
+                return false;
+            case JsonValueKind.String:
+                return !IsPlain(JsonMarshal.GetRawUtf8Value(element));
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsPlain(ReadOnlySpan<byte> raw) => raw.IndexOfAny((byte)'\\', (byte)0x7f) < 0;
 
     /// <summary>C0 controls and DEL (NUL, escape sequences, ...): nothing natgw stores may hold them. Tab and line
     /// breaks are left to the field's own validation (a comment may span lines, a rule name may not).</summary>

@@ -84,9 +84,12 @@ public static class RevisionsEndpoints
             .WithSummary("The state in force as a versioned document (natgw config export)").Produces<StateDocument>();
         config.MapPost("/import", async (HttpContext http, RevisionService service, CancellationToken ct) =>
         {
-            var body = await JsonBody.ReadAsync(http, ct);
-            if (!body.IsValid) return body.Problem!;
-            var (state, errors) = await service.ImportAsync(body.Text, ct);
+            // Parsed once from the body's bytes; the document is read and validated in the same pass (no string, no copy).
+            var (doc, refused) = await JsonBody.ReadDocumentAsync(http, ct);
+            if (doc is null) return refused!.Problem!;
+            GatewayState? state;
+            Dictionary<string, string[]> errors;
+            using (doc) (state, errors) = await service.ImportAsync(doc.RootElement, ct);
             return state is null
                 ? Results.ValidationProblem(errors, title: "The document is not a valid NatGateway state")
                 : Results.Ok(new { rules = state.Rules.Count, settings = state.Settings is not null, applied = false });

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NatGateway.Core.Paging;
 using NatGateway.Core.Revisions;
 using NatGateway.Core.Rules;
 using NatGateway.Nat;
@@ -19,13 +20,84 @@ public static class RulesEndpoints
     {
         var rules = app.MapGroup("/api/v1/rules").DisableAntiforgery();
 
-        rules.MapGet("", async (NatRulesService service, CancellationToken ct) =>
+        rules.MapGet("", async (HttpContext http, NatRulesService service, RuleCountersCache counters, int? page, int? pageSize, string? search,
+            string? kind, string? enabled, CancellationToken ct) =>
         {
-            var list = await service.ListAsync(ct);
-            var counters = service.ReadCounters();
-            return Results.Content(RulesJson(list, counters), "application/json");
+            var query = http.Request.Query;
+            if (!PagingKeys.Any(query.ContainsKey))
+                return RuleListWriter.List(await service.ListAsync(ct), await counters.ReadAsync());
+            var (ruleQuery, errors) = ReadQuery(page, pageSize, search, kind, enabled);
+            if (ruleQuery is null) return Results.ValidationProblem(errors!, title: "The query parameters are not valid");
+            var result = await service.QueryAsync(ruleQuery, ct);
+            // One shared kernel read (RuleCountersCache); only the page's rules are looked up and written.
+            return RuleListWriter.Page(result, result.Items.Count == 0 ? new Dictionary<Guid, RuleCounters>() : await counters.ReadAsync());
         })
-            .WithSummary("The draft rule list in order, with counters").Produces<List<NatRuleView>>();
+            .WithSummary("The draft rule list in order, with counters; with page/pageSize/search/kind/enabled one page of it")
+            .WithDescription("Without paging parameters: the whole draft as a JSON array (streamed). With any of page, pageSize " +
+                "(1..200, default 50), search (name, addresses, ports, interfaces, description; ignoring case), kind " +
+                "(masquerade|snat|dnat) or enabled (true|false): one page {items, page, pageSize, totalCount, pageCount} " +
+                "(schema RulePage); each rule keeps its position in the whole list. Counters come from one kernel read shared by concurrent requests (a few seconds old at most).")
+            .ProducesJsonOneOf(StatusCodes.Status200OK, typeof(List<NatRuleView>), typeof(RulePage)).ProducesValidationProblem();
+
+        rules.MapPost("/batch", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            var (doc, refused) = await JsonBody.ReadDocumentAsync(http, ct);
+            if (doc is null) return refused!.Problem!;
+            RuleBatchRequest batch;
+            using (doc) batch = RuleBatchRequest.Read(doc.RootElement);
+            if (batch.Errors.Count > 0)
+            {
+                // Some rules did not parse: still check the others against the list, so one answer has every error.
+                if (batch.Rules.Count > 0) batch.AddListErrors(await service.ListAsync(ct), service);
+                return Results.ValidationProblem(batch.ErrorsByKey(), title: "The batch is not valid; nothing was saved");
+            }
+            var outcome = await service.SaveBatchAsync(batch.Rules, Actor(http), ct);
+            if (!outcome.Succeeded)
+                return Results.ValidationProblem(RuleBatchRequest.ErrorsByKey(outcome), title: "The batch is not valid; nothing was saved");
+            AuditMiddleware.Note(http, $"{outcome.Created} created, {outcome.Updated} updated");
+            return Results.Ok(new BatchResult(outcome.Created, outcome.Updated,
+                outcome.Saved.Select(r => new BatchRuleResult(r.Id, r.Name, r.Position, r.MarkId)).ToList()));
+        }).WithBodyLimit(BodyLimits.Batch).RequireRole(Role.Admin)
+            .WithSummary("Create and update many rules as one draft change (every error reported by index)")
+            .WithDescription("{\"rules\": [rule, ...]}: a rule whose id exists replaces it in place (keeping its mark id and position); " +
+                $"any other is appended in order. At most {RuleBatchRequest.MaxRules} rules. Errors are keyed rules[i].field, all at once; nothing is saved unless every rule is valid.")
+            .AcceptsJson<BatchRequest>().Produces<BatchResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        rules.MapPost("/{id:guid}/move", async (Guid id, HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
+            var (position, before, errors) = ReadMove(body.Root);
+            if (errors is not null) return Results.ValidationProblem(errors, title: "The move is not valid");
+            var outcome = position is { } p
+                ? await service.MoveToAsync(id, p - 1, Actor(http), ct)
+                : await service.MoveBeforeAsync(id, before, Actor(http), ct);
+            if (!outcome.Saved)
+                return outcome.Errors.Any(e => e.Field == "id")
+                    ? Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound)
+                    : Results.ValidationProblem(outcome.ErrorsByField(), title: "The move is not valid");
+            return await service.GetAsync(id, ct) is { } moved
+                ? RuleListWriter.Rule(moved, service.ReadCounters().GetValueOrDefault(id), [])
+                : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
+        }).RequireRole(Role.Admin)
+            .WithSummary("Move a rule to a position (1-based) or before another rule (null: to the end)")
+            .AcceptsJson<MoveRequest>().Produces<NatRuleView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+
+        rules.MapPost("/bulk", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        {
+            var body = await JsonBody.ReadAsync(http, ct);
+            if (!body.IsValid) return body.Problem!;
+            var (action, ids, errors) = ReadBulk(body.Root);
+            if (errors is not null) return Results.ValidationProblem(errors, title: "The bulk action is not valid");
+            var outcome = await service.BulkAsync(action, ids, Actor(http), ct);
+            if (!outcome.Saved)
+                return Results.ValidationProblem(outcome.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+                    title: "The bulk action is not valid; nothing was changed");
+            AuditMiddleware.Note(http, $"{ActionText(action)} {outcome.Changed}");
+            return Results.Ok(new BulkResult(ActionText(action), outcome.Changed));
+        }).RequireRole(Role.Admin)
+            .WithSummary("Enable, disable or delete many rules as one draft change (all or nothing)")
+            .AcceptsJson<BulkRequest>().Produces<BulkResult>().ProducesValidationProblem();
 
         rules.MapPost("", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
         {
@@ -33,13 +105,13 @@ public static class RulesEndpoints
             if (rule is null) return problem!;
             var outcome = await service.CreateAsync(rule, Actor(http), ct: ct);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
-            return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json", statusCode: StatusCodes.Status201Created);
+            return RuleListWriter.Rule(outcome.Rule!, null, outcome.Warnings, StatusCodes.Status201Created);
         }).RequireRole(Role.Admin)
             .WithSummary("Add a rule to the draft").AcceptsJson<NatRuleRequest>().Produces<NatRuleView>(StatusCodes.Status201Created).ProducesValidationProblem();
 
         rules.MapGet("/{id:guid}", async (Guid id, NatRulesService service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } rule
-                ? Results.Content(RuleJson(rule, service.ReadCounters().GetValueOrDefault(id), []), "application/json")
+                ? RuleListWriter.Rule(rule, service.ReadCounters().GetValueOrDefault(id), [])
                 : Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound))
             .WithSummary("One rule").Produces<NatRuleView>().ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -50,7 +122,7 @@ public static class RulesEndpoints
             var outcome = await service.UpdateAsync(id, rule, Actor(http), ct);
             if (outcome is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
             if (!outcome.Saved) return Results.ValidationProblem(outcome.ErrorsByField(), title: "The rule is not valid");
-            return Results.Content(RuleJson(outcome.Rule!, null, outcome.Warnings), "application/json");
+            return RuleListWriter.Rule(outcome.Rule!, null, outcome.Warnings);
         }).RequireRole(Role.Admin)
             .WithSummary("Replace a draft rule").AcceptsJson<NatRuleRequest>().Produces<NatRuleView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -214,44 +286,99 @@ public static class RulesEndpoints
             title: "The rule is not valid"));
     }
 
-    private static string RulesJson(IReadOnlyList<NatRule> rules, IReadOnlyDictionary<Guid, RuleCounters> counters)
+    /// <summary>Any of these in the query string asks for one page instead of the whole list.</summary>
+    private static readonly string[] PagingKeys = ["page", "pageSize", "search", "kind", "enabled"];
+
+    /// <summary>The page to read, or the errors per parameter.</summary>
+    internal static (RuleQuery? Query, Dictionary<string, string[]>? Errors) ReadQuery(int? page, int? pageSize, string? search, string? kind, string? enabled)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        var (p, size, paging) = Paging.Validate(page, pageSize);
+        var errors = paging ?? new Dictionary<string, string[]>();
+        if (search is { Length: > RuleQuery.MaxSearchLength })
+            errors["search"] = [$"must be at most {RuleQuery.MaxSearchLength} characters"];
+        NatRuleKind? ruleKind = kind switch
         {
-            w.WriteStartArray();
-            foreach (var rule in rules) WriteRule(w, rule, counters.GetValueOrDefault(rule.Id), []);
-            w.WriteEndArray();
-        }
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+            null or "" => null,
+            "masquerade" => NatRuleKind.Masquerade,
+            "snat" => NatRuleKind.Snat,
+            "dnat" => NatRuleKind.Dnat,
+            _ => null,
+        };
+        if (kind is { Length: > 0 } && ruleKind is null) errors["kind"] = ["must be masquerade, snat or dnat"];
+        bool? isEnabled = enabled switch
+        {
+            null or "" => null,
+            "true" => true,
+            "false" => false,
+            _ => null,
+        };
+        if (enabled is { Length: > 0 } && isEnabled is null) errors["enabled"] = ["must be true or false"];
+        return errors.Count > 0 ? (null, errors) : (new RuleQuery(search, ruleKind, isEnabled, p, size), null);
     }
 
-    private static string RuleJson(NatRule rule, RuleCounters? counters, IEnumerable<ValidationIssue> warnings)
+    /// <summary><c>{"position": n}</c> (1-based) or <c>{"before": id|null}</c>, exactly one of them.</summary>
+    internal static (int? Position, Guid? Before, Dictionary<string, string[]>? Errors) ReadMove(JsonElement root)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream)) WriteRule(w, rule, counters, warnings);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        var errors = new Dictionary<string, string[]>();
+        foreach (var p in root.EnumerateObject())
+            if (p.Name is not ("position" or "before")) errors[p.Name] = ["is an unknown field; send {\"position\": n} or {\"before\": \"<rule id>\"}"];
+        var hasPosition = root.TryGetProperty("position", out var position);
+        var hasBefore = root.TryGetProperty("before", out var before);
+        if (hasPosition == hasBefore)
+        {
+            errors["position"] = ["send either position (1 is the top) or before (a rule id, or null for the end), not " + (hasPosition ? "both" : "neither")];
+            return (null, null, errors);
+        }
+        int? at = null;
+        Guid? beforeId = null;
+        if (hasPosition)
+        {
+            if (position.ValueKind == JsonValueKind.Number && position.TryGetInt32(out var n) && n >= 1) at = n;
+            else errors["position"] = ["must be a whole number, 1 or more (1 is the top)"];
+        }
+        else if (before.ValueKind == JsonValueKind.String && before.TryGetGuid(out var g)) beforeId = g;
+        else if (before.ValueKind != JsonValueKind.Null) errors["before"] = ["must be a rule id, or null to move to the end"];
+        return errors.Count > 0 ? (null, null, errors) : (at, beforeId, null);
     }
 
-    /// <summary>The rule's own JSON, plus counters and warnings beside it (not inside the rule's shape).</summary>
-    private static void WriteRule(Utf8JsonWriter w, NatRule rule, RuleCounters? counters, IEnumerable<ValidationIssue> warnings)
+    /// <summary><c>{"action": "enable"|"disable"|"delete", "ids": [...]}</c>.</summary>
+    internal static (BulkAction Action, IReadOnlyCollection<Guid> Ids, Dictionary<string, string[]>? Errors) ReadBulk(JsonElement root)
     {
-        using var doc = JsonDocument.Parse(NatRuleJson.Serialize(rule));
-        w.WriteStartObject();
-        foreach (var p in doc.RootElement.EnumerateObject()) p.WriteTo(w);
-        w.WriteNumber("packets", counters?.Packets ?? 0);
-        w.WriteNumber("bytes", counters?.Bytes ?? 0);
-        w.WriteStartArray("warnings");
-        foreach (var warning in warnings)
+        var errors = new Dictionary<string, string[]>();
+        foreach (var p in root.EnumerateObject())
+            if (p.Name is not ("action" or "ids")) errors[p.Name] = ["is an unknown field; send {\"action\": \"enable\", \"ids\": [...]}"];
+        BulkAction? action = root.TryGetProperty("action", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() switch
         {
-            w.WriteStartObject();
-            w.WriteString("field", warning.Field);
-            w.WriteString("message", warning.Message);
-            w.WriteEndObject();
+            "enable" => BulkAction.Enable,
+            "disable" => BulkAction.Disable,
+            "delete" => BulkAction.Delete,
+            _ => null,
+        } : null;
+        if (action is null) errors["action"] = ["must be enable, disable or delete"];
+        var ids = new List<Guid>();
+        if (!root.TryGetProperty("ids", out var list) || list.ValueKind != JsonValueKind.Array)
+            errors["ids"] = ["must be an array of rule ids"];
+        else
+        {
+            var i = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.String && item.TryGetGuid(out var id)) ids.Add(id);
+                else errors[$"ids[{i}]"] = ["must be a rule id"];
+                i++;
+            }
+            if (i == 0) errors["ids"] = ["must hold at least one rule id"];
+            else if (i > RuleBatchRequest.MaxRules) errors["ids"] = [$"may hold at most {RuleBatchRequest.MaxRules} ids"];
         }
-        w.WriteEndArray();
-        w.WriteEndObject();
+        return errors.Count > 0 ? (default, [], errors) : (action!.Value, ids, null);
     }
+
+    private static string ActionText(BulkAction action) => action switch
+    {
+        BulkAction.Enable => "enable",
+        BulkAction.Disable => "disable",
+        _ => "delete",
+    };
 
     /// <summary>The signed-in user or token ("token NAME") authors revisions; the address goes to the audit log.</summary>
     private static string Actor(HttpContext http) => http.User.ActorName();

@@ -15,7 +15,9 @@ namespace NatGateway.Web.Hosting;
 /// <summary>Builds the Blazor Server app and its API from <see cref="ServeOptions"/>.</summary>
 public static class WebHost
 {
-    public static WebApplication Build(ServeOptions options, string[]? args = null)
+    /// <summary>The app for <paramref name="options"/>; <paramref name="args"/> go to the host builder, and
+    /// <paramref name="configureServices"/> runs after natgw's own registrations (tests swap the kernel for a double).</summary>
+    public static WebApplication Build(ServeOptions options, string[]? args = null, Action<IServiceCollection>? configureServices = null)
     {
         var contentRoot = options.ContentRoot ?? DefaultContentRoot();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -37,6 +39,7 @@ public static class WebHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         AddServices(builder.Services, options);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         // Before any hosted service starts: an unusable database stops natgw here, with the kernel untouched.
@@ -129,6 +132,7 @@ public static class WebHost
         services.AddRevisions();
         services.AddSingleton<NatGateway.Data.DatabaseChangeStamp>();
         services.AddSingleton<NatGateway.Web.Api.RuleNameCache>();
+        services.AddSingleton<NatGateway.Web.Api.RuleCountersCache>();
         services.AddSingleton(new NatGateway.Core.Revisions.RevisionRetention { KeepCount = options.KeepRevisions, KeepDays = options.KeepRevisionsDays });
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions { ConfirmWindow = TimeSpan.FromSeconds(options.ConfirmWindowSeconds) });
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();

@@ -110,6 +110,17 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.Equal("admin", Role("GET", "/api/v1/tokens"));
         Assert.Equal("admin", Role("POST", "/api/v1/tokens"));
         Assert.Equal("admin", Role("DELETE", "/api/v1/tokens/{id}"));
+        Assert.Equal("admin", Role("POST", "/api/v1/rules/batch"));
+        Assert.Equal("admin", Role("POST", "/api/v1/rules/{id}/move"));
+        Assert.Equal("admin", Role("POST", "/api/v1/rules/bulk"));
+        // GET /api/v1/rules answers the whole list or one page: both shapes are in the document, with the query parameters.
+        var list = document.Paths["/api/v1/rules"].Operations![HttpMethod.Get];
+        Assert.Equal(2, list.Responses!["200"].Content!["application/json"].Schema!.OneOf!.Count);
+        Assert.Equal(["enabled", "kind", "page", "pageSize", "search"], list.Parameters!.Select(p => p.Name!).Order(StringComparer.Ordinal));
+        var batch = document.Paths["/api/v1/rules/batch"].Operations![HttpMethod.Post];
+        Assert.Contains("application/json", batch.RequestBody!.Content!.Keys);
+        Assert.Contains("400", batch.Responses!.Keys);
+        Assert.Contains("413", batch.Responses.Keys);
         var create = document.Paths["/api/v1/tokens"].Operations![HttpMethod.Post];
         Assert.Contains("application/json", create.RequestBody!.Content!.Keys);
         Assert.Contains("201", create.Responses!.Keys);
