@@ -95,11 +95,24 @@ public partial class Rules : IDisposable
 
     internal Task SearchAsync(string? text) => Model.SetSearchAsync(text);
 
-    private Task KindAsync(NatRuleKind? kind) => Model.SetKindAsync(kind);
+    // Internal and re-rendering by themselves: tests call them as the selects would.
+    internal async Task KindAsync(NatRuleKind? kind)
+    {
+        await Model.SetKindAsync(kind);
+        StateHasChanged();
+    }
 
-    private Task EnabledAsync(bool? enabled) => Model.SetEnabledAsync(enabled);
+    internal async Task EnabledAsync(bool? enabled)
+    {
+        await Model.SetEnabledAsync(enabled);
+        StateHasChanged();
+    }
 
-    private Task PageSizeAsync(int size) => Model.SetPageSizeAsync(size);
+    internal async Task PageSizeAsync(int size)
+    {
+        await Model.SetPageSizeAsync(size);
+        StateHasChanged();
+    }
 
     private Task GoToPageAsync(int page) => Model.GoToPageAsync(page);
 
