@@ -58,6 +58,8 @@ public partial class Rules : IDisposable
     private async Task LoadAsync()
     {
         await Model.LoadAsync();
+        // The move panel shows the rule's position: read it again (null closes the panel of a rule deleted elsewhere).
+        if (_moving is not null) _moving = await Service.GetAsync(_moving.Id);
         await LoadPendingAsync();
     }
 
