@@ -65,6 +65,7 @@ public sealed class RulesPagingPageTests : PageTestContext
         page.Find("[data-testid=page-next]").Click();
         page.WaitForAssertion(() => Assert.Equal(Range(51, 100), Names(page)));
         Assert.Equal("51", page.FindAll("[data-testid=rule-position]")[0].TextContent); // positions in the whole list
+        Assert.Equal((2, 50, 120, 120), (page.Instance.Model.Page, page.Instance.Model.Rows.Items.Count, page.Instance.Model.Rows.TotalCount, page.Instance.Model.TotalRules));
         page.Find("[data-testid=page-last]").Click();
         page.WaitForAssertion(() => Assert.Equal(Range(101, 120), Names(page)));
         Assert.Equal("Page 3 of 3", page.Find("[data-testid=page-info]").TextContent);
@@ -113,7 +114,7 @@ public sealed class RulesPagingPageTests : PageTestContext
 
         ClickRowButton(page, "r110", "move to");
         page.WaitForAssertion(() => Assert.Equal("Move 'r110' (now #110 of 120)", page.Find("[data-testid=move-title]").TextContent));
-        page.Find("input[data-testid=move-position]").Change("1");
+        page.Find("input[data-testid=move-position]").Input("1");
         page.Find("[data-testid=move-to]").Click();
 
         page.WaitForAssertion(() => Assert.Equal(["r110", .. Range(1, 49)], Names(page)));
@@ -129,7 +130,7 @@ public sealed class RulesPagingPageTests : PageTestContext
         var page = await RenderSeededAsync();
 
         ClickRowButton(page, "r003", "move to");
-        page.WaitForElement("input[data-testid=move-position]").Change("121");
+        page.WaitForElement("input[data-testid=move-position]").Input("121");
         page.Find("[data-testid=move-to]").Click();
 
         page.WaitForAssertion(() => Assert.Equal("Give a position between 1 and 120",
@@ -189,6 +190,8 @@ public sealed class RulesPagingPageTests : PageTestContext
         Assert.Equal("Select all 120 matching", page.Find("[data-testid=select-all-matching]").TextContent.Trim());
         page.Find("[data-testid=select-all-matching]").Click();
         page.WaitForAssertion(() => Assert.Equal("Delete 120 rules", page.Find("[data-testid=bulk-delete]").TextContent.Trim()));
+        Assert.Equal(120, page.Instance.Model.SelectedCount); // ids only: the page still holds 50 rules
+        Assert.Equal(50, page.Instance.Model.Rows.Items.Count);
         Assert.Empty(page.FindAll("[data-testid=select-all-matching]"));
 
         // A new search clears the selection; "all matching" then means the search's rules on every page.
