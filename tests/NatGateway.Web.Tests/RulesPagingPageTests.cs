@@ -46,6 +46,8 @@ public sealed class RulesPagingPageTests : PageTestContext
         await SeedAsync();
         var page = Render<Rules>();
         page.WaitForAssertion(() => Assert.Equal(Range(1, 50), Names(page)));
+        // The pending diff and drift arrive after the first render, in one update: wait for it before clicking.
+        page.WaitForAssertion(() => Assert.Equal("120 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent));
         return page;
     }
 

@@ -38,7 +38,7 @@ public partial class Rules : IDisposable
         await Model.LoadAsync();
     }
 
-    protected override async Task OnAfterRenderAsync(bool firstRender)
+    protected override void OnAfterRender(bool firstRender)
     {
         if (!firstRender) return;
         Service.Changed += OnChanged;
@@ -48,11 +48,28 @@ public partial class Rules : IDisposable
             Model.UpdateCounters(c);
             StateHasChanged();
         }));
-        Model.UpdateCounters(Service.ReadCounters());
-        await LoadPendingAsync();
-        try { _drift = await Service.DetectDriftAsync(); }
-        catch (Exception e) when (e is NftablesException or InvalidOperationException) { _drift = null; }
-        StateHasChanged();
+        // Off the circuit's thread: reading every counter, the pending diff and the drift check take long at 10,000 rules
+        // and would hold up the page's first interactive render (and the clicks after it).
+        _ = Task.Run(LoadLiveAsync);
+    }
+
+    private async Task LoadLiveAsync()
+    {
+        var counters = Service.ReadCounters();
+        var (pending, flows) = await ReadPendingAsync(withRuleset: false);
+        DriftReport? drift;
+        try { drift = await Service.DetectDriftAsync(); }
+        catch (Exception e) when (e is NftablesException or InvalidOperationException) { drift = null; }
+        // One update, so the page re-renders once for all of it.
+        await InvokeAsync(() =>
+        {
+            if (_disposed) return;
+            Model.UpdateCounters(counters);
+            // A change made meanwhile has read them already (and perhaps with the ruleset).
+            if (_pending is null) (_pending, _affectedFlows) = (pending, flows);
+            _drift = drift;
+            StateHasChanged();
+        });
     }
 
     private async Task LoadAsync()
@@ -63,21 +80,24 @@ public partial class Rules : IDisposable
         await LoadPendingAsync();
     }
 
-    private async Task LoadPendingAsync()
+    private async Task LoadPendingAsync() => (_pending, _affectedFlows) = await ReadPendingAsync(_showPreview);
+
+    private async Task<(PendingChanges Pending, long AffectedFlows)> ReadPendingAsync(bool withRuleset)
     {
         // The generated ruleset is rendered only when the preview is open (it costs a scratch-namespace apply).
-        _pending = await Service.GetPendingAsync(withRuleset: _showPreview);
-        _affectedFlows = 0;
-        if (_pending.HasChanges)
+        var pending = await Service.GetPendingAsync(withRuleset);
+        long affected = 0;
+        if (pending.HasChanges)
         {
             try
             {
                 // Connections that rules being changed or removed created (from the conntrack mark): the operator may drop just those.
                 var changed = await Revisions.ChangedMarkIdsAsync();
-                if (changed.Count > 0) _affectedFlows = Flows.CountWithMarkIds(changed);
+                if (changed.Count > 0) affected = Flows.CountWithMarkIds(changed);
             }
-            catch (Exception e) when (e is NotSupportedException or NatGateway.Netlink.NetlinkException or IOException) { _affectedFlows = 0; }
+            catch (Exception e) when (e is NotSupportedException or NatGateway.Netlink.NetlinkException or IOException) { affected = 0; }
         }
+        return (pending, affected);
     }
 
     private static string RulesText(int count) => count == 1 ? "1 rule" : $"{count:N0} rules";
