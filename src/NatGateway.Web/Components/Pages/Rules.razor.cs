@@ -246,6 +246,8 @@ public partial class Rules : IDisposable
     {
         if (!await PermitAsync(Role.Admin, "deleting a rule")) return;
         // Only a rule in force has anything in the kernel; one that was never applied just leaves the draft.
+        // (The pending diff arrives after the first render: a click before it reads it now.)
+        if (_pending is null) await LoadPendingAsync();
         var neverApplied = _pending?.RuleChanges.Any(c => c.RuleId == rule.Id && c.Change == "added") == true;
         var consequence = neverApplied ? "It was never applied, so the kernel does not change." : "It stays in the kernel until you apply.";
         var confirmed = await Dialogs.ShowMessageBoxAsync("Delete rule", $"Delete '{rule.Name}'? {consequence}", yesText: "Delete", cancelText: "Cancel");
@@ -304,6 +306,7 @@ public partial class Rules : IDisposable
     internal async Task DiscardAsync()
     {
         if (!await PermitAsync(Role.Admin, "discarding pending changes")) return;
+        if (_pending is null) await LoadPendingAsync();
         var count = _pending?.RuleChanges.Count ?? 0;
         var inForce = _pending?.BasedOnRevision is { } id ? $"revision {id}, the one in force" : "no rules (nothing was applied yet)";
         var confirmed = await Dialogs.ShowMessageBoxAsync("Discard changes",
