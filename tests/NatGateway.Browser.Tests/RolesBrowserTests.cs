@@ -29,8 +29,11 @@ public sealed class RolesBrowserTests(ChromiumFixture chromium)
         await Assertions.Expect(page.Locator("[data-testid=pending-summary]")).ToHaveTextAsync("1 pending change(s) not yet in the kernel");
         await Assertions.Expect(page.Locator("[data-testid=role-note]")).ToContainTextAsync("needs the admin role. You are signed in as viewer1 (viewer)");
         await Assertions.Expect(page.Locator("[data-testid=add-rule] button").First).ToBeDisabledAsync();
-        await Assertions.Expect(page.Locator("[data-testid=rules] input[type=checkbox]")).ToBeDisabledAsync();
-        foreach (var label in new[] { "edit", "delete", "move up", "move down" })
+        // The rule's switch, its selection box and "select all on this page".
+        await Assertions.Expect(page.Locator("[data-testid=rules] input[type=checkbox]")).ToHaveCountAsync(3);
+        foreach (var box in await page.Locator("[data-testid=rules] input[type=checkbox]").AllAsync())
+            await Assertions.Expect(box).ToBeDisabledAsync();
+        foreach (var label in new[] { "edit", "delete", "move up", "move down", "move to" })
             await Assertions.Expect(page.Locator($"button[aria-label='{label}']")).ToBeDisabledAsync();
         await Assertions.Expect(page.Locator("button[data-testid=apply-rules]")).ToBeDisabledAsync();
         await Assertions.Expect(page.Locator("button[data-testid=discard-changes]")).ToBeDisabledAsync();
