@@ -24,7 +24,7 @@ internal sealed record EngineFigures(double ApplyMs, double ParseValidateMs, dou
         var rules = ScaleRules.Create(forwards);
         var extra = new DnatRule
         {
-            Name = "one-more", Position = rules.Count, InInterfaces = [NamespaceLab.GatewayLanInterface], Protocol = NatProtocol.Udp,
+            Name = "one-more", MarkId = 65_000, Position = rules.Count, InInterfaces = [NamespaceLab.GatewayLanInterface], Protocol = NatProtocol.Udp,
             DestinationPort = new PortRange(40_000), TargetAddress = AddressPool.Single(System.Net.IPAddress.Parse(NamespaceLab.ServerAddress)),
         };
         var plusOne = rules.Append(extra).ToList();
