@@ -48,7 +48,11 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
             using var http = Client(natgw);
             var document = await ExportDocumentAsync(http);
             if (settings.Measures(AppScaleRow.Page)) await PageAsync(natgw, http, document, forwards);
-            if (settings.Measures(AppScaleRow.OneByOne)) await OneByOneAsync(http, document, forwards);
+            if (settings.Measures(AppScaleRow.OneByOne))
+            {
+                await WaitUntilQuietAsync(natgw.ProcessId, TimeSpan.FromSeconds(60)); // a page given up on may still be rendering
+                await OneByOneAsync(http, document, forwards);
+            }
         }
         if (settings.Measures(AppScaleRow.History)) await HistoryAsync(n);
     }
@@ -271,9 +275,11 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
                    $"{times.Count:N0} of {planned:N0} created one by one" + (done ? "" : $" (stopped at the {settings.OneByOneLimit.TotalSeconds:0} s limit)") +
                    $"; tenths of {tenth:N0}; {(flat ? "flat" : "falling")}";
         report.Add(new AppScaleFigure("creating rules one by one (POST /api/v1/rules)", n,
-            string.Create(CultureInfo.InvariantCulture, $"{firstRate:0} → {lastRate:0} rules/s (first → last tenth)"), null, "—", null,
+            string.Create(CultureInfo.InvariantCulture, $"{Rate(firstRate)} → {Rate(lastRate)} rules/s (first → last tenth)"), null, "—", null,
             "≥ 200 rules/s, flat", done && flat && Math.Min(firstRate, lastRate) >= 200, note));
     }
+
+    private static string Rate(double perSecond) => perSecond.ToString(perSecond < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
 
     /// <summary>A natgw whose database holds a seeded history (revisions of N rules each): the first page of the list, and a diff of the newest two.</summary>
     private async Task HistoryAsync(int n)
