@@ -11,8 +11,8 @@ namespace NatGateway.Benchmarks.AppScale;
 
 /// <summary>
 /// The rows at one rule count N, each natgw serve on a fresh database in the lab gateway:
-/// (1) apply/import/create/pending/list on one instance; (2) the Rules page (idle RSS first) and the one-by-one creation
-/// on a second; (3) the history on a third, its database seeded before it starts.
+/// (1) apply/import/create/pending/list on one instance (after the engine-only figures); (2) the Rules page (idle RSS
+/// first); (3) the one-by-one creation; (4) the history, its database seeded before natgw starts.
 /// </summary>
 internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, BenchAgent? agent, RunGuard guard, AppScaleReport report, TextWriter output)
 {
@@ -27,13 +27,12 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
         var n = forwards + 1; // + the masquerade
         output.WriteLine();
         output.WriteLine($"== {forwards:N0} UDP port forwards + 1 masquerade ({n:N0} rules)");
-        var engine = EngineFigures.Measure(lab, forwards, settings.Rounds);
-        Log(string.Create(CultureInfo.InvariantCulture,
-            $"engine only: compile + 1 transaction {engine.ApplyMs:0.0} ms; parse + validate all {engine.ParseValidateMs:0.0} ms; validate one more {engine.ValidateOneMs:0.00} ms; " +
-            $"rule diff {engine.RuleDiffMs:0.00} ms (+ compile {engine.RuleDiffCompileMs:0.0} ms); JSON of all {engine.SerializeAllMs:0.0} ms, of 50 {engine.SerializePageMs:0.00} ms"));
-
         if (settings.Rows.Overlaps([AppScaleRow.Apply, AppScaleRow.Import, AppScaleRow.Create, AppScaleRow.Pending, AppScaleRow.List]))
         {
+            var engine = EngineFigures.Measure(lab, forwards, settings.Rounds);
+            Log(string.Create(CultureInfo.InvariantCulture,
+                $"engine only: compile + 1 transaction {engine.ApplyMs:0.0} ms; parse + validate all {engine.ParseValidateMs:0.0} ms; validate one more {engine.ValidateOneMs:0.00} ms; " +
+                $"rule diff {engine.RuleDiffMs:0.00} ms (+ compile {engine.RuleDiffCompileMs:0.0} ms); JSON of all {engine.SerializeAllMs:0.0} ms, of 50 {engine.SerializePageMs:0.00} ms"));
             await using var natgw = await StartNatgwAsync();
             using var http = Client(natgw);
             var document = await ExportDocumentAsync(http);
@@ -42,17 +41,18 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
             if (settings.Measures(AppScaleRow.Pending)) await PendingAsync(http, n, engine);
             if (settings.Measures(AppScaleRow.List)) await ListAsync(http, n, engine);
         }
-        if (settings.Rows.Overlaps([AppScaleRow.Page, AppScaleRow.OneByOne]))
+        // The page and the one-by-one run each on their own natgw: a page given up on can leave natgw busy and its heap large.
+        if (settings.Measures(AppScaleRow.Page))
         {
             await using var natgw = await StartNatgwAsync();
             using var http = Client(natgw);
-            var document = await ExportDocumentAsync(http);
-            if (settings.Measures(AppScaleRow.Page)) await PageAsync(natgw, http, document, forwards);
-            if (settings.Measures(AppScaleRow.OneByOne))
-            {
-                await WaitUntilQuietAsync(natgw.ProcessId, TimeSpan.FromSeconds(60)); // a page given up on may still be rendering
-                await OneByOneAsync(http, document, forwards);
-            }
+            await PageAsync(natgw, http, await ExportDocumentAsync(http), forwards);
+        }
+        if (settings.Measures(AppScaleRow.OneByOne))
+        {
+            await using var natgw = await StartNatgwAsync();
+            using var http = Client(natgw);
+            await OneByOneAsync(http, await ExportDocumentAsync(http), forwards);
         }
         if (settings.Measures(AppScaleRow.History)) await HistoryAsync(n);
     }
@@ -263,7 +263,7 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
         {
             var response = await TimedHttp.EnsureAsync(TimedHttp.PostAsync(http, "api/v1/rules", ScaleRules.NewForwardJson($"bench{i + 1}", PortForwards.FirstPort + i)), "POST rule one by one");
             times.Add(response.Ms);
-            if (times.Count % Math.Max(1, planned / 10) == 0)
+            if (times.Count % Math.Max(1, planned / 10) == 0 || times.Count <= 3)
                 Log(string.Create(CultureInfo.InvariantCulture, $"one by one: {seeded + times.Count:N0} rules, last {response.Ms:0} ms per rule"));
         }
         var tenth = Math.Max(1, times.Count / 10);
