@@ -188,7 +188,13 @@ public sealed class NatgwProcess : IAsyncDisposable
         var databasePath = Path.Combine(dataDirectory, "natgw.db");
         await TestAccounts.EnsureAdminAsync(databasePath);
         var adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "bench-admin");
-        if (prepareDatabase is not null) await prepareDatabase(databasePath);
+        if (prepareDatabase is not null)
+            try { await prepareDatabase(databasePath); }
+            catch
+            {
+                try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
+                throw;
+            }
         var args = (extraArgs ?? []).ToList();
         if (!args.Contains("--allowed-hosts")) args.AddRange(["--allowed-hosts", listenAddress]);
         var app = new NatgwProcess(null, ns, listenAddress, port, args, null, dataDirectory, ownsDataDirectory: true, adminToken, null,
