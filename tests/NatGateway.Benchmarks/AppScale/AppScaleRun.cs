@@ -54,7 +54,7 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
             using var http = Client(natgw);
             await OneByOneAsync(http, await ExportDocumentAsync(http), forwards);
         }
-        if (settings.Measures(AppScaleRow.History)) await HistoryAsync(n);
+        if (settings.Measures(AppScaleRow.History)) await HistoryAsync(forwards);
     }
 
     private async Task<NatgwProcess> StartNatgwAsync(Func<string, Task>? prepareDatabase = null)
@@ -282,14 +282,15 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
     private static string Rate(double perSecond) => perSecond.ToString(perSecond < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
 
     /// <summary>A natgw whose database holds a seeded history (revisions of N rules each): the first page of the list, and a diff of the newest two.</summary>
-    private async Task HistoryAsync(int n)
+    private async Task HistoryAsync(int forwards)
     {
+        var n = forwards + 1; // HistorySeed writes the forwards + 1 masquerade, as the other rows use
         var revisions = settings.HistoryRevisions;
         var seedClock = Stopwatch.StartNew();
         NatgwProcess natgw;
         try
         {
-            natgw = await StartNatgwAsync(db => HistorySeed.SeedAsync(db, revisions, n, CancellationToken.None));
+            natgw = await StartNatgwAsync(db => HistorySeed.SeedAsync(db, revisions, forwards, CancellationToken.None));
         }
         catch (NotSupportedException e)
         {
