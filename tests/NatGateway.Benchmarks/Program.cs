@@ -4,6 +4,7 @@ using NatGateway.Benchmarks.Capacity;
 // One entry per benchmark, each in its own file/folder; add `conntrack`, `nat`, ... here.
 var benchmarks = new SortedDictionary<string, IBenchmark>(StringComparer.Ordinal)
 {
+    ["app-scale"] = new NatGateway.Benchmarks.AppScale.AppScaleBenchmark(),
     ["capacity"] = new CapacityBenchmark(),
     ["conntrack"] = new NatGateway.Benchmarks.Conntrack.ConntrackBenchmark(),
     ["nat"] = new NatGateway.Benchmarks.Nat.NatBenchmark(),

@@ -180,12 +180,21 @@ public sealed class NatgwProcess : IAsyncDisposable
     /// natgw.dll at <paramref name="natgwDll"/> started in a namespace the caller owns (no <see cref="NamespaceLab"/>; the
     /// benchmarks' own namespace), on a fresh database with the admin account and token, once it answers.
     /// </summary>
-    public static async Task<NatgwProcess> StartInNamespaceAsync(string ns, string listenAddress, int port, string natgwDll, IEnumerable<string>? extraArgs = null)
+    /// <param name="prepareDatabase">Writes into the database (its path) before natgw starts on it, e.g. a seeded history.</param>
+    public static async Task<NatgwProcess> StartInNamespaceAsync(string ns, string listenAddress, int port, string natgwDll, IEnumerable<string>? extraArgs = null,
+        Func<string, Task>? prepareDatabase = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("natgw-bench-").FullName;
         var databasePath = Path.Combine(dataDirectory, "natgw.db");
         await TestAccounts.EnsureAdminAsync(databasePath);
         var adminToken = await TestAccounts.CreateTokenAsync(databasePath, NatGateway.Data.Entities.Role.Admin, "bench-admin");
+        if (prepareDatabase is not null)
+            try { await prepareDatabase(databasePath); }
+            catch
+            {
+                try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
+                throw;
+            }
         var args = (extraArgs ?? []).ToList();
         if (!args.Contains("--allowed-hosts")) args.AddRange(["--allowed-hosts", listenAddress]);
         var app = new NatgwProcess(null, ns, listenAddress, port, args, null, dataDirectory, ownsDataDirectory: true, adminToken, null,
