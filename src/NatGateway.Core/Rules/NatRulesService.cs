@@ -472,10 +472,10 @@ public sealed class NatRulesService(
         await db.Database.OpenConnectionAsync(ct);
         if (draft is { Version: >= 0 })
         {
-            // Some connection committed (the audit log, a revision, the CLI...): did the rules change? The count also
-            // makes a dropped NatRules table fail here, as reading it would.
-            var (version, count) = await VersionAndCountAsync(db, ct);
-            if (version == draft.Version && count == draft.Count) return _draft = draft.WithStamp(stamp);
+            // Some connection committed (the audit log, a revision, the CLI...): did the rules change? The query names
+            // NatRules so that a dropped table fails here, as reading it would.
+            var (version, any) = await VersionAndAnyAsync(db, ct);
+            if (version == draft.Version && any == draft.Count > 0) return _draft = draft.WithStamp(stamp);
         }
         return _draft = await LoadAsync(db, stamp, ct);
     }
@@ -708,12 +708,12 @@ public sealed class NatRulesService(
     private static async Task<long> VersionAsync(NatGatewayDbContext db, CancellationToken ct) =>
         Convert.ToInt64(await ScalarAsync(db, $"""SELECT "Version" FROM "{VersionTable}" """, ct));
 
-    private static async Task<(long Version, long Count)> VersionAndCountAsync(NatGatewayDbContext db, CancellationToken ct)
+    private static async Task<(long Version, bool Any)> VersionAndAnyAsync(NatGatewayDbContext db, CancellationToken ct)
     {
-        await using var command = Command(db, $"""SELECT v."Version", (SELECT COUNT(*) FROM "NatRules") FROM "{VersionTable}" v""");
+        await using var command = Command(db, $"""SELECT v."Version", EXISTS (SELECT 1 FROM "NatRules") FROM "{VersionTable}" v""");
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return (-1, -1);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        if (!await reader.ReadAsync(ct)) return (-1, false);
+        return (reader.GetInt64(0), reader.GetInt64(1) != 0);
     }
 
     private static async Task<object?> ScalarAsync(NatGatewayDbContext db, string sql, CancellationToken ct)
