@@ -23,8 +23,12 @@ public static class DatabaseSetup
     public static string ConnectionString(string path) =>
         new SqliteConnectionStringBuilder { DataSource = path, Cache = SqliteCacheMode.Private, Pooling = true }.ToString();
 
+    /// <summary>
+    /// SQLite at <paramref name="path"/>, with natgw's SQL functions on every connection (in the options, not in
+    /// OnConfiguring: pooled context factories refuse a context that configures itself).
+    /// </summary>
     public static void Configure(DbContextOptionsBuilder options, string path) =>
-        options.UseSqlite(ConnectionString(path), o => o.MigrationsAssembly(MigrationsAssembly));
+        options.UseSqlite(ConnectionString(path), o => o.MigrationsAssembly(MigrationsAssembly)).AddInterceptors(DocumentSqlFunctions.Interceptor);
 
     /// <summary>
     /// <see cref="Migrate(NatGatewayDbContext, string)"/> with a context of its own that logs nothing, so a failure is
@@ -53,6 +57,8 @@ public static class DatabaseSetup
             try
             {
                 var connection = (SqliteConnection)db.Database.GetDbConnection();
+                // The migrations call natgw's SQL functions, whatever options the caller's context was made with.
+                DocumentSqlFunctions.Register(connection);
                 // A truncated or overwritten file may open fine and fail only when a missing page is read.
                 var check = Scalar(connection, "PRAGMA quick_check(1)");
                 if (check != "ok") throw new DatabaseUnavailableException(path, $"the file is damaged (SQLite quick_check: {check})");

@@ -14,9 +14,6 @@ public sealed class NatGatewayDbContext(DbContextOptions<NatGatewayDbContext> op
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
-    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
-        optionsBuilder.AddInterceptors(DocumentSqlFunctions.Interceptor);
-
     // A revision's documents are stored content-addressed whoever adds it (RevisionDocuments.StoreAdded).
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
