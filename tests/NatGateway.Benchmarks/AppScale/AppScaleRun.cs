@@ -318,8 +318,16 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
                 report.AddMissing("GET /api/v1/revisions/{a}/diff/{b}", n, "≤ 300 ms", "fewer than 2 revisions");
                 return;
             }
-            var newer = items[0].GetProperty("id").GetInt64();
-            var older = items[1].GetProperty("id").GetInt64();
+            // Two neighbouring revisions of the seeded history (one rule changed): natgw's own start-up revision on top
+            // holds its kernel-rendered ruleset, not the seed's stand-in text, so it is not the pair to compare.
+            var seeded = items.EnumerateArray().Where(r => r.GetProperty("kind").GetString() != "startup").ToList();
+            if (seeded.Count < 2)
+            {
+                report.AddMissing("GET /api/v1/revisions/{a}/diff/{b}", n, "≤ 300 ms", "fewer than 2 seeded revisions");
+                return;
+            }
+            var newer = seeded[0].GetProperty("id").GetInt64();
+            var older = seeded[1].GetProperty("id").GetInt64();
             var diffs = new List<double>();
             for (var i = 0; i < Math.Max(settings.Rounds, 5) + 1; i++)
             {

@@ -125,7 +125,9 @@ public static class HistorySeed
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true })) NatRuleJson.Write(writer, rule);
-        return Encoding.UTF8.GetString(stream.ToArray());
+        // As an element of RulesDocument's indented array (two more spaces a line), so the seeded documents are byte for
+        // byte what natgw itself stores and a diff against a revision natgw wrote compares like with like.
+        return "  " + Encoding.UTF8.GetString(stream.ToArray()).Replace("\n", "\n  ");
     }
 
     private static string Line(NatRule rule) => rule switch
