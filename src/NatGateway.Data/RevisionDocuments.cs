@@ -21,21 +21,29 @@ public static class RevisionDocuments
             // A revision without its documents in memory (an update through Attach) keeps the hashes it has.
             if (r.RulesDocument is null) continue;
             if (r.RuleCount == 0 && r.RulesDocument.Length > 2) r.RuleCount = CountArray(r.RulesDocument);
-            r.RulesHash = Ensure(db, r.RulesDocument);
-            r.RulesetJsonHash = Ensure(db, r.RulesetJson ?? "");
-            r.RulesetTextHash = r.RulesetText is null ? null : Ensure(db, r.RulesetText);
-            r.DiffHash = r.Diff is null ? null : Ensure(db, r.Diff);
+            // A revision holds up to four documents of megabytes each: hashed, then the new ones compressed, side by side.
+            string?[] texts = [r.RulesDocument, r.RulesetJson ?? "", r.RulesetText, r.Diff];
+            var docs = new (byte[] Bytes, string Hash)?[texts.Length];
+            Parallel.For(0, texts.Length, i =>
+            {
+                if (texts[i] is not { } text) return;
+                var bytes = Encoding.UTF8.GetBytes(text);
+                docs[i] = (bytes, DocumentCodec.Hash(bytes));
+            });
+            var missing = new List<(byte[] Bytes, string Hash)>();
+            foreach (var d in docs)
+                if (d is { } doc && !missing.Exists(m => m.Hash == doc.Hash) && !db.RevisionDocuments.Local.Any(x => x.Hash == doc.Hash)
+                    && !db.RevisionDocuments.AsNoTracking().Any(x => x.Hash == doc.Hash))
+                    missing.Add(doc);
+            var packed = new byte[missing.Count][];
+            Parallel.For(0, missing.Count, i => packed[i] = DocumentCodec.Pack(missing[i].Bytes));
+            for (var i = 0; i < missing.Count; i++)
+                db.RevisionDocuments.Add(new RevisionDocument { Hash = missing[i].Hash, Content = packed[i], Length = missing[i].Bytes.Length });
+            r.RulesHash = docs[0]!.Value.Hash;
+            r.RulesetJsonHash = docs[1]!.Value.Hash;
+            r.RulesetTextHash = docs[2]?.Hash;
+            r.DiffHash = docs[3]?.Hash;
         }
-    }
-
-    private static string Ensure(NatGatewayDbContext db, string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var hash = DocumentCodec.Hash(bytes);
-        if (db.RevisionDocuments.Local.Any(d => d.Hash == hash)) return hash;
-        if (db.RevisionDocuments.AsNoTracking().Any(d => d.Hash == hash)) return hash;
-        db.RevisionDocuments.Add(new RevisionDocument { Hash = hash, Content = DocumentCodec.Pack(bytes), Length = bytes.Length });
-        return hash;
     }
 
     /// <summary>The number of elements of a JSON array, without building it.</summary>

@@ -63,11 +63,15 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         // the kernel, so the journal is still written before the kernel changes. Its failure is the apply's to report.
         var prepared = request.KeepsRules ? Task.CompletedTask : Task.Run(() => rules.PrepareKernel(target.Rules), CancellationToken.None);
         _ = prepared.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        // The revision's own compile (its JSON and text) runs beside the validation: both only read the list, and an
+        // invalid list throws below before anything is written, so the compile's result is then simply dropped.
+        var compiling = Task.Run(() => rules.Compile(target.Rules), CancellationToken.None);
+        _ = compiling.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         // The one whole-list validation of an apply (the agent re-checks what it receives, cached by hash).
         var errors = rules.Errors(target.Rules);
         if (errors.Count > 0) throw new RulesInvalidException(errors);
         timing.Lap("validate");
-        var compiled = rules.Compile(target.Rules);
+        var compiled = await compiling;
         timing.Lap("compile");
         await store.EnsureBaselineAsync(() => (new GatewayState([], SettingsDocument.Capture(settings.Read()), ConntrackDocument.Capture(settings.Kernel.Sysctl)),
             rules.Compile([])), ct);

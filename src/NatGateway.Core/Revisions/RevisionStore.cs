@@ -260,13 +260,16 @@ public sealed class RevisionStore(
         var previous = entry.Previous;
         var target = entry.Target;
         var previousConntrack = previous?.Gateway.Conntrack ?? (previous is null ? null : entry.ConntrackBefore);
+        // The readable diff and the rules document are independent pure functions of the entry: made side by side.
+        var describing = Task.Run(() => DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText), CancellationToken.None);
+        var rulesDocument = RulesDocument.Serialize(target.Rules);
         var revision = new Revision
         {
             CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
-            RulesDocument = RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
+            RulesDocument = rulesDocument, RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
-            Diff = DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText)
+            Diff = await describing
                    + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
                    + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n")),
         };

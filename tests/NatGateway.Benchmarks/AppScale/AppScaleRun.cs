@@ -37,6 +37,9 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
             using var http = Client(natgw);
             var document = await ExportDocumentAsync(http);
             await ApplyAndImportAsync(http, document, forwards, engine);
+            // natgw's own account of each apply's steps (ApplyPipeline's log line), to see where the time above the engine goes.
+            foreach (var line in natgw.Output.Split('\n').Where(l => l.Contains(" in ") && l.Contains("(journal:")))
+                Log("natgw: " + line.Trim());
             if (settings.Measures(AppScaleRow.Create)) await CreateOneAsync(http, n, engine);
             if (settings.Measures(AppScaleRow.Pending)) await PendingAsync(http, n, engine);
             if (settings.Measures(AppScaleRow.List)) await ListAsync(http, n, engine);
