@@ -61,6 +61,13 @@ public static class TextDiff
         if (countA == 0 && countB == 0) return [];
         // One side empty in the middle: one block (DiffPlex would chunk an empty text into one empty line).
         if (countA == 0 || countB == 0) return [(head, countA, head, countB)];
+        // Middles without a line in common (another renderer's text): every line is changed, one block, as DiffPlex
+        // finds too, but its Myers search would cost (N+M)² here.
+        var inA = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = head; i < head + countA; i++) inA.Add(a[i]);
+        var shared = false;
+        for (var i = head; i < head + countB && !shared; i++) shared = inA.Contains(b[i]);
+        if (!shared) return [(head, countA, head, countB)];
         var diff = Differ.Instance.CreateDiffs(Join(a, head, countA), Join(b, head, countB), ignoreWhiteSpace: false, ignoreCase: false, new LineChunker());
         // Both middles were joined with '\n' only: the chunker's pieces are exactly the input lines.
         return diff.DiffBlocks.Select(d => (head + d.DeleteStartA, d.DeleteCountA, head + d.InsertStartB, d.InsertCountB)).ToList();
