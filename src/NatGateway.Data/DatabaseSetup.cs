@@ -28,7 +28,7 @@ public static class DatabaseSetup
     /// OnConfiguring: pooled context factories refuse a context that configures itself).
     /// </summary>
     public static void Configure(DbContextOptionsBuilder options, string path) =>
-        options.UseSqlite(ConnectionString(path), o => o.MigrationsAssembly(MigrationsAssembly)).AddInterceptors(DocumentSqlFunctions.Interceptor);
+        options.UseSqlite(ConnectionString(path), o => o.MigrationsAssembly(MigrationsAssembly)).AddInterceptors(DocumentSqlFunctions.Interceptor, SqliteDurability.Interceptor);
 
     /// <summary>
     /// <see cref="Migrate(NatGatewayDbContext, string)"/> with a context of its own that logs nothing, so a failure is
@@ -59,6 +59,8 @@ public static class DatabaseSetup
                 var connection = (SqliteConnection)db.Database.GetDbConnection();
                 // The migrations call natgw's SQL functions, whatever options the caller's context was made with.
                 DocumentSqlFunctions.Register(connection);
+                // Full syncs while the file may still use the rollback journal (a new file, before the switch below).
+                SqliteDurability.Apply(connection, full: true);
                 // A truncated or overwritten file may open fine and fail only when a missing page is read.
                 var check = Scalar(connection, "PRAGMA quick_check(1)");
                 if (check != "ok") throw new DatabaseUnavailableException(path, $"the file is damaged (SQLite quick_check: {check})");
@@ -68,6 +70,7 @@ public static class DatabaseSetup
                 if (mismatch is not null)
                     throw new DatabaseUnavailableException(path, $"its schema does not match natgw's migrations: {mismatch}");
                 db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+                SqliteDurability.Apply(connection);
             }
             finally
             {
