@@ -329,15 +329,19 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
                 report.AddMissing("GET /api/v1/revisions/{a}/diff/{b}", n, "≤ 300 ms", "fewer than 2 seeded revisions");
                 return;
             }
-            var newer = seeded[0].GetProperty("id").GetInt64();
-            var older = seeded[1].GetProperty("id").GetInt64();
+            // Each timed diff is of a different neighbouring pair, so none is answered from the document cache of an
+            // earlier one; the first (oldest pair) warms up the code paths and is not counted.
             var diffs = new List<double>();
-            for (var i = 0; i < Math.Max(settings.Rounds, 5) + 1; i++)
+            // Disjoint pairs (2k+1 → 2k): no revision of one pair is in another, so no document is read twice.
+            var pairs = Math.Min(seeded.Count / 2, Math.Max(settings.Rounds, 5) + 1);
+            for (var i = pairs - 1; i >= 0; i--)
             {
+                var (older, newer) = (seeded[2 * i + 1].GetProperty("id").GetInt64(), seeded[2 * i].GetProperty("id").GetInt64());
                 var diff = await TimedHttp.EnsureAsync(TimedHttp.GetAsync(http, $"api/v1/revisions/{older}/diff/{newer}"), "revision diff");
-                if (i > 0) diffs.Add(diff.Ms);
+                if (i < pairs - 1) diffs.Add(diff.Ms);
             }
-            report.AddTimed("GET /api/v1/revisions/{a}/diff/{b}", n, diffs, null, "—", "≤ 300 ms", 300, note: $"revisions {older} → {newer}");
+            report.AddTimed("GET /api/v1/revisions/{a}/diff/{b}", n, diffs, null, "—", "≤ 300 ms", 300,
+                note: $"{diffs.Count} different neighbouring pairs, none cached before; newest {seeded[1].GetProperty("id").GetInt64()} → {seeded[0].GetProperty("id").GetInt64()}");
         }
     }
 
