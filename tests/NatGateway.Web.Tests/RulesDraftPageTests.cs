@@ -99,14 +99,17 @@ public sealed class RulesDraftPageTests : PageTestContext
         var dialogs = Render<MudDialogProvider>();
         var page = Render<Rules>();
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("button[aria-label=delete]").Count));
+        // The pending diff and drift arrive after the first render and re-render the rows: find and click in one
+        // dispatcher turn, so the click never lands on a handler of the render before.
+        page.WaitForAssertion(() => Assert.Equal("1 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent));
 
-        page.FindAll("button[aria-label=delete]")[1].Click();
+        await page.InvokeAsync(() => page.FindAll("button[aria-label=delete]")[1].Click());
         dialogs.WaitForAssertion(() => Assert.Contains("Delete 'draft-only'? It was never applied, so the kernel does not change.", dialogs.Markup));
         Assert.DoesNotContain("stays in the kernel", dialogs.Markup);
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
         dialogs.WaitForAssertion(() => Assert.DoesNotContain("draft-only", dialogs.Markup));
 
-        page.FindAll("button[aria-label=delete]")[0].Click();
+        await page.InvokeAsync(() => page.FindAll("button[aria-label=delete]")[0].Click());
         dialogs.WaitForAssertion(() => Assert.Contains("Delete 'web'? It stays in the kernel until you apply.", dialogs.Markup));
     }
 
