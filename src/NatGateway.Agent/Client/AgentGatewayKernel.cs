@@ -29,6 +29,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
         NatTables = new RemoteNatTables(this);
         Conntrack = new RemoteConntrackKernel(this, _pool);
         Persistence = new RemotePersistence(this);
+        Diagnostics = new RemoteDiagnostics(this);
     }
 
     public string SocketPath => _pool.SocketPath;
@@ -36,6 +37,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     public INatTables NatTables { get; }
     public IConntrackKernel Conntrack { get; }
     public ISettingsPersistence Persistence { get; }
+    public IHostDiagnostics Diagnostics { get; }
     public IKernelAvailability Availability => _pool.Availability;
 
     internal AgentResponse Call(AgentRequest request) => _pool.Run(c => c.Call(request));

@@ -37,4 +37,13 @@ public enum AgentOperation
     ReadConntrackFacts,
     /// <summary>Parses, validates and compiles a rule list ahead of its <see cref="NatApply"/>; the kernel is not touched.</summary>
     NatPrepare,
+    DiagnosticsSoftnet,
+    DiagnosticsInterrupts,
+    DiagnosticsRps,
+    DiagnosticsOffloads,
+    DiagnosticsSetLro,
+    DiagnosticsRoutingRules,
+    DiagnosticsKernelLog,
+    /// <summary>Runs for the requested duration (at most <see cref="Server.RequestValidation.MaxCaptureSeconds"/>).</summary>
+    DiagnosticsCaptureDrops,
 }

@@ -31,4 +31,10 @@ public sealed record AgentRequest
     public PersistedFile? File { get; init; }
     public PersistedSysctlWire[]? Sysctls { get; init; }
     public long? Buckets { get; init; }
+
+    /// <summary>An interface name (no wildcard), for per-interface operations such as <see cref="AgentOperation.DiagnosticsSetLro"/>.</summary>
+    public string? Interface { get; init; }
+    public bool? Enabled { get; init; }
+    public ulong? Sequence { get; init; }
+    public long? DurationMilliseconds { get; init; }
 }

@@ -19,6 +19,13 @@ public sealed record AgentResponse
     public KernelConntrackFacts? Facts { get; init; }
     public NetworkInterfaceInfo[]? Interfaces { get; init; }
     public RouteInfo[]? Routes { get; init; }
+    public SoftnetCpu[]? Softnet { get; init; }
+    public InterruptTable? Interrupts { get; init; }
+    public RpsQueue[]? Rps { get; init; }
+    public InterfaceOffloads[]? Offloads { get; init; }
+    public RoutingRule[]? RoutingRules { get; init; }
+    public KernelLogRead? KernelLog { get; init; }
+    public DropCapture? Drops { get; init; }
 }
 
 /// <summary><see cref="ApplyResult"/> with its duration in ticks.</summary>

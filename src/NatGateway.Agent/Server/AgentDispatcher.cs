@@ -83,6 +83,23 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 return new AgentResponse { Routes = Kernel.ListRoutes().ToArray() };
             case AgentOperation.ReadConntrackFacts:
                 return new AgentResponse { Facts = Kernel.ReadConntrackFacts() };
+            case AgentOperation.DiagnosticsSoftnet:
+                return new AgentResponse { Softnet = Kernel.Diagnostics.ReadSoftnet().ToArray() };
+            case AgentOperation.DiagnosticsInterrupts:
+                return new AgentResponse { Interrupts = Kernel.Diagnostics.ReadInterrupts() };
+            case AgentOperation.DiagnosticsRps:
+                return new AgentResponse { Rps = Kernel.Diagnostics.ReadRps().ToArray() };
+            case AgentOperation.DiagnosticsOffloads:
+                return new AgentResponse { Offloads = Kernel.Diagnostics.ReadOffloads().ToArray() };
+            case AgentOperation.DiagnosticsSetLro:
+                Kernel.Diagnostics.SetLro(Interface(request.Interface), Required(request.Enabled, "enabled"));
+                return new AgentResponse();
+            case AgentOperation.DiagnosticsRoutingRules:
+                return new AgentResponse { RoutingRules = Kernel.Diagnostics.ListRoutingRules().ToArray() };
+            case AgentOperation.DiagnosticsKernelLog:
+                return new AgentResponse { KernelLog = Kernel.Diagnostics.ReadKernelLog(request.Sequence ?? 0) };
+            case AgentOperation.DiagnosticsCaptureDrops:
+                return new AgentResponse { Drops = Kernel.Diagnostics.CaptureDrops(CaptureDuration(request.DurationMilliseconds)) };
             default:
                 throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
         }

@@ -172,6 +172,24 @@ public static class RequestValidation
         }).ToList();
     }
 
+    /// <summary>The longest drop capture the agent runs (it holds one connection and a tracefs instance meanwhile).</summary>
+    public const int MaxCaptureSeconds = 60;
+
+    /// <summary>A real interface name (no wildcard), by the rules rules use (<see cref="NatGateway.Nat.InterfaceName"/>).</summary>
+    public static string Interface(string? name, string field = "interface")
+    {
+        var n = Required(name, field);
+        if (n.Contains('*') || NatGateway.Nat.InterfaceName.Problem(n) is not null) throw new AgentRequestException(field, "not an interface name");
+        return n;
+    }
+
+    public static TimeSpan CaptureDuration(long? milliseconds, string field = "durationMilliseconds")
+    {
+        var ms = Required(milliseconds, field);
+        if (ms is < 100 or > MaxCaptureSeconds * 1000L) throw new AgentRequestException(field, $"a capture lasts 0.1 to {MaxCaptureSeconds} seconds");
+        return TimeSpan.FromMilliseconds(ms);
+    }
+
     public static long Buckets(long? buckets)
     {
         var b = Required(buckets, "buckets");

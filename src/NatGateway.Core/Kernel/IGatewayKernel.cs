@@ -21,6 +21,9 @@ public interface IGatewayKernel
     /// <summary>The sysctl.d and modprobe.d files that make settings survive a reboot (by file kind, never by path).</summary>
     ISettingsPersistence Persistence { get; }
 
+    /// <summary>Host facts for the doctor (softnet, interrupts, RPS, offloads, policy rules, kernel log, drop capture).</summary>
+    IHostDiagnostics Diagnostics { get; }
+
     /// <summary>Whether the kernel side answers (always true in single-process mode).</summary>
     IKernelAvailability Availability { get; }
 

@@ -23,6 +23,8 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
 
     public IKernelAvailability Availability => AlwaysAvailable.Instance;
 
+    public IHostDiagnostics Diagnostics { get; } = new LocalHostDiagnostics(procNet, sysClassNet);
+
     public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() => _facts.Read();
 
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces()

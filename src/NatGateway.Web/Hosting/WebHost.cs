@@ -145,6 +145,7 @@ public static class WebHost
         // feature services
         NatGateway.Core.Conntrack.ConntrackServiceRegistration.AddConntrackBrowser(services);
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
+        NatGateway.Core.Doctor.DoctorServiceRegistration.AddDoctor(services);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

@@ -67,6 +67,10 @@ public sealed class InMemoryKernel : IGatewayKernel
     /// <summary>Always available unless a test sets its own (outage and recovery tests).</summary>
     public IKernelAvailability Availability { get; set; } = AlwaysAvailable.Instance;
 
+    /// <summary>Host facts the test sets (a quiet 2-CPU host with nothing wrong unless changed).</summary>
+    public FakeHostDiagnostics FakeDiagnostics { get; } = new();
+    public IHostDiagnostics Diagnostics => FakeDiagnostics;
+
     /// <summary>What ReadConntrackFacts returns (a 24 GiB 6.18 host with the default table).</summary>
     public NatGateway.Capacity.Kernel.KernelConntrackFacts Facts { get; set; } = new()
     {
@@ -139,4 +143,39 @@ public sealed class RecordingNatTables : INatTables
         var expected = Render(rules);
         return new NatGateway.Nftables.DriftReport(true, expected.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "- " + l).ToList(), expected, "");
     }
+}
+
+/// <summary>Settable host facts for doctor tests: every list is what the test puts in it.</summary>
+public sealed class FakeHostDiagnostics : IHostDiagnostics
+{
+    public List<SoftnetCpu> Softnet { get; } = [new(0, 1000, 0, 0, 0, 0), new(1, 1000, 0, 0, 0, 0)];
+    public InterruptTable Interrupts { get; set; } = new(2, []);
+    public List<RpsQueue> Rps { get; } = [];
+    public List<InterfaceOffloads> Offloads { get; } = [];
+    public List<(string Interface, bool Enabled)> LroChanges { get; } = [];
+    public List<RoutingRule> RoutingRules { get; } = [];
+    public List<KernelLogLine> KernelLog { get; } = [];
+    public DropCapture? Capture { get; set; }
+
+    public IReadOnlyList<SoftnetCpu> ReadSoftnet() => Softnet;
+    public InterruptTable ReadInterrupts() => Interrupts;
+    public IReadOnlyList<RpsQueue> ReadRps() => Rps;
+    public IReadOnlyList<InterfaceOffloads> ReadOffloads() => Offloads;
+
+    public void SetLro(string interfaceName, bool enabled)
+    {
+        LroChanges.Add((interfaceName, enabled));
+        var i = Offloads.FindIndex(o => o.Interface == interfaceName);
+        if (i >= 0) Offloads[i] = Offloads[i] with { LroActive = enabled };
+    }
+
+    public IReadOnlyList<RoutingRule> ListRoutingRules() => RoutingRules;
+
+    public KernelLogRead ReadKernelLog(ulong afterSequence)
+    {
+        var lines = KernelLog.Where(l => l.Sequence > afterSequence).ToList();
+        return new KernelLogRead(lines, lines.Count > 0 ? lines[^1].Sequence : afterSequence, true, null);
+    }
+
+    public DropCapture CaptureDrops(TimeSpan duration) => Capture ?? throw new NotSupportedException("no capture in this fake");
 }

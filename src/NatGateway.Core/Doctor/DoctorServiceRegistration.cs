@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace NatGateway.Core.Doctor;
+
+/// <summary>Registers the doctor: every check, the snapshot collector, the conntrack facts and <see cref="DoctorService"/>.
+/// Needs the kernel, the settings service, the revision store and (optionally) the conntrack mirror service.</summary>
+public static class DoctorServiceRegistration
+{
+    public static IServiceCollection AddDoctor(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IDoctorCheck, Checks.ForwardingOffCheck>();
+        services.TryAddSingleton<IConntrackDoctorFacts, MirrorConntrackDoctorFacts>();
+        services.AddSingleton(sp => new DoctorSnapshotCollector(
+            sp.GetRequiredService<Kernel.IGatewayKernel>(),
+            sp.GetRequiredService<Settings.KernelSettingsService>(),
+            sp.GetRequiredService<Revisions.RevisionStore>(),
+            sp.GetRequiredService<IConntrackDoctorFacts>(),
+            sp.GetService<Conntrack.ConntrackMirrorService>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DoctorService>();
+        return services;
+    }
+}

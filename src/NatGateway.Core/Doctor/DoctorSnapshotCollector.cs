@@ -1,0 +1,51 @@
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Settings;
+
+namespace NatGateway.Core.Doctor;
+
+/// <summary>
+/// Reads every fact of a <see cref="DoctorSnapshot"/> through the kernel boundary (so agent mode reads them in the
+/// agent), each on its own: one fact that cannot be read makes its checks not-applicable, never the whole report fail.
+/// </summary>
+public sealed class DoctorSnapshotCollector(
+    IGatewayKernel kernel,
+    KernelSettingsService settings,
+    Revisions.RevisionStore revisions,
+    IConntrackDoctorFacts conntrackFacts,
+    Conntrack.ConntrackMirrorService? mirror,
+    TimeProvider clock)
+{
+    /// <summary>How many of the fullest SNAT destinations a snapshot keeps.</summary>
+    public const int SnatPortLimit = 50;
+
+    public async Task<DoctorSnapshot> CollectAsync(DoctorSnapshot? previous, IReadOnlyList<NatGateway.Core.Kernel.KernelLogLine> kernelLog, CancellationToken ct)
+    {
+        var d = kernel.Diagnostics;
+        return new DoctorSnapshot
+        {
+            At = clock.GetUtcNow(),
+            Settings = Fact<KernelSettingsView>.Read("/proc/sys/net (ip_forward, forwarding, rp_filter)", settings.Read),
+            Conntrack = Fact<NatGateway.Capacity.Kernel.KernelConntrackFacts>.Read("/proc/sys/net/netfilter, /proc/slabinfo", kernel.ReadConntrackFacts),
+            CpuStats = Fact<IReadOnlyList<NatGateway.Conntrack.CpuStats>>.Read("conntrack -S (ctnetlink IPCTNL_MSG_CT_GET_STATS_CPU)", kernel.Conntrack.ReadCpuStats),
+            Interfaces = Fact<IReadOnlyList<NetworkInterfaceInfo>>.Read("rtnetlink links, /proc/net/dev", kernel.ListInterfaces),
+            Routes = Fact<IReadOnlyList<RouteInfo>>.Read("/proc/net/route, /proc/net/ipv6_route", kernel.ListRoutes),
+            RoutingRules = Fact<IReadOnlyList<RoutingRule>>.Read("ip rule (rtnetlink RTM_GETRULE)", d.ListRoutingRules),
+            Softnet = Fact<IReadOnlyList<SoftnetCpu>>.Read("/proc/net/softnet_stat", d.ReadSoftnet),
+            Interrupts = Fact<InterruptTable>.Read("/proc/interrupts", d.ReadInterrupts),
+            Rps = Fact<IReadOnlyList<RpsQueue>>.Read("/sys/class/net/*/queues/rx-*/rps_cpus", d.ReadRps),
+            Offloads = Fact<IReadOnlyList<InterfaceOffloads>>.Read("ethtool netlink (ETHTOOL_MSG_FEATURES_GET)", d.ReadOffloads),
+            KernelLog = new Fact<IReadOnlyList<NatGateway.Core.Kernel.KernelLogLine>>(kernelLog, "/dev/kmsg"),
+            Rules = await ReadAsync("the revision in force", async () => await revisions.RulesInForceAsync(ct)),
+            SnatPorts = await ReadAsync("conntrack entries with SRC_NAT (mirror or one dump)", () => conntrackFacts.SnatPortUseAsync(SnatPortLimit, ct)),
+            States = await ReadAsync("conntrack entries by state (mirror or one dump)", () => conntrackFacts.StateCensusAsync(ct)),
+            ConntrackEventListener = mirror?.IsStarted == true,
+            Previous = previous is null ? null : previous with { Previous = null },
+        };
+    }
+
+    private static async Task<Fact<T>> ReadAsync<T>(string source, Func<Task<T>> read) where T : class
+    {
+        try { return new Fact<T>(await read(), source); }
+        catch (Exception e) when (e is not OperationCanceledException) { return Fact<T>.Missing(source, e.Message); }
+    }
+}
