@@ -11,6 +11,16 @@ public static class DoctorServiceRegistration
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IDoctorCheck, Checks.ForwardingOffCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.TableFullCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.SnatPortsCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.RpFilterStrictCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.LroCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.MtuCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.HashTableCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.TimeoutsCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.SoftnetCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.InterfaceErrorsCheck>();
+        services.AddSingleton<IDoctorCheck, Checks.ConntrackEventsCheck>();
         services.TryAddSingleton<IConntrackDoctorFacts, MirrorConntrackDoctorFacts>();
         services.AddSingleton(sp => new DoctorSnapshotCollector(
             sp.GetRequiredService<Kernel.IGatewayKernel>(),
