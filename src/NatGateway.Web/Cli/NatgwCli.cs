@@ -23,6 +23,7 @@ public static class NatgwCli
         root.Subcommands.Add(UserCommand.Build());
         root.Subcommands.Add(TokenCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());
+        root.Subcommands.Add(DoctorCommand.Build());
         return root;
     }
 }

@@ -1,6 +1,7 @@
 using NatGateway.Capacity.Model;
 using NatGateway.Capacity.Planning;
 using static NatGateway.Core.Doctor.Checks.CheckSupport;
+using static System.FormattableString;
 
 namespace NatGateway.Core.Doctor.Checks;
 
@@ -41,7 +42,7 @@ public sealed class ConntrackEventsCheck : IDoctorCheck
         var perEntry = model.EntryCost(without | ConntrackExtensions.Ecache).TotalBytes - model.EntryCost(without).TotalBytes;
         var now = (long)Math.Round(perEntry * (facts.Count ?? 0));
         var full = (long)Math.Round(perEntry * (facts.ConntrackMax ?? 0));
-        evidence.Add(new Evidence("bytes per entry", $"{model.EntryCost(without).TotalBytes:0} without events, {model.EntryCost(without | ConntrackExtensions.Ecache).TotalBytes:0} with",
+        evidence.Add(new Evidence("bytes per entry", Invariant($"{model.EntryCost(without).TotalBytes:0} without events, {model.EntryCost(without | ConntrackExtensions.Ecache).TotalBytes:0} with"),
             "capacity model (/proc/slabinfo packing)"));
         evidence.Add(new Evidence("event cost", $"{Format.Bytes(now)} now ({Number(facts.Count ?? 0)} entries), {Format.Bytes(full)} at a full table ({Number(facts.ConntrackMax ?? 0)})",
             "capacity model × nf_conntrack_count, nf_conntrack_max"));

@@ -1,5 +1,6 @@
 using NatGateway.Capacity.Planning;
 using static NatGateway.Core.Doctor.Checks.CheckSupport;
+using static System.FormattableString;
 
 namespace NatGateway.Core.Doctor.Checks;
 
@@ -29,7 +30,7 @@ public sealed class HashTableCheck : IDoctorCheck
         var chainRate = CpuRate(s, c => c.ChainTooLong);
         var evidence = new List<Evidence>
         {
-            new("nf_conntrack_max / nf_conntrack_buckets", $"{Number(max)} / {Number(buckets)} = {ratio:0.##} entries per bucket at full (chains of {2 * ratio:0.#})",
+            new("nf_conntrack_max / nf_conntrack_buckets", Invariant($"{Number(max)} / {Number(buckets)} = {ratio:0.##} entries per bucket at full (chains of {2 * ratio:0.#})"),
                 "/proc/sys/net/netfilter/nf_conntrack_max, nf_conntrack_buckets"),
         };
         if (s.CpuStats.Known)
@@ -37,7 +38,7 @@ public sealed class HashTableCheck : IDoctorCheck
 
         var sparse = ratio > WarningEntriesPerBucket;
         if (!sparse && !(chainRate > 0))
-            return new CheckResult(Id, Area, CheckStatus.Ok, Title, $"{ratio:0.##} entries per bucket at full, no chain too long",
+            return new CheckResult(Id, Area, CheckStatus.Ok, Title, Invariant($"{ratio:0.##} entries per bucket at full, no chain too long"),
                 "The hash table is sized for the table: lookups stay short even when it is full.", evidence, []);
 
         var fixes = new List<DoctorFix>();
@@ -52,7 +53,7 @@ public sealed class HashTableCheck : IDoctorCheck
         }
         catch (ArgumentException) { }
         return new CheckResult(Id, Area, CheckStatus.Warning, Title,
-            chainRate > 0 ? $"the kernel refused insertions into over-long chains ({Rate(chainRate)})" : $"{ratio:0.#} entries per bucket at a full table",
+            chainRate > 0 ? $"the kernel refused insertions into over-long chains ({Rate(chainRate)})" : Invariant($"{ratio:0.#} entries per bucket at a full table"),
             "Every packet looks up its connection in the conntrack hash. With far fewer buckets than entries the chains get " +
             "long, each lookup costs more CPU in softirq, and since kernel 5.16 a new connection whose chain is already " +
             "longer than 64 is dropped (chaintoolong). Raise nf_conntrack_buckets together with nf_conntrack_max " +

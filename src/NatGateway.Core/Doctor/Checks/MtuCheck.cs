@@ -6,8 +6,11 @@ namespace NatGateway.Core.Doctor.Checks;
 
 /// <summary>
 /// Three MTU mistakes that make big packets vanish while pings work:
-/// (a) two interfaces of one forwarding path with different MTUs: a veth pair whose ends disagree (veth_xmit →
-/// __dev_forward_skb → is_skb_forwardable drops what exceeds the peer's MTU), or the two sides of a NAT rule;
+/// (a) two interfaces of one forwarding path with different MTUs. The paths are those the NAT rules make: a DNAT
+/// rule's in-interface and the interface on its target's subnet; a masquerade/SNAT rule's source subnet's interface
+/// and its out-interface. The gateway's end of a veth pair whose MTU was changed shows up here (a veth pair's other
+/// end lives in another namespace, where this one cannot see it; veth_xmit → __dev_forward_skb → is_skb_forwardable
+/// drops what exceeds the receiving end's MTU);
 /// (b) an overlay whose MTU plus its encapsulation overhead exceeds the MTU of the device it runs over, so every
 /// full-size inner packet becomes an outer packet that must be fragmented or is dropped;
 /// (c) a tunnel that is the output of masquerade/SNAT with no MSS clamp: TCP through it relies on path-MTU
@@ -50,15 +53,6 @@ public sealed class MtuCheck : IDoctorCheck
         var problems = new List<string>();
         var fixes = new List<DoctorFix>();
         const string links = "rtnetlink links (IFLA_MTU, IFLA_LINK, IFLA_INFO_KIND)";
-
-        // (a) veth pairs with both ends here: each end's IFLA_LINK is the other's index.
-        foreach (var a in interfaces.Where(i => i.Kind == LinkKind.Veth && i.LowerIndex is { } peer && peer > i.Index))
-        {
-            if (!byIndex.TryGetValue(a.LowerIndex!.Value, out var b) || b.Kind != LinkKind.Veth || b.LowerIndex != a.Index) continue;
-            evidence.Add(new Evidence($"veth pair {a.Name} ↔ {b.Name}", $"MTU {a.Mtu} / {b.Mtu}", links));
-            if (a.Mtu != b.Mtu)
-                problems.Add($"the veth pair {a.Name} ({a.Mtu}) ↔ {b.Name} ({b.Mtu}) has different MTUs");
-        }
 
         // (a) the two sides of each NAT rule: DNAT in-interface → the interface on the target's subnet; masquerade/SNAT
         // source subnet's interface → out-interface. Tunnels are left to (c): a lower MTU there is expected.
@@ -103,7 +97,7 @@ public sealed class MtuCheck : IDoctorCheck
             }
 
         if (evidence.Count == 0)
-            return CheckResult.NotApplicable(Id, Area, Title, "no veth pair, overlay or NAT rule path to compare");
+            return CheckResult.NotApplicable(Id, Area, Title, "no overlay and no NAT rule path to compare");
         if (problems.Count == 0)
             return new CheckResult(Id, Area, CheckStatus.Ok, Title, "the MTUs along every path agree",
                 "Each path's interfaces have matching MTUs and every overlay leaves room for its encapsulation.", evidence, []);
