@@ -53,6 +53,7 @@ public static class MetricsRegistration
         app.MapMetrics(Path, app.ServiceProvider.GetRequiredService<CollectorRegistry>())
             .RequireAuthorization(MetricsAccess.PolicyName)
             .WithDisplayName("GET /metrics")
+            .ExcludeFromDescription()
             .WithMetadata(new HttpMethodMetadata(["GET"]));
         return app;
     }
