@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using NatGateway.Data.Entities;
@@ -123,6 +124,43 @@ public sealed class MetricsKernelTests(MetricsLab fixture) : IClassFixture<Metri
         using (var refused = await wrong.GetAsync("metrics"))
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
+
+    [KernelFact]
+    public async Task An_applied_rule_counts_its_traffic_under_its_name_and_a_pending_confirmation_shows()
+    {
+        var app = fixture.App;
+        using (var created = await app.Http.PostAsync("api/v1/rules", Json(
+                   """{"kind": "masquerade", "name": "metrics-out", "enabled": true, "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}""")))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        long revision;
+        using (var apply = await app.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "metrics", "confirmWithinSeconds": 600}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
+            revision = (await apply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
+        }
+        Assert.True(fixture.Lab.TcpConnects(fixture.Lab.Client, NamespaceLab.ServerAddress, 80), "a new connection through the masquerade");
+
+        using var loopback = fixture.Loopback();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        PrometheusText scrape;
+        while (true)
+        {
+            scrape = PrometheusText.Parse(await loopback.GetStringAsync("metrics"));
+            if (scrape.Value("natgw_rule_packets_total", ("rule", "metrics-out")) >= 1) break;
+            if (DateTime.UtcNow > deadline) Assert.Fail("natgw_rule_packets_total{rule=\"metrics-out\"} did not count the connection in 60 s");
+            await Task.Delay(250); // polling interval: the rule counters are read at most every 2 s
+        }
+        Assert.True(scrape.Value("natgw_rule_bytes_total", ("rule", "metrics-out")) >= 40);
+        Assert.Equal(1, scrape.Value("natgw_revision_pending_confirmations"));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var confirmBy = scrape.Value("natgw_revision_pending_confirmation_deadline_timestamp_seconds",
+            ("revision", revision.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.NotNull(confirmBy);
+        Assert.InRange(confirmBy.Value, now + 300, now + 601);
+        Assert.Equal(1, scrape.Value("natgw_apply_duration_seconds_count", ("kind", "apply"), ("outcome", "applied")));
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
     /// <summary><c>conntrack -C</c> as "entries" and the sum over CPUs of each <c>conntrack -S</c> field.</summary>
     private Dictionary<string, double> KernelReading()
