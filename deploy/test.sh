@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source deploy/lib/common.sh
 natgw_require_root
 natgw_ensure_packages "${NATGW_RUNTIME_PACKAGES[@]}" "${NATGW_TEST_PACKAGES[@]}"
+natgw_ensure_promtool
 natgw_require_dotnet
 
 results="$(mktemp -d /tmp/natgw-test-results.XXXXXX)"

@@ -23,6 +23,24 @@ natgw_ensure_packages() {
   fi
 }
 
+# natgw_ensure_promtool : Debian's prometheus package for promtool (the tests check deploy/prometheus/ and the /metrics
+# text with it), WITHOUT the Prometheus server it also ships: its postinst would start and enable prometheus.service.
+# A policy-rc.d that answers 101 ("action forbidden") makes invoke-rc.d/deb-systemd-invoke skip the start; an existing one
+# is kept and restored. Afterwards the unit is stopped, disabled and masked in case anything started it anyway.
+natgw_ensure_promtool() {
+  if command -v promtool >/dev/null 2>&1; then return 0; fi
+  local policy=/usr/sbin/policy-rc.d backup=""
+  if [ -e "$policy" ]; then backup="$(mktemp)"; cp -p "$policy" "$backup"; fi
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  natgw_ensure_packages prometheus
+  if [ -n "$backup" ]; then mv "$backup" "$policy"; else rm -f "$policy"; fi
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    systemctl mask prometheus.service >/dev/null 2>&1 || true
+  fi
+}
+
 natgw_require_dotnet() {
   if ! command -v dotnet >/dev/null 2>&1; then
     echo "natgw: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
@@ -35,6 +53,7 @@ natgw_require_dotnet() {
 NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps)
 # Extra packages the tests need: Chromium for the browser tests, traffic tools for the lab; systemd-analyze, shellcheck and
 # python3 (seccomp-exec.py, with systemd's libseccomp) for the deploy/ units and scripts.
+# prometheus (for promtool) is not in this list: natgw_ensure_promtool installs it without starting its server.
 NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd shellcheck python3)
 
 # deploy/install.sh creates these and deploy/uninstall.sh removes them: the units (agent first), the web's user and group.

@@ -67,6 +67,13 @@ public static class AccessMatrix
     /// <summary>Signed-in routes that are neither API nor page: the OpenAPI document and reference, sign-out.</summary>
     public static readonly IReadOnlyList<string> OtherSignedIn = ["GET /openapi/v1.json", "GET /scalar", "POST /logout"];
 
+    /// <summary>
+    /// Routes open to anonymous callers from loopback addresses only (<c>natgw serve --metrics-access loopback</c>, the
+    /// default); from anywhere else they need an API token of any role (401 without; a sign-in cookie does not count).
+    /// <c>--metrics-access token</c> needs the token from loopback too, <c>off</c> answers 404 to everyone.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LoopbackOrToken = ["GET /metrics"];
+
     /// <summary>Routes anyone may request (besides static files): liveness and the sign-in pages.</summary>
     public static readonly IReadOnlyList<string> Anonymous = ["/healthz", "/login", "/login/2fa", "/setup", "/denied"];
 

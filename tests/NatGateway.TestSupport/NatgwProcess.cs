@@ -46,7 +46,7 @@ public sealed class NatgwProcess : IAsyncDisposable
     private NatgwProcess(NamespaceLab? lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
         IDictionary<string, string>? environment, string dataDirectory, bool ownsDataDirectory, string adminToken,
         System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate, KernelMode mode, Process? agent,
-        string? natgwDll = null, string environmentName = "Development")
+        string? natgwDll = null, string environmentName = "Development", bool alsoLoopback = false)
     {
         Namespace = ns;
         _lab = lab;
@@ -60,7 +60,7 @@ public sealed class NatgwProcess : IAsyncDisposable
         var args = new List<string>
         {
             natgwDll ?? (mode == KernelMode.Agent ? AgentMode.NatgwDll : RepositoryPaths.NatgwDll), "serve",
-            "--urls", $"{BaseAddress.Scheme}://{listenAddress}:{port}",
+            "--urls", $"{BaseAddress.Scheme}://{listenAddress}:{port}" + (alsoLoopback ? $";{BaseAddress.Scheme}://127.0.0.1:{port}" : ""),
             "--db", DatabasePath,
         };
         if (mode == KernelMode.Agent)
@@ -137,13 +137,15 @@ public sealed class NatgwProcess : IAsyncDisposable
     /// <see cref="NamespaceTcpProxy"/> on 127.0.0.1, as an operator would through a port forward they configured natgw for.
     /// Ignored when <paramref name="extraArgs"/> has its own --allowed-hosts; false to test natgw's default host list.
     /// </param>
+    /// <param name="alsoLoopback">Also listen on 127.0.0.1 at the same port (inside the namespace): for loopback-only routes such as /metrics.</param>
     /// <param name="seedAccounts">False starts natgw on an empty database (first run: no account, no token; <see cref="Http"/>
     /// is anonymous, and natgw prints the setup link to <see cref="Output"/>).</param>
     /// <param name="httpsCertificate">Listen on https:// (the test passes --https-certificate/--https-key); clients trust only this certificate.</param>
     public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
         IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null,
         bool allowLoopbackProxy = true, System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null,
-        bool seedAccounts = true, KernelMode mode = KernelMode.SingleProcess, IDictionary<string, string>? agentEnvironment = null)
+        bool seedAccounts = true, KernelMode mode = KernelMode.SingleProcess, IDictionary<string, string>? agentEnvironment = null,
+        bool alsoLoopback = false)
     {
         var args = (extraArgs ?? []).ToList();
         if (allowLoopbackProxy && !args.Contains("--allowed-hosts")) args.AddRange(["--allowed-hosts", $"{listenAddress},127.0.0.1"]);
@@ -171,7 +173,8 @@ public sealed class NatgwProcess : IAsyncDisposable
             AgentMode.ChownDataDirectory(dataDirectory);
             agent = await StartAgentProcessAsync(lab, ns, dataDirectory, agentEnvironment, line => { });
         }
-        var app = new NatgwProcess(lab, ns, listenAddress, port, args, environment, dataDirectory, ownsDataDirectory, adminToken, httpsCertificate, mode, agent);
+        var app = new NatgwProcess(lab, ns, listenAddress, port, args, environment, dataDirectory, ownsDataDirectory, adminToken, httpsCertificate, mode, agent,
+            alsoLoopback: alsoLoopback);
         if (agent is not null) app.CaptureAgentOutput(agent);
         return await app.WaitUntilAnsweringAsync(seedAccounts);
     }

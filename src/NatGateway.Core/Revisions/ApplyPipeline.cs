@@ -20,8 +20,11 @@ public sealed class ApplyPipeline(
     ConntrackSizingStep conntrackSizing,
     CommitStep commit,
     NatRulesService rules,
-    ILogger<ApplyPipeline> logger)
+    ILogger<ApplyPipeline> logger,
+    IEnumerable<IApplyObserver> observers)
 {
+    private readonly IApplyObserver[] _observers = observers.ToArray();
+
     /// <summary>What an interrupted revision's outcome says: recovery puts the revision in force before it back.</summary>
     public const string InterruptedOutcome =
         "the kernel agent became unreachable during this apply; the revision in force before it is restored when the kernel side is back";
@@ -53,6 +56,41 @@ public sealed class ApplyPipeline(
 
     /// <summary><see cref="RunAsync"/> for a caller already inside <see cref="ExclusiveAsync{T}"/>.</summary>
     public async Task<ApplyPipelineResult> RunHeldAsync(ApplyRequest request, CancellationToken ct = default)
+    {
+        if (_observers.Length == 0) return await RunStepsAsync(request, ct);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = ApplyOutcome.Error;
+        try
+        {
+            var result = await RunStepsAsync(request, ct);
+            outcome = ApplyOutcome.Applied;
+            return result;
+        }
+        catch (Exception e)
+        {
+            outcome = Classify(e);
+            throw;
+        }
+        finally
+        {
+            var observation = new ApplyObservation(request.Kind, System.Diagnostics.Stopwatch.GetElapsedTime(started), outcome);
+            foreach (var observer in _observers)
+            {
+                try { observer.Observe(observation); }
+                catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "apply observer failed"); }
+            }
+        }
+    }
+
+    private static ApplyOutcome Classify(Exception e) => e switch
+    {
+        RulesInvalidException or ConfirmationPendingException => ApplyOutcome.Refused,
+        NftablesException or SettingsApplyException => ApplyOutcome.Failed,
+        KernelUnavailableException => ApplyOutcome.Interrupted,
+        _ => ApplyOutcome.Error,
+    };
+
+    private async Task<ApplyPipelineResult> RunStepsAsync(ApplyRequest request, CancellationToken ct)
     {
         if (!request.RunsWhilePending && await store.PendingAsync(ct) is { } pending) throw new ConfirmationPendingException(pending.RevisionId);
 

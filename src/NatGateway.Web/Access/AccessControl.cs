@@ -56,6 +56,7 @@ public static class AccessControl
             foreach (var role in Enum.GetValues<Role>())
                 o.AddPolicy(role.Name(), p => p.RequireAuthenticatedUser().RequireRole(role.Name()));
             o.FallbackPolicy = o.GetPolicy(Role.Viewer.Name());
+            NatGateway.Web.Metrics.MetricsAccess.AddPolicy(o, options.MetricsAccess);
         });
         services.AddCascadingAuthenticationState();
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, StampRevalidatingStateProvider>();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using NatGateway.Web.Hosting;
+using NatGateway.Web.Metrics;
 
 namespace NatGateway.Web.Cli;
 
@@ -85,6 +86,12 @@ public static class ServeCommand
         DefaultValueFactory = _ => 365,
     };
 
+    public static readonly Option<string> MetricsAccess = new("--metrics-access")
+    {
+        Description = "Who may scrape /metrics: loopback (anonymous from loopback addresses, an API token from anywhere), token (an API token always) or off (404)",
+        DefaultValueFactory = _ => NatGateway.Web.Metrics.MetricsAccessMode.Loopback.Text(),
+    };
+
     public static Command Build()
     {
         var command = new Command("serve", "Run the web app (the default when no command is given)");
@@ -114,6 +121,8 @@ public static class ServeCommand
             if (r.GetValueOrDefault<int>() is < 1 or > 36500) r.AddError("--keep-revisions-days must be between 1 and 36500");
         });
         command.Options.Add(AuditDays);
+        command.Options.Add(MetricsAccess);
+        MetricsAccess.AcceptOnlyFromAmong(Enum.GetValues<NatGateway.Web.Metrics.MetricsAccessMode>().Select(m => m.Text()).ToArray());
         AuditDays.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 36500) r.AddError("--audit-days must be between 1 and 36500");
@@ -142,6 +151,8 @@ public static class ServeCommand
                 HttpsCertificatePath = parseResult.GetValue(HttpsCertificate),
                 HttpsKeyPath = parseResult.GetValue(HttpsKey),
                 AuditRetentionDays = parseResult.GetValue(AuditDays),
+                MetricsAccess = NatGateway.Web.Metrics.MetricsAccess.TryParse(parseResult.GetValue(MetricsAccess), out var metricsAccess)
+                    ? metricsAccess : NatGateway.Web.Metrics.MetricsAccessMode.Loopback,
             };
             WebApplication app;
             try

@@ -28,4 +28,6 @@ public sealed record ServeOptions
     public string? HttpsKeyPath { get; init; }
     /// <summary>Days the audit log keeps an entry.</summary>
     public int AuditRetentionDays { get; init; } = 365;
+    /// <summary>Who may scrape <c>/metrics</c> (<c>--metrics-access</c>).</summary>
+    public NatGateway.Web.Metrics.MetricsAccessMode MetricsAccess { get; init; } = NatGateway.Web.Metrics.MetricsAccessMode.Loopback;
 }

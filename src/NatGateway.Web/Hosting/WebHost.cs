@@ -75,6 +75,7 @@ public static class WebHost
         app.MapCapacityApi();
         app.MapTokensApi();
         app.MapApiDocs();
+        NatGateway.Web.Metrics.MetricsRegistration.MapNatgwMetrics(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -146,6 +147,7 @@ public static class WebHost
         NatGateway.Core.Conntrack.ConntrackServiceRegistration.AddConntrackBrowser(services);
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
         NatGateway.Core.Doctor.DoctorServiceRegistration.AddDoctor(services);
+        NatGateway.Web.Metrics.MetricsRegistration.AddNatgwMetrics(services, options.MetricsAccess);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

@@ -14,7 +14,8 @@ namespace NatGateway.Core.Tests.Fakes;
 public static class RevisionsHost
 {
     public static ServiceProvider Build(NatRulesService rules, KernelSettingsService settings, RuleFlowService flows,
-        IDbContextFactory<NatGatewayDbContext> db, TimeProvider clock, CapacityService? capacity = null, RevisionRetention? retention = null)
+        IDbContextFactory<NatGatewayDbContext> db, TimeProvider clock, CapacityService? capacity = null, RevisionRetention? retention = null,
+        IApplyObserver? observer = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -22,6 +23,7 @@ public static class RevisionsHost
         services.AddSingleton(rules).AddSingleton(settings).AddSingleton(flows).AddSingleton(db).AddSingleton(clock);
         if (capacity is not null) services.AddSingleton(capacity);
         if (retention is not null) services.AddSingleton(retention);
+        if (observer is not null) services.AddSingleton(observer);
         services.AddRevisions();
         return services.BuildServiceProvider();
     }

@@ -37,6 +37,12 @@ public sealed class RouteTableTests : IDisposable
         var anonymous = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null)
             .Select(Pattern).Where(p => !p.Split('/')[^1].Contains('.')).Where(p => p != "/error").Distinct().Order().ToList();
         Assert.Equal(AccessMatrix.Anonymous.Order(), anonymous);
+
+        // Loopback or token: the endpoints behind the metrics policy.
+        var loopbackOrToken = endpoints.Where(e => e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == NatGateway.Web.Metrics.MetricsAccess.PolicyName))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {Pattern(e)}"))
+            .Distinct().Order().ToList();
+        Assert.Equal(AccessMatrix.LoopbackOrToken.Order(), loopbackOrToken);
     }
 
     private static string Pattern(RouteEndpoint e)

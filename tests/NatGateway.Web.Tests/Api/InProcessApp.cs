@@ -21,6 +21,13 @@ namespace NatGateway.Web.Tests.Api;
 /// </summary>
 public sealed class InProcessApp : IAsyncLifetime
 {
+    private readonly NatGateway.Web.Metrics.MetricsAccessMode _metricsAccess;
+
+    public InProcessApp() : this(NatGateway.Web.Metrics.MetricsAccessMode.Loopback) { }
+
+    /// <summary>With another <c>--metrics-access</c> (xunit fixtures take the public constructor only).</summary>
+    internal InProcessApp(NatGateway.Web.Metrics.MetricsAccessMode metricsAccess) => _metricsAccess = metricsAccess;
+
     private readonly string _dir = Directory.CreateTempSubdirectory("natgw-api-").FullName;
     private WebApplication _app = null!;
 
@@ -42,6 +49,7 @@ public sealed class InProcessApp : IAsyncLifetime
             ContentRoot = Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
             AllowedHosts = "127.0.0.1",
             Environment = "Production",
+            MetricsAccess = _metricsAccess,
         }, ["--applicationName", "natgw"], services =>
         {
             services.AddSingleton<IGatewayKernel>(Kernel);
