@@ -33,10 +33,8 @@ public sealed class EthtoolClient : IDisposable
     /// <summary>Features of every device of the namespace (a dump: `ethtool -k` for each).</summary>
     public IReadOnlyList<EthtoolFeatureSet> DumpFeatures()
     {
-        var writer = new AttributeWriter(128);
-        var sequence = _socket.NextSequence();
-        WriteFeaturesGet(writer, Family, sequence, device: null);
-        return Features(NetlinkExchange.Run(_socket, writer.WrittenSpan, sequence, dump: true, "ethtool features dump")).ToList();
+        var family = Family;
+        return Features(NetlinkExchange.RunDump(_socket, (w, sequence) => WriteFeaturesGet(w, family, sequence, device: null), "ethtool features dump")).ToList();
     }
 
     /// <summary>`ethtool -K DEVICE FEATURE on|off`. Returns the ETHTOOL_MSG_FEATURES_SET_REPLY if the kernel sent one:

@@ -15,10 +15,7 @@ public sealed class RouteClient : IDisposable
     /// <summary>Every link of the namespace (`ip -d link show`).</summary>
     public IReadOnlyList<RouteLink> DumpLinks()
     {
-        var writer = new AttributeWriter(64);
-        var sequence = _socket.NextSequence();
-        RouteLink.WriteDumpRequest(writer, sequence);
-        return NetlinkExchange.Run(_socket, writer.WrittenSpan, sequence, dump: true, "rtnetlink link dump")
+        return NetlinkExchange.RunDump(_socket, RouteLink.WriteDumpRequest, "rtnetlink link dump")
             .Where(m => m.Type == (ushort)RouteMessageType.NewLink)
             .Select(m => RouteLink.Parse(m.Payload))
             .ToList();
@@ -27,10 +24,7 @@ public sealed class RouteClient : IDisposable
     /// <summary>The rules of one family (`ip rule show` for AF_INET, `ip -6 rule show` for AF_INET6).</summary>
     public IReadOnlyList<RouteRule> DumpRules(byte family)
     {
-        var writer = new AttributeWriter(64);
-        var sequence = _socket.NextSequence();
-        RouteRule.WriteDumpRequest(writer, sequence, family);
-        return NetlinkExchange.Run(_socket, writer.WrittenSpan, sequence, dump: true, $"rtnetlink rule dump family {family}")
+        return NetlinkExchange.RunDump(_socket, (w, sequence) => RouteRule.WriteDumpRequest(w, sequence, family), $"rtnetlink rule dump family {family}")
             .Where(m => m.Type == (ushort)RouteMessageType.NewRule)
             .Select(m => RouteRule.Parse(m.Payload))
             .Where(r => r.Family == family)

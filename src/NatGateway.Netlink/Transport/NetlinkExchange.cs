@@ -15,6 +15,26 @@ public static class NetlinkExchange
     /// (netlink_dump's NLMSG_GOODSIZE / min_dump_alloc), and a bigger receive buffer is harmless.</summary>
     private const int ReceiveBufferBytes = 256 * 1024;
 
+    /// <summary>A dump, rebuilt and sent again when the kernel flags it NLM_F_DUMP_INTR (the table changed while it was
+    /// walked, e.g. a link added during the dump): up to <paramref name="attempts"/> times, then the
+    /// <see cref="DumpInterruptedException"/> stands.</summary>
+    public static List<NetlinkReplyMessage> RunDump(INetlinkSocket socket, Action<AttributeWriter, uint> build, string operation, int attempts = 3)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var writer = new AttributeWriter(128);
+            var sequence = socket.NextSequence();
+            build(writer, sequence);
+            try
+            {
+                return Run(socket, writer.WrittenSpan, sequence, dump: true, operation);
+            }
+            catch (DumpInterruptedException) when (attempt < attempts)
+            {
+            }
+        }
+    }
+
     public static List<NetlinkReplyMessage> Run(INetlinkSocket socket, ReadOnlySpan<byte> request, uint sequence, bool dump, string operation)
     {
         try

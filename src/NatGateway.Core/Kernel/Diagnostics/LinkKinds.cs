@@ -46,9 +46,11 @@ public static class LinkKinds
         return Of(link) == LinkKind.Veth ? null : index;
     }
 
-    /// <summary>Fills Kind, KindName and LowerIndex of <paramref name="info"/> from the dump (matched by name).</summary>
+    /// <summary>Fills Kind, KindName and LowerIndex of <paramref name="info"/> from the dump (matched by name). The index
+    /// is rtnetlink's too: it answers for the calling thread's namespace, as getifaddrs does, while sysfs answers for the
+    /// namespace it was mounted in.</summary>
     public static NetworkInterfaceInfo Annotate(NetworkInterfaceInfo info, IReadOnlyDictionary<string, RouteLink> links) =>
         links.TryGetValue(info.Name, out var link)
-            ? info with { Index = info.Index == 0 ? link.Index : info.Index, Kind = Of(link), KindName = link.Kind, LowerIndex = LowerIndex(link) }
+            ? info with { Index = link.Index, Kind = Of(link), KindName = link.Kind, LowerIndex = LowerIndex(link) }
             : info;
 }
