@@ -16,10 +16,11 @@ namespace NatGateway.Core.Kernel.Diagnostics;
 /// </summary>
 public static partial class KernelLog
 {
-    /// <summary>Message prefixes kept. The conntrack core logs through net_warn_ratelimited with pr_fmt "nf_conntrack: "
-    /// (net/netfilter/nf_conntrack_core.c: "nf_conntrack: table full, dropping packet"; nf_conntrack_expect.c:
-    /// "nf_conntrack: expectation table full"), the per-protocol and helper code through nf_ct_helper_log /
-    /// nf_l4proto_log_invalid ("nf_ct_ftp: ...", "nf_ct_proto_6: ...").</summary>
+    /// <summary>Message prefixes kept. The conntrack core logs "nf_conntrack: table full, dropping packet" through
+    /// net_warn_ratelimited in net/netfilter/nf_conntrack_core.c, whose pr_fmt adds the module name once more (hence
+    /// "nf_conntrack: nf_conntrack: table full, dropping packet" in the log); nf_conntrack_expect.c logs
+    /// "nf_conntrack: expectation table full"; helpers and protocol trackers log through nf_ct_helper_log and
+    /// nf_l4proto_log_invalid as "nf_ct_NAME: ..." ("nf_ct_ftp: dropping packet", "nf_ct_proto_6: ...").</summary>
     public static readonly IReadOnlyList<string> KeptPrefixes = ["nf_conntrack: ", "nf_ct_"];
 
     /// <summary>Largest record devkmsg_read returns (CONSOLE_EXT_LOG_MAX = 8192); a smaller buffer gets EINVAL.</summary>
