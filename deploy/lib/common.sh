@@ -54,7 +54,7 @@ NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps)
 # Extra packages the tests need: Chromium for the browser tests, traffic tools for the lab; systemd-analyze, shellcheck and
 # python3 (seccomp-exec.py, with systemd's libseccomp) for the deploy/ units and scripts.
 # prometheus (for promtool) is not in this list: natgw_ensure_promtool installs it without starting its server.
-NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd shellcheck python3)
+NATGW_TEST_PACKAGES=(chromium netcat-openbsd iputils-ping socat systemd shellcheck python3 ethtool)
 
 # deploy/install.sh creates these and deploy/uninstall.sh removes them: the units (agent first), the web's user and group.
 NATGW_UNITS=(natgw-agent.service natgw.service)

@@ -9,7 +9,7 @@ public sealed class ProcNetParsersTests
         Inter-|   Receive                                                |  Transmit
          face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
             lo:   12345     100    0    0    0     0          0         0    12345     100    0    0    0     0       0          0
-          eth0: 987654321 654321    1    7    0     0          0        12 123456789 54321    0    3    0     0       0          0
+          eth0: 987654321 654321    1    7    0     0          0        12 123456789 54321    2    3    0     0       0          0
         """;
 
     [Fact]
@@ -17,7 +17,7 @@ public sealed class ProcNetParsersTests
     {
         var counters = ProcNetParsers.ParseNetDev(NetDev);
         Assert.Equal(2, counters.Count);
-        Assert.Equal(new InterfaceCounters(987654321, 654321, 123456789, 54321, 7, 3), counters["eth0"]);
+        Assert.Equal(new InterfaceCounters(987654321, 654321, 123456789, 54321, 7, 3) { RxErrors = 1, TxErrors = 2 }, counters["eth0"]);
         Assert.Equal(100UL, counters["lo"].RxPackets);
     }
 

@@ -52,6 +52,12 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
                 mac.Length == 0 ? null : string.Join(':', mac.Select(b => b.ToString("x2"))),
                 addresses, counters.GetValueOrDefault(nic.Name)));
         }
+        // Kind and lower device come from rtnetlink only (IFLA_LINKINFO, IFLA_LINK): getifaddrs and sysfs do not say
+        // "vxlan over eth1". Matched by name: both answer for this namespace.
+        Dictionary<string, NatGateway.Netlink.Route.RouteLink> links;
+        using (var route = new NatGateway.Netlink.Route.RouteClient())
+            links = route.DumpLinks().GroupBy(l => l.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        result = result.Select(i => NatGateway.Core.Kernel.Diagnostics.LinkKinds.Annotate(i, links)).ToList();
         return result.OrderBy(i => i.Index).ThenBy(i => i.Name, StringComparer.Ordinal).ToList();
     }
 

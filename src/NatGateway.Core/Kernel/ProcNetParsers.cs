@@ -18,7 +18,11 @@ public static class ProcNetParsers
             var f = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length < 16) continue;
             ulong U(int i) => ulong.Parse(f[i], CultureInfo.InvariantCulture);
-            result[name] = new InterfaceCounters(RxBytes: U(0), RxPackets: U(1), TxBytes: U(8), TxPackets: U(9), RxDropped: U(3), TxDropped: U(11));
+            result[name] = new InterfaceCounters(RxBytes: U(0), RxPackets: U(1), TxBytes: U(8), TxPackets: U(9), RxDropped: U(3), TxDropped: U(11))
+            {
+                RxErrors = U(2),
+                TxErrors = U(10),
+            };
         }
         return result;
     }

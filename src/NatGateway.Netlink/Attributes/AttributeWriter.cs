@@ -84,6 +84,17 @@ public sealed class AttributeWriter
         Bytes(type, b);
     }
 
+    /// <summary>A NUL-terminated string (NLA_NUL_STRING / NLA_STRING as iproute2 and ethtool send them).</summary>
+    public void String(ushort type, string value)
+    {
+        var bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(value) + 1];
+        System.Text.Encoding.UTF8.GetBytes(value, bytes);
+        Bytes(type, bytes);
+    }
+
+    /// <summary>A flag attribute (NLA_FLAG): present means true, no payload.</summary>
+    public void Flag(ushort type) => Bytes(type, []);
+
     /// <summary>Opens a nested attribute (NLA_F_NESTED set); dispose the scope to close it.</summary>
     public NestedScope Nested(ushort type)
     {

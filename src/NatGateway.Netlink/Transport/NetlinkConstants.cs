@@ -7,6 +7,8 @@ public enum NetlinkProtocol
     Route = 0,
     /// <summary>NETLINK_NETFILTER</summary>
     Netfilter = 12,
+    /// <summary>NETLINK_GENERIC (generic netlink: families such as "ethtool" resolved by name)</summary>
+    Generic = 16,
 }
 
 /// <summary>Reserved message types (linux/netlink.h).</summary>

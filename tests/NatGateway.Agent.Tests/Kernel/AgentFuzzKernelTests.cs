@@ -40,6 +40,13 @@ public sealed partial class AgentKernelTests
         ["sysctls"] = ["""[{"key":["kernel","core_pattern"],"value":"|/bin/sh","skipWhenMissing":false}]""", "[null]", "\"x\"",
                        """[{"key":["net","ipv4","ip_forward"],"value":"1; reboot"}]"""],
         ["buckets"] = ["-1", "0", "1e20", "\"x\"", "9223372036854775807"],
+        // Diagnostics: SetLro must be refused for every one of these names before anything reaches ethtool netlink (and
+        // "enabled" is never a boolean, so a name that a flipped byte makes valid is still refused).
+        ["interface"] = ["\"lan0;reboot\"", "\"../../etc\"", "\"lan*\"", "\"\"", "\" \"", "\"a/b\"", "\"0123456789abcdefg\"", "\"lan0\\n\"", "5", "null", "[\"lan0\"]"],
+        ["enabled"] = ["\"yes\"", "2", "null", "{}"],
+        ["sequence"] = ["-1", "\"x\"", "1e30", "[1]"],
+        // No value one flipped byte away from a valid capture (0.1–60 s): "1e30" → "1030" would start one on the host.
+        ["durationMilliseconds"] = ["-1", "0", "99", "999999999", "\"x\""],
     };
 
     [KernelFact]
