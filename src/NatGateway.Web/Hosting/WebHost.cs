@@ -74,6 +74,7 @@ public static class WebHost
         app.MapConntrackApi();
         app.MapCapacityApi();
         app.MapTokensApi();
+        app.MapDoctorApi();
         app.MapApiDocs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
@@ -146,6 +147,7 @@ public static class WebHost
         NatGateway.Core.Conntrack.ConntrackServiceRegistration.AddConntrackBrowser(services);
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
         NatGateway.Core.Doctor.DoctorServiceRegistration.AddDoctor(services);
+        NatGateway.Core.Doctor.DoctorMonitorRegistration.AddDoctorMonitor(services);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>
