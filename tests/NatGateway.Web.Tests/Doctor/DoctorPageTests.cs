@@ -35,7 +35,7 @@ public sealed class DoctorPageTests : PageTestContext
         var page = Render<Components.Pages.Doctor>();
 
         page.WaitForAssertion(() => Assert.Equal(["Routing", "Nat", "Cpu", "Conntrack"],
-            page.FindAll("[data-testid=check-group]").Select(g => g.GetAttribute("data-area")).ToArray()));
+            page.FindAll("[data-testid=check-group]").Select(g => g.GetAttribute("data-area")!).ToArray()));
         var model = page.Instance.Model;
         Assert.Equal([CheckArea.Routing, CheckArea.Nat, CheckArea.Cpu, CheckArea.Conntrack], model.Groups.Select(g => g.Area).ToArray());
         Assert.Equal([CheckId.Mtu, CheckId.SnatPorts], model.Groups[1].Checks.Select(c => c.Id).ToArray());
@@ -62,7 +62,7 @@ public sealed class DoctorPageTests : PageTestContext
         Assert.Equal(1, DoctorReports.Subscribers);
         page.InvokeAsync(() => DoctorReports.Publish(Sample()));
         page.WaitForAssertion(() => Assert.Equal(5, page.FindAll("[data-testid=check]").Count));
-        DisposeComponents();
+        page.InvokeAsync(() => page.Instance.Dispose());
         Assert.Equal(0, DoctorReports.Subscribers);
     }
 
