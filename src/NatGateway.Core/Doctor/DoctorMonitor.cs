@@ -42,7 +42,9 @@ public sealed class DoctorMonitor(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.Interval, clock);
+        // A zero or negative interval from the configuration would make PeriodicTimer throw and stop the host: use the default.
+        var interval = options.Value.Interval > TimeSpan.Zero ? options.Value.Interval : new DoctorOptions().Interval;
+        using var timer = new PeriodicTimer(interval, clock);
         var backoff = new Background.RetryBackoff("doctor run", clock, logger);
         do
         {
@@ -52,8 +54,10 @@ public sealed class DoctorMonitor(
                 await RunNowAsync(stoppingToken).ConfigureAwait(false);
                 backoff.Succeeded();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
-                                          or DbUpdateException or Microsoft.Data.Sqlite.SqliteException or DatabaseUnavailableException)
+            // Any failure, not a list: a run reads a dozen sources and writes the database, and an exception escaping a
+            // BackgroundService stops the whole host (BackgroundServiceExceptionBehavior.StopHost). The checks themselves
+            // already turn their own failures into not-applicable results (DoctorService.Evaluate).
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 backoff.Failed(e);
             }
