@@ -13,6 +13,7 @@ public sealed class NatGatewayDbContext(DbContextOptions<NatGatewayDbContext> op
     public DbSet<UserAccount> Users => Set<UserAccount>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<DoctorStatusChange> DoctorStatusChanges => Set<DoctorStatusChange>();
 
     // A revision's documents are stored content-addressed whoever adds it (RevisionDocuments.StoreAdded).
     public override int SaveChanges(bool acceptAllChangesOnSuccess)

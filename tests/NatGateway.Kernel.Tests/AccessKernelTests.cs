@@ -128,7 +128,9 @@ public sealed class AccessKernelTests
                 {
                     // Allowed means done: valid bodies, so anything but success is a wrong test input or a bug.
                     // Confirm has nothing pending to confirm (409), a second rollback or reapply may find one pending.
-                    if (status is < 200 or > 299 && !(status == 409 && route.Pattern.EndsWith("/confirm", StringComparison.Ordinal)))
+                    // The doctor fix below is one the check does not offer: 409 means the role got through.
+                    if (status is < 200 or > 299 && !(status == 409 && (route.Pattern.EndsWith("/confirm", StringComparison.Ordinal)
+                                                                        || route.Pattern == "/api/v1/doctor/fixes")))
                         wrong.Add($"{route} as {name}: {status}, allowed for {route.Role}: {await response.Content.ReadAsStringAsync()}");
                     continue;
                 }
@@ -226,6 +228,9 @@ public sealed class AccessKernelTests
             "POST /api/v1/capacity/apply" => ("", """{"timeouts": {"nf_conntrack_udp_timeout": 31}, "persist": false}"""),
             "POST /api/v1/tokens" => ("", """{"name": "matrix-made", "role": "operator", "expiresInDays": 1}"""),
             "DELETE /api/v1/tokens/{id:long}" => ("", null),
+            // A kind the check never offers: the admin gets 409 with nothing applied (a real fix would leave a pending
+            // revision that could revert in the middle of the later rows).
+            "POST /api/v1/doctor/fixes" => ("", """{"check": "forwarding-off", "kind": "ShortenTimeout"}"""),
             _ => throw new ArgumentOutOfRangeException(nameof(route), route.ToString(), "no valid request for this route: add one"),
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);

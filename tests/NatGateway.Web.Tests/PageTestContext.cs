@@ -17,6 +17,11 @@ namespace NatGateway.Web.Tests;
 /// <summary>bUnit context with MudBlazor, a migrated SQLite file and the in-memory kernel double.</summary>
 public abstract class PageTestContext : AppTestContext
 {
+    /// <summary>The report and history pages see (the dashboard's problem count, the Doctor page).</summary>
+    protected Doctor.FakeDoctorReports DoctorReports { get; } = new();
+
+    protected Doctor.FakeConntrackDoctorFacts ConntrackFacts { get; } = new();
+
     protected override void AddPageServices(IServiceCollection services)
     {
         Kernel.PersistTo(DataDirectory);
@@ -31,6 +36,14 @@ public abstract class PageTestContext : AppTestContext
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
         services.AddSingleton<NatGateway.Core.Capacity.IConntrackCapacityReader, NatGateway.Core.Capacity.KernelCapacityReader>();
         services.AddSingleton<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(Options.Create(new NatGateway.Core.Capacity.CapacityOptions()));
+        // The doctor: the real service and fix service over the in-memory kernel; pages read reports from the fake.
+        services.AddSingleton<NatGateway.Core.Doctor.IConntrackDoctorFacts>(ConntrackFacts);
+        NatGateway.Core.Doctor.DoctorServiceRegistration.AddDoctor(services);
+        services.AddSingleton<IOptions<NatGateway.Core.Doctor.DoctorOptions>>(Options.Create(new NatGateway.Core.Doctor.DoctorOptions()));
+        services.AddSingleton(sp => new NatGateway.Core.Doctor.DoctorFixService(sp.GetRequiredService<NatGateway.Core.Doctor.DoctorService>(),
+            sp.GetRequiredService<NatGateway.Core.Revisions.RevisionService>(), sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(),
+            sp.GetRequiredService<NatGateway.Core.Revisions.SafeApplyOptions>()));
+        services.AddSingleton<NatGateway.Core.Doctor.IDoctorReports>(DoctorReports);
         services.AddSingleton(sp => new NatGateway.Core.Capacity.CapacityNowMonitor(Kernel, sp.GetRequiredService<NatGateway.Core.Capacity.IConntrackCapacityReader>(),
             sp.GetRequiredService<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(), TimeProvider.System, NullLogger<NatGateway.Core.Capacity.CapacityNowMonitor>.Instance));
     }

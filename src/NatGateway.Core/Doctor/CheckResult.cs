@@ -1,15 +1,5 @@
 namespace NatGateway.Core.Doctor;
 
-/// <summary>How a check came out, ordered by severity (a report sorts worst first).</summary>
-public enum CheckStatus
-{
-    /// <summary>The check does not apply here (no masquerade rule, one CPU, a fact that could not be read — the evidence says which).</summary>
-    NotApplicable,
-    Ok,
-    Warning,
-    Critical,
-}
-
 /// <summary>Where a check looks; the Doctor page groups by it.</summary>
 public enum CheckArea
 {

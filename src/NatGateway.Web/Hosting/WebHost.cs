@@ -74,6 +74,7 @@ public static class WebHost
         app.MapConntrackApi();
         app.MapCapacityApi();
         app.MapTokensApi();
+        app.MapDoctorApi();
         app.MapApiDocs();
         NatGateway.Web.Metrics.MetricsRegistration.MapNatgwMetrics(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -148,6 +149,7 @@ public static class WebHost
         NatGateway.Core.Capacity.CapacityServiceRegistration.AddCapacityPlanning(services);
         NatGateway.Core.Doctor.DoctorServiceRegistration.AddDoctor(services);
         NatGateway.Web.Metrics.MetricsRegistration.AddNatgwMetrics(services, options.MetricsAccess);
+        NatGateway.Core.Doctor.DoctorMonitorRegistration.AddDoctorMonitor(services);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

@@ -1,5 +1,8 @@
 namespace NatGateway.Core.Doctor;
 
+// In the Data assembly (namespace kept with the rest of the doctor): the status history (Entities.DoctorStatusChange)
+// stores it, and the DbContext and the migrations see only this assembly.
+
 /// <summary>Every check the doctor runs. The text id (<see cref="CheckIds.Text"/>) is what the API, the CLI's
 /// <c>--check</c>, the metrics label and the status history use.</summary>
 public enum CheckId
