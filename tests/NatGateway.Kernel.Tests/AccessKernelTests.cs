@@ -219,6 +219,8 @@ public sealed class AccessKernelTests
             "POST /api/v1/capacity/apply" => ("", """{"timeouts": {"nf_conntrack_udp_timeout": 31}, "persist": false}"""),
             "POST /api/v1/tokens" => ("", """{"name": "matrix-made", "role": "operator", "expiresInDays": 1}"""),
             "DELETE /api/v1/tokens/{id:long}" => ("", null),
+            // A real one-second capture (natgw runs as root in the lab; tracefs is mounted for it and removed again).
+            "POST /api/v1/doctor/drops" => ("", """{"seconds": 1}"""),
             _ => throw new ArgumentOutOfRangeException(nameof(route), route.ToString(), "no valid request for this route: add one"),
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);
