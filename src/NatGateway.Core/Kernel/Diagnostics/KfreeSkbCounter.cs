@@ -17,7 +17,9 @@ public enum TraceLineKind
 /// <code>
 ///   python3-32068   [001] ..s1. 39882.503403: kfree_skb: skbaddr=000000003da1dd3a rx_sk=0000000000000000 protocol=2048 location=ip_rcv_finish_core+0x260/0x470 reason: IP_RPFILTER
 /// </code>
-/// <c>location=%pS</c> is the caller of kfree_skb_reason (symbol+offset/size, " [module]" for a module's code);
+/// <c>location=%pS</c> is the caller of kfree_skb_reason (symbol+offset/size, " [module]" for a module's code; kernels
+/// that printed it with %p give a hashed pointer, counted as printed); <c>rx_sk</c> arrived in 6.11 (commit
+/// c53795d48ee8), which is why the fields are found by name, not by position;
 /// <c>reason: %s</c> is the name from the event's __print_symbolic table (include/net/dropreason-core.h without
 /// SKB_DROP_REASON_), or "0x…" for a value outside it. Parsing walks spans, with no regular expression and no string per
 /// line: a name is allocated the first time it is seen, and the number of distinct names is capped so a flood of
