@@ -231,6 +231,8 @@ public sealed class AccessKernelTests
             // A kind the check never offers: the admin gets 409 with nothing applied (a real fix would leave a pending
             // revision that could revert in the middle of the later rows).
             "POST /api/v1/doctor/fixes" => ("", """{"check": "forwarding-off", "kind": "ShortenTimeout"}"""),
+            // A real one-second capture (natgw runs as root in the lab; tracefs is mounted for it and removed again).
+            "POST /api/v1/doctor/drops" => ("", """{"seconds": 1}"""),
             _ => throw new ArgumentOutOfRangeException(nameof(route), route.ToString(), "no valid request for this route: add one"),
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);

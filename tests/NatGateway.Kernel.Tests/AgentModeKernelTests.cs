@@ -57,6 +57,17 @@ public sealed partial class AgentModeKernelTests(ITestOutputHelper output)
         });
         Assert.True(found, $"GET /api/v1/conntrack must list the forwarded connection:\n{app.Output}");
 
+        // A drop capture runs in the agent (tracefs, root): the web answers with its counts and keeps them as the latest.
+        var capture = app.Http.PostAsync("api/v1/doctor/drops", Json("""{"seconds": 1}"""));
+        using (var drops = await capture)
+        {
+            Assert.Equal(HttpStatusCode.OK, drops.StatusCode);
+            var body = await drops.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(JsonValueKind.Array, body.GetProperty("byReason").ValueKind);
+            Assert.Equal(body.GetProperty("events").GetInt64(), body.GetProperty("byReason").EnumerateArray().Sum(r => r.GetProperty("count").GetInt64()));
+        }
+        using (var latest = await app.Http.GetAsync("api/v1/doctor/drops")) Assert.Equal(HttpStatusCode.OK, latest.StatusCode);
+
         // The mirror lives on through an agent restart: a connection made after it shows up without restarting the web.
         await app.KillAgentHardAsync();
         await app.StartAgentAsync();

@@ -61,11 +61,13 @@ public static class AccessMatrix
         new("GET", "/api/v1/doctor", Role.Viewer),
         new("GET", "/api/v1/doctor/history", Role.Viewer),
         new("POST", "/api/v1/doctor/fixes", Role.Admin),
+        new("POST", "/api/v1/doctor/drops", Role.Operator),
+        new("GET", "/api/v1/doctor/drops", Role.Viewer),
     ];
 
     /// <summary>Pages (Blazor routes) that need a signed-in user: a viewer, except /users and /tokens (admin).</summary>
     public static readonly IReadOnlyList<string> Pages =
-        ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit", "/account", "/users", "/tokens", "/doctor"];
+        ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit", "/account", "/users", "/tokens", "/doctor", "/doctor/drops"];
 
     /// <summary>Signed-in routes that are neither API nor page: the OpenAPI document and reference, sign-out.</summary>
     public static readonly IReadOnlyList<string> OtherSignedIn = ["GET /openapi/v1.json", "GET /scalar", "POST /logout"];

@@ -23,4 +23,7 @@ public enum AgentErrorKind
     VersionMismatch,
     /// <summary>Anything else (→ IOException with the agent's message).</summary>
     Internal,
+    /// <summary>The kernel lacks what the operation needs (→ NotSupportedException with the reason), e.g. tracefs or
+    /// the skb:kfree_skb tracepoint for a drop capture.</summary>
+    NotSupported,
 }

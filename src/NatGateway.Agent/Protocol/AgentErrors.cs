@@ -26,6 +26,7 @@ public static class AgentErrors
         },
         ArgumentException a => new AgentError { Kind = AgentErrorKind.InvalidRequest, Message = a.Message, Field = a.ParamName },
         InvalidOperationException i => new AgentError { Kind = AgentErrorKind.Unsupported, Message = i.Message },
+        NotSupportedException n => new AgentError { Kind = AgentErrorKind.NotSupported, Message = n.Message },
         _ => new AgentError { Kind = AgentErrorKind.Internal, Message = $"{e.GetType().Name}: {e.Message}" },
     };
 
@@ -38,6 +39,7 @@ public static class AgentErrors
         AgentErrorKind.DumpInterrupted => new DumpInterruptedException(),
         AgentErrorKind.Netlink => new NetlinkException(error.Errno ?? 0, error.ExtendedAck, error.Operation),
         AgentErrorKind.Unsupported => new InvalidOperationException(error.Message),
+        AgentErrorKind.NotSupported => new NotSupportedException(error.Message),
         AgentErrorKind.Unavailable or AgentErrorKind.Refused or AgentErrorKind.VersionMismatch =>
             new KernelUnavailableException($"natgw agent at {socketPath}: {error.Message}"),
         // Not an IOException: the connection is fine, only this operation failed inside the agent.

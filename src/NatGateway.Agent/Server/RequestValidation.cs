@@ -173,7 +173,7 @@ public static class RequestValidation
     }
 
     /// <summary>The longest drop capture the agent runs (it holds one connection and a tracefs instance meanwhile).</summary>
-    public const int MaxCaptureSeconds = 60;
+    public const int MaxCaptureSeconds = NatGateway.Core.Doctor.DropCaptureService.MaxSeconds;
 
     /// <summary>A real interface name (no wildcard), by the rules rules use (<see cref="NatGateway.Nat.InterfaceName"/>).</summary>
     public static string Interface(string? name, string field = "interface")

@@ -30,6 +30,7 @@ public static class DoctorServiceRegistration
             sp.GetService<Conntrack.ConntrackMirrorService>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DoctorService>();
+        services.AddSingleton<DropCaptureService>();
         return services;
     }
 }

@@ -73,6 +73,7 @@ public static class WebHost
         // feature endpoints
         app.MapConntrackApi();
         app.MapCapacityApi();
+        app.MapDoctorDropsApi();
         app.MapTokensApi();
         app.MapDoctorApi();
         app.MapApiDocs();

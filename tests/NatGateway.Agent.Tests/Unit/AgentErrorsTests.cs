@@ -66,6 +66,14 @@ public sealed class AgentErrorsTests
     }
 
     [Fact]
+    public void A_kernel_that_lacks_a_feature_is_not_supported_with_the_reason()
+    {
+        // A drop capture without tracefs: the web answers 501 with the agent's reason, not a 500.
+        var e = Assert.IsType<NotSupportedException>(RoundTrip(new NotSupportedException("the kernel has no skb:kfree_skb tracepoint")));
+        Assert.Equal("the kernel has no skb:kfree_skb tracepoint", e.Message);
+    }
+
+    [Fact]
     public void Enums_travel_by_name_only()
     {
         Assert.Contains("\"natApply\"", System.Text.Encoding.UTF8.GetString(AgentJson.Serialize(new AgentRequest { Op = AgentOperation.NatApply })));

@@ -177,5 +177,9 @@ public sealed class FakeHostDiagnostics : IHostDiagnostics
         return new KernelLogRead(lines, lines.Count > 0 ? lines[^1].Sequence : afterSequence, true, null);
     }
 
-    public DropCapture CaptureDrops(TimeSpan duration) => Capture ?? throw new NotSupportedException("no capture in this fake");
+    /// <summary>When set, runs instead of returning <see cref="Capture"/> (a test that holds a capture open).</summary>
+    public Func<TimeSpan, DropCapture>? CaptureBy { get; set; }
+
+    public DropCapture CaptureDrops(TimeSpan duration) =>
+        CaptureBy?.Invoke(duration) ?? Capture ?? throw new NotSupportedException("no capture in this fake");
 }
