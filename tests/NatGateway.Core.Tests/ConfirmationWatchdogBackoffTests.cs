@@ -44,10 +44,15 @@ public sealed class ConfirmationWatchdogBackoffTests : IDisposable
 
         // ExecuteAsync starts on its own thread, and a tick may be seen before the clock reaches the retry time: while a
         // try has not failed yet, keep ticking (the backoff, not the test, decides when the try happens).
+        // On a loaded box the watchdog's thread may not run between two polls: advancing the clock on every poll would race
+        // it through minutes of backoff at once (too few tries in the ten minutes). One tick per 20 ms of real time at most.
+        var lastTick = System.Diagnostics.Stopwatch.StartNew();
         bool TickUntil(int failures)
         {
             if (watchdog.ConsecutiveRevertFailures >= failures) return true;
+            if (lastTick.ElapsedMilliseconds < 20) return false;
             clock.Advance(ConfirmationWatchdog.Tick);
+            lastTick.Restart();
             return false;
         }
         await WaitForAsync(() => TickUntil(1), "the first try to fail");
@@ -74,10 +79,10 @@ public sealed class ConfirmationWatchdogBackoffTests : IDisposable
 
     private static async Task WaitForAsync(Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 10 s for {what}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 60 s for {what}");
             await Task.Yield();
         }
     }

@@ -68,7 +68,7 @@ public sealed class DoctorApiTests(InProcessApp app) : IClassFixture<InProcessAp
         Assert.Contains("forwarding-off", problem.GetProperty("errors").GetProperty("check")[0].GetString());
 
         // The run above recorded the check's first status.
-        var history = await viewer.GetFromJsonAsync<JsonElement>("api/v1/doctor/history?page=1&pageSize=5");
+        var history = await viewer.GetFromJsonAsync<JsonElement>("api/v1/doctor/history?page=1&pageSize=50");
         var change = history.GetProperty("items").EnumerateArray().First(c => c.GetProperty("check").GetString() == "forwarding-off");
         Assert.Equal("Critical", change.GetProperty("to").GetString());
         Assert.True(history.GetProperty("totalCount").GetInt32() >= 1);
