@@ -11,7 +11,12 @@ public static class DoctorServiceRegistration
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IDoctorCheck, Checks.ForwardingOffCheck>();
-        services.TryAddSingleton<IConntrackDoctorFacts, MirrorConntrackDoctorFacts>();
+        services.TryAddSingleton<IConntrackDoctorFacts>(sp => new MirrorConntrackDoctorFacts(
+            sp.GetRequiredService<Kernel.IGatewayKernel>(),
+            sp.GetRequiredService<Revisions.RevisionStore>(),
+            // The app's one set of compile options (mark layout), else the defaults the engine compiles with.
+            sp.GetService<NatGateway.Nftables.NatCompileOptions>() ?? new NatGateway.Nftables.NatCompileOptions(),
+            sp.GetService<Conntrack.ConntrackMirrorService>()));
         services.AddSingleton(sp => new DoctorSnapshotCollector(
             sp.GetRequiredService<Kernel.IGatewayKernel>(),
             sp.GetRequiredService<Settings.KernelSettingsService>(),
