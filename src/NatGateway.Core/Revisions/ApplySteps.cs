@@ -46,6 +46,9 @@ public sealed record CommitResult(RevisionState State, DateTimeOffset? ConfirmBy
 /// <summary>Every step's result of one apply, in order.</summary>
 public sealed record ApplyPipelineResult(JournalResult Journal, NftablesResult Nftables, SysctlsResult Sysctls, ConntrackSizingResult ConntrackSizing, CommitResult Commit)
 {
+    /// <summary>What the interface-fixes step (LRO) changed.</summary>
+    public InterfaceFixesResult Interfaces { get; init; } = InterfaceFixesResult.Nothing;
+
     public Revision Revision => Journal.Revision;
 }
 
@@ -82,6 +85,8 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         {
             Settings = target.Settings ?? SettingsDocument.Capture(settings.Read()),
             Conntrack = target.Conntrack ?? conntrackBefore,
+            // Not read back from the kernel (no kernel state says "forced by us"): they carry over from the revision in force.
+            Interfaces = target.Interfaces ?? previous?.Gateway.Interfaces ?? InterfaceFixes.None,
         };
         timing.Lap("in force");
         var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore), ct);
