@@ -112,13 +112,16 @@ public sealed class RevisionService(
         ApplyInterfaceFixAsync(interfaceName, fixes => fixes.WithLroOff(interfaceName, lroOff), author, confirmWithin, ct);
 
     /// <summary>
-    /// The doctor's MSS-clamp fix (and its undo) as a revision: <paramref name="clamp"/> true adds
+    /// The doctor's MSS-clamp fix (and its undo) as a revision: <paramref name="clamp"/> true is to add
     /// <c>oifname "IF" tcp flags syn tcp option maxseg size set rt mtu</c> for <paramref name="interfaceName"/> to our tables
-    /// (compiled into the same nftables transaction as the rules), false removes it. Commit-confirmed like every change.
+    /// in the same nftables transaction as the rules (the compiler emits it: <c>NatRulesetCompiler.Compile(rules, options,
+    /// mssClampInterfaces)</c>). NOT WIRED YET: the clamp list does not reach <see cref="Kernel.INatTables"/> (nor the agent
+    /// protocol), so this refuses rather than record a state the kernel would not get.
     /// </summary>
+    /// <exception cref="NotSupportedException">Always, until the clamp list travels through INatTables.</exception>
     public Task<ApplyPipelineResult> ApplyMssClampAsync(string interfaceName, bool clamp, string? author, TimeSpan? confirmWithin = null,
         CancellationToken ct = default) =>
-        ApplyInterfaceFixAsync(interfaceName, fixes => fixes.WithMssClamp(interfaceName, clamp), author, confirmWithin, ct);
+        throw new NotSupportedException("MSS clamp: the compiler emits the rule, but the clamp list is not yet passed to the kernel side (INatTables); nothing was changed");
 
     private async Task<ApplyPipelineResult> ApplyInterfaceFixAsync(string interfaceName, Func<InterfaceFixes, InterfaceFixes> change,
         string? author, TimeSpan? confirmWithin, CancellationToken ct)
