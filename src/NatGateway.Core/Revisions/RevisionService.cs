@@ -112,16 +112,14 @@ public sealed class RevisionService(
         ApplyInterfaceFixAsync(interfaceName, fixes => fixes.WithLroOff(interfaceName, lroOff), author, confirmWithin, ct);
 
     /// <summary>
-    /// The doctor's MSS-clamp fix (and its undo) as a revision: <paramref name="clamp"/> true is to add
+    /// The doctor's MSS-clamp fix (and its undo) as a revision: <paramref name="clamp"/> true adds
     /// <c>oifname "IF" tcp flags syn tcp option maxseg size set rt mtu</c> for <paramref name="interfaceName"/> to our tables
-    /// in the same nftables transaction as the rules (the compiler emits it: <c>NatRulesetCompiler.Compile(rules, options,
-    /// mssClampInterfaces)</c>). NOT WIRED YET: the clamp list does not reach <see cref="Kernel.INatTables"/> (nor the agent
-    /// protocol), so this refuses rather than record a state the kernel would not get.
+    /// (chain <c>mssclamp</c>, filter forward, priority mangle), compiled into the same nftables transaction as the rules;
+    /// false removes it. Rules, settings and sizing stay as in force; commit-confirmed like every change.
     /// </summary>
-    /// <exception cref="NotSupportedException">Always, until the clamp list travels through INatTables.</exception>
     public Task<ApplyPipelineResult> ApplyMssClampAsync(string interfaceName, bool clamp, string? author, TimeSpan? confirmWithin = null,
         CancellationToken ct = default) =>
-        throw new NotSupportedException("MSS clamp: the compiler emits the rule, but the clamp list is not yet passed to the kernel side (INatTables); nothing was changed");
+        ApplyInterfaceFixAsync(interfaceName, fixes => fixes.WithMssClamp(interfaceName, clamp), author, confirmWithin, ct);
 
     private async Task<ApplyPipelineResult> ApplyInterfaceFixAsync(string interfaceName, Func<InterfaceFixes, InterfaceFixes> change,
         string? author, TimeSpan? confirmWithin, CancellationToken ct)
@@ -227,7 +225,7 @@ public sealed class RevisionService(
         {
             var active = await store.InForceAsync(ct);
             if (active is null) return "no revision yet";
-            var drift = rules.DetectDrift(active.Gateway.Rules);
+            var drift = rules.DetectDrift(active.Gateway.Rules, active.Gateway.Fixes.MssClamp);
             // A kernel that already matches needs nothing: no revision for every restart or agent reconnect.
             if (drift is not { HasDrift: true } && KernelMatchesSettings(active.Gateway))
                 return $"revision {active.Id} is in force and the kernel matches it; nothing re-applied";

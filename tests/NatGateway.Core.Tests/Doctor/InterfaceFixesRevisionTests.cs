@@ -101,4 +101,33 @@ public sealed class InterfaceFixesRevisionTests : IDisposable
         await Assert.ThrowsAsync<ArgumentException>(() => _revisions.ApplyOffloadsAsync("eth*", true, "doctor"));
         await Assert.ThrowsAsync<ArgumentException>(() => _revisions.ApplyOffloadsAsync("a/b", true, "doctor"));
     }
+
+    [Fact]
+    public async Task The_mss_clamp_is_compiled_into_the_rules_transaction_kept_by_later_applies_and_removed_by_its_undo()
+    {
+        await AddForwardAsync();
+        await _revisions.ApplyRulesAsync("rules", "test");
+        var before = _kernel.RecordingNftables.Batches.Count;
+
+        var clamp = (await _revisions.ApplyMssClampAsync("wg0", clamp: true, "doctor", TimeSpan.FromSeconds(60))).Revision;
+
+        Assert.Equal(before + 1, _kernel.RecordingNftables.Batches.Count); // one transaction with the rules
+        var batch = _kernel.RecordingNftables.Batches[^1];
+        Assert.Contains("\"mssclamp\"", batch);
+        Assert.Contains("\"tcp option\"", batch);
+        Assert.Contains("\"dnat\"", batch);
+        Assert.Contains("oifname \"wg0\" tcp flags syn tcp option maxseg size set rt mtu", clamp.RulesetText);
+        Assert.Contains("interface mssClamp.wg0: ∅ → clamp", clamp.Diff);
+        Assert.True(await _revisions.ConfirmAsync(clamp.Id, "doctor"));
+
+        // A rules apply keeps it; the draft's pending ruleset shows no spurious clamp removal.
+        var again = await _revisions.ApplyRulesAsync("again", "test");
+        Assert.Contains("mssclamp", again.RulesetText);
+        Assert.DoesNotContain((await _rules.GetPendingAsync()).RulesetDiff, l => l.Contains("maxseg"));
+
+        var undo = (await _revisions.ApplyMssClampAsync("wg0", clamp: false, "doctor")).Revision;
+        Assert.DoesNotContain("mssclamp", _kernel.RecordingNftables.Batches[^1]);
+        Assert.Contains("interface mssClamp.wg0: clamp → ∅", undo.Diff);
+        await Assert.ThrowsAsync<ArgumentException>(() => _revisions.ApplyMssClampAsync("wg\"0", true, "doctor"));
+    }
 }
