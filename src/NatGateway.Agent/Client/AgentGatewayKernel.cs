@@ -51,7 +51,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
 
     /// <summary>A request carrying rules in the REST JSON shape (what the agent parses and validates like any user input),
     /// written straight into the payload: no JsonDocument of 10,000 rules parsed, cloned and written out again.</summary>
-    internal AgentResponse CallWithRules(AgentOperation op, IReadOnlyList<NatRule> rules)
+    internal AgentResponse CallWithRules(AgentOperation op, IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
         // Prepare serializes the list and keeps the bytes for the Apply of the same list instance that follows (once).
         byte[]? array = null;
@@ -71,6 +71,12 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
             JsonSerializer.Serialize(writer, op, AgentJson.Options);
             writer.WritePropertyName("rules");
             writer.WriteRawValue(array, skipInputValidation: true);
+            if (mssClamp is { Count: > 0 })
+            {
+                writer.WriteStartArray("mssClamp");
+                foreach (var name in mssClamp) writer.WriteStringValue(name);
+                writer.WriteEndArray();
+            }
             writer.WriteEndObject();
         }
         return _pool.Run(c => c.Call(buffer.WrittenSpan));

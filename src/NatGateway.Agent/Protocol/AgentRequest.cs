@@ -20,6 +20,9 @@ public sealed record AgentRequest
     /// <summary>NAT rules in the REST JSON shape (NatRuleJson), an array.</summary>
     public JsonElement? Rules { get; init; }
 
+    /// <summary>Interfaces to MSS-clamp, compiled with <see cref="Rules"/> (real interface names, at most 256).</summary>
+    public string[]? MssClamp { get; init; }
+
     public IPFamily? Family { get; init; }
     public DumpFilterWire? KernelFilter { get; init; }
 

@@ -34,24 +34,24 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
             }
             case AgentOperation.NatApply:
             {
-                var result = Kernel.NatTables.Apply(Rules(request.Rules));
+                var result = Kernel.NatTables.Apply(Rules(request.Rules), MssClamp(request.MssClamp));
                 Failpoints.Hit(Failpoints.AgentAfterNftables);
                 return new AgentResponse { Apply = new ApplyResultWire(result.Duration.Ticks, result.CommandCount) };
             }
             case AgentOperation.NatPrepare:
-                Kernel.NatTables.Prepare(Rules(request.Rules));
+                Kernel.NatTables.Prepare(Rules(request.Rules), MssClamp(request.MssClamp));
                 return new AgentResponse();
             case AgentOperation.NatCheck:
-                Kernel.NatTables.Check(Rules(request.Rules));
+                Kernel.NatTables.Check(Rules(request.Rules), MssClamp(request.MssClamp));
                 return new AgentResponse();
             case AgentOperation.NatRender:
-                return new AgentResponse { Text = Kernel.NatTables.Render(Rules(request.Rules)) };
+                return new AgentResponse { Text = Kernel.NatTables.Render(Rules(request.Rules), MssClamp(request.MssClamp)) };
             case AgentOperation.NatListText:
                 return new AgentResponse { Text = Kernel.NatTables.ListText() };
             case AgentOperation.NatReadCounters:
                 return new AgentResponse { Counters = Kernel.NatTables.ReadCounters().Values.ToArray() };
             case AgentOperation.NatDetectDrift:
-                return new AgentResponse { Drift = Kernel.NatTables.DetectDrift(Rules(request.Rules)) };
+                return new AgentResponse { Drift = Kernel.NatTables.DetectDrift(Rules(request.Rules), MssClamp(request.MssClamp)) };
             case AgentOperation.ConntrackTableStats:
                 return new AgentResponse { TableStats = Kernel.Conntrack.ReadTableStats() };
             case AgentOperation.ConntrackCpuStats:

@@ -45,6 +45,14 @@ public static class RequestValidation
 
     /// <summary>Rules in the REST shape: parsed by NatRuleJson, then checked by NatRuleValidator like a saved list
     /// (through <see cref="RuleListValidator"/>: the same checks without ValidateAll's quadratic copying).</summary>
+    /// <summary>MSS-clamp interfaces: real interface names only (the compiler puts them in nft strings), at most 256.</summary>
+    public static IReadOnlyList<string> MssClamp(string[]? names)
+    {
+        if (names is null) return [];
+        if (names.Length > 256) throw new AgentRequestException("mssClamp", "at most 256 interfaces");
+        return names.Select(n => Interface(n, "mssClamp")).ToArray();
+    }
+
     public static IReadOnlyList<NatRule> Rules(JsonElement? element)
     {
         var array = Required(element, "rules");

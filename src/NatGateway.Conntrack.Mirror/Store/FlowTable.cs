@@ -121,6 +121,34 @@ public sealed class FlowTable
         }
     }
 
+    /// <summary>
+    /// Hands every matching entry to <paramref name="onFlow"/> under one read lock, without collecting them (the doctor's
+    /// meters aggregate as they go); returns how many matched. The handler must not write to this table.
+    /// </summary>
+    public int ForEach(FlowFilter filter, FlowHandler onFlow)
+    {
+        var matcher = filter.Matcher;
+        _lock.EnterReadLock();
+        try
+        {
+            var now = Now;
+            var matched = 0;
+            for (var slot = 0; slot < _slotCount; slot++)
+            {
+                ref readonly var entry = ref EntryAt(slot);
+                if (!entry.IsLive || !matcher.Matches(in entry, _ipv6, now)) continue;
+                matched++;
+                var flow = FlowEntryCodec.Decode(in entry, _ipv6, now);
+                onFlow(in flow);
+            }
+            return matched;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>Counts matching entries (<c>conntrack -C</c> with a filter).</summary>
     public int CountMatching(FlowFilter filter) => Query(filter, SortSpec.Default, 0, 0).TotalMatching;
 

@@ -99,6 +99,18 @@ public sealed class ConntrackMirrorService(
         Volatile.Read(ref _mirror)?.Query(filter, sort, pageIndex, pageSize)
         ?? new FlowPage([], 0, 0, pageIndex, pageSize, filter, sort, 0);
 
+    /// <summary>
+    /// Hands every mirrored flow matching <paramref name="filter"/> to <paramref name="onFlow"/> (no list is built) when
+    /// the mirror is started and has finished its first dump; false (nothing scanned) otherwise, so one-shot readers such
+    /// as the doctor fall back to a dump of their own instead of starting the mirror.
+    /// </summary>
+    public bool TryScan(FlowFilter filter, FlowHandler onFlow)
+    {
+        if (Volatile.Read(ref _mirror) is not { } mirror || !mirror.Synchronized.IsCompletedSuccessfully) return false;
+        mirror.Table.ForEach(filter, onFlow);
+        return true;
+    }
+
     /// <summary>How many mirrored flows match (the "delete all N matching" confirmation).</summary>
     public int Count(FlowFilter filter) => Volatile.Read(ref _mirror)?.Count(filter) ?? 0;
 

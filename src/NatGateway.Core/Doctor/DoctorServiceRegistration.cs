@@ -21,7 +21,12 @@ public static class DoctorServiceRegistration
         services.AddSingleton<IDoctorCheck, Checks.SoftnetCheck>();
         services.AddSingleton<IDoctorCheck, Checks.InterfaceErrorsCheck>();
         services.AddSingleton<IDoctorCheck, Checks.ConntrackEventsCheck>();
-        services.TryAddSingleton<IConntrackDoctorFacts, MirrorConntrackDoctorFacts>();
+        services.TryAddSingleton<IConntrackDoctorFacts>(sp => new MirrorConntrackDoctorFacts(
+            sp.GetRequiredService<Kernel.IGatewayKernel>(),
+            sp.GetRequiredService<Revisions.RevisionStore>(),
+            // The app's one set of compile options (mark layout), else the defaults the engine compiles with.
+            sp.GetService<NatGateway.Nftables.NatCompileOptions>() ?? new NatGateway.Nftables.NatCompileOptions(),
+            sp.GetService<Conntrack.ConntrackMirrorService>()));
         services.AddSingleton(sp => new DoctorSnapshotCollector(
             sp.GetRequiredService<Kernel.IGatewayKernel>(),
             sp.GetRequiredService<Settings.KernelSettingsService>(),

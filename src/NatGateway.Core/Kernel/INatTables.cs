@@ -11,22 +11,24 @@ namespace NatGateway.Core.Kernel;
 public interface INatTables
 {
     /// <summary>Replaces our tables with the compiled rules in ONE transaction (<c>nft -j -f batch.json</c>): all or nothing.</summary>
-    ApplyResult Apply(IReadOnlyList<NatRule> rules);
+    /// <remarks><paramref name="mssClamp"/>: interfaces whose forwarded TCP SYNs get their MSS clamped to the route MTU,
+    /// compiled into the same transaction (<see cref="NatRulesetCompiler.Compile(IReadOnlyList{NatRule}, NatCompileOptions?, IReadOnlyList{string})"/>).</remarks>
+    ApplyResult Apply(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null);
 
     /// <summary>
     /// Gets <paramref name="rules"/> ready for an <see cref="Apply"/> of the same list that follows (parsed, validated and
     /// compiled), without touching the kernel: the apply pipeline runs it beside writing the journal, so the apply itself
     /// is little more than the nft transaction. Optional; failures are for the apply to report.
     /// </summary>
-    void Prepare(IReadOnlyList<NatRule> rules) { }
+    void Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) { }
 
     /// <summary>Lets the kernel check the compiled rules without committing them (<c>nft -c -j -f batch.json</c>).</summary>
-    void Check(IReadOnlyList<NatRule> rules);
+    void Check(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null);
 
     /// <summary>The kernel's text rendering of the compiled rules, made in an empty scratch network namespace
     /// (<c>unshare -n nft -f batch; nft -s list table ip natgw</c>). Throws <see cref="InvalidOperationException"/>
     /// where no scratch namespace can be made (no CAP_SYS_ADMIN).</summary>
-    string Render(IReadOnlyList<NatRule> rules);
+    string Render(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null);
 
     /// <summary>Our tables as the kernel lists them now, without counter values (<c>nft -s list table ip natgw</c>, then ip6).</summary>
     string ListText();
@@ -36,5 +38,5 @@ public interface INatTables
 
     /// <summary>Our tables in the kernel against the kernel's rendering of <paramref name="rules"/> (counters ignored):
     /// a rule added by hand or a deleted table shows up as a diff.</summary>
-    DriftReport DetectDrift(IReadOnlyList<NatRule> rules);
+    DriftReport DetectDrift(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null);
 }

@@ -15,32 +15,37 @@ public sealed class LocalNatTables(NatCompileOptions options) : INatTables
     // The compiled batch of the list prepared for the next apply (one, used once): the apply pipeline prepares the very
     // list instance it then applies, under its lock; the agent hands over the same validated instance for the same bytes.
     private readonly Lock _gate = new();
-    private (IReadOnlyList<NatRule> Rules, int Count, CompiledRuleset Compiled)? _prepared;
+    private (IReadOnlyList<NatRule> Rules, int Count, string Clamp, CompiledRuleset Compiled)? _prepared;
 
-    public void Prepare(IReadOnlyList<NatRule> rules)
+    private CompiledRuleset Compile(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp) =>
+        NatRulesetCompiler.Compile(rules, options, mssClamp ?? []);
+
+    public void Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
-        var compiled = NatRulesetCompiler.Compile(rules, options);
-        lock (_gate) _prepared = (rules, rules.Count, compiled);
+        var compiled = Compile(rules, mssClamp);
+        lock (_gate) _prepared = (rules, rules.Count, string.Join(',', mssClamp ?? []), compiled);
     }
 
-    public ApplyResult Apply(IReadOnlyList<NatRule> rules)
+    public ApplyResult Apply(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
         CompiledRuleset? compiled = null;
         lock (_gate)
         {
-            if (_prepared is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count) compiled = p.Compiled;
+            if (_prepared is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count && p.Clamp == string.Join(',', mssClamp ?? []))
+                compiled = p.Compiled;
             _prepared = null;
         }
-        return Engine.Apply(compiled ?? NatRulesetCompiler.Compile(rules, options));
+        return Engine.Apply(compiled ?? Compile(rules, mssClamp));
     }
 
-    public void Check(IReadOnlyList<NatRule> rules) => Engine.Check(NatRulesetCompiler.Compile(rules, options));
+    public void Check(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => Engine.Check(Compile(rules, mssClamp));
 
-    public string Render(IReadOnlyList<NatRule> rules) => NftablesNatEngine.RenderInScratchNamespace(NatRulesetCompiler.Compile(rules, options));
+    public string Render(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        NftablesNatEngine.RenderInScratchNamespace(Compile(rules, mssClamp));
 
     public string ListText() => Engine.ListTablesText();
 
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters() => Engine.ReadCounters();
 
-    public DriftReport DetectDrift(IReadOnlyList<NatRule> rules) => Engine.DetectDrift(NatRulesetCompiler.Compile(rules, options));
+    public DriftReport DetectDrift(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => Engine.DetectDrift(Compile(rules, mssClamp));
 }

@@ -9,7 +9,7 @@ namespace NatGateway.Core.Revisions;
 
 /// <summary>
 /// The one way the gateway's state changes in the kernel, in ordered steps: journal → nftables → sysctls → conntrack
-/// sizing → commit, each returning its own result. Every apply, rollback, re-apply, automatic revert and recovery runs
+/// sizing → interface fixes (LRO) → commit, each returning its own result. Every apply, rollback, re-apply, automatic revert and recovery runs
 /// here, one at a time. The journal makes a crash at any point leave exactly one whole revision in force after recovery.
 /// </summary>
 public sealed class ApplyPipeline(
@@ -18,6 +18,7 @@ public sealed class ApplyPipeline(
     NftablesStep nftables,
     SysctlsStep sysctls,
     ConntrackSizingStep conntrackSizing,
+    InterfaceFixesStep interfaceFixes,
     CommitStep commit,
     NatRulesService rules,
     ILogger<ApplyPipeline> logger,
@@ -121,12 +122,14 @@ public sealed class ApplyPipeline(
         // Settings, then conntrack sizing/timeouts: each all or nothing; on failure the rules go back too, so no mix is left.
         SysctlsResult sys;
         ConntrackSizingResult sizing;
+        InterfaceFixesResult fixes;
         try
         {
             sys = await sysctls.RunAsync(request, revision.Author, ct);
             sizing = await conntrackSizing.RunAsync(request, revision.Author, ct);
+            fixes = interfaceFixes.Run(journaled);
         }
-        catch (SettingsApplyException e)
+        catch (Exception e) when (e is SettingsApplyException or InterfaceFixApplyException)
         {
             nftables.Undo(journaled, nft);
             await store.FinishAsync(revision, RevisionState.Failed, e.Message, ct);
@@ -149,7 +152,7 @@ public sealed class ApplyPipeline(
             request.Kind.Text(), revision.State.Text(), revision.Author, timing.TotalMilliseconds, timing.ToString(), journaled.Timing);
         rules.RaiseChanged();
         store.NotifyChanged();
-        return new ApplyPipelineResult(journaled, nft, sys, sizing, committed);
+        return new ApplyPipelineResult(journaled, nft, sys, sizing, committed) { Interfaces = fixes };
     }
 
     /// <summary>

@@ -46,6 +46,9 @@ public sealed record CommitResult(RevisionState State, DateTimeOffset? ConfirmBy
 /// <summary>Every step's result of one apply, in order.</summary>
 public sealed record ApplyPipelineResult(JournalResult Journal, NftablesResult Nftables, SysctlsResult Sysctls, ConntrackSizingResult ConntrackSizing, CommitResult Commit)
 {
+    /// <summary>What the interface-fixes step (LRO) changed.</summary>
+    public InterfaceFixesResult Interfaces { get; init; } = InterfaceFixesResult.Nothing;
+
     public Revision Revision => Journal.Revision;
 }
 
@@ -58,14 +61,16 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         if (TextLimits.CommentError(request.Comment) is { } tooLong) throw new ArgumentException($"comment {tooLong}", nameof(request));
         var author = TextLimits.Actor(request.Author);
         var target = request.Target;
+        // Fixes the request does not set carry over from the revision in force; the MSS clamp is compiled with the rules.
+        var fixes = target.Interfaces ?? (await store.InForceAsync(ct))?.Gateway.Interfaces ?? InterfaceFixes.None;
         var timing = new StageTimer();
         // The kernel side (the agent: parse, validate, compile) gets the list ready beside this step; it touches nothing in
         // the kernel, so the journal is still written before the kernel changes. Its failure is the apply's to report.
-        var prepared = request.KeepsRules ? Task.CompletedTask : Task.Run(() => rules.PrepareKernel(target.Rules), CancellationToken.None);
+        var prepared = request.KeepsRules ? Task.CompletedTask : Task.Run(() => rules.PrepareKernel(target.Rules, fixes.MssClamp), CancellationToken.None);
         _ = prepared.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         // The revision's own compile (its JSON and text) runs beside the validation: both only read the list, and an
         // invalid list throws below before anything is written, so the compile's result is then simply dropped.
-        var compiling = Task.Run(() => rules.Compile(target.Rules), CancellationToken.None);
+        var compiling = Task.Run(() => rules.Compile(target.Rules, fixes.MssClamp), CancellationToken.None);
         _ = compiling.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         // The one whole-list validation of an apply (the agent re-checks what it receives, cached by hash).
         var errors = rules.Errors(target.Rules);
@@ -82,6 +87,8 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         {
             Settings = target.Settings ?? SettingsDocument.Capture(settings.Read()),
             Conntrack = target.Conntrack ?? conntrackBefore,
+            // Not read back from the kernel (no kernel state says "forced by us"): they carry over from the revision in force.
+            Interfaces = fixes,
         };
         timing.Lap("in force");
         var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore), ct);
@@ -99,12 +106,12 @@ public sealed class NftablesStep(NatRulesService rules)
         if (journal.RulesUnchanged) return new NftablesResult(null);
         // The prepared list makes the apply use its compiled batch; a failed preparation leaves the apply to do it all.
         try { journal.Prepared.Wait(); } catch (AggregateException) { }
-        return new NftablesResult(rules.ApplyToKernel(request.Target.Rules));
+        return new NftablesResult(rules.ApplyToKernel(request.Target.Rules, journal.Target.Fixes.MssClamp));
     }
 
     public void Undo(JournalResult journal, NftablesResult done)
     {
-        if (done.Applied && journal.Previous is { } previous) rules.ApplyToKernel(previous.Gateway.Rules);
+        if (done.Applied && journal.Previous is { } previous) rules.ApplyToKernel(previous.Gateway.Rules, previous.Gateway.Fixes.MssClamp);
     }
 }
 

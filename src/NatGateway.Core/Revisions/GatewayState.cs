@@ -6,9 +6,14 @@ using NatGateway.Nat;
 
 namespace NatGateway.Core.Revisions;
 
-/// <summary>The whole desired state a revision holds: the ordered NAT rules and the managed kernel settings.</summary>
-public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? Settings, Capacity.CapacityApplyRequest? Conntrack = null)
+/// <summary>The whole desired state a revision holds: the ordered NAT rules, the managed kernel settings, conntrack sizing
+/// and the per-interface fixes (LRO off, MSS clamp). <see cref="Interfaces"/> null in a request = keep the ones in force.</summary>
+public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? Settings, Capacity.CapacityApplyRequest? Conntrack = null,
+    InterfaceFixes? Interfaces = null)
 {
+    /// <summary>The interface fixes, none when the state holds none.</summary>
+    public InterfaceFixes Fixes => Interfaces ?? InterfaceFixes.None;
+
     public static GatewayState Empty { get; } = new([], null);
 }
 
@@ -18,14 +23,16 @@ public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? 
 /// </summary>
 internal static class SettingsDocument
 {
-    public static string Serialize(SettingsUpdate settings)
+    /// <summary>The settings document of a revision; <paramref name="fixes"/> go in only when there are any, so a state
+    /// without them writes exactly the document it wrote before they existed.</summary>
+    public static string Serialize(SettingsUpdate settings, InterfaceFixes? fixes = null)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true })) Write(w, settings);
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true })) Write(w, settings, fixes);
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    public static void Write(Utf8JsonWriter w, SettingsUpdate s)
+    public static void Write(Utf8JsonWriter w, SettingsUpdate s, InterfaceFixes? fixes = null)
     {
         w.WriteStartObject();
         if (s.Ipv4Forwarding is { } v4) w.WriteBoolean("ipv4Forwarding", v4);
@@ -37,12 +44,17 @@ internal static class SettingsDocument
         foreach (var (name, mode) in s.RpFilterInterfaces.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteNumber(name, mode);
         w.WriteEndObject();
         w.WriteEndObject();
+        if (fixes is { IsEmpty: false }) fixes.Write(w);
         w.WriteEndObject();
     }
 
     public static SettingsUpdate? Parse(string? json)
     {
         if (string.IsNullOrWhiteSpace(json)) return null;
+        // The interface fixes share the document but are not settings (PUT /api/v1/settings does not take them).
+        if (json.Contains(InterfaceFixes.Property, StringComparison.Ordinal)
+            && System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject node && node.Remove(InterfaceFixes.Property))
+            json = node.ToJsonString();
         var (update, errors) = SettingsUpdateParser.Parse(json);
         return errors.Count > 0 ? throw new InvalidDataException("stored settings are unreadable: " + string.Join("; ", errors.Keys)) : update;
     }

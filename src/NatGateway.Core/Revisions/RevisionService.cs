@@ -100,6 +100,40 @@ public sealed class RevisionService(
         return (result.Revision, result.ConntrackSizing.Capacity);
     }
 
+    /// <summary>
+    /// The doctor's LRO fix (and its undo) as a revision: <paramref name="lroOff"/> true forces LRO off on
+    /// <paramref name="interfaceName"/> and keeps it off (the revision holds it; start-up recovery applies it again), false
+    /// stops forcing it and turns LRO back on if this natgw had turned it off. Rules, settings and sizing stay as in force;
+    /// commit-confirmed like every change. Throws <see cref="ArgumentException"/> for a name that is not an interface name,
+    /// <see cref="InterfaceFixApplyException"/> when the driver refuses (nothing is left changed).
+    /// </summary>
+    public Task<ApplyPipelineResult> ApplyOffloadsAsync(string interfaceName, bool lroOff, string? author, TimeSpan? confirmWithin = null,
+        CancellationToken ct = default) =>
+        ApplyInterfaceFixAsync(interfaceName, fixes => fixes.WithLroOff(interfaceName, lroOff), author, confirmWithin, ct);
+
+    /// <summary>
+    /// The doctor's MSS-clamp fix (and its undo) as a revision: <paramref name="clamp"/> true adds
+    /// <c>oifname "IF" tcp flags syn tcp option maxseg size set rt mtu</c> for <paramref name="interfaceName"/> to our tables
+    /// (chain <c>mssclamp</c>, filter forward, priority mangle), compiled into the same nftables transaction as the rules;
+    /// false removes it. Rules, settings and sizing stay as in force; commit-confirmed like every change.
+    /// </summary>
+    public Task<ApplyPipelineResult> ApplyMssClampAsync(string interfaceName, bool clamp, string? author, TimeSpan? confirmWithin = null,
+        CancellationToken ct = default) =>
+        ApplyInterfaceFixAsync(interfaceName, fixes => fixes.WithMssClamp(interfaceName, clamp), author, confirmWithin, ct);
+
+    private async Task<ApplyPipelineResult> ApplyInterfaceFixAsync(string interfaceName, Func<InterfaceFixes, InterfaceFixes> change,
+        string? author, TimeSpan? confirmWithin, CancellationToken ct)
+    {
+        var problem = NatGateway.Nat.InterfaceName.Problem(interfaceName)
+            ?? (interfaceName.EndsWith('*') ? $"'{interfaceName}' is a wildcard; name one interface" : null);
+        if (problem is not null) throw new ArgumentException($"interface {problem}", nameof(interfaceName));
+        var inForce = await store.InForceAsync(ct);
+        var fixes = change(inForce?.Gateway.Fixes ?? InterfaceFixes.None);
+        var request = new ApplyRequest(new GatewayState(inForce?.Gateway.Rules ?? await store.RulesInForceAsync(ct), null, null, fixes),
+            RevisionKind.Settings, null, author, confirmWithin);
+        return await pipeline.RunAsync(request, ct);
+    }
+
     /// <summary>Keeps the change: POST /api/v1/revisions/{id}/confirm.</summary>
     public async Task<bool> ConfirmAsync(long id, string? author, CancellationToken ct = default)
     {
@@ -191,7 +225,7 @@ public sealed class RevisionService(
         {
             var active = await store.InForceAsync(ct);
             if (active is null) return "no revision yet";
-            var drift = rules.DetectDrift(active.Gateway.Rules);
+            var drift = rules.DetectDrift(active.Gateway.Rules, active.Gateway.Fixes.MssClamp);
             // A kernel that already matches needs nothing: no revision for every restart or agent reconnect.
             if (drift is not { HasDrift: true } && KernelMatchesSettings(active.Gateway))
                 return $"revision {active.Id} is in force and the kernel matches it; nothing re-applied";
@@ -214,6 +248,10 @@ public sealed class RevisionService(
     /// </summary>
     private bool KernelMatchesSettings(GatewayState state)
     {
+        // LRO forced off by the revision but on now (a driver reset, a reboot): re-apply. An absent interface is not drift.
+        if (state.Fixes.LroOff.Count > 0
+            && settings.Kernel.Diagnostics.ReadOffloads().Any(o => o.LroActive && state.Fixes.LroOff.Contains(o.Interface)))
+            return false;
         if (state.Settings is { } wanted)
         {
             var now = SettingsDocument.Capture(settings.Read());

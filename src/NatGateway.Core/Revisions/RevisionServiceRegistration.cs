@@ -19,6 +19,7 @@ public static class RevisionServiceRegistration
         services.AddSingleton<NftablesStep>();
         services.AddSingleton<SysctlsStep>();
         services.AddSingleton<ConntrackSizingStep>();
+        services.AddSingleton<InterfaceFixesStep>();
         services.AddSingleton<CommitStep>();
         services.AddSingleton<ApplyPipeline>();
         services.AddSingleton<RevisionService>();

@@ -194,6 +194,7 @@ public sealed class RevisionStore(
             return x.AsSpan().SequenceEqual(y) ? [] : TextDiff.Lines(x, y);
         }, ct);
         IReadOnlyList<string> settings = [.. SettingsDocument.Diff(SettingsDocument.Parse(a.SettingsDocument), SettingsDocument.Parse(b.SettingsDocument)),
+            .. InterfaceFixes.Diff(InterfaceFixes.Parse(a.SettingsDocument), InterfaceFixes.Parse(b.SettingsDocument)),
             .. ConntrackDocument.Diff(ConntrackDocument.Parse(a.ConntrackDocument), ConntrackDocument.Parse(b.ConntrackDocument))];
         return new RevisionDiff(from, to, await rules, settings, await ruleset);
     }
@@ -267,10 +268,11 @@ public sealed class RevisionStore(
         {
             CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
             RulesDocument = rulesDocument, RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
-            SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s) : null, PreviousRevisionId = previous?.Id,
+            SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s, target.Interfaces) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
             Diff = await describing
                    + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
+                   + string.Concat(InterfaceFixes.Diff(previous?.Gateway.Interfaces, target.Interfaces).Select(l => "interface " + l + "\n"))
                    + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n")),
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -391,7 +393,8 @@ public sealed class RevisionStore(
 
     private async Task<RevisionContent> ContentAsync(NatGatewayDbContext db, ContentRow r, CancellationToken ct) =>
         new(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId,
-            new GatewayState(await RulesAsync(db, r.RulesHash, ct), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument)),
+            new GatewayState(await RulesAsync(db, r.RulesHash, ct), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument),
+                InterfaceFixes.Parse(r.SettingsDocument)),
             await TextAsync(db, r.RulesetJsonHash, ct) ?? "", await TextAsync(db, r.RulesetTextHash, ct));
 
     /// <summary>The rules of a stored document, parsed once per hash (read-only: the cached list is shared).</summary>
@@ -450,7 +453,7 @@ public sealed class RevisionStore(
     /// <summary>The full state of a revision entity (its documents parsed).</summary>
     public static GatewayState StateOf(Revision revision) =>
         new(RulesDocument.Parse(revision.RulesDocument), SettingsDocument.Parse(revision.SettingsDocument),
-            ConntrackDocument.Parse(revision.ConntrackDocument));
+            ConntrackDocument.Parse(revision.ConntrackDocument), InterfaceFixes.Parse(revision.SettingsDocument));
 
     private static string[] Lines(string? text) =>
         (text ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();

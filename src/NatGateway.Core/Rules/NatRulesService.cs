@@ -329,9 +329,9 @@ public sealed class NatRulesService(
     /// kernel's rendering): what revisions keep and diffs compare. Pure: no kernel, no scratch namespace (that rendering
     /// cost ~0.8 s per apply at 10,000 forwards; <see cref="CompileWithKernelText"/> does it when a page asks).
     /// </summary>
-    public CompiledRuleset Compile(IReadOnlyList<NatRule> rules)
+    public CompiledRuleset Compile(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
-        var compiled = NatRulesetCompiler.Compile(rules, compileOptions);
+        var compiled = NatRulesetCompiler.Compile(rules, compileOptions, mssClamp ?? []);
         return compiled with { NftText = NftListingText.Render(compiled) };
     }
 
@@ -339,12 +339,12 @@ public sealed class NatRulesService(
     /// <see cref="Compile"/> with the text rendered by the kernel itself in a scratch namespace (GET /api/v1/ruleset), when
     /// the kernel side can make one (CAP_SYS_ADMIN); otherwise the compiler's text.
     /// </summary>
-    public CompiledRuleset CompileWithKernelText(IReadOnlyList<NatRule> rules)
+    public CompiledRuleset CompileWithKernelText(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
-        var compiled = Compile(rules);
+        var compiled = Compile(rules, mssClamp);
         try
         {
-            return compiled with { NftText = kernel.NatTables.Render(rules) };
+            return compiled with { NftText = kernel.NatTables.Render(rules, mssClamp) };
         }
         catch (InvalidOperationException)
         {
@@ -368,7 +368,8 @@ public sealed class NatRulesService(
         IReadOnlyList<string> diff = [];
         try
         {
-            text = Compile(rules).NftText;
+            // The MSS clamp in force stays with the draft (it changes through its own fix, not the rule list).
+            text = Compile(rules, await MssClampInForceAsync(ct)).NftText;
             var last = lastId is null ? null : await _revisions.InForceRulesetAsync(ct);
             var before = TextLines(last?.RulesetText);
             var after = TextLines(text);
@@ -388,10 +389,14 @@ public sealed class NatRulesService(
     /// Puts the rules into the kernel in ONE nftables transaction (<c>nft -j -f batch.json</c>): on any error
     /// libnftables rejects the whole batch and the kernel is unchanged. Revisions are recorded by the caller.
     /// </summary>
-    public ApplyResult ApplyToKernel(IReadOnlyList<NatRule> rules) => kernel.NatTables.Apply(rules);
+    public ApplyResult ApplyToKernel(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => kernel.NatTables.Apply(rules, mssClamp);
 
     /// <summary>Gets the kernel side ready for <see cref="ApplyToKernel"/> of the same list (<see cref="INatTables.Prepare"/>); no kernel change.</summary>
-    public void PrepareKernel(IReadOnlyList<NatRule> rules) => kernel.NatTables.Prepare(rules);
+    public void PrepareKernel(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => kernel.NatTables.Prepare(rules, mssClamp);
+
+    /// <summary>The MSS-clamp interfaces of the revision in force (none before the first revision).</summary>
+    public async Task<IReadOnlyList<string>> MssClampInForceAsync(CancellationToken ct = default) =>
+        (await _revisions.InForceAsync(ct))?.Gateway.Fixes.MssClamp ?? [];
 
     /// <summary>Makes the stored rule list (the draft) equal to <paramref name="rules"/>: used by rollback and import.</summary>
     public Task ReplaceDraftAsync(IReadOnlyList<NatRule> rules, CancellationToken ct = default) =>
@@ -433,11 +438,11 @@ public sealed class NatRulesService(
     public async Task<DriftReport?> DetectDriftAsync(CancellationToken ct = default)
     {
         if (await _revisions.InForceRulesetAsync(ct) is null) return null;
-        return DetectDrift(await _revisions.RulesInForceAsync(ct));
+        return DetectDrift(await _revisions.RulesInForceAsync(ct), await MssClampInForceAsync(ct));
     }
 
     /// <summary>Our table in the kernel against <paramref name="inForce"/>.</summary>
-    public DriftReport DetectDrift(IReadOnlyList<NatRule> inForce) => kernel.NatTables.DetectDrift(inForce);
+    public DriftReport DetectDrift(IReadOnlyList<NatRule> inForce, IReadOnlyList<string>? mssClamp = null) => kernel.NatTables.DetectDrift(inForce, mssClamp);
 
     /// <summary>Our tables as the kernel lists them now (<c>nft list table ip natgw</c>).</summary>
     public string ListKernelTables() => kernel.NatTables.ListText();

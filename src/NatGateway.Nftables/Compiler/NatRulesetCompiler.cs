@@ -11,6 +11,8 @@ namespace NatGateway.Nftables;
 /// add chain ip natgw prerouting  { type nat hook prerouting priority dstnat; }   DNAT, list order (maps for plain forwards)
 /// add chain ip natgw output      { type nat hook output priority -100; }         DNAT of hairpin forwards for local traffic
 /// add chain ip natgw postrouting { type nat hook postrouting priority srcnat; }  hairpin masquerade, then SNAT/masquerade in list order
+/// add chain ip natgw mssclamp { type filter hook forward priority mangle; }     only with MSS-clamp interfaces:
+///     oifname { "wg0" } tcp flags syn tcp option maxseg size set rt mtu
 /// </code>
 /// Every nft rule carries a counter, the comment "&lt;rule id&gt; &lt;name&gt;", and sets the rule's mark id under the mark mask.
 /// Pure: no kernel access.
@@ -20,12 +22,23 @@ public static class NatRulesetCompiler
     public const string Prerouting = "prerouting";
     public const string Output = "output";
     public const string Postrouting = "postrouting";
+    /// <summary>The MSS-clamp chain (not "fwd": a keyword of nft's parser; not "forward", to say what it is for).</summary>
+    public const string MssClamp = "mssclamp";
 
-    public static CompiledRuleset Compile(IReadOnlyList<NatRule> orderedRules, NatCompileOptions? options = null)
+    public static CompiledRuleset Compile(IReadOnlyList<NatRule> orderedRules, NatCompileOptions? options = null) =>
+        Compile(orderedRules, options, []);
+
+    /// <summary>
+    /// The rules plus an MSS clamp for TCP SYNs forwarded out of <paramref name="mssClampInterfaces"/> (tunnels whose MTU is
+    /// below the path's: the peers then agree on a segment size that fits, instead of relying on PMTU discovery through
+    /// ICMP that NAT and firewalls often lose), in the same transaction.
+    /// </summary>
+    public static CompiledRuleset Compile(IReadOnlyList<NatRule> orderedRules, NatCompileOptions? options, IReadOnlyList<string> mssClampInterfaces)
     {
         options ??= new NatCompileOptions();
         options.Validate();
         CheckRules(orderedRules, options);
+        var clamp = CheckClampInterfaces(mssClampInterfaces);
 
         var commands = new List<NftCommand>();
         var tables = new List<NftTableName>();
@@ -36,7 +49,7 @@ public static class NatRulesetCompiler
             var rules = orderedRules.Where(r => r.Family == family).ToList();
             var builder = new TableBuilder(family, family == NatFamily.Ipv6 ? options.Ipv6Table : options.Ipv4Table, options);
             var plan = DnatPlan.Build(rules, options.UseMapsForPlainForwards);
-            builder.Build(rules, plan);
+            builder.Build(rules, plan, clamp);
             commands.AddRange(builder.Commands);
             tables.Add(new NftTableName(NftFamily.TableFamily(family), builder.TableName));
             plans.AddRange(plan.Units);
@@ -45,6 +58,14 @@ public static class NatRulesetCompiler
         }
         var batch = new NftBatch(commands);
         return new CompiledRuleset(batch, batch.ToJson(), tables, infos, new DnatPlan(plans), options);
+    }
+
+    private static List<string> CheckClampInterfaces(IReadOnlyList<string> names)
+    {
+        var problems = names.Select(n => InterfaceName.Problem(n) ?? (n.EndsWith('*') ? $"'{n}' is a wildcard" : null))
+            .Where(p => p is not null).Select(p => (Guid.Empty, new ValidationIssue("mssClamp", p!))).ToList();
+        if (problems.Count > 0) throw new NatCompileException("the MSS-clamp interfaces cannot be compiled", problems);
+        return names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 
     private static void CheckRules(IReadOnlyList<NatRule> rules, NatCompileOptions options)
@@ -80,7 +101,7 @@ public static class NatRulesetCompiler
 
         public string? SegmentOf(Guid id) => _segments.GetValueOrDefault(id);
 
-        public void Build(IReadOnlyList<NatRule> rules, DnatPlan plan)
+        public void Build(IReadOnlyList<NatRule> rules, DnatPlan plan, IReadOnlyList<string> mssClamp)
         {
             var table = new NftTable { Family = _family, Name = TableName };
             // "add" first so "delete" cannot fail on a missing table; all three run in the same transaction.
@@ -90,6 +111,18 @@ public static class NatRulesetCompiler
             Commands.Add(NftCommand.Add(BaseChain(Prerouting, "prerouting", -100)));
             Commands.Add(NftCommand.Add(BaseChain(Output, "output", -100)));
             Commands.Add(NftCommand.Add(BaseChain(Postrouting, "postrouting", 100)));
+            if (mssClamp.Count > 0)
+            {
+                // Priority mangle (-150), as iptables' TCPMSS in the mangle table: before any filter chain can see the SYN.
+                Commands.Add(NftCommand.Add(new NftChain
+                {
+                    Family = _family, Table = TableName, Name = MssClamp, Type = "filter", Hook = "forward", Priority = -150, Policy = "accept",
+                }));
+                AddRule(MssClamp, null, [
+                    .. Expr.Interfaces("oifname", mssClamp, negate: false),
+                    NftMatch.In(new NftPayload("tcp", "flags"), "syn"),
+                    new NftMangle(new NftTcpOption("maxseg", "size"), new NftRt("mtu"))]);
+            }
 
             var segmentNumber = 0;
             foreach (var unit in plan.Units)

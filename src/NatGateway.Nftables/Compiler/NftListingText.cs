@@ -124,6 +124,8 @@ public static class NftListingText
     {
         ("prerouting", -100) => "dstnat",
         ("postrouting", 100) => "srcnat",
+        // NF_IP_PRI_MANGLE (-150): nft names it "mangle" on every hook of a filter chain.
+        (_, -150) => "mangle",
         _ => priority.ToString(CultureInfo.InvariantCulture),
     };
 
@@ -240,6 +242,8 @@ public static class NftListingText
         NftMeta { Key: "iifname" or "oifname" } m => m.Key,
         NftMeta m => "meta " + m.Key,
         NftCt ct => "ct " + ct.Key,
+        NftTcpOption t => $"tcp option {t.Name} {t.Field}",
+        NftRt rt => "rt " + rt.Key,
         NftFib fib => $"fib {string.Join(" . ", fib.Flags)} {fib.Result}",
         NftPrefix p => $"{p.Address}/{p.Length}",
         NftRange r => $"{Value(r.From)}-{Value(r.To)}",
@@ -258,6 +262,19 @@ public static class NftListingText
             return c != 0 ? c : string.CompareOrdinal(a.Item2, b.Item2);
         }));
 
+    /// <summary>
+    /// Interface names are nft's string type in host byte order (IFNAMSIZ = 16 bytes, zero-padded), and nft orders set
+    /// elements as integers of those bytes: on a little-endian host the LAST differing byte decides, so "wg0" (padding at
+    /// byte 3) lists before "gre0". A trailing wildcard '*' is an interval starting at the prefix.
+    /// </summary>
+    private static BigInteger InterfaceNameKey(string name)
+    {
+        var bytes = new byte[16];
+        var text = name.EndsWith('*') ? name[..^1] : name;
+        System.Text.Encoding.UTF8.GetBytes(text.AsSpan(0, Math.Min(text.Length, 16)), bytes);
+        return new BigInteger(bytes, isUnsigned: true, isBigEndian: !BitConverter.IsLittleEndian);
+    }
+
     private static (BigInteger, string) SortKey(NftExpression item)
     {
         var key = item is NftMapping m ? m.Key : item;
@@ -267,7 +284,7 @@ public static class NftListingText
             NftNumber n => (n.Value, ""),
             NftString s when IPAddress.TryParse(s.Value, out var a) => (new BigInteger(a.GetAddressBytes(), true, true), ""),
             NftPrefix p when IPAddress.TryParse(p.Address, out var a) => (new BigInteger(a.GetAddressBytes(), true, true), ""),
-            NftString s => (BigInteger.Zero, s.Value),
+            NftString s => (InterfaceNameKey(s.Value), s.Value),
             _ => (BigInteger.Zero, ""),
         };
     }

@@ -22,6 +22,12 @@ public sealed record NftPayload(string Protocol, string Field) : NftExpression;
 /// <summary><c>{"meta":{"key":"iifname"}}</c> — nft <c>meta iifname</c>.</summary>
 public sealed record NftMeta(string Key) : NftExpression;
 
+/// <summary><c>{"tcp option":{"name":"maxseg","field":"size"}}</c> — nft <c>tcp option maxseg size</c>.</summary>
+public sealed record NftTcpOption(string Name, string Field) : NftExpression;
+
+/// <summary><c>{"rt":{"key":"mtu"}}</c> — nft <c>rt mtu</c> (the route's MTU, for the MSS clamp).</summary>
+public sealed record NftRt(string Key) : NftExpression;
+
 /// <summary><c>{"ct":{"key":"mark"}}</c> — nft <c>ct mark</c>.</summary>
 public sealed record NftCt(string Key) : NftExpression;
 

@@ -26,6 +26,14 @@ public sealed class NftExpressionConverter : JsonConverter<NftExpression>
             case NftCt c:
                 w.WriteStartObject(); w.WriteStartObject("ct"); w.WriteString("key", c.Key); w.WriteEndObject(); w.WriteEndObject();
                 break;
+            case NftTcpOption t:
+                w.WriteStartObject(); w.WriteStartObject("tcp option");
+                w.WriteString("name", t.Name); w.WriteString("field", t.Field);
+                w.WriteEndObject(); w.WriteEndObject();
+                break;
+            case NftRt r:
+                w.WriteStartObject(); w.WriteStartObject("rt"); w.WriteString("key", r.Key); w.WriteEndObject(); w.WriteEndObject();
+                break;
             case NftFib f:
                 w.WriteStartObject(); w.WriteStartObject("fib");
                 w.WriteString("result", f.Result);

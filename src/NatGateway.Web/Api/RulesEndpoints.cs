@@ -258,7 +258,7 @@ public static class RulesEndpoints
             var rules = await service.ListAsync(ct);
             try
             {
-                var compiled = service.CompileWithKernelText(rules);
+                var compiled = service.CompileWithKernelText(rules, await service.MssClampInForceAsync(ct));
                 using var json = JsonDocument.Parse(compiled.Json);
                 return Results.Ok(new { text = compiled.NftText, json = json.RootElement.Clone(), kernel = service.ListKernelTables() });
             }

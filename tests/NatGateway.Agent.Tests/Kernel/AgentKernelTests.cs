@@ -70,6 +70,14 @@ public sealed partial class AgentKernelTests(AgentLab agent) : IClassFixture<Age
         Assert.Contains("10.77.2.2", table);
         Assert.False(kernel.NatTables.DetectDrift(rules).HasDrift);
         Assert.Equal(rules.Select(r => r.Id).Order(), kernel.NatTables.ReadCounters().Keys.Order());
+        // The MSS clamp travels with the rules and lands in the same tables; a refused name changes nothing.
+        kernel.NatTables.Apply(rules, ["wan0"]);
+        Assert.Contains("oifname \"wan0\" tcp flags syn tcp option maxseg size set rt mtu",
+            agent.Lab.Exec(agent.Gateway, "nft", "list", "table", "ip", "natgw").EnsureSuccess("nft list").StandardOutput);
+        Assert.False(kernel.NatTables.DetectDrift(rules, ["wan0"]).HasDrift);
+        Assert.True(kernel.NatTables.DetectDrift(rules).HasDrift);
+        Assert.ThrowsAny<Exception>(() => kernel.NatTables.Apply(rules, ["wan\"0"]));
+        kernel.NatTables.Apply(rules);
 
         kernel.Sysctl.Write(SysctlKey.Ipv4Forwarding, "1");
         Assert.Equal("1", agent.Lab.Exec(agent.Gateway, "sysctl", "-n", "net.ipv4.ip_forward").StandardOutput.Trim());

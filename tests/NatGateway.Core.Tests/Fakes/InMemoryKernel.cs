@@ -121,26 +121,27 @@ public sealed class RecordingNatTables : INatTables
     /// <summary>When set, every apply throws it before recording (e.g. a <see cref="KernelUnavailableException"/>).</summary>
     public Exception? ApplyFailure { get; set; }
 
-    public NatGateway.Nftables.ApplyResult Apply(IReadOnlyList<NatGateway.Nat.NatRule> rules)
+    public NatGateway.Nftables.ApplyResult Apply(IReadOnlyList<NatGateway.Nat.NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
         if (ApplyFailure is { } failure) throw failure;
-        var compiled = NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options);
+        var compiled = NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options, mssClamp ?? []);
         Batches.Add(compiled.Json);
         return new NatGateway.Nftables.ApplyResult(TimeSpan.Zero, compiled.Batch.Commands.Count);
     }
 
-    public void Check(IReadOnlyList<NatGateway.Nat.NatRule> rules) => NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options);
+    public void Check(IReadOnlyList<NatGateway.Nat.NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options, mssClamp ?? []);
 
-    public string Render(IReadOnlyList<NatGateway.Nat.NatRule> rules) =>
-        NatGateway.Nftables.NftablesNatEngine.RenderInScratchNamespace(NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options));
+    public string Render(IReadOnlyList<NatGateway.Nat.NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        NatGateway.Nftables.NftablesNatEngine.RenderInScratchNamespace(NatGateway.Nftables.NatRulesetCompiler.Compile(rules, _options, mssClamp ?? []));
 
     public string ListText() => "";
 
     public IReadOnlyDictionary<Guid, NatGateway.Nftables.RuleCounters> ReadCounters() => new Dictionary<Guid, NatGateway.Nftables.RuleCounters>();
 
-    public NatGateway.Nftables.DriftReport DetectDrift(IReadOnlyList<NatGateway.Nat.NatRule> rules)
+    public NatGateway.Nftables.DriftReport DetectDrift(IReadOnlyList<NatGateway.Nat.NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
-        var expected = Render(rules);
+        var expected = Render(rules, mssClamp);
         return new NatGateway.Nftables.DriftReport(true, expected.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "- " + l).ToList(), expected, "");
     }
 }

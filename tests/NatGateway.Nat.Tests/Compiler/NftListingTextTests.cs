@@ -16,7 +16,7 @@ public sealed class NftListingTextTests
     public void Renders_the_kernels_listing_of_the_golden_batch(string name)
     {
         var c = GoldenCases.All.Single(g => g.Name == name);
-        var text = NftListingText.Render(NatRulesetCompiler.Compile(c.Rules, c.Options));
+        var text = NftListingText.Render(c.Compile());
         var expected = Golden.Load(c)["nftTable"]!.AsArray().Select(n => n!.GetValue<string>());
         Assert.Equal(Lines(expected), Lines(text.Split('\n')));
     }

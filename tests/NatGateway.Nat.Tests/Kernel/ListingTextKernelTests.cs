@@ -26,7 +26,7 @@ public sealed class ListingTextKernelTests
         rules.Add(Rules.Snat(++n, "10.77.2.20-10.77.2.22") with { OutInterfaces = ["wan0", "eth*"] });
         rules.Add(Rules.Masquerade(++n));
 
-        var compiled = NatRulesetCompiler.Compile(rules);
+        var compiled = NatRulesetCompiler.Compile(rules, null, ["wg0", "gre0"]);
         var kernel = NftablesNatEngine.RenderInScratchNamespace(compiled);
 
         Assert.Equal(NftListingTextTests.Lines(kernel.Split('\n')), NftListingTextTests.Lines(NftListingText.Render(compiled).Split('\n')));

@@ -4,9 +4,13 @@ using NatGateway.Nftables;
 namespace NatGateway.Nat.Tests;
 
 /// <summary>One golden: rules in, the exact batch out (Golden/NAME.json), annotated with the equivalent nft commands.</summary>
-public sealed record GoldenCase(string Name, string Description, IReadOnlyList<NatRule> Rules, bool UseMaps = false, uint MarkMask = 0xffff0000)
+public sealed record GoldenCase(string Name, string Description, IReadOnlyList<NatRule> Rules, bool UseMaps = false, uint MarkMask = 0xffff0000,
+    IReadOnlyList<string>? MssClamp = null)
 {
     public NatCompileOptions Options => new() { UseMapsForPlainForwards = UseMaps, MarkMask = MarkMask };
+
+    /// <summary>The case's batch: its rules, options and MSS-clamp interfaces.</summary>
+    public CompiledRuleset Compile() => NatRulesetCompiler.Compile(Rules, Options, MssClamp ?? []);
     public override string ToString() => Name;
 }
 
@@ -17,6 +21,8 @@ internal static class GoldenCases
     public static IReadOnlyList<GoldenCase> All { get; } =
     [
         new("masquerade-basic", "masquerade everything leaving wan0", [Rules.Masquerade(1)]),
+        new("mss-clamp-one", "MSS clamp for SYNs forwarded out of one tunnel, with a masquerade", [Rules.Masquerade(1)], MssClamp: ["wg0"]),
+        new("mss-clamp-several", "MSS clamp out of several interfaces (a set), no rules", [], MssClamp: ["wg1", "gre0", "wg0"]),
         new("masquerade-options", "sources, protocol, port range, random + persistent",
             [Rules.Masquerade(1) with { SourceCidrs = [IpPrefix.Parse("10.77.1.0/24"), IpPrefix.Parse("192.168.0.0/16")], Protocol = NatProtocol.Tcp, Ports = new PortRange(1024, 65535), Options = NatOptions.Random | NatOptions.Persistent }]),
         new("masquerade-fully-random-both", "tcp and udp, fully-random, two output interfaces",
