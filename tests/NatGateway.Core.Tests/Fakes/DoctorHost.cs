@@ -38,7 +38,7 @@ public sealed class DoctorHost : IDisposable
         _revisionServices = RevisionsHost.Build(Rules, Settings, new RuleFlowService(Kernel, new NatCompileOptions()), Db, clock);
         Revisions = _revisionServices.GetRequiredService<RevisionService>();
         var collector = new DoctorSnapshotCollector(Kernel, Settings, _revisionServices.GetRequiredService<RevisionStore>(),
-            facts ?? new MirrorConntrackDoctorFacts(), null, clock);
+            facts ?? new MirrorConntrackDoctorFacts(Kernel, _revisionServices.GetRequiredService<RevisionStore>(), new NatCompileOptions(), null), null, clock);
         Doctor = new DoctorService(checks ?? [new NatGateway.Core.Doctor.Checks.ForwardingOffCheck()], collector, Kernel, clock);
         Monitor = new DoctorMonitor(Doctor, Db, Options.Create(options ?? new DoctorOptions()), clock, NullLogger<DoctorMonitor>.Instance);
         Fixes = new DoctorFixService(Doctor, Revisions, Rules, SafeApply);
