@@ -7,6 +7,7 @@ var benchmarks = new SortedDictionary<string, IBenchmark>(StringComparer.Ordinal
     ["app-scale"] = new NatGateway.Benchmarks.AppScale.AppScaleBenchmark(),
     ["capacity"] = new CapacityBenchmark(),
     ["conntrack"] = new NatGateway.Benchmarks.Conntrack.ConntrackBenchmark(),
+    ["doctor"] = new NatGateway.Benchmarks.Doctor.DoctorBenchmark(),
     ["nat"] = new NatGateway.Benchmarks.Nat.NatBenchmark(),
 };
 
