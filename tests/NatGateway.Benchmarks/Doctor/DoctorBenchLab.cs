@@ -25,7 +25,7 @@ internal static partial class DoctorBenchLab
                 type filter hook output priority raw; policy accept;
                 oif "lo" notrack
             }
-            chain fwd {
+            chain drop_fwd {
                 type filter hook forward priority filter - 10; policy accept;
                 udp dport {{DropStream.Port}} counter drop
             }
@@ -49,7 +49,7 @@ internal static partial class DoctorBenchLab
     /// <summary>Packets the gateway's drop rule has dropped so far.</summary>
     public static long DroppedByRule(NamespaceLab lab)
     {
-        var listing = lab.Exec(lab.Gateway, "nft", "list", "chain", "inet", "ngwbench", "fwd").EnsureSuccess("nft list chain").StandardOutput;
+        var listing = lab.Exec(lab.Gateway, "nft", "list", "chain", "inet", "ngwbench", "drop_fwd").EnsureSuccess("nft list chain").StandardOutput;
         var match = CounterPackets().Match(listing);
         return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException($"no counter in: {listing}");
     }

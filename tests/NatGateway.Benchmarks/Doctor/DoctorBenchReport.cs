@@ -32,8 +32,10 @@ internal sealed class DoctorBenchReport
         output.WriteLine();
         output.WriteLine("| # | measurement | ours median / p95 | anchor | anchor median / p95 | ours/anchor (medians) | notes |");
         output.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var r in _rows)
+        foreach (var r in _rows.OrderBy(r => r.Item, StringComparer.Ordinal))
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Item} | {r.Measurement} | {r.Ours} | {r.Anchor} | {r.AnchorFigure} | {r.Ratio} | {r.Note} |"));
+        output.WriteLine();
+        output.WriteLine("CPU: user + system time from /proc/PID/stat (natgw: web + agent) and the shell's `times` (anchor), in 10 ms ticks, so small figures read 0.");
     }
 }

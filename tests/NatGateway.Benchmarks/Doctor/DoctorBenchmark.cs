@@ -360,7 +360,7 @@ internal sealed class DoctorBenchRun(DoctorBenchSettings settings, NamespaceLab 
             var root = document.RootElement;
             var worst = root.TryGetProperty("worst", out var w) ? w.ToString() : "?";
             if (!root.TryGetProperty("checks", out var checks) || checks.ValueKind != JsonValueKind.Array) return $"worst {worst}";
-            // The checks that found something (the SNAT meter's and the others'), as id:status.
+            // The checks that found something, as id:status.
             var found = checks.EnumerateArray()
                 .Where(c => c.TryGetProperty("status", out var s) && s.ToString() is not ("ok" or "Ok" or "notApplicable" or "NotApplicable" or "not-applicable"))
                 .Select(c => $"{(c.TryGetProperty("id", out var id) ? id.ToString() : "?")}:{c.GetProperty("status")}");
