@@ -33,7 +33,7 @@ public sealed class CrossSiteBrowserTests(ChromiumFixture chromium)
                 lock (violations) violations.Add($"{page.Url}: {message.Text}");
         };
         page.PageError += (_, error) => { lock (violations) violations.Add($"{page.Url}: {error}"); };
-        foreach (var path in new[] { "", "rules", "conntrack", "history", "settings", "capacity" })
+        foreach (var path in new[] { "", "rules", "conntrack", "history", "settings", "capacity", "doctor", "doctor/drops" })
         {
             var response = await page.GotoAsync(path);
             Assert.Equal(200, response!.Status);

@@ -14,7 +14,7 @@ namespace NatGateway.Browser.Tests;
 public sealed class PagesLabFixture : IAsyncLifetime
 {
     /// <summary>Every routed page (grep <c>@page</c> in src/NatGateway.Web/Components/Pages).</summary>
-    public static readonly string[] Pages = ["", "rules", "conntrack", "history", "settings", "capacity", "error"];
+    public static readonly string[] Pages = ["", "rules", "conntrack", "history", "settings", "capacity", "doctor", "doctor/drops", "error"];
 
     private NamespaceLab? _lab;
     private NatgwProcess? _app;
@@ -47,7 +47,14 @@ public sealed class PagesLabFixture : IAsyncLifetime
         for (var i = 0; i < 3; i++)
             Assert.True(_lab.TcpConnects(_lab.Client, NamespaceLab.GatewayLanAddress, 8080), "the applied forward must reach the server");
         await EnsurePendingChangeAsync();
+        // One short drop capture, so the drop panel (on /doctor and /doctor/drops) shows its charts and tables to the checks.
+        // Where the host has no tracefs or tracepoint the panel shows why instead, and that markup is what gets checked.
+        using var capture = await _app.Http.PostAsync("api/v1/doctor/drops", Json("""{"seconds": 1}"""));
+        HasDropCapture = capture.IsSuccessStatusCode;
     }
+
+    /// <summary>Whether the drop capture at start worked (the drop panels then show charts).</summary>
+    public bool HasDropCapture { get; private set; }
 
     /// <summary>Edits the applied rule so the Rules page has a pending change whatever an earlier test applied.</summary>
     public async Task EnsurePendingChangeAsync()

@@ -106,6 +106,26 @@ public sealed class DoctorPageTests : PageTestContext
     }
 
     [Fact]
+    public async Task The_page_embeds_the_drop_capture_panel_with_the_latest_capture_and_the_menu_has_one_doctor_entry()
+    {
+        Kernel.FakeDiagnostics.Capture = new NatGateway.Core.Kernel.DropCapture(TimeSpan.FromSeconds(1), 7, false,
+            [new("NETFILTER_DROP", 7)], [new("nft_do_chain", 7)]);
+        await Services.GetRequiredService<DropCaptureService>().CaptureAsync(DropCaptureService.MinSeconds);
+        DoctorReports.Latest = Sample();
+        var page = Render<Components.Pages.Doctor>();
+
+        // The panel sits in the page's slot and shows the latest capture anyone ran; /doctor/drops stays linked.
+        page.WaitForAssertion(() => Assert.Contains("NETFILTER_DROP", page.Find("[data-testid=doctor-drops] [data-testid=drop-reasons]").TextContent));
+        Assert.Single(page.FindComponents<Components.Doctor.DropCapturePanel>());
+        Assert.NotNull(page.Find("[data-testid=doctor-drops] button[data-testid=drop-capture-start]"));
+        Assert.Equal("doctor/drops", page.Find("a[data-testid=drops-link]").GetAttribute("href"));
+
+        var menu = Render<Components.Layout.NavMenu>();
+        Assert.Equal(["doctor"], menu.FindAll("a").Where(a => a.TextContent.Contains("Doctor", StringComparison.Ordinal))
+            .Select(a => a.GetAttribute("href")!).ToArray());
+    }
+
+    [Fact]
     public void The_history_is_paged()
     {
         var t = DateTimeOffset.UtcNow;
