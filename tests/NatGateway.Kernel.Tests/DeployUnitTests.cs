@@ -77,7 +77,7 @@ public sealed partial class DeployUnitTests
     }
 
     [Fact]
-    public void The_web_unit_runs_as_natgw_with_no_capabilities_and_the_agent_with_only_net_and_sys_admin()
+    public void The_web_unit_runs_as_natgw_with_no_capabilities_and_the_agent_with_only_net_admin_sys_admin_and_syslog()
     {
         var web = SystemdUnitFile.Load("natgw.service");
         Assert.Equal(["natgw"], web.Values("User"));
@@ -89,10 +89,37 @@ public sealed partial class DeployUnitTests
 
         var agent = SystemdUnitFile.Load("natgw-agent.service");
         Assert.Empty(agent.Values("User"));
-        Assert.Equal(["CAP_NET_ADMIN", "CAP_SYS_ADMIN"], agent.BoundingCapabilities.Order());
+        Assert.Equal(["CAP_NET_ADMIN", "CAP_SYSLOG", "CAP_SYS_ADMIN"], agent.BoundingCapabilities.Order(StringComparer.Ordinal));
         Assert.Equal(["natgw"], agent.Values("RuntimeDirectory"));
         Assert.Equal(["natgw"], agent.Values("SupplementaryGroups")); // chgrp of its socket without CAP_CHOWN
         Assert.Equal(["/etc/modprobe.d", "/etc/sysctl.d"], agent.Values("ReadWritePaths").Order());
+    }
+
+    /// <summary>
+    /// What the doctor needs from the agent's sandbox, as the unit says it (systemd itself is not PID 1 here, so the
+    /// namespace settings are checked as text; UnitCapabilitiesKernelTests runs the reads under the filter and capabilities):
+    /// /dev/kmsg reachable and readable only, tracefs mounted by systemd before the filter refuses mount(2), /sys writable.
+    /// </summary>
+    [Fact]
+    public void The_agent_unit_lets_the_doctor_read_kmsg_and_capture_drops_and_no_more()
+    {
+        var agent = SystemdUnitFile.Load("natgw-agent.service");
+        // PrivateDevices=yes builds a /dev without kmsg; ProtectKernelLogs=yes makes /dev/kmsg inaccessible.
+        Assert.Equal(["no"], agent.Values("PrivateDevices"));
+        Assert.Equal(["no"], agent.Values("ProtectKernelLogs"));
+        // Without PrivateDevices the device cgroup is the fence: pseudo devices plus kmsg, read-only.
+        Assert.Equal(["closed"], agent.Values("DevicePolicy"));
+        Assert.Equal(["/dev/kmsg r"], agent.Assignments("DeviceAllow"));
+        // dmesg_restrict=1 wants CAP_SYSLOG (CAP_SYS_ADMIN only as a deprecated fallback).
+        Assert.Contains("CAP_SYSLOG", agent.BoundingCapabilities);
+        // tracefs: mounted by Debian's sys-kernel-tracing.mount, ordered before us; the filter still refuses mount(2).
+        Assert.Equal(["sys-kernel-tracing.mount"], agent.Values("Wants").Where(u => u.Contains("tracing", StringComparison.Ordinal)));
+        Assert.Contains("sys-kernel-tracing.mount", agent.Values("After"));
+        Assert.DoesNotContain(agent.Values("SystemCallFilter"), f => f.Contains("@mount", StringComparison.Ordinal) || f == "mount");
+        // The tracefs instance is a mkdir under /sys: ProtectSystem=strict leaves /sys to ProtectKernelTunables, which is off.
+        Assert.Equal(["strict"], agent.Values("ProtectSystem"));
+        Assert.Empty(agent.Values("ProtectKernelTunables"));
+        Assert.DoesNotContain(agent.Values("ReadOnlyPaths").Concat(agent.Values("InaccessiblePaths")), p => p.StartsWith("/sys", StringComparison.Ordinal));
     }
 
     /// <summary>uninstall.sh removes everything install.sh creates: the same unit list, user, group, app folder and /run/natgw.</summary>

@@ -36,6 +36,30 @@ public sealed class MetricsLab : IAsyncLifetime
         return client;
     }
 
+    private readonly SemaphoreSlim _masqueradeGate = new(1, 1);
+    private long? _masqueradeRevision;
+
+    /// <summary>The masquerade rule "metrics-out" (client LAN out of wan0), applied once for the class with a 600 s
+    /// confirmation window, whichever case needs it first: one apply, so the apply and confirmation series stay exact.</summary>
+    public async Task<long> EnsureMasqueradeAsync()
+    {
+        await _masqueradeGate.WaitAsync();
+        try
+        {
+            if (_masqueradeRevision is { } applied) return applied;
+            using (var created = await App.Http.PostAsync("api/v1/rules", Json(
+                       """{"kind": "masquerade", "name": "metrics-out", "enabled": true, "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}""")))
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            using var apply = await App.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "metrics", "confirmWithinSeconds": 600}"""));
+            Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
+            _masqueradeRevision = (await apply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
+            return _masqueradeRevision.Value;
+        }
+        finally { _masqueradeGate.Release(); }
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+
     public async Task DisposeAsync()
     {
         if (App is not null) await App.DisposeAsync();
@@ -128,16 +152,7 @@ public sealed class MetricsKernelTests(MetricsLab fixture) : IClassFixture<Metri
     [KernelFact]
     public async Task An_applied_rule_counts_its_traffic_under_its_name_and_a_pending_confirmation_shows()
     {
-        var app = fixture.App;
-        using (var created = await app.Http.PostAsync("api/v1/rules", Json(
-                   """{"kind": "masquerade", "name": "metrics-out", "enabled": true, "outInterfaces": ["wan0"], "sourceCidrs": ["10.77.1.0/24"]}""")))
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        long revision;
-        using (var apply = await app.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "metrics", "confirmWithinSeconds": 600}""")))
-        {
-            Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
-            revision = (await apply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
-        }
+        var revision = await fixture.EnsureMasqueradeAsync();
         Assert.True(fixture.Lab.TcpConnects(fixture.Lab.Client, NamespaceLab.ServerAddress, 80), "a new connection through the masquerade");
 
         using var loopback = fixture.Loopback();
@@ -160,7 +175,64 @@ public sealed class MetricsKernelTests(MetricsLab fixture) : IClassFixture<Metri
         Assert.Equal(1, scrape.Value("natgw_apply_duration_seconds_count", ("kind", "apply"), ("outcome", "applied")));
     }
 
-    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+    /// <summary>
+    /// The doctor and SNAT families carry live values: natgw_doctor_check_status follows the forwarding-off check through
+    /// critical (ip_forward=0 in the gateway while the masquerade rule is in force) and back to ok after a doctor run each
+    /// (GET /api/v1/doctor runs one; a scrape never does), and natgw_snat_* count the masqueraded connections once the
+    /// conntrack mirror is live (GET /api/v1/conntrack starts it; the metrics read SNAT use only from the mirror).
+    /// </summary>
+    [KernelFact]
+    public async Task The_doctor_status_and_the_snat_port_use_show_in_a_scrape()
+    {
+        await fixture.EnsureMasqueradeAsync();
+        var lab = fixture.Lab;
+        // Three masqueraded connections; closed, their entries stay (the lab keeps TIME_WAIT entries for an hour).
+        for (var i = 0; i < 3; i++)
+            Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.ServerAddress, 80), "a connection through the masquerade");
+        var inKernel = ConntrackLabFlows.List(lab, "-p", "tcp", "--dport", "80", "--src-nat").Length;
+        Assert.True(inKernel >= 3, $"{inKernel} SNAT entries in the gateway's table");
+        using (var conntrack = await fixture.App.Http.GetAsync("api/v1/conntrack"))
+            Assert.Equal(HttpStatusCode.OK, conntrack.StatusCode);
+
+        using var loopback = fixture.Loopback();
+        var address = ("address", NamespaceLab.GatewayWanAddress);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        PrometheusText scrape;
+        while (true)
+        {
+            // The mirror's first dump lands after the GET, and the SNAT series are cached for SnatMetrics.CacheFor.
+            scrape = PrometheusText.Parse(await loopback.GetStringAsync("metrics"));
+            if (scrape.Value("natgw_snat_ports_in_use", address) >= 1) break;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"natgw_snat_ports_in_use{{address=\"{NamespaceLab.GatewayWanAddress}\"}} stayed empty for 60 s");
+            await Task.Delay(250); // polling interval
+        }
+        // All to one destination (server:80), so the fullest destination holds every masqueraded connection.
+        Assert.InRange(scrape.Value("natgw_snat_ports_in_use", address)!.Value, 1, inKernel);
+        var available = scrape.Value("natgw_snat_ports_available", address);
+        Assert.True(available >= 1000, $"ports available {available}");
+        Assert.Equal(scrape.Value("natgw_snat_ports_in_use", address)!.Value / available!.Value,
+            scrape.Value("natgw_snat_port_use_ratio", address)!.Value, 6);
+
+        var forwardingOff = ("check", "forwarding-off");
+        try
+        {
+            lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "0");
+            Assert.Equal(2, await DoctorRunThenScrapeAsync(loopback, forwardingOff)); // critical
+        }
+        finally
+        {
+            lab.Sysctl(lab.Gateway, "net.ipv4.ip_forward", "1");
+        }
+        Assert.Equal(0, await DoctorRunThenScrapeAsync(loopback, forwardingOff)); // ok
+    }
+
+    /// <summary>Runs the doctor (GET /api/v1/doctor) and answers the check's series in the next scrape.</summary>
+    private async Task<double?> DoctorRunThenScrapeAsync(HttpClient loopback, (string, string) check)
+    {
+        using (var doctor = await fixture.App.Http.GetAsync("api/v1/doctor"))
+            Assert.Equal(HttpStatusCode.OK, doctor.StatusCode);
+        return PrometheusText.Parse(await loopback.GetStringAsync("metrics")).Value("natgw_doctor_check_status", check);
+    }
 
     /// <summary><c>conntrack -C</c> as "entries" and the sum over CPUs of each <c>conntrack -S</c> field.</summary>
     private Dictionary<string, double> KernelReading()

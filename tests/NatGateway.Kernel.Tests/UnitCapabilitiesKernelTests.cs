@@ -13,8 +13,12 @@ namespace NatGateway.Kernel.Tests;
 /// <summary>
 /// Start-up recovery under the capabilities the shipped units grant (issue 11): `natgw agent` as uid 0 with exactly
 /// natgw-agent.service's CapabilityBoundingSet (setpriv), `natgw serve --agent` as a non-root uid with none, as
-/// natgw.service runs it. Both also run under their unit's system-call filter and address families (seccomp-exec.py);
-/// the file-system protections are not emulated. A reboot is emulated by deleting our tables while both are stopped.
+/// natgw.service runs it. Both also run under their unit's system-call filter and address families (seccomp-exec.py).
+/// The doctor's two reads that need more than netlink run there too: /dev/kmsg (kernel.dmesg_restrict=1 here, so the open
+/// needs the unit's CAP_SYSLOG) and a drop capture in a tracefs instance, with tracefs mounted before the filter as
+/// sys-kernel-tracing.mount does (in the agent's own mount namespace, so the host's mounts are untouched).
+/// Not emulated: the namespace settings (ProtectSystem=, PrivateDevices=/DeviceAllow=, ProtectKernelLogs=, PrivateMounts=)
+/// and the device cgroup; DeployUnitTests checks those as text. A reboot is emulated by deleting our tables while both are stopped.
 /// </summary>
 public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
 {
@@ -55,6 +59,7 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
                 using var applied = await first.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "under the units' capabilities"}"""));
                 Assert.True(applied.StatusCode == HttpStatusCode.OK, $"{applied.StatusCode} {await applied.Content.ReadAsStringAsync()}\n{first.Output}");
                 Assert.Contains(NamespaceLab.ServerAddress, lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").StandardOutput);
+                await first.AssertDoctorReadsAsync();
             }
 
             // A reboot: the processes are gone and so are our tables.
@@ -110,6 +115,8 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             var id = WebUid.ToString(CultureInfo.InvariantCulture);
             _agent = Watch(lab.Start(lab.Gateway, "unshare",
                 ["--mount", "--propagation", "private", "sh", "-c",
+                 // sys-kernel-tracing.mount's work, done before the filter (which refuses mount(2)) as systemd does it.
+                 "{ mountpoint -q /sys/kernel/tracing || mount -t tracefs -o nosuid,nodev,noexec nodev /sys/kernel/tracing; } && " +
                  "mount --bind \"$0\" /etc/passwd && mount --bind \"$1\" /etc/group && shift && exec \"$@\"",
                  Overlay(root, "passwd", $"natgw:x:{id}:{id}::/nonexistent:/usr/sbin/nologin"), Overlay(root, "group", $"natgw:x:{id}:"),
                  "setpriv", "--groups", id, .. agentUnit.SetprivCapabilityArguments(), .. agentUnit.SeccompArguments(seccomp),
@@ -125,6 +132,26 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
                 new Dictionary<string, string> { ["HOME"] = web, ["DOTNET_CLI_HOME"] = web }), "web");
             Http = NamespaceSockets.CreateHttpClient(lab.Gateway, new Uri($"http://{NamespaceLab.GatewayLanAddress}:5080/"));
             Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        /// <summary>
+        /// The doctor's table-full check read /dev/kmsg through the agent (its evidence says "unreadable: ..." otherwise),
+        /// and a one-second drop capture ran in a tracefs instance of the agent's (501 when tracefs or mount(2) is missing).
+        /// </summary>
+        public async Task AssertDoctorReadsAsync()
+        {
+            using var doctor = await Http.GetAsync("api/v1/doctor?check=table-full");
+            var report = await doctor.Content.ReadAsStringAsync();
+            Assert.True(doctor.StatusCode == HttpStatusCode.OK, $"doctor: {doctor.StatusCode} {report}\n{Output}");
+            var evidence = JsonDocument.Parse(report).RootElement.GetProperty("checks").EnumerateArray().Single()
+                .GetProperty("evidence").EnumerateArray().Where(e => e.GetProperty("source").GetString() == "/dev/kmsg").ToList();
+            Assert.NotEmpty(evidence);
+            Assert.All(evidence, e => Assert.DoesNotContain("unreadable", e.GetProperty("value").GetString(), StringComparison.Ordinal));
+
+            using var drops = await Http.PostAsync("api/v1/doctor/drops", Json("""{"seconds": 1}"""));
+            var capture = await drops.Content.ReadAsStringAsync();
+            Assert.True(drops.StatusCode == HttpStatusCode.OK, $"drop capture: {drops.StatusCode} {capture}\n{Output}");
+            Assert.True(JsonDocument.Parse(capture).RootElement.GetProperty("events").GetInt64() >= 0, capture);
         }
 
         /// <summary>/etc/NAME plus one line, in the test's folder (written once, reused by the restart).</summary>
@@ -200,6 +227,7 @@ public sealed class UnitCapabilitiesKernelTests(ITestOutputHelper output)
             "CAP_NET_ADMIN" => 12,
             "CAP_NET_RAW" => 13,
             "CAP_SYS_ADMIN" => 21,
+            "CAP_SYSLOG" => 34,
             "CAP_DAC_OVERRIDE" => 1,
             "CAP_DAC_READ_SEARCH" => 2,
             _ => throw new NotSupportedException($"add {name}'s number (capabilities(7))"),

@@ -62,19 +62,28 @@ public sealed class DoctorService(IEnumerable<IDoctorCheck> checks, DoctorSnapsh
         }
     }
 
-    private IReadOnlyList<KernelLogLine> ReadKernelLog()
+    /// <summary>The kept lines of the window, or why /dev/kmsg could not be read this time (a unit without access to it,
+    /// dmesg_restrict without CAP_SYSLOG): an unreadable log must not look like a quiet one.</summary>
+    private Fact<IReadOnlyList<KernelLogLine>> ReadKernelLog()
     {
+        string? problem;
         try
         {
             var read = kernel.Diagnostics.ReadKernelLog(_kernelLogSequence);
             _kernelLogSequence = read.LastSequence;
             _kernelLog.AddRange(read.Lines);
             if (_kernelLog.Count > MaxKernelLogLines) _kernelLog.RemoveRange(0, _kernelLog.Count - MaxKernelLogLines);
+            problem = read.Available ? null : read.Reason ?? "not readable";
         }
         catch (Exception e) when (e is IOException or NotSupportedException or UnauthorizedAccessException or KernelUnavailableException)
         {
             // The log stays as it was; the table-full check still has the counters.
+            problem = e.Message;
         }
-        return _kernelLog.ToList();
+        return problem is null
+            ? new Fact<IReadOnlyList<KernelLogLine>>(_kernelLog.ToList(), KernelLogSource)
+            : Fact<IReadOnlyList<KernelLogLine>>.Missing(KernelLogSource, problem);
     }
+
+    private const string KernelLogSource = "/dev/kmsg";
 }

@@ -18,7 +18,7 @@ public sealed class DoctorSnapshotCollector(
     /// <summary>How many of the fullest SNAT destinations a snapshot keeps.</summary>
     public const int SnatPortLimit = 50;
 
-    public async Task<DoctorSnapshot> CollectAsync(DoctorSnapshot? previous, IReadOnlyList<NatGateway.Core.Kernel.KernelLogLine> kernelLog, CancellationToken ct)
+    public async Task<DoctorSnapshot> CollectAsync(DoctorSnapshot? previous, Fact<IReadOnlyList<NatGateway.Core.Kernel.KernelLogLine>> kernelLog, CancellationToken ct)
     {
         var d = kernel.Diagnostics;
         return new DoctorSnapshot
@@ -34,7 +34,7 @@ public sealed class DoctorSnapshotCollector(
             Interrupts = Fact<InterruptTable>.Read("/proc/interrupts", d.ReadInterrupts),
             Rps = Fact<IReadOnlyList<RpsQueue>>.Read("/sys/class/net/*/queues/rx-*/rps_cpus", d.ReadRps),
             Offloads = Fact<IReadOnlyList<InterfaceOffloads>>.Read("ethtool netlink (ETHTOOL_MSG_FEATURES_GET)", d.ReadOffloads),
-            KernelLog = new Fact<IReadOnlyList<NatGateway.Core.Kernel.KernelLogLine>>(kernelLog, "/dev/kmsg"),
+            KernelLog = kernelLog,
             Rules = await ReadAsync("the revision in force", async () => await revisions.RulesInForceAsync(ct)),
             SnatPorts = await ReadAsync("conntrack entries with SRC_NAT (mirror or one dump)", () => conntrackFacts.SnatPortUseAsync(SnatPortLimit, ct)),
             States = await ReadAsync("conntrack entries by state (mirror or one dump)", () => conntrackFacts.StateCensusAsync(ct)),
