@@ -2,26 +2,17 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using NatGateway.Conntrack;
-using NatGateway.Conntrack.Mirror;
-using NatGateway.Conntrack.Mirror.Query;
-using NatGateway.Core.Doctor;
-using NatGateway.Core.Kernel;
-using NatGateway.Core.Revisions;
-using NatGateway.Data;
-using NatGateway.Nftables;
 using NatGateway.TestSupport;
 using Xunit;
 
 namespace NatGateway.Kernel.Tests;
 
 /// <summary>
-/// SNAT port exhaustion for real (issue 13's first acceptance case): a masquerade rule with a 10-port range, ten
-/// long-lived TCP connections from the lab client to ONE server address and port fill it; the doctor's meter
-/// (<see cref="MirrorConntrackDoctorFacts"/> over natgw's database and the gateway's conntrack table) shows 100% for that
-/// (address, port, tcp); the eleventh connection's SYN is dropped (insert_failed: no unique reply tuple is left); a wider
-/// range applied through the revision system (commit-confirmed, then confirmed) lets new connections through.
+/// SNAT port exhaustion for real (issue 13's first acceptance case), through the product: a masquerade rule with a
+/// 10-port range, ten long-lived TCP connections from the lab client to ONE server address and port fill it;
+/// GET /api/v1/doctor?check=snat-ports shows 10 of 10 for that (address, port, tcp), critical; the eleventh connection's
+/// SYN is dropped (insert_failed: no unique reply tuple is left); the wider range the check offers, applied with
+/// POST /api/v1/doctor/fixes (commit-confirmed, then confirmed), lets new connections through. One natgw, no restarts.
 /// </summary>
 public sealed class SnatExhaustionKernelTests
 {
@@ -60,18 +51,15 @@ public sealed class SnatExhaustionKernelTests
         try
         {
             for (var i = 0; i < 10; i++) open.Add(await NamespaceSockets.ConnectAsync(lab.Client, server, ct));
-            var facts = DoctorFacts(lab, app);
-            var full = (await facts.SnatPortUseAsync(DoctorSnapshotCollector.SnatPortLimit, ct)).Single();
-            Assert.Equal(NamespaceLab.GatewayWanAddress, full.TranslatedAddress.ToString());
-            Assert.Equal(NamespaceLab.ServerAddress, full.Destination.ToString());
-            Assert.Equal(ServerPort, full.DestinationPort);
-            Assert.Equal(IPProtocol.Tcp, full.Protocol);
-            Assert.Equal((10, 10), (full.InUse, full.Available));
-            Assert.Equal(1.0, full.Fill);
-            Assert.Equal(ruleId, full.RuleId);
-            Assert.Equal("narrow", full.RuleName);
-            var census = await facts.StateCensusAsync(ct);
-            Assert.True(census.States.Single(s => s.State == "ESTABLISHED").Entries >= 10);
+
+            // The product path: the doctor's snat-ports check as GET /api/v1/doctor serves it (natgw's own meter over its
+            // mirror and the revision in force) shows the destination full: critical at 100%.
+            var meter = $"ports of {NamespaceLab.GatewayWanAddress} → {NamespaceLab.ServerAddress}:{ServerPort}/tcp";
+            var full = await SnatCheckAsync(app, ct);
+            Assert.Equal("Critical", full.GetProperty("status").GetString());
+            Assert.Equal("10 of 10 (100%), rule 'narrow'", Evidence(full, meter));
+            var offered = full.GetProperty("fixes").EnumerateArray().Single(f => f.GetProperty("kind").GetString() == "SnatWiderPortRange");
+            Assert.Equal(ruleId, offered.GetProperty("target").GetProperty("ruleId").GetGuid());
 
             // The eleventh: NAT finds no free port, the entry clashes at confirmation and its SYN is dropped
             // (insert_failed rises); the connect waits for a SYN-ACK that cannot come while the range is full.
@@ -80,27 +68,27 @@ public sealed class SnatExhaustionKernelTests
             var stalled = eleventh.ConnectAsync(server, ct).AsTask();
             await WaitUntilAsync(() => InsertFailed(lab) > insertFailedBefore, "insert_failed to rise for the eleventh SYN", ct);
             Assert.False(stalled.IsCompletedSuccessfully);
-            Assert.Equal(10, (await facts.SnatPortUseAsync(5, ct)).Single().InUse);
 
-            // The fix: a wider range as a rule update, applied commit-confirmed through the revision system, then confirmed.
-            using var update = await app.Http.PutAsync($"api/v1/rules/{ruleId}", Json($$"""
-                {"kind": "masquerade", "name": "narrow", "outInterfaces": ["{{NamespaceLab.GatewayWanInterface}}"], "sourceCidrs": ["10.77.1.0/24"],
-                 "protocol": "tcp", "ports": "10000-10039"}
-                """), ct);
-            update.EnsureSuccessStatusCode();
-            using var apply = await app.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "wider range", "confirmWithinSeconds": 120}"""), ct);
-            apply.EnsureSuccessStatusCode();
+            // The fix the check offers, through POST /api/v1/doctor/fixes: one revision, commit-confirmed, then confirmed.
+            using var apply = await app.Http.PostAsync("api/v1/doctor/fixes",
+                Json("""{"check": "snat-ports", "kind": "SnatWiderPortRange", "confirmWithinSeconds": 120}"""), ct);
+            Assert.True(apply.IsSuccessStatusCode, await apply.Content.ReadAsStringAsync(ct));
             var pending = await apply.Content.ReadFromJsonAsync<JsonElement>(ct);
             Assert.Equal("pending-confirmation", pending.GetProperty("state").GetString());
-            (await app.Http.PostAsync($"api/v1/revisions/{pending.GetProperty("revisionId").GetInt64()}/confirm", Json("{}"), ct)).EnsureSuccessStatusCode();
-            var active = await app.Http.GetFromJsonAsync<JsonElement>($"api/v1/revisions/{pending.GetProperty("revisionId").GetInt64()}", ct);
+            var revisionId = pending.GetProperty("revisionId").GetInt64();
+            (await app.Http.PostAsync($"api/v1/revisions/{revisionId}/confirm", Json("{}"), ct)).EnsureSuccessStatusCode();
+            var active = await app.Http.GetFromJsonAsync<JsonElement>($"api/v1/revisions/{revisionId}", ct);
             Assert.Equal("applied", active.GetProperty("summary").GetProperty("state").GetString());
             using (var noPending = await app.Http.GetAsync("api/v1/revisions/pending", ct)) Assert.Equal(HttpStatusCode.NoContent, noPending.StatusCode);
             for (var i = 0; i < 5; i++) open.Add(await NamespaceSockets.ConnectAsync(lab.Client, server, ct));
-            var after = (await facts.SnatPortUseAsync(5, ct)).Single();
-            Assert.Equal(40, after.Available);
-            Assert.InRange(after.InUse, 15, 16); // the eleventh's retransmitted SYN may have got through too
-            Assert.True(after.Fill < 1.0);
+
+            // The meter now counts against 1024-65535: far below the warning fill. (The status may stay critical for one
+            // run: the insert_failed rise of the eleventh SYN is in the rate since the previous snapshot.)
+            var after = await SnatCheckAsync(app, ct);
+            var use = Evidence(after, meter);
+            Assert.Matches(@"^1[56] of 64512 \(0%\), rule 'narrow'$", use); // the eleventh's retransmitted SYN may have got through too
+            Assert.Equal("ports 1024-65535, not fully-random", Evidence(after, "rule 'narrow'"));
+            Assert.DoesNotContain(after.GetProperty("fixes").EnumerateArray(), f => f.GetProperty("kind").GetString() == "SnatWiderPortRange");
         }
         finally
         {
@@ -108,15 +96,15 @@ public sealed class SnatExhaustionKernelTests
         }
     }
 
-    /// <summary>The doctor's conntrack facts as natgw builds them, over natgw's own database (the rules in force) and the
-    /// lab gateway's conntrack table (the dump and /proc reads run on a thread inside the gateway namespace).</summary>
-    private static MirrorConntrackDoctorFacts DoctorFacts(NamespaceLab lab, NatgwProcess app)
+    /// <summary>GET /api/v1/doctor?check=snat-ports: the one check of the report.</summary>
+    private static async Task<JsonElement> SnatCheckAsync(NatgwProcess app, CancellationToken ct)
     {
-        var options = new DbContextOptionsBuilder<NatGatewayDbContext>();
-        DatabaseSetup.Configure(options, app.DatabasePath);
-        var store = new RevisionStore(new DbFactory(options.Options), TimeProvider.System);
-        return new MirrorConntrackDoctorFacts(new GatewayNamespaceKernel(lab.Gateway), store, new NatCompileOptions());
+        var report = await app.Http.GetFromJsonAsync<JsonElement>("api/v1/doctor?check=snat-ports", ct);
+        return report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "snat-ports");
     }
+
+    private static string Evidence(JsonElement check, string name) =>
+        check.GetProperty("evidence").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name).GetProperty("value").GetString()!;
 
     private static long InsertFailed(NamespaceLab lab) =>
         lab.Exec(lab.Gateway, "conntrack", "-S").StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -132,41 +120,5 @@ public sealed class SnatExhaustionKernelTests
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 60 s for {what}");
             await Task.Delay(50, ct);
         }
-    }
-
-    private sealed class DbFactory(DbContextOptions<NatGatewayDbContext> options) : IDbContextFactory<NatGatewayDbContext>
-    {
-        public NatGatewayDbContext CreateDbContext() => new(options);
-    }
-
-    /// <summary>The two kernel reads the conntrack facts make (a ctnetlink dump, /proc/sys/net/netfilter), each on a
-    /// thread inside the lab gateway's namespace; nothing else is needed here.</summary>
-    private sealed class GatewayNamespaceKernel(string ns) : IGatewayKernel
-    {
-        private readonly LocalConntrackKernel _conntrack = new();
-        public ISysctl Sysctl => throw new NotSupportedException();
-        public INatTables NatTables => throw new NotSupportedException();
-        public IConntrackKernel Conntrack => new NamespacedConntrack(ns, _conntrack);
-        public ISettingsPersistence Persistence => throw new NotSupportedException();
-        public IHostDiagnostics Diagnostics => throw new NotSupportedException();
-        public IKernelAvailability Availability => AlwaysAvailable.Instance;
-        public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces() => throw new NotSupportedException();
-        public IReadOnlyList<RouteInfo> ListRoutes() => throw new NotSupportedException();
-        public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() =>
-            NetworkNamespace.RunIn(ns, () => new NatGateway.Capacity.Kernel.KernelConntrackFactsReader().Read());
-    }
-
-    private sealed class NamespacedConntrack(string ns, IConntrackKernel inner) : IConntrackKernel
-    {
-        public long Dump(FlowHandler onFlow, IPFamily family = IPFamily.Any, DumpFilter? kernelFilter = null) =>
-            NetworkNamespace.RunIn(ns, () => inner.Dump(onFlow, family, kernelFilter));
-        public ConntrackTableStats ReadTableStats() => NetworkNamespace.RunIn(ns, inner.ReadTableStats);
-        public IReadOnlyList<CpuStats> ReadCpuStats() => NetworkNamespace.RunIn(ns, inner.ReadCpuStats);
-        public long Count(IPFamily family = IPFamily.Any, DumpFilter? kernelFilter = null) => NetworkNamespace.RunIn(ns, () => inner.Count(family, kernelFilter));
-        public int Delete(IPFamily family, DumpFilter? kernelFilter, FlowFilter? filter) => throw new NotSupportedException();
-        public int DeleteFlows(IReadOnlyList<Flow> flows) => throw new NotSupportedException();
-        public void Flush(IPFamily family) => throw new NotSupportedException();
-        public IConntrackMirrorSource OpenMirrorSource() => throw new NotSupportedException();
-        public IFlowEventStream OpenEvents(FlowEventGroups groups) => throw new NotSupportedException();
     }
 }

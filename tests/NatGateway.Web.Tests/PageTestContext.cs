@@ -42,7 +42,8 @@ public abstract class PageTestContext : AppTestContext
         services.AddSingleton<IOptions<NatGateway.Core.Doctor.DoctorOptions>>(Options.Create(new NatGateway.Core.Doctor.DoctorOptions()));
         services.AddSingleton(sp => new NatGateway.Core.Doctor.DoctorFixService(sp.GetRequiredService<NatGateway.Core.Doctor.DoctorService>(),
             sp.GetRequiredService<NatGateway.Core.Revisions.RevisionService>(), sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(),
-            sp.GetRequiredService<NatGateway.Core.Revisions.SafeApplyOptions>()));
+            sp.GetRequiredService<NatGateway.Core.Revisions.SafeApplyOptions>(),
+            sp.GetService<NatGateway.Core.Doctor.IGatewayOptionFixes>()));
         services.AddSingleton<NatGateway.Core.Doctor.IDoctorReports>(DoctorReports);
         services.AddSingleton(sp => new NatGateway.Core.Capacity.CapacityNowMonitor(Kernel, sp.GetRequiredService<NatGateway.Core.Capacity.IConntrackCapacityReader>(),
             sp.GetRequiredService<IOptions<NatGateway.Core.Capacity.CapacityOptions>>(), TimeProvider.System, NullLogger<NatGateway.Core.Capacity.CapacityNowMonitor>.Instance));

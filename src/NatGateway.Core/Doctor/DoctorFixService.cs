@@ -8,8 +8,9 @@ using NatGateway.Nat;
 namespace NatGateway.Core.Doctor;
 
 /// <summary>
-/// The fixes the "snat" work carries out through revisions (LRO off as a persisted setting, an MSS-clamp rule in our
-/// table). Registered by that work; until it is, <see cref="DoctorFixService"/> refuses those two kinds as not available.
+/// The fixes carried out through the interface fixes of a revision (LRO off as a persisted setting, an MSS-clamp rule in
+/// our table): <see cref="RevisionGatewayOptionFixes"/>, registered by <see cref="DoctorServiceRegistration.AddDoctor"/>.
+/// Without one (a host that composes the doctor by hand), <see cref="DoctorFixService"/> refuses those two kinds.
 /// Each call is ONE revision, commit-confirmed within <c>confirmWithin</c>, authored by <c>author</c>.
 /// </summary>
 public interface IGatewayOptionFixes

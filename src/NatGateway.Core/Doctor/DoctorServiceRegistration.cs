@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace NatGateway.Core.Doctor;
 
 /// <summary>Registers the doctor: every check, the snapshot collector, the conntrack facts and <see cref="DoctorService"/>.
-/// Needs the kernel, the settings service, the revision store and (optionally) the conntrack mirror service.</summary>
+/// Needs the kernel, the settings service, the revision store and service (the LRO/MSS fixes) and (optionally) the
+/// conntrack mirror service.</summary>
 public static class DoctorServiceRegistration
 {
     public static IServiceCollection AddDoctor(this IServiceCollection services)
@@ -36,6 +37,8 @@ public static class DoctorServiceRegistration
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DoctorService>();
         services.AddSingleton<DropCaptureService>();
+        // The LRO-off and MSS-clamp fixes go through the revisions like every other fix (one composition for the app and tests).
+        services.TryAddSingleton<IGatewayOptionFixes>(sp => new RevisionGatewayOptionFixes(sp.GetRequiredService<Revisions.RevisionService>()));
         return services;
     }
 }

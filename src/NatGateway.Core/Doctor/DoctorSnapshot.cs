@@ -38,6 +38,14 @@ public sealed record DoctorSnapshot
     /// <summary>The rules of the revision in force (what the kernel runs), not the draft.</summary>
     public required Fact<IReadOnlyList<NatRule>> Rules { get; init; }
 
+    /// <summary>
+    /// The interface fixes of the revision in force: interfaces whose LRO natgw keeps off, and interfaces whose TCP MSS
+    /// it clamps (chain mssclamp). Not required, so that snapshots built by hand default to "none in force".
+    /// </summary>
+    public Fact<Revisions.InterfaceFixes> InterfaceFixes { get; init; } = new(Revisions.InterfaceFixes.None, InterfaceFixesSource);
+
+    public const string InterfaceFixesSource = "the revision in force (interface fixes)";
+
     public required Fact<IReadOnlyList<SnatPortUse>> SnatPorts { get; init; }
     public required Fact<StateCensus> States { get; init; }
 

@@ -36,6 +36,8 @@ public sealed class DoctorSnapshotCollector(
             Offloads = Fact<IReadOnlyList<InterfaceOffloads>>.Read("ethtool netlink (ETHTOOL_MSG_FEATURES_GET)", d.ReadOffloads),
             KernelLog = kernelLog,
             Rules = await ReadAsync("the revision in force", async () => await revisions.RulesInForceAsync(ct)),
+            InterfaceFixes = await ReadAsync(DoctorSnapshot.InterfaceFixesSource,
+                async () => (await revisions.InForceAsync(ct))?.Gateway.Fixes ?? Revisions.InterfaceFixes.None),
             SnatPorts = await ReadAsync("conntrack entries with SRC_NAT (mirror or one dump)", () => conntrackFacts.SnatPortUseAsync(SnatPortLimit, ct)),
             States = await ReadAsync("conntrack entries by state (mirror or one dump)", () => conntrackFacts.StateCensusAsync(ct)),
             ConntrackEventListener = mirror?.IsStarted == true,

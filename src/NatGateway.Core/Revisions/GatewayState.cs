@@ -125,6 +125,9 @@ internal static class GatewayStateDocument
                 w.WritePropertyName("settings");
                 SettingsDocument.Write(w, s);
             }
+            // The doctor's interface fixes in force (LRO off, MSS clamp), only when there are any: a state without them
+            // exports exactly the document it exported before they existed.
+            if (state.Interfaces is { IsEmpty: false } fixes) fixes.Write(w);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());
@@ -196,8 +199,41 @@ internal static class GatewayStateDocument
             foreach (var (k, m) in settingErrors) errors[$"settings.{k}"] = m;
             settings = update;
         }
-        foreach (var p in root.EnumerateObject().Where(p => p.Name is not ("format" or "version" or "exportedAt" or "rules" or "settings")))
+        InterfaceFixes? interfaces = null;
+        if (root.TryGetProperty(InterfaceFixes.Property, out var fx) && fx.ValueKind != JsonValueKind.Null)
+            interfaces = ParseFixes(fx, errors);
+        foreach (var p in root.EnumerateObject().Where(p => p.Name is not ("format" or "version" or "exportedAt" or "rules" or "settings" or InterfaceFixes.Property)))
             errors[p.Name] = ["unknown field"];
-        return errors.Count > 0 ? (null, errors) : (new GatewayState(rules, settings), errors);
+        return errors.Count > 0 ? (null, errors) : (new GatewayState(rules, settings, null, interfaces), errors);
+    }
+
+    /// <summary><c>{"lroOff": ["eth0"], "mssClamp": ["wg0"]}</c>: single interface names (no wildcard), errors named
+    /// <c>interfaceFixes.mssClamp[0]</c>.</summary>
+    private static InterfaceFixes? ParseFixes(JsonElement fx, Dictionary<string, string[]> errors)
+    {
+        if (fx.ValueKind != JsonValueKind.Object) { errors[InterfaceFixes.Property] = ["must be an object with lroOff and mssClamp"]; return null; }
+        List<string> Names(string name)
+        {
+            var result = new List<string>();
+            if (!fx.TryGetProperty(name, out var list) || list.ValueKind == JsonValueKind.Null) return result;
+            if (list.ValueKind != JsonValueKind.Array) { errors[$"{InterfaceFixes.Property}.{name}"] = ["must be an array of interface names"]; return result; }
+            var i = 0;
+            foreach (var e in list.EnumerateArray())
+            {
+                var n = e.ValueKind == JsonValueKind.String ? e.GetString()! : null;
+                var problem = n is null ? "must be an interface name (text)"
+                    : InterfaceName.Problem(n) is { } p ? $"interface {p}"
+                    : InterfaceName.IsWildcard(n) ? $"'{n}' is a wildcard; name one interface" : null;
+                if (problem is not null) errors[$"{InterfaceFixes.Property}.{name}[{i}]"] = [problem];
+                else if (!result.Contains(n!, StringComparer.Ordinal)) result.Add(n!);
+                i++;
+            }
+            return result;
+        }
+        var lroOff = Names("lroOff");
+        var mssClamp = Names("mssClamp");
+        foreach (var p in fx.EnumerateObject().Where(p => p.Name is not ("lroOff" or "mssClamp")))
+            errors[$"{InterfaceFixes.Property}.{p.Name}"] = ["unknown field"];
+        return new InterfaceFixes(lroOff, mssClamp);
     }
 }

@@ -81,6 +81,18 @@ public static class DoctorEndpoints
             {
                 return ApplyProblems.KernelRefused(e);
             }
+            catch (InterfaceFixApplyException e)
+            {
+                // The driver refused (LRO fixed on, the interface gone): the step undid what it changed.
+                return Results.Problem(title: $"The interface fix on {e.Interface} could not be applied; nothing was changed", detail: e.Message,
+                    statusCode: StatusCodes.Status409Conflict, extensions: new Dictionary<string, object?> { ["interface"] = e.Interface });
+            }
+            catch (ArgumentException e) when (e.ParamName == "interfaceName")
+            {
+                // RevisionService.ApplyOffloadsAsync / ApplyMssClampAsync: the fix names no single valid interface.
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["interface"] = [e.Message.Replace($" (Parameter '{e.ParamName}')", "")] },
+                    title: "The fix does not name one valid interface");
+            }
             catch (NftablesException e)
             {
                 return Results.Problem(title: "nftables refused the ruleset; the kernel is unchanged", detail: e.NftError, statusCode: 422);

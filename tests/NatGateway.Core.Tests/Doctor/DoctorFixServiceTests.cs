@@ -108,11 +108,70 @@ public sealed class DoctorFixServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task Kinds_of_other_work_are_refused_as_not_available_until_their_service_is_registered()
+    public async Task Lro_fix_from_the_real_check_turns_lro_off_in_one_pending_revision_and_the_check_then_notes_it_kept_off()
     {
+        using var host = new DoctorHost([new NatGateway.Core.Doctor.Checks.LroCheck()]);
+        host.Kernel.Memory.Values["net.ipv4.ip_forward"] = "1";
+        host.Kernel.FakeDiagnostics.Offloads.Add(new NatGateway.Core.Kernel.InterfaceOffloads("wan0", LroActive: true, LroChangeable: true));
+        await host.ForwardInForceAsync();
+        var check = Assert.Single((await host.Doctor.RunAsync(CheckId.Lro)).Checks);
+        Assert.Equal(CheckStatus.Critical, check.Status); // wan0 is the DNAT rule's in-interface
+
+        var outcome = await host.Fixes.ApplyAsync(CheckId.Lro, FixKind.DisableLro, "alice", TimeSpan.FromSeconds(45));
+
+        Assert.Equal("wan0", outcome.Fix.Target.Interface);
+        Assert.Equal(RevisionState.PendingConfirmation, outcome.Revision.State);
+        Assert.Equal("alice", outcome.Revision.Author);
+        AssertWindow(TimeSpan.FromSeconds(45), outcome.Revision);
+        Assert.Equal([("wan0", false)], host.Kernel.FakeDiagnostics.LroChanges);
+        Assert.Contains("lroOff.wan0: ∅ → off", outcome.Revision.Diff);
+        Assert.True(await host.Revisions.ConfirmAsync(outcome.Revision.Id, "alice"));
+
+        var after = Assert.Single((await host.Doctor.RunAsync(CheckId.Lro)).Checks);
+        Assert.Equal(CheckStatus.Ok, after.Status);
+        Assert.Equal("off (kept off by natgw)", after.Find("LRO on wan0").Value);
+    }
+
+    [Fact]
+    public async Task Mss_clamp_fix_from_the_real_check_puts_the_mssclamp_chain_into_the_rules_transaction_and_the_check_reads_ok()
+    {
+        using var host = new DoctorHost([new NatGateway.Core.Doctor.Checks.MtuCheck()]);
+        host.Kernel.Interfaces.Add(new NatGateway.Core.Kernel.NetworkInterfaceInfo("wg0", 40, "up", true, 1420, null,
+            [], new NatGateway.Core.Kernel.InterfaceCounters(0, 0, 0, 0, 0, 0)) { Kind = NatGateway.Core.Kernel.LinkKind.Wireguard });
+        host.Kernel.Memory.Values["net.ipv4.conf.wg0.rp_filter"] = "0";
+        await host.AddAsync("""{"kind": "masquerade", "name": "vpn", "outInterfaces": ["wg0"], "sourceCidrs": ["10.0.0.0/24"]}""");
+        await host.Revisions.ApplyRulesAsync("vpn", "test");
+        var check = Assert.Single((await host.Doctor.RunAsync(CheckId.Mtu)).Checks);
+        Assert.Equal(CheckStatus.Warning, check.Status);
+        var batches = host.Kernel.RecordingNftables.Batches.Count;
+
+        var outcome = await host.Fixes.ApplyAsync(CheckId.Mtu, check.Fixes.Single(f => f.Kind == FixKind.ClampMss), "alice");
+
+        Assert.Equal(RevisionState.PendingConfirmation, outcome.Revision.State);
+        Assert.Equal(batches + 1, host.Kernel.RecordingNftables.Batches.Count); // one transaction: the rules with the clamp
+        var batch = host.Kernel.RecordingNftables.Batches[^1];
+        Assert.Contains("\"mssclamp\"", batch);
+        Assert.Contains("wg0", batch);
+        Assert.True(await host.Revisions.ConfirmAsync(outcome.Revision.Id, "alice"));
+
+        var after = Assert.Single((await host.Doctor.RunAsync(CheckId.Mtu)).Checks);
+        Assert.DoesNotContain(after.Fixes, f => f.Kind == FixKind.ClampMss);
+        Assert.Equal("wireguard wg0 (MTU 1420), MSS clamped by natgw", after.Find("rule 'vpn' leaves through").Value);
+    }
+
+    [Fact]
+    public async Task An_interface_fix_the_driver_refuses_fails_naming_the_interface_and_leaves_nothing_pending()
+    {
+        using var host = new DoctorHost([_snat]);
+        host.Kernel.FakeDiagnostics.Offloads.Add(new NatGateway.Core.Kernel.InterfaceOffloads("wan0", LroActive: true, LroChangeable: false));
         _snat.Result = new CheckResult(CheckId.SnatPorts, CheckArea.Nat, CheckStatus.Warning, "t", "s", "e", [],
-            [new DoctorFix(FixKind.DisableLro, "LRO off", "ethtool -K eth0 lro off", new FixTarget { Interface = "wan0" })]);
-        var e = await Assert.ThrowsAsync<DoctorFixRefusedException>(() => _host.Fixes.ApplyAsync(CheckId.SnatPorts, 0, "alice"));
-        Assert.Contains("not available yet", e.Message);
+            [new DoctorFix(FixKind.DisableLro, "LRO off", "ethtool -K wan0 lro off", new FixTarget { Interface = "wan0" }),
+             new DoctorFix(FixKind.ClampMss, "clamp", "wildcard", new FixTarget { Interface = "wg*" })]);
+
+        var refused = await Assert.ThrowsAsync<NatGateway.Core.Revisions.InterfaceFixApplyException>(() => host.Fixes.ApplyAsync(CheckId.SnatPorts, 0, "alice"));
+        Assert.Equal("wan0", refused.Interface);
+        Assert.Null(await host.Revisions.PendingAsync());
+        var wildcard = await Assert.ThrowsAsync<ArgumentException>(() => host.Fixes.ApplyAsync(CheckId.SnatPorts, 1, "alice"));
+        Assert.Contains("wg*", wildcard.Message);
     }
 }

@@ -1,6 +1,7 @@
 using NatGateway.Core.Doctor;
 using NatGateway.Core.Doctor.Checks;
 using NatGateway.Core.Kernel;
+using NatGateway.Core.Revisions;
 using NatGateway.Nat;
 using Xunit;
 
@@ -84,6 +85,58 @@ public sealed class InterfaceChecksTests
         Assert.Contains("1420 + 60 B overhead = 1480; eth0 (no underlay device", tunnel.Find("wireguard wg0").Value);
         var fix = Assert.Single(tunnel.Fixes);
         Assert.Equal((FixKind.ClampMss, "wg0"), (fix.Kind, fix.Target.Interface));
+    }
+
+    [Fact]
+    public void Mtu_does_not_flag_a_tunnel_behind_masquerade_that_the_revision_in_force_clamps_and_offers_the_clamp_otherwise()
+    {
+        var check = new MtuCheck();
+        var snapshot = Snap.Empty() with
+        {
+            Interfaces = Snap.Known<IReadOnlyList<NetworkInterfaceInfo>>([Snap.Nic("eth0", 2, 1500, address: "10.0.0.1/24"), Snap.Nic("wg0", 7, 1420, LinkKind.Wireguard)]),
+            Routes = Snap.Known<IReadOnlyList<RouteInfo>>([new("0.0.0.0", 0, "10.0.0.254", "eth0")]),
+            Rules = Snap.Known<IReadOnlyList<NatRule>>([Snap.Masquerade("vpn", "wg0", "10.0.0.0/24")]),
+        };
+
+        // A clamp on another interface does not count for wg0: the fix is still offered.
+        var other = check.Evaluate(snapshot with { InterfaceFixes = Snap.Known(new InterfaceFixes([], ["eth0"])) });
+        Assert.Equal(CheckStatus.Warning, other.Status);
+        Assert.Equal("wireguard wg0 (MTU 1420), no MSS clamp", other.Find("rule 'vpn' leaves through").Value);
+        Assert.Equal((FixKind.ClampMss, "wg0"), (Assert.Single(other.Fixes).Kind, other.Fixes[0].Target.Interface));
+
+        var clamped = check.Evaluate(snapshot with { InterfaceFixes = Snap.Known(new InterfaceFixes([], ["wg0"]), DoctorSnapshot.InterfaceFixesSource) });
+        Assert.Equal(CheckStatus.Ok, clamped.Status);
+        Assert.Empty(clamped.Fixes);
+        var evidence = clamped.Find("rule 'vpn' leaves through");
+        Assert.Equal("wireguard wg0 (MTU 1420), MSS clamped by natgw", evidence.Value);
+        Assert.StartsWith(DoctorSnapshot.InterfaceFixesSource, evidence.Source);
+
+        // The fixes could not be read: the tunnel is not taken as clamped.
+        var unknown = check.Evaluate(snapshot with { InterfaceFixes = Fact<InterfaceFixes>.Missing("test", "database locked") });
+        Assert.Equal(CheckStatus.Warning, unknown.Status);
+        Assert.Single(unknown.Fixes);
+    }
+
+    [Fact]
+    public void Lro_notes_an_interface_natgw_keeps_off_and_one_turned_back_on_since()
+    {
+        var check = new LroCheck();
+        var forwarding = Snap.Empty() with
+        {
+            Settings = Snap.Known(Snap.Settings(forwarding: true)),
+            InterfaceFixes = Snap.Known(new InterfaceFixes(["eth0"], []), DoctorSnapshot.InterfaceFixesSource),
+        };
+        var kept = check.Evaluate(forwarding with { Offloads = Snap.Known<IReadOnlyList<InterfaceOffloads>>([new("eth0", false, true), new("eth1", false, true)]) });
+        Assert.Equal(CheckStatus.Ok, kept.Status);
+        Assert.Equal("off (kept off by natgw)", kept.Find("LRO on eth0").Value);
+        Assert.Contains(DoctorSnapshot.InterfaceFixesSource, kept.Find("LRO on eth0").Source);
+        Assert.Equal("off", kept.Find("LRO on eth1").Value);
+
+        // A driver reset turned it on again: still a problem, still offered (the fix re-applies it).
+        var back = check.Evaluate(forwarding with { Offloads = Snap.Known<IReadOnlyList<InterfaceOffloads>>([new("eth0", true, true)]) });
+        Assert.Equal(CheckStatus.Warning, back.Status);
+        Assert.Equal("on although natgw keeps it off (turned back on since)", back.Find("LRO on eth0").Value);
+        Assert.Equal(FixKind.DisableLro, Assert.Single(back.Fixes).Kind);
     }
 
     [Fact]

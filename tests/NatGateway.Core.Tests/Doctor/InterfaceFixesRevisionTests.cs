@@ -130,4 +130,25 @@ public sealed class InterfaceFixesRevisionTests : IDisposable
         Assert.Contains("interface mssClamp.wg0: clamp → ∅", undo.Diff);
         await Assert.ThrowsAsync<ArgumentException>(() => _revisions.ApplyMssClampAsync("wg\"0", true, "doctor"));
     }
+
+    [Fact]
+    public async Task Export_carries_the_interface_fixes_in_force_and_import_reads_them_back_validated()
+    {
+        await AddForwardAsync();
+        await _revisions.ApplyRulesAsync("rules", "test");
+        Assert.DoesNotContain("interfaceFixes", await _revisions.ExportAsync()); // none in force: the document as before
+        Assert.True(await _revisions.ConfirmAsync((await _revisions.ApplyOffloadsAsync("wan0", lroOff: true, "doctor", TimeSpan.FromSeconds(60))).Revision.Id, "doctor"));
+        Assert.True(await _revisions.ConfirmAsync((await _revisions.ApplyMssClampAsync("lan0", clamp: true, "doctor", TimeSpan.FromSeconds(60))).Revision.Id, "doctor"));
+
+        var exported = await _revisions.ExportAsync();
+        Assert.Contains("\"interfaceFixes\"", exported);
+        var (state, errors) = await _revisions.ImportAsync(exported);
+        Assert.Empty(errors);
+        Assert.Equal(new InterfaceFixes(["wan0"], ["lan0"]), state!.Interfaces);
+
+        var bad = exported.Replace("\"lan0\"\n", "\"wg*\"\n").Replace("\"mssClamp\": [", "\"mssClamp\": [\"wg*\", ");
+        var (refused, problems) = await _revisions.ImportAsync(bad);
+        Assert.Null(refused);
+        Assert.Contains(problems, p => p.Key.StartsWith("interfaceFixes.mssClamp[", StringComparison.Ordinal) && p.Value[0].Contains("wildcard"));
+    }
 }

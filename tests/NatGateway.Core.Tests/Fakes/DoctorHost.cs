@@ -41,7 +41,7 @@ public sealed class DoctorHost : IDisposable
             facts ?? new MirrorConntrackDoctorFacts(Kernel, _revisionServices.GetRequiredService<RevisionStore>(), new NatCompileOptions(), null), null, clock);
         Doctor = new DoctorService(checks ?? [new NatGateway.Core.Doctor.Checks.ForwardingOffCheck()], collector, Kernel, clock);
         Monitor = new DoctorMonitor(Doctor, Db, Options.Create(options ?? new DoctorOptions()), clock, NullLogger<DoctorMonitor>.Instance);
-        Fixes = new DoctorFixService(Doctor, Revisions, Rules, SafeApply);
+        Fixes = new DoctorFixService(Doctor, Revisions, Rules, SafeApply, new RevisionGatewayOptionFixes(Revisions));
     }
 
     /// <summary>Adds a port forward on wan0 and applies it, confirmed: a NAT rule in force.</summary>

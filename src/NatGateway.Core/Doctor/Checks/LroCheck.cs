@@ -26,8 +26,16 @@ public sealed class LroCheck : IDoctorCheck
         {
             new("forwarding", $"IPv4 {(settings.Ipv4Forwarding == true ? "on" : "off")}, IPv6 {(settings.Ipv6Forwarding == true ? "on" : "off")}", s.Settings.Source),
         };
+        // Interfaces whose LRO natgw keeps off (the revision in force): said so, and if LRO is on there anyway something
+        // turned it back on after the apply (a driver reset, ethtool by hand); start-up recovery or the fix turns it off again.
+        var forcedOff = s.InterfaceFixes.Value?.LroOff ?? [];
         foreach (var o in offloads)
-            evidence.Add(new Evidence($"LRO on {o.Interface}", (o.LroActive ? "on" : "off") + (o.LroChangeable ? "" : " (fixed by the driver)"), s.Offloads.Source));
+        {
+            var forced = forcedOff.Contains(o.Interface, StringComparer.Ordinal);
+            evidence.Add(new Evidence($"LRO on {o.Interface}", (o.LroActive ? "on" : "off") + (o.LroChangeable ? "" : " (fixed by the driver)")
+                + (forced ? (o.LroActive ? " although natgw keeps it off (turned back on since)" : " (kept off by natgw)") : ""),
+                forced ? $"{s.Offloads.Source}; {s.InterfaceFixes.Source}" : s.Offloads.Source));
+        }
         var on = offloads.Where(o => o.LroActive).ToList();
         if (on.Count == 0)
             return new CheckResult(Id, Area, CheckStatus.Ok, Title, "LRO is off on every interface",

@@ -81,13 +81,21 @@ public sealed class MtuCheck : IDoctorCheck
             }
         }
 
-        // (c) a tunnel as the output of source NAT, without an MSS clamp. No clamp rule exists in the revisions yet,
-        // so every such tunnel counts as unclamped.
+        // (c) a tunnel as the output of source NAT, without an MSS clamp. The clamps in force are the revision's interface
+        // fixes (chain mssclamp, oifname match); when they cannot be read, a tunnel is not counted as clamped.
+        var clamped = s.InterfaceFixes.Value?.MssClamp ?? [];
         foreach (var snat in SourceNatRules(rules))
             foreach (var name in snat.OutInterfaces)
             {
                 if (!byName.TryGetValue(name, out var tunnel) || !IsTunnel(tunnel)) continue;
-                evidence.Add(new Evidence($"rule {RuleLabel(snat.Rule)} leaves through", $"{tunnel.Kind.ToString().ToLowerInvariant()} {name} (MTU {tunnel.Mtu}), no MSS clamp", $"the revision in force; {links}"));
+                var kind = tunnel.Kind.ToString().ToLowerInvariant();
+                if (clamped.Contains(name, StringComparer.Ordinal))
+                {
+                    evidence.Add(new Evidence($"rule {RuleLabel(snat.Rule)} leaves through", $"{kind} {name} (MTU {tunnel.Mtu}), MSS clamped by natgw",
+                        $"{s.InterfaceFixes.Source}; {links}"));
+                    continue;
+                }
+                evidence.Add(new Evidence($"rule {RuleLabel(snat.Rule)} leaves through", $"{kind} {name} (MTU {tunnel.Mtu}), no MSS clamp", $"the revision in force; {links}"));
                 problems.Add($"masquerade/SNAT out of tunnel {name} without an MSS clamp");
                 if (!fixes.Any(f => f.Target.Interface == name))
                     fixes.Add(new DoctorFix(FixKind.ClampMss, $"Clamp TCP MSS on {name}",
