@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using NatGateway.TestSupport;
@@ -159,6 +161,113 @@ public sealed class DoctorCliKernelTests(DoctorLabFixture fixture) : IClassFixtu
             Lab.Exec(Lab.Gateway, "ip", "link", "del", "vx0");
             Lab.Exec(Lab.Gateway, "ip", "link", "del", "ul0");
         }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds (deadline generous for a loaded box; never a fixed wait).</summary>
+    private static void WaitUntil(Func<bool> condition, string what, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {seconds} s: {what}");
+            Thread.Sleep(50); // polling interval, not a wait for a fixed time
+        }
+    }
+
+    /// <summary>Unreplied UDP entries from the client to the server in the gateway's table (conntrack -L lists one per line).</summary>
+    private int UnrepliedUdpToServer() => Lab.Exec(Lab.Gateway, "conntrack", "-L", "-p", "udp", "-s", NamespaceLab.ClientAddress, "-d", NamespaceLab.ServerAddress)
+        .StandardOutput.Split('\n').Count(line => line.Contains("[UNREPLIED]", StringComparison.Ordinal));
+
+    [KernelFact]
+    public void Unreplied_udp_holding_most_of_the_table_warns_with_its_timeout_and_offers_a_shorter_one_and_is_ok_once_deleted()
+    {
+        const int ports = 1250;
+        // The unreplied-UDP timeout (30 s by default) lengthened in the lab gateway, before the traffic: a loaded box
+        // can take longer than 30 s from the last datagram to the doctor's dump. The check must then name this value.
+        Lab.Sysctl(Lab.Gateway, "net.netfilter.nf_conntrack_udp_timeout", "3600");
+        Lab.Sysctl(Lab.Gateway, "net.ipv4.ip_forward", "1");
+        try
+        {
+            // A ping resolves the client's and the gateway's neighbours first: datagrams queued behind an unresolved
+            // neighbour beyond unres_qlen_bytes are dropped before the gateway sees them.
+            WaitUntil(() => Lab.Pings(Lab.Client, NamespaceLab.ServerAddress), "the client pings the server through the gateway");
+            // One client socket to many ports of the server, where nothing listens: each datagram is a new 5-tuple, so
+            // one gateway entry each; the server's port-unreachable ICMP is RELATED to it and leaves it unreplied
+            // (nf_conntrack_icmpv4_error() never sets IPS_SEEN_REPLY).
+            using var socket = NetworkNamespace.RunIn(Lab.Client, () => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+            var payload = new byte[16];
+            WaitUntil(() =>
+            {
+                for (var port = 20000; port < 20000 + ports; port++)
+                    socket.SendTo(payload, new IPEndPoint(IPAddress.Parse(NamespaceLab.ServerAddress), port));
+                return UnrepliedUdpToServer() >= 1200;
+            }, "1,200 unreplied UDP entries in the gateway's table");
+
+            var (exit, check) = fixture.Doctor("timeouts");
+            Assert.Equal((1, "warning"), (exit, Status(check)));
+            Assert.Matches(@"^UDP_UNREPLIED holds \d+(\.\d)?% of [\d,]+ entries \(nf_conntrack_udp_timeout = 3600 s\)$", check.GetProperty("summary").GetString());
+            Assert.Matches(@"^[\d,]+ \(\d+(\.\d)?%\), nf_conntrack_udp_timeout = 3600 s$", Evidence(check, "UDP_UNREPLIED"));
+            var fix = Assert.Single(check.GetProperty("fixes").EnumerateArray());
+            Assert.Equal("shortenTimeout", fix.GetProperty("kind").GetString());
+            Assert.Equal("nf_conntrack_udp_timeout", fix.GetProperty("target").GetProperty("timeoutKey").GetString());
+            Assert.Equal(10, fix.GetProperty("target").GetProperty("value").GetInt32());
+
+            Lab.Exec(Lab.Gateway, "conntrack", "-D", "-p", "udp", "-s", NamespaceLab.ClientAddress, "-d", NamespaceLab.ServerAddress);
+            WaitUntil(() => UnrepliedUdpToServer() == 0, "the unreplied UDP entries deleted");
+            (exit, check) = fixture.Doctor("timeouts");
+            Assert.Equal((0, "ok"), (exit, Status(check)));
+            Assert.Empty(check.GetProperty("fixes").EnumerateArray());
+        }
+        finally
+        {
+            Lab.Exec(Lab.Gateway, "conntrack", "-D", "-p", "udp", "-s", NamespaceLab.ClientAddress, "-d", NamespaceLab.ServerAddress);
+            Lab.Sysctl(Lab.Gateway, "net.netfilter.nf_conntrack_udp_timeout", "30");
+        }
+    }
+
+    /// <summary>Broadcast frames of EtherType 0x88B5 (IEEE 802 local experimental) out of argv[1] every 10 ms until killed.
+    /// No protocol handler takes that type on the receiving end, so __netif_receive_skb_core() counts each one in the
+    /// device's rx_dropped (dev_core_stats_rx_dropped_inc): the drop column of /proc/net/dev rises for real.</summary>
+    private const string UnknownEtherTypeSender = """
+        import socket, sys, time
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((sys.argv[1], 0))
+        frame = b"\xff" * 6 + s.getsockname()[4] + b"\x88\xb5" + bytes(46)
+        while True:
+            s.send(frame)
+            time.sleep(0.01)
+        """;
+
+    /// <summary>lan0's rx drop column in the gateway's /proc/net/dev (the 4th number after "lan0:").</summary>
+    private ulong GatewayLanRxDropped()
+    {
+        var line = Lab.Exec(Lab.Gateway, "cat", "/proc/net/dev").StandardOutput.Split('\n')
+            .Single(l => l.TrimStart().StartsWith(NamespaceLab.GatewayLanInterface + ":", StringComparison.Ordinal));
+        return ulong.Parse(line.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[3]);
+    }
+
+    [KernelFact]
+    public void Rx_drops_rising_on_a_lab_interface_warn_with_the_interface_and_rate_and_are_ok_once_the_traffic_stops()
+    {
+        var before = GatewayLanRxDropped();
+        var sender = Lab.Start(Lab.Client, "/usr/bin/python3", ["-c", UnknownEtherTypeSender, "eth0"]);
+        try
+        {
+            // The sender is flowing before the doctor's first sample; it keeps flowing through the second.
+            WaitUntil(() => GatewayLanRxDropped() > before, "lan0's rx drops rising in the gateway");
+            var (exit, check) = fixture.Doctor("interface-errors");
+            Assert.Equal((1, "warning"), (exit, Status(check)));
+            Assert.Contains("lan0 (rx drops)", check.GetProperty("summary").GetString());
+            Assert.Matches(@"; rising: rx drops \d+(\.\d+)?/s$", Evidence(check, "lan0"));
+        }
+        finally
+        {
+            sender.Kill(entireProcessTree: true);
+            sender.WaitForExit();
+        }
+        var (okExit, ok) = fixture.Doctor("interface-errors");
+        Assert.Equal((0, "ok"), (okExit, Status(ok)));
+        Assert.DoesNotContain("rising", Evidence(ok, "lan0"));
     }
 
     [KernelFact]
