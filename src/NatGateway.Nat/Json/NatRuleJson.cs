@@ -33,16 +33,39 @@ public static class NatRuleJson
     }
 
     private static readonly string[] CommonFields =
-        ["kind", "id", "name", "description", "enabled", "position", "family", "markId", "createdAt", "updatedAt", "createdBy", "updatedBy"];
+        ["kind", "id", "name", "description", "enabled", "position", "family", "markId", "createdAt", "updatedAt", "createdBy", "updatedBy", "timeouts"];
     private static readonly string[] MasqueradeFields = ["outInterfaces", "sourceCidrs", "protocol", "ports", "options"];
     private static readonly string[] SnatFields = ["outInterfaces", "sourceCidrs", "destinationCidrs", "protocol", "translateTo", "ports", "options"];
     private static readonly string[] DnatFields =
         ["inInterfaces", "protocol", "sourceCidrs", "destinationAddress", "destinationPort", "targetAddress", "targetPort", "hairpin"];
+    private static readonly string[] PrefixMapFields = ["outsideInterfaces", "insidePrefix", "outsidePrefix", "hairpin"];
+    private static readonly string[] RedirectFields = ["inInterfaces", "protocol", "sourceCidrs", "destinationAddress", "destinationPort", "targetPort"];
+    private static readonly string[] LoadBalanceFields =
+        ["inInterfaces", "protocol", "sourceCidrs", "destinationAddress", "destinationPort", "backends", "method"];
 
     // Made once, not per rule read (an import reads 10,000).
     private static readonly FrozenSet<string> MasqueradeAllowed = CommonFields.Concat(MasqueradeFields).ToFrozenSet(StringComparer.Ordinal);
     private static readonly FrozenSet<string> SnatAllowed = CommonFields.Concat(SnatFields).ToFrozenSet(StringComparer.Ordinal);
     private static readonly FrozenSet<string> DnatAllowed = CommonFields.Concat(DnatFields).ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> PrefixMapAllowed = CommonFields.Concat(PrefixMapFields).ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> RedirectAllowed = CommonFields.Concat(RedirectFields).ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> LoadBalanceAllowed = CommonFields.Concat(LoadBalanceFields).ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Every kind with its JSON text, in the order the UI offers them.</summary>
+    public static IReadOnlyList<(NatRuleKind Kind, string Text)> Kinds { get; } =
+    [
+        (NatRuleKind.Dnat, "dnat"), (NatRuleKind.Snat, "snat"), (NatRuleKind.Masquerade, "masquerade"),
+        (NatRuleKind.OneToOne, "one-to-one"), (NatRuleKind.Nptv6, "nptv6"), (NatRuleKind.Redirect, "redirect"),
+        (NatRuleKind.LoadBalance, "load-balance"),
+    ];
+
+    /// <summary>The kind a JSON "kind" text names; null when it names none.</summary>
+    public static NatRuleKind? ParseKind(string? text)
+    {
+        foreach (var (kind, t) in Kinds)
+            if (t == text) return kind;
+        return null;
+    }
 
     public static string Serialize(NatRule rule)
     {
@@ -98,6 +121,47 @@ public static class NatRuleJson
                 w.WriteString("targetPort", d.TargetPort?.ToString());
                 w.WriteBoolean("hairpin", d.Hairpin);
                 break;
+            case PrefixMapRule map:
+                WriteStrings(w, "outsideInterfaces", map.OutsideInterfaces);
+                w.WriteString("insidePrefix", map.InsidePrefix.ToString());
+                w.WriteString("outsidePrefix", map.OutsidePrefix.ToString());
+                w.WriteBoolean("hairpin", map.Hairpin);
+                break;
+            case RedirectRule r:
+                WriteStrings(w, "inInterfaces", r.InInterfaces);
+                w.WriteString("protocol", ProtocolText(r.Protocol));
+                WriteStrings(w, "sourceCidrs", r.SourceCidrs.Select(c => c.ToString()));
+                w.WriteString("destinationAddress", r.DestinationAddress?.ToString());
+                w.WriteString("destinationPort", r.DestinationPort.ToString());
+                w.WriteString("targetPort", r.TargetPort?.ToString());
+                break;
+            case LoadBalanceRule l:
+                WriteStrings(w, "inInterfaces", l.InInterfaces);
+                w.WriteString("protocol", ProtocolText(l.Protocol));
+                WriteStrings(w, "sourceCidrs", l.SourceCidrs.Select(c => c.ToString()));
+                w.WriteString("destinationAddress", l.DestinationAddress?.ToString());
+                w.WriteString("destinationPort", l.DestinationPort.ToString());
+                w.WriteStartArray("backends");
+                foreach (var b in l.Backends)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("address", b.Address.ToString());
+                    if (b.Port is { } port) w.WriteNumber("port", port); else w.WriteNull("port");
+                    w.WriteNumber("weight", b.Weight);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteString("method", MethodText(l.Method));
+                break;
+        }
+        // Only when set: rules without a policy keep the shape they had before timeouts existed.
+        if (rule.Timeouts is { } t)
+        {
+            w.WriteStartObject("timeouts");
+            if (t.TcpEstablished is { } e) w.WriteNumber("tcpEstablished", e);
+            if (t.UdpUnreplied is { } u) w.WriteNumber("udpUnreplied", u);
+            if (t.UdpReplied is { } r) w.WriteNumber("udpReplied", r);
+            w.WriteEndObject();
         }
         w.WriteString("createdAt", rule.CreatedAt);
         w.WriteString("updatedAt", rule.UpdatedAt);
@@ -112,12 +176,9 @@ public static class NatRuleJson
         w.WriteEndArray();
     }
 
-    public static string KindText(NatRuleKind kind) => kind switch
-    {
-        NatRuleKind.Masquerade => "masquerade",
-        NatRuleKind.Snat => "snat",
-        _ => "dnat",
-    };
+    public static string KindText(NatRuleKind kind) => Kinds.First(k => k.Kind == kind).Text;
+
+    public static string MethodText(BalanceMethod method) => method == BalanceMethod.SourceHash ? "source-hash" : "round-robin";
 
     public static string ProtocolText(NatProtocol protocol) => protocol switch
     {
@@ -153,21 +214,18 @@ public static class NatRuleJson
         if (element.ValueKind != JsonValueKind.Object)
             return new NatRuleParseResult(null, [new ValidationIssue("", "A rule must be a JSON object")]);
         var kindText = reader.String("kind", required: true);
-        NatRuleKind? kind = kindText switch
-        {
-            "masquerade" => NatRuleKind.Masquerade,
-            "snat" => NatRuleKind.Snat,
-            "dnat" => NatRuleKind.Dnat,
-            null => null,
-            _ => null,
-        };
-        if (kindText is not null && kind is null) reader.Error("kind", $"Rule kind: '{kindText}' is not a rule kind (masquerade, snat, dnat)");
+        var kind = ParseKind(kindText);
+        if (kindText is not null && kind is null)
+            reader.Error("kind", $"Rule kind: '{kindText}' is not a rule kind ({string.Join(", ", Kinds.Select(k => k.Text))})");
         if (kind is null) return new NatRuleParseResult(null, reader.Issues);
 
         var allowed = kind switch
         {
             NatRuleKind.Masquerade => MasqueradeAllowed,
             NatRuleKind.Snat => SnatAllowed,
+            NatRuleKind.OneToOne or NatRuleKind.Nptv6 => PrefixMapAllowed,
+            NatRuleKind.Redirect => RedirectAllowed,
+            NatRuleKind.LoadBalance => LoadBalanceAllowed,
             _ => DnatAllowed,
         };
         foreach (var property in element.EnumerateObject())
@@ -197,6 +255,7 @@ public static class NatRuleJson
         var updatedAt = reader.Date("updatedAt") ?? default;
         var createdBy = reader.String("createdBy");
         var updatedBy = reader.String("updatedBy");
+        var timeouts = reader.Timeouts("timeouts");
 
         NatRule? rule = null;
         switch (kind)
@@ -231,6 +290,52 @@ public static class NatRuleJson
                     };
                 break;
             }
+            case NatRuleKind.OneToOne or NatRuleKind.Nptv6:
+            {
+                var outside = reader.Interfaces("outsideInterfaces");
+                var insidePrefix = reader.Prefix("insidePrefix");
+                var outsidePrefix = reader.Prefix("outsidePrefix");
+                var hairpin = reader.Bool("hairpin") ?? false;
+                if (insidePrefix is not null && outsidePrefix is not null)
+                    rule = kind == NatRuleKind.Nptv6
+                        ? new Nptv6Rule { OutsideInterfaces = outside, InsidePrefix = insidePrefix, OutsidePrefix = outsidePrefix, Hairpin = hairpin }
+                        : new OneToOneRule { OutsideInterfaces = outside, InsidePrefix = insidePrefix, OutsidePrefix = outsidePrefix, Hairpin = hairpin };
+                break;
+            }
+            case NatRuleKind.Redirect:
+            {
+                var inInterfaces = reader.Interfaces("inInterfaces");
+                var protocol = reader.Protocol("protocol", required: true);
+                var sources = reader.Prefixes("sourceCidrs");
+                var destinationAddress = reader.Address("destinationAddress");
+                var destinationPort = reader.Ports("destinationPort", required: true);
+                var targetPort = reader.Ports("targetPort", required: false);
+                if (destinationPort is not null && protocol is not null)
+                    rule = new RedirectRule
+                    {
+                        InInterfaces = inInterfaces, Protocol = protocol.Value, SourceCidrs = sources,
+                        DestinationAddress = destinationAddress, DestinationPort = destinationPort.Value, TargetPort = targetPort,
+                    };
+                break;
+            }
+            case NatRuleKind.LoadBalance:
+            {
+                var inInterfaces = reader.Interfaces("inInterfaces");
+                var protocol = reader.Protocol("protocol", required: true);
+                var sources = reader.Prefixes("sourceCidrs");
+                var destinationAddress = reader.Address("destinationAddress");
+                var destinationPort = reader.Ports("destinationPort", required: true);
+                var backends = reader.Backends("backends");
+                var method = reader.Method("method");
+                if (destinationPort is not null && protocol is not null && backends is not null)
+                    rule = new LoadBalanceRule
+                    {
+                        InInterfaces = inInterfaces, Protocol = protocol.Value, SourceCidrs = sources,
+                        DestinationAddress = destinationAddress, DestinationPort = destinationPort.Value, Backends = backends,
+                        Method = method ?? BalanceMethod.RoundRobin,
+                    };
+                break;
+            }
             default:
             {
                 var inInterfaces = reader.Interfaces("inInterfaces");
@@ -258,7 +363,7 @@ public static class NatRuleJson
         rule = rule with
         {
             Id = id, Name = name, Description = description, Enabled = enabled, Position = position, MarkId = markId,
-            Family = family ?? InferFamily(rule),
+            Family = family ?? (rule is Nptv6Rule ? NatFamily.Ipv6 : InferFamily(rule)), Timeouts = timeouts,
             CreatedAt = createdAt, UpdatedAt = updatedAt, CreatedBy = createdBy, UpdatedBy = updatedBy,
         };
         return new NatRuleParseResult(rule, []);
@@ -371,9 +476,9 @@ public static class NatRuleJson
             return result;
         }
 
-        public IPAddress? Address(string name)
+        public IPAddress? Address(string name, bool required = false)
         {
-            var text = String(name);
+            var text = String(name, required);
             if (text is null) return null;
             if (IpMath.TryParseAddress(text, out var address)) return address;
             Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not an IP address");
@@ -420,6 +525,73 @@ public static class NatRuleJson
                     Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not a protocol (tcp, udp, both)");
                     return null;
             }
+        }
+
+        public IpPrefix? Prefix(string name)
+        {
+            var text = String(name, required: true);
+            if (text is null) return null;
+            if (IpPrefix.TryParse(text, out var prefix, out var error)) return prefix;
+            Error(name, $"{RuleFieldLabels.Of(name)}: {error}");
+            return null;
+        }
+
+        public BalanceMethod? Method(string name)
+        {
+            var text = String(name);
+            switch (text)
+            {
+                case null: return null;
+                case "round-robin": return BalanceMethod.RoundRobin;
+                case "source-hash": return BalanceMethod.SourceHash;
+                default:
+                    Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not a method (round-robin, source-hash)");
+                    return null;
+            }
+        }
+
+        /// <summary>"backends": [{"address": "10.0.0.2", "port": 80, "weight": 2}, ...]; fields "backends[i].address".</summary>
+        public IReadOnlyList<LoadBalanceBackend>? Backends(string name)
+        {
+            if (!TryGet(name, true, out var v)) return null;
+            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"{RuleFieldLabels.Of(name)} must be a list of backends, not {Describe(v)}"); return null; }
+            var result = new List<LoadBalanceBackend>();
+            var before = Issues.Count;
+            var i = 0;
+            foreach (var item in v.EnumerateArray())
+            {
+                var field = $"{name}[{i++}]";
+                if (item.ValueKind != JsonValueKind.Object) { Error(field, $"{RuleFieldLabels.Of(field)} must be an object with an address, not {Describe(item)}"); continue; }
+                var backend = new FieldReader(item);
+                foreach (var property in item.EnumerateObject())
+                    if (property.Name is not ("address" or "port" or "weight"))
+                        backend.Error(property.Name, $"Field '{property.Name}' is an unknown field for a backend (address, port, weight)");
+                var address = backend.Address("address", required: true);
+                var port = backend.Int("port", 1, 65535);
+                var weight = backend.Int("weight", 1, 100) ?? 1;
+                foreach (var issue in backend.Issues)
+                    Issues.Add(issue with { Field = $"{field}.{issue.Field}", Message = $"{RuleFieldLabels.Of(field)}: {issue.Message}" });
+                if (address is not null) result.Add(new LoadBalanceBackend(address, port, weight));
+            }
+            return Issues.Count == before ? result : null;
+        }
+
+        public ConntrackTimeoutPolicy? Timeouts(string name)
+        {
+            if (!TryGet(name, false, out var v)) return null;
+            if (v.ValueKind != JsonValueKind.Object) { Error(name, $"{RuleFieldLabels.Of(name)} must be an object of seconds, not {Describe(v)}"); return null; }
+            var reader = new FieldReader(v);
+            foreach (var property in v.EnumerateObject())
+                if (property.Name is not ("tcpEstablished" or "udpUnreplied" or "udpReplied"))
+                    reader.Error(property.Name, $"Field '{property.Name}' is not a timeout (tcpEstablished, udpUnreplied, udpReplied)");
+            var policy = new ConntrackTimeoutPolicy
+            {
+                TcpEstablished = reader.Int("tcpEstablished", 1, int.MaxValue),
+                UdpUnreplied = reader.Int("udpUnreplied", 1, int.MaxValue),
+                UdpReplied = reader.Int("udpReplied", 1, int.MaxValue),
+            };
+            foreach (var issue in reader.Issues) Issues.Add(issue with { Field = $"{name}.{issue.Field}" });
+            return policy.IsEmpty ? null : policy;
         }
 
         public NatOptions Options(string name)

@@ -21,10 +21,10 @@ public sealed record DnatRule : NatRule
     public bool Hairpin { get; init; }
 
     /// <summary>
-    /// A forward that fits an nft map: one port to one address:port, no source restriction, no hairpin.
+    /// A forward that fits an nft map: one port to one address:port, no source restriction, no hairpin, no timeout policy.
     /// The compiler may group these into maps (constant cost per new flow).
     /// </summary>
     public bool IsPlainForward =>
         DestinationPort.IsSingle && TargetAddress.IsSingle && (TargetPort is null || TargetPort.Value.IsSingle)
-        && SourceCidrs.Count == 0 && !Hairpin;
+        && SourceCidrs.Count == 0 && !Hairpin && Timeouts is null;
 }

@@ -22,6 +22,8 @@ public abstract record NatRule
     public DateTimeOffset UpdatedAt { get; init; }
     public string? CreatedBy { get; init; }
     public string? UpdatedBy { get; init; }
+    /// <summary>Conntrack timeouts for the flows this rule translates; null = the kernel's defaults.</summary>
+    public ConntrackTimeoutPolicy? Timeouts { get; init; }
 
     public abstract NatRuleKind Kind { get; }
 }

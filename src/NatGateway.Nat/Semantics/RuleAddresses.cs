@@ -20,6 +20,19 @@ public static class RuleAddresses
                 if (d.DestinationAddress is not null) yield return ("destinationAddress", IpMath.FamilyOf(d.DestinationAddress));
                 yield return ("targetAddress", d.TargetAddress.Family);
                 break;
+            case PrefixMapRule p:
+                yield return ("insidePrefix", p.InsidePrefix.Family);
+                yield return ("outsidePrefix", p.OutsidePrefix.Family);
+                break;
+            case RedirectRule r:
+                for (var i = 0; i < r.SourceCidrs.Count; i++) yield return ($"sourceCidrs[{i}]", r.SourceCidrs[i].Family);
+                if (r.DestinationAddress is not null) yield return ("destinationAddress", IpMath.FamilyOf(r.DestinationAddress));
+                break;
+            case LoadBalanceRule l:
+                for (var i = 0; i < l.SourceCidrs.Count; i++) yield return ($"sourceCidrs[{i}]", l.SourceCidrs[i].Family);
+                if (l.DestinationAddress is not null) yield return ("destinationAddress", IpMath.FamilyOf(l.DestinationAddress));
+                for (var i = 0; i < l.Backends.Count; i++) yield return ($"backends[{i}].address", IpMath.FamilyOf(l.Backends[i].Address));
+                break;
         }
     }
 

@@ -36,6 +36,15 @@ public static partial class RuleFieldLabels
         ["ports"] = ("Port range", "Port range"),
         ["options"] = ("Options", "Option"),
         ["hairpin"] = ("NAT reflection (hairpin)", "NAT reflection (hairpin)"),
+        ["outsideInterfaces"] = ("Outside interfaces", "Outside interface"),
+        ["insidePrefix"] = ("Inside prefix", "Inside prefix"),
+        ["outsidePrefix"] = ("Outside prefix", "Outside prefix"),
+        ["backends"] = ("Backends", "Backend"),
+        ["method"] = ("Balancing method", "Balancing method"),
+        ["timeouts"] = ("Conntrack timeouts", "Conntrack timeouts"),
+        ["timeouts.tcpEstablished"] = ("TCP established timeout", "TCP established timeout"),
+        ["timeouts.udpUnreplied"] = ("UDP unreplied timeout", "UDP unreplied timeout"),
+        ["timeouts.udpReplied"] = ("UDP replied timeout", "UDP replied timeout"),
     };
 
     /// <summary>"sourceCidrs[1]" → "Source CIDR 2"; "name" → "Name"; an unknown field is quoted as given.</summary>

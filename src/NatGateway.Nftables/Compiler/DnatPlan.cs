@@ -12,8 +12,14 @@ public sealed record DnatPlan(IReadOnlyList<DnatUnit> Units)
     public static DnatPlan Build(IEnumerable<NatRule> orderedRules, bool useMaps)
     {
         var units = new List<DnatUnit>();
-        foreach (var rule in orderedRules.OfType<DnatRule>().Where(r => r.Enabled))
+        foreach (var enabled in orderedRules.Where(r => r.Enabled))
         {
+            if (enabled is RedirectRule or LoadBalanceRule or PrefixMapRule)
+            {
+                units.Add(new DestinationRuleUnit(enabled));
+                continue;
+            }
+            if (enabled is not DnatRule rule) continue;
             if (!useMaps || !rule.IsPlainForward)
             {
                 units.Add(new DnatRuleUnit(rule));
@@ -54,6 +60,15 @@ public sealed record DnatRuleUnit(DnatRule Rule) : DnatUnit
 {
     public override bool MayOverlap(ForwardMatch match) =>
         ForwardMatch.Of(Rule).MayOverlap(match) || (Rule.Hairpin && ForwardMatch.HairpinOf(Rule).MayOverlap(match));
+}
+
+/// <summary>
+/// A prerouting rule of another kind (redirect, load-balanced forward, the inbound half of a prefix map), compiled as its
+/// own nft rule(s) in list order. Assumed to overlap anything, so no map segment is ever moved across it.
+/// </summary>
+public sealed record DestinationRuleUnit(NatRule Rule) : DnatUnit
+{
+    public override bool MayOverlap(ForwardMatch match) => true;
 }
 
 /// <summary>One plain forward inside a map segment, for one protocol.</summary>

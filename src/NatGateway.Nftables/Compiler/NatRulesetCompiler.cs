@@ -17,7 +17,7 @@ namespace NatGateway.Nftables;
 /// Every nft rule carries a counter, the comment "&lt;rule id&gt; &lt;name&gt;", and sets the rule's mark id under the mark mask.
 /// Pure: no kernel access.
 /// </summary>
-public static class NatRulesetCompiler
+public static partial class NatRulesetCompiler
 {
     public const string Prerouting = "prerouting";
     public const string Output = "output";
@@ -89,7 +89,7 @@ public static class NatRulesetCompiler
     }
 
     /// <summary>Builds the commands for one family's table.</summary>
-    private sealed class TableBuilder(NatFamily family, string tableName, NatCompileOptions options)
+    private sealed partial class TableBuilder(NatFamily family, string tableName, NatCompileOptions options)
     {
         private readonly string _family = NftFamily.TableFamily(family);
         private readonly Dictionary<Guid, string> _segments = new();
@@ -130,6 +130,9 @@ public static class NatRulesetCompiler
                 {
                     case DnatRuleUnit single: AddDnat(single.Rule); break;
                     case DnatMapSegment segment: AddSegment(segment, ++segmentNumber); break;
+                    case DestinationRuleUnit { Rule: RedirectRule redirect }: AddRedirect(redirect); break;
+                    case DestinationRuleUnit { Rule: LoadBalanceRule balance }: AddLoadBalance(balance); break;
+                    case DestinationRuleUnit { Rule: PrefixMapRule map }: AddPrefixMapInbound(map); break;
                 }
             foreach (var dnat in rules.OfType<DnatRule>().Where(r => r.Enabled && r.Hairpin))
                 AddHairpinMasquerade(dnat);
@@ -138,6 +141,7 @@ public static class NatRulesetCompiler
                 {
                     case MasqueradeRule m: AddMasquerade(m); break;
                     case SnatRule s: AddSnat(s); break;
+                    case PrefixMapRule p: AddPrefixMapOutbound(p); break;
                 }
             Commands.AddRange(_objects);
             Commands.AddRange(_rules);
@@ -187,6 +191,7 @@ public static class NatRulesetCompiler
             yield return NftMatch.Equal(new NftPayload(proto, "dport"), Expr.Ports(rule.DestinationPort));
             yield return new NftCounter();
             yield return Expr.SetMark(options, rule.MarkId);
+            foreach (var timeout in TimeoutSet(rule, proto)) yield return timeout;
             yield return new NftNat(NftNatKind.Dnat, Expr.Pool(rule.TargetAddress), DnatPort(rule, proto), []);
         }
 
@@ -320,6 +325,7 @@ public static class NatRulesetCompiler
                     .. Expr.Protocol(proto),
                     new NftCounter(),
                     Expr.SetMark(options, rule.MarkId),
+                    .. TimeoutSet(rule, proto),
                     new NftNat(NftNatKind.Masquerade, null, rule.Ports is { } p ? Expr.Ports(p) : null, Expr.Flags(rule.Options))]);
         }
 
@@ -333,6 +339,7 @@ public static class NatRulesetCompiler
                     .. Expr.Protocol(proto),
                     new NftCounter(),
                     Expr.SetMark(options, rule.MarkId),
+                    .. TimeoutSet(rule, proto),
                     new NftNat(NftNatKind.Snat, Expr.Pool(rule.TranslateTo), rule.Ports is { } p ? Expr.Ports(p) : null, Expr.Flags(rule.Options))]);
         }
 

@@ -296,15 +296,9 @@ public static class RulesEndpoints
         var errors = paging ?? new Dictionary<string, string[]>();
         if (search is { Length: > RuleQuery.MaxSearchLength })
             errors["search"] = [$"must be at most {RuleQuery.MaxSearchLength} characters"];
-        NatRuleKind? ruleKind = kind switch
-        {
-            null or "" => null,
-            "masquerade" => NatRuleKind.Masquerade,
-            "snat" => NatRuleKind.Snat,
-            "dnat" => NatRuleKind.Dnat,
-            _ => null,
-        };
-        if (kind is { Length: > 0 } && ruleKind is null) errors["kind"] = ["must be masquerade, snat or dnat"];
+        var ruleKind = kind is { Length: > 0 } ? NatRuleJson.ParseKind(kind) : null;
+        if (kind is { Length: > 0 } && ruleKind is null)
+            errors["kind"] = [$"must be one of {string.Join(", ", NatRuleJson.Kinds.Select(k => k.Text))}"];
         bool? isEnabled = enabled switch
         {
             null or "" => null,
