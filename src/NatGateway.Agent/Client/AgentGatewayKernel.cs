@@ -38,6 +38,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     public IConntrackKernel Conntrack { get; }
     public ISettingsPersistence Persistence { get; }
     public IHostDiagnostics Diagnostics { get; }
+    public IPacketTracing Tracing { get; } = new UnbuiltPacketTracing();
     public IKernelAvailability Availability => _pool.Availability;
 
     internal AgentResponse Call(AgentRequest request) => _pool.Run(c => c.Call(request));

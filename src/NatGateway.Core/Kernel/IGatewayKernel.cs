@@ -24,6 +24,9 @@ public interface IGatewayKernel
     /// <summary>Host facts for the doctor (softnet, interrupts, RPS, offloads, policy rules, kernel log, drop capture).</summary>
     IHostDiagnostics Diagnostics { get; }
 
+    /// <summary>The live packet tracer's kernel half (nftrace events).</summary>
+    IPacketTracing Tracing { get; }
+
     /// <summary>Whether the kernel side answers (always true in single-process mode).</summary>
     IKernelAvailability Availability { get; }
 

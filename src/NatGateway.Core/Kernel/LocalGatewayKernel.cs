@@ -25,6 +25,8 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
 
     public IHostDiagnostics Diagnostics { get; } = new LocalHostDiagnostics(procNet, sysClassNet);
 
+    public IPacketTracing Tracing { get; } = new UnbuiltPacketTracing();
+
     public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() => _facts.Read();
 
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces()

@@ -71,6 +71,9 @@ public sealed class InMemoryKernel : IGatewayKernel
     public FakeHostDiagnostics FakeDiagnostics { get; } = new();
     public IHostDiagnostics Diagnostics => FakeDiagnostics;
 
+    /// <summary>Live tracing: unavailable unless a test sets its own.</summary>
+    public IPacketTracing Tracing { get; set; } = new UnbuiltPacketTracing();
+
     /// <summary>What ReadConntrackFacts returns (a 24 GiB 6.18 host with the default table).</summary>
     public NatGateway.Capacity.Kernel.KernelConntrackFacts Facts { get; set; } = new()
     {
