@@ -25,7 +25,7 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
 
     public IHostDiagnostics Diagnostics { get; } = new LocalHostDiagnostics(procNet, sysClassNet);
 
-    public IPacketTracing Tracing { get; } = new UnbuiltPacketTracing();
+    public IPacketTracing Tracing { get; } = new LocalPacketTracing(compileOptions);
 
     public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() => _facts.Read();
 

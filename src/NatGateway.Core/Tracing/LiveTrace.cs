@@ -20,6 +20,8 @@ public enum TraceVerdict
     Goto,
     Return,
     Break,
+    // NF_REPEAT: the hook is called again (rare; nft prints "repeat").
+    Repeat,
 }
 
 /// <summary>One step of a traced packet through a chain of any table (ours or foreign), from NFNLGRP_NFTRACE.</summary>
@@ -45,5 +47,17 @@ public sealed record TracedPacket(uint TraceId, string? InInterface, string? Out
 /// <summary>What the kernel reported while the trace was armed.</summary>
 public sealed record LiveTrace(PacketProbe Probe, TimeSpan Window, IReadOnlyList<TracedPacket> Packets, bool Truncated);
 
+/// <summary>Why live tracing was refused: not possible here at all, or another trace is running now.</summary>
+public enum TraceRefusal
+{
+    // No nftrace support, no privileges, no agent: retrying does not help (HTTP 501).
+    Unavailable,
+    // One trace at a time: another is armed now; retry after it ends (HTTP 409).
+    Busy,
+}
+
 /// <summary>Live tracing is not possible here (no nftrace support, no agent, a trace already running); the reason says which.</summary>
-public sealed class TraceUnavailableException(string reason) : Exception(reason);
+public sealed class TraceUnavailableException(string reason, TraceRefusal refusal = TraceRefusal.Unavailable) : Exception(reason)
+{
+    public TraceRefusal Refusal { get; } = refusal;
+}

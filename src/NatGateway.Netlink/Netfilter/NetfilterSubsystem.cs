@@ -29,7 +29,7 @@ public enum NetfilterSubsystem : byte
     NftCompat = 11,
 }
 
-/// <summary>nfnetlink multicast groups (enum nfnetlink_groups) used by ctnetlink events.</summary>
+/// <summary>nfnetlink multicast groups (enum nfnetlink_groups): ctnetlink events and nf_tables trace events.</summary>
 public enum NetfilterGroup : uint
 {
     /// <summary>NFNLGRP_CONNTRACK_NEW</summary>
@@ -44,4 +44,16 @@ public enum NetfilterGroup : uint
     ConntrackExpectationUpdate = 5,
     /// <summary>NFNLGRP_CONNTRACK_EXP_DESTROY</summary>
     ConntrackExpectationDestroy = 6,
+    /// <summary>NFNLGRP_NFTABLES (ruleset change notifications)</summary>
+    Nftables = 7,
+    /// <summary>NFNLGRP_ACCT_QUOTA</summary>
+    AcctQuota = 8,
+    /// <summary>NFNLGRP_NFTRACE: NFT_MSG_TRACE events for packets carrying nftrace (<c>nft monitor trace</c>).</summary>
+    NfTrace = 9,
+}
+
+public static class NetfilterGroups
+{
+    /// <summary>The nl_groups bit for <paramref name="group"/> (bit g-1 for group g, as bind() takes it).</summary>
+    public static uint Mask(NetfilterGroup group) => 1u << ((int)group - 1);
 }
