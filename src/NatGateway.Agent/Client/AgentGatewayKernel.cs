@@ -30,6 +30,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
         Conntrack = new RemoteConntrackKernel(this, _pool);
         Persistence = new RemotePersistence(this);
         Diagnostics = new RemoteDiagnostics(this);
+        Tracing = new RemotePacketTracing(this);
     }
 
     public string SocketPath => _pool.SocketPath;
@@ -38,7 +39,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     public IConntrackKernel Conntrack { get; }
     public ISettingsPersistence Persistence { get; }
     public IHostDiagnostics Diagnostics { get; }
-    public IPacketTracing Tracing { get; } = new UnbuiltPacketTracing();
+    public IPacketTracing Tracing { get; }
     public IKernelAvailability Availability => _pool.Availability;
 
     internal AgentResponse Call(AgentRequest request) => _pool.Run(c => c.Call(request));

@@ -23,4 +23,7 @@ public sealed record AgentError
     public Errno? Errno { get; init; }
     public string? Operation { get; init; }
     public string? ExtendedAck { get; init; }
+
+    /// <summary>TraceUnavailable: unavailable here, or another trace running.</summary>
+    public NatGateway.Core.Tracing.TraceRefusal? TraceRefusal { get; init; }
 }

@@ -26,4 +26,6 @@ public enum AgentErrorKind
     /// <summary>The kernel lacks what the operation needs (→ NotSupportedException with the reason), e.g. tracefs or
     /// the skb:kfree_skb tracepoint for a drop capture.</summary>
     NotSupported,
+    /// <summary>Live tracing cannot run (→ TraceUnavailableException with <c>TraceRefusal</c>: unavailable here, or busy).</summary>
+    TraceUnavailable,
 }

@@ -19,6 +19,7 @@ public static class AgentErrors
         {
             Kind = AgentErrorKind.Sysctl, Message = s.Message, SysctlKey = s.Key.Segments.ToArray(), SysctlFailure = s.Failure,
         },
+        NatGateway.Core.Tracing.TraceUnavailableException t => new AgentError { Kind = AgentErrorKind.TraceUnavailable, Message = t.Message, TraceRefusal = t.Refusal },
         DumpInterruptedException d => new AgentError { Kind = AgentErrorKind.DumpInterrupted, Message = d.Message },
         NetlinkException n => new AgentError
         {
@@ -40,6 +41,8 @@ public static class AgentErrors
         AgentErrorKind.Netlink => new NetlinkException(error.Errno ?? 0, error.ExtendedAck, error.Operation),
         AgentErrorKind.Unsupported => new InvalidOperationException(error.Message),
         AgentErrorKind.NotSupported => new NotSupportedException(error.Message),
+        AgentErrorKind.TraceUnavailable => new NatGateway.Core.Tracing.TraceUnavailableException(error.Message,
+            error.TraceRefusal ?? NatGateway.Core.Tracing.TraceRefusal.Unavailable),
         AgentErrorKind.Unavailable or AgentErrorKind.Refused or AgentErrorKind.VersionMismatch =>
             new KernelUnavailableException($"natgw agent at {socketPath}: {error.Message}"),
         // Not an IOException: the connection is fine, only this operation failed inside the agent.

@@ -46,4 +46,7 @@ public enum AgentOperation
     DiagnosticsKernelLog,
     /// <summary>Runs for the requested duration (at most <see cref="Server.RequestValidation.MaxCaptureSeconds"/>).</summary>
     DiagnosticsCaptureDrops,
+    /// <summary>A live packet trace (<c>IPacketTracing.Capture</c>): runs for the requested window (at most
+    /// <see cref="NatGateway.Core.Kernel.TraceLimits.MaxWindow"/>), one at a time.</summary>
+    TraceCapture,
 }

@@ -40,4 +40,20 @@ public sealed record AgentRequest
     public bool? Enabled { get; init; }
     public ulong? Sequence { get; init; }
     public long? DurationMilliseconds { get; init; }
+
+    /// <summary>The packet to trace live (<see cref="AgentOperation.TraceCapture"/>), with <see cref="MaxPackets"/>.</summary>
+    public ProbeWire? Probe { get; init; }
+    public int? MaxPackets { get; init; }
+}
+
+/// <summary><see cref="NatGateway.Core.Tracing.PacketProbe"/> with every field optional, so a missing one is a field error.</summary>
+public sealed record ProbeWire
+{
+    public NatGateway.Nat.NatFamily? Family { get; init; }
+    public NatGateway.Core.Tracing.ProbeProtocol? Protocol { get; init; }
+    public string? Source { get; init; }
+    public string? Destination { get; init; }
+    public int? SourcePort { get; init; }
+    public int? DestinationPort { get; init; }
+    public string? InInterface { get; init; }
 }

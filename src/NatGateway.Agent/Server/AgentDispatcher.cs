@@ -100,6 +100,13 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 return new AgentResponse { KernelLog = Kernel.Diagnostics.ReadKernelLog(request.Sequence ?? 0) };
             case AgentOperation.DiagnosticsCaptureDrops:
                 return new AgentResponse { Drops = Kernel.Diagnostics.CaptureDrops(CaptureDuration(request.DurationMilliseconds)) };
+            case AgentOperation.TraceCapture:
+            {
+                var probe = Probe(request.Probe);
+                var window = TraceWindow(request.DurationMilliseconds);
+                var packets = TracePackets(request.MaxPackets);
+                return new AgentResponse { Trace = Kernel.Tracing.Capture(probe, window, packets).ToArray() };
+            }
             default:
                 throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
         }

@@ -198,6 +198,43 @@ public static class RequestValidation
         return TimeSpan.FromMilliseconds(ms);
     }
 
+    /// <summary>A live trace's probe: every field present, addresses of the probe's family, ports in range, a real
+    /// interface name (<see cref="TraceLimits.ProbeProblem"/>, the check the in-process tracer makes too).</summary>
+    public static NatGateway.Core.Tracing.PacketProbe Probe(ProbeWire? wire)
+    {
+        var w = Required(wire, "probe");
+        var family = Required(w.Family, "probe.family");
+        var protocol = Required(w.Protocol, "probe.protocol");
+        var source = Address(w.Source, "probe.source");
+        var destination = Address(w.Destination, "probe.destination");
+        var probe = new NatGateway.Core.Tracing.PacketProbe(family, protocol, source, destination, Required(w.SourcePort, "probe.sourcePort"),
+            Required(w.DestinationPort, "probe.destinationPort"), Required(w.InInterface, "probe.inInterface"));
+        if (TraceLimits.ProbeProblem(probe) is { } problem) throw new AgentRequestException("probe." + problem.Field, problem.Message);
+        return probe;
+    }
+
+    private static System.Net.IPAddress Address(string? text, string field)
+    {
+        var t = Required(text, field);
+        if (t.Length > 64 || !System.Net.IPAddress.TryParse(t, out var address) || t.Contains('%')) throw new AgentRequestException(field, "not an IP address");
+        return address;
+    }
+
+    public static TimeSpan TraceWindow(long? milliseconds, string field = "durationMilliseconds")
+    {
+        var ms = Required(milliseconds, field);
+        if (ms is < 100 || ms > (long)TraceLimits.MaxWindow.TotalMilliseconds)
+            throw new AgentRequestException(field, $"a trace lasts 0.1 to {TraceLimits.MaxWindow.TotalSeconds:0} seconds");
+        return TimeSpan.FromMilliseconds(ms);
+    }
+
+    public static int TracePackets(int? maxPackets, string field = "maxPackets")
+    {
+        var n = Required(maxPackets, field);
+        if (TraceLimits.PacketsProblem(n) is { } problem) throw new AgentRequestException(field, problem);
+        return n;
+    }
+
     public static long Buckets(long? buckets)
     {
         var b = Required(buckets, "buckets");

@@ -59,6 +59,8 @@ public static class AgentCommand
             var logger = loggers.CreateLogger("natgw.agent");
             var kernel = new LocalGatewayKernel(new ProcSysctl(options.ProcSysRoot),
                 new PersistencePaths(options.SysctlDirectory, options.ModprobeDirectory));
+            // A live trace cut short by a crash leaves its arm table (meta nftrace set 1) behind: remove it before serving.
+            LocalPacketTracing.RemoveLeftover();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
                 System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });

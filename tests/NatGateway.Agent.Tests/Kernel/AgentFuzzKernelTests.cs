@@ -47,6 +47,15 @@ public sealed partial class AgentKernelTests
         ["sequence"] = ["-1", "\"x\"", "1e30", "[1]"],
         // No value one flipped byte away from a valid capture (0.1–60 s): "1e30" → "1030" would start one on the host.
         ["durationMilliseconds"] = ["-1", "0", "99", "999999999", "\"x\""],
+        // Live traces: every probe here is refused (so none arms a trace), whatever the other fields say.
+        ["probe"] = ["5", "\"x\"", "null", "[]", """{"family":"ipv4"}""",
+                     """{"family":"ipv4","protocol":"tcp","source":"../../etc","destination":"10.77.2.2","sourcePort":0,"destinationPort":80,"inInterface":"lan0"}""",
+                     """{"family":"ipv4","protocol":"tcp","source":"10.77.1.2","destination":"fd77:2::2","sourcePort":0,"destinationPort":80,"inInterface":"lan0"}""",
+                     """{"family":"ipv4","protocol":"tcp","source":"10.77.1.2","destination":"10.77.2.2","sourcePort":0,"destinationPort":80,"inInterface":"lan0\" accept; #"}""",
+                     """{"family":"ipv4","protocol":"icmp","source":"10.77.1.2","destination":"10.77.2.2","sourcePort":0,"destinationPort":80,"inInterface":"lan0"}""",
+                     """{"family":"ipv4","protocol":"tcp","source":"10.77.1.2","destination":"10.77.2.2","sourcePort":0,"destinationPort":0,"inInterface":"lan0"}""",
+                     """{"family":"ipv4","protocol":"tcp","source":"10.77.1.2","destination":"10.77.2.2","sourcePort":-1,"destinationPort":80,"inInterface":"lan*"}"""],
+        ["maxPackets"] = ["0", "-1", "101", "1e9", "\"x\"", "null"],
     };
 
     [KernelFact]

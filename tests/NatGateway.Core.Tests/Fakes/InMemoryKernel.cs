@@ -187,3 +187,29 @@ public sealed class FakeHostDiagnostics : IHostDiagnostics
     public DropCapture CaptureDrops(TimeSpan duration) =>
         CaptureBy?.Invoke(duration) ?? Capture ?? throw new NotSupportedException("no capture in this fake");
 }
+
+/// <summary>
+/// Live tracing with scripted answers: checks its arguments like <see cref="LocalPacketTracing"/> (same
+/// <see cref="TraceLimits"/>), records every probe, and answers with <see cref="Packets"/> or refuses with
+/// <see cref="Refusal"/>. Set <c>InMemoryKernel.Tracing</c> to one of these.
+/// </summary>
+public sealed class FakePacketTracing : IPacketTracing
+{
+    /// <summary>What <see cref="Capture"/> returns (cut to maxPackets), from the probe.</summary>
+    public Func<NatGateway.Core.Tracing.PacketProbe, IReadOnlyList<NatGateway.Core.Tracing.TracedPacket>> Packets { get; set; } = _ => [];
+
+    /// <summary>When set, <see cref="Capture"/> refuses with this refusal and reason.</summary>
+    public (NatGateway.Core.Tracing.TraceRefusal Refusal, string Reason)? Refusal { get; set; }
+
+    public List<(NatGateway.Core.Tracing.PacketProbe Probe, TimeSpan Window, int MaxPackets)> Calls { get; } = [];
+
+    public IReadOnlyList<NatGateway.Core.Tracing.TracedPacket> Capture(NatGateway.Core.Tracing.PacketProbe probe, TimeSpan window, int maxPackets)
+    {
+        if (TraceLimits.ProbeProblem(probe) is { } problem) throw new ArgumentException(problem.Message, problem.Field);
+        if (TraceLimits.WindowProblem(window) is { } w) throw new ArgumentException(w, "window");
+        if (TraceLimits.PacketsProblem(maxPackets) is { } p) throw new ArgumentException(p, "maxPackets");
+        lock (Calls) Calls.Add((probe, window, maxPackets));
+        if (Refusal is { } r) throw new NatGateway.Core.Tracing.TraceUnavailableException(r.Reason, r.Refusal);
+        return Packets(probe).Take(maxPackets).ToList();
+    }
+}
