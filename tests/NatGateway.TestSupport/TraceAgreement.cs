@@ -50,6 +50,29 @@ public static class TraceAgreement
         return problems;
     }
 
+    /// <summary>
+    /// Runs the corpus: per case <paramref name="apply"/> puts its rules in force (and clears conntrack, so the probe is a
+    /// flow's first packet), the live trace is started, <paramref name="waitArmed"/> waits until the arm table exists,
+    /// <paramref name="send"/> sends the probe from the lab client, then the static answer for the same rules is asked.
+    /// Returns every disagreement as "case …: problem" (empty when the tracer agrees with itself everywhere).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RunAsync(IPacketTracer tracer, IEnumerable<TraceCase> cases, Action<TraceCase> apply,
+        Func<Task> waitArmed, Action<PacketProbe> send, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        var failures = new List<string>();
+        foreach (var c in cases)
+        {
+            apply(c);
+            var live = tracer.TraceAsync(c.Probe, window, cancellationToken);
+            await waitArmed();
+            send(c.Probe);
+            var trace = await live;
+            var expected = await tracer.ExplainAsync(c.Probe, cancellationToken);
+            failures.AddRange(Disagreements(expected, trace).Select(problem => $"{c}: {problem}"));
+        }
+        return failures;
+    }
+
     /// <summary>The rule of ours that accepted the packet in <paramref name="chain"/>: (found, id).</summary>
     private static (bool Found, Guid? Id) Matched(TracedPacket packet, string ourTable, string chain)
     {
