@@ -43,41 +43,54 @@ public static class TraceCommand
             command.Options.Add(option);
         command.Action = new DatabaseCommandAction("trace", Database, async (services, parse, ct) =>
         {
-            var format = parse.GetValue(output) ?? "text";
-            if (format is not ("text" or "json")) return Usage($"--output: '{format}' is not text or json");
-            var (probe, errors) = ProbeParser.Parse(new ProbeFields(parse.GetValue(family), parse.GetValue(protocol), parse.GetValue(source),
-                parse.GetValue(destination), parse.GetValue(sport), parse.GetValue(dport), parse.GetValue(iif)));
-            if (probe is null)
-                return Usage(string.Join("; ", errors.Select(e => $"{Flag(e.Key)}: {string.Join(" ", e.Value)}")));
-            var seconds = parse.GetValue(live);
-            if (seconds is { } s && (s < PacketTracer.MinLiveSeconds || s > PacketTracer.MaxLiveSeconds))
-                return Usage($"--live: {s} is not {PacketTracer.MinLiveSeconds} to {PacketTracer.MaxLiveSeconds} seconds");
-
-            var tracer = services.GetRequiredService<IPacketTracer>();
-            var answer = await tracer.ExplainAsync(probe, ct);
-            string? refusal = null;
-            LiveTrace? trace = null;
-            if (seconds is { } window)
-            {
-                try { trace = await tracer.TraceAsync(probe, TimeSpan.FromSeconds(window), ct); }
-                catch (TraceUnavailableException e) { refusal = e.Message; }
-                catch (TraceBusyException e) { refusal = e.Message; }
-                catch (KernelUnavailableException e) { refusal = e.Reason; }
-            }
             await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));
-            var names = answer.Steps.GroupBy(x => x.RuleId).ToDictionary(g => g.Key, g => g.First().RuleName);
-            if (format == "json")
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(new TraceView.Answer(TraceView.StaticOf(answer),
-                    trace is null ? null : TraceView.LiveOf(trace, names)), TraceView.Json));
-            else
-            {
-                WriteText(answer, stdout);
-                if (trace is not null) WriteLive(TraceView.LiveOf(trace, names), stdout);
-            }
-            if (refusal is not null) Console.Error.WriteLine($"natgw trace: live trace refused: {refusal}");
-            return refusal is not null ? UnavailableExitCode : ExitCode(answer);
+            return await RunAsync(services.GetRequiredService<IPacketTracer>(),
+                new ProbeFields(parse.GetValue(family), parse.GetValue(protocol), parse.GetValue(source), parse.GetValue(destination),
+                    parse.GetValue(sport), parse.GetValue(dport), parse.GetValue(iif)),
+                parse.GetValue(live), parse.GetValue(output) ?? "text", stdout, Console.Error, ct);
         }, agent);
         return command;
+    }
+
+    /// <summary>The command after option parsing: validates, answers, prints; the exit code.</summary>
+    public static async Task<int> RunAsync(IPacketTracer tracer, ProbeFields fields, int? liveSeconds, string format, TextWriter stdout,
+        TextWriter stderr, CancellationToken ct = default)
+    {
+        int Usage(string message)
+        {
+            stderr.WriteLine($"natgw trace: {message}");
+            return UsageExitCode;
+        }
+
+        if (format is not ("text" or "json")) return Usage($"--output: '{format}' is not text or json");
+        var (probe, errors) = ProbeParser.Parse(fields);
+        if (probe is null)
+            return Usage(string.Join("; ", ProbeParser.Fields.Where(errors.ContainsKey).Select(f => $"{Flag(f)}: {string.Join(" ", errors[f])}")));
+        if (liveSeconds is { } s && (s < PacketTracer.MinLiveSeconds || s > PacketTracer.MaxLiveSeconds))
+            return Usage($"--live: {s} is not {PacketTracer.MinLiveSeconds} to {PacketTracer.MaxLiveSeconds} seconds");
+
+        var answer = await tracer.ExplainAsync(probe, ct);
+        string? refusal = null;
+        LiveTrace? trace = null;
+        if (liveSeconds is { } window)
+        {
+            try { trace = await tracer.TraceAsync(probe, TimeSpan.FromSeconds(window), ct); }
+            catch (TraceUnavailableException e) { refusal = e.Message; }
+            catch (TraceBusyException e) { refusal = e.Message; }
+            catch (KernelUnavailableException e) { refusal = e.Reason; }
+        }
+        var names = answer.Steps.GroupBy(x => x.RuleId).ToDictionary(g => g.Key, g => g.First().RuleName);
+        if (format == "json")
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(new TraceView.Answer(TraceView.StaticOf(answer),
+                trace is null ? null : TraceView.LiveOf(trace, names)), TraceView.Json));
+        else
+        {
+            WriteText(answer, stdout);
+            if (trace is not null) WriteLive(TraceView.LiveOf(trace, names), stdout);
+        }
+        await stdout.FlushAsync(ct);
+        if (refusal is not null) stderr.WriteLine($"natgw trace: live trace refused: {refusal}");
+        return refusal is not null ? UnavailableExitCode : ExitCode(answer);
     }
 
     public static int ExitCode(StaticTrace answer) =>
@@ -96,12 +109,6 @@ public static class TraceCommand
         ProbeParser.InInterface => "-i",
         _ => field,
     };
-
-    private static int Usage(string message)
-    {
-        Console.Error.WriteLine($"natgw trace: {message}");
-        return UsageExitCode;
-    }
 
     public static void WriteText(StaticTrace answer, TextWriter w)
     {
