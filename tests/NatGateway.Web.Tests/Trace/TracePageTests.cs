@@ -38,9 +38,14 @@ public sealed class TracePageTests : PageTestContext
             Live is { } live ? Task.FromResult(live(probe, window)) : throw new TraceUnavailableException("live tracing is not built yet");
     }
 
+    // A field initializer runs before the base constructor, which calls AddPageServices.
     private readonly ListTracer _tracer = new();
 
-    public TracePageTests() => Services.AddSingleton<IPacketTracer>(_tracer);
+    protected override void AddPageServices(IServiceCollection services)
+    {
+        base.AddPageServices(services);
+        services.AddSingleton<IPacketTracer>(_tracer);
+    }
 
     private static void Fill(IRenderedComponent<Components.Pages.Trace> page, string iif, string src, string dst, string dport)
     {
@@ -110,7 +115,7 @@ public sealed class TracePageTests : PageTestContext
         Assert.Equal(TimeSpan.FromSeconds(10), window);
         Assert.Empty(page.FindAll("[data-testid=trace-refusal]"));
         var hops = page.FindAll("[data-testid=trace-hop]");
-        Assert.Equal(["False", "True"], hops.Select(h => h.GetAttribute("data-ours")!).ToArray());
+        Assert.Equal(["foreign", "ours"], hops.Select(h => h.GetAttribute("data-table")!).ToArray());
         Assert.Contains("foreign", hops[0].TextContent);
         Assert.Contains("(chain policy)", hops[0].TextContent);
         Assert.Contains("rule 'out'", hops[1].TextContent);
