@@ -21,6 +21,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
         "capacity" => "[data-testid=recommended-max]",
         "doctor" => "[data-testid=check]", // the monitor's first run, with the expanded problems' evidence and fixes
         "doctor/drops" => "[data-testid=drop-capture]",
+        "trace" => "[data-testid=trace-form]",
         _ => ".mud-main-content",
     };
 
@@ -88,6 +89,36 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
         }
         Assert.True(report.Length == 0, "axe found serious or critical violations:\n" + report);
         Assert.Empty(foreign);
+    }
+
+    /// <summary>
+    /// The Trace page against the rules in force (the fixture's applied forward on lan0 tcp 8080 → the lab server:80): a field
+    /// error shown at the field, then the static answer naming the forward with its translation and the Matched row, and
+    /// axe on the page with the answer shown.
+    /// </summary>
+    [BrowserFact]
+    public async Task Trace_page_answers_statically_with_the_forward_in_force_and_shows_field_errors_at_the_field()
+    {
+        var page = await OpenAsync("trace", 1280);
+        await page.Locator("#trace-iif").FillAsync("lan0");
+        await page.Locator("#trace-source").FillAsync(NatGateway.TestSupport.NamespaceLab.ClientAddress);
+        await page.Locator("#trace-destination").FillAsync("10.77.1");
+        await page.Locator("#trace-dport").FillAsync("8080");
+        await page.Locator("button[data-testid=trace-explain]").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-input-control", new() { Has = page.Locator("#trace-destination") }))
+            .ToContainTextAsync("'10.77.1' is not an IP address");
+        await Assertions.Expect(page.Locator("[data-testid=trace-answer]")).ToHaveCountAsync(0);
+
+        await page.Locator("#trace-destination").FillAsync(NatGateway.TestSupport.NamespaceLab.GatewayLanAddress);
+        await page.Locator("button[data-testid=trace-explain]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=trace-summary]"))
+            .ToContainTextAsync($"'web forward to the lab server' (dnat): destination becomes {NatGateway.TestSupport.NamespaceLab.ServerAddress}:80");
+        await Assertions.Expect(page.Locator("[data-testid=trace-delivery]")).ToHaveAttributeAsync("data-delivery", "Forwarded");
+        await Assertions.Expect(page.Locator("[data-testid=trace-steps][data-hook=Prerouting] [data-testid=trace-step][data-outcome=Matched]"))
+            .ToContainTextAsync("web forward to the lab server");
+        var violations = await SeriousViolationsAsync(page, "/trace with an answer");
+        Assert.True(violations.Length == 0, violations);
+        await page.CloseAsync();
     }
 
     [BrowserFact]

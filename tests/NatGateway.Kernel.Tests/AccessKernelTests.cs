@@ -233,6 +233,8 @@ public sealed class AccessKernelTests
             "POST /api/v1/doctor/fixes" => ("", """{"check": "forwarding-off", "kind": "ShortenTimeout"}"""),
             // A real one-second capture (natgw runs as root in the lab; tracefs is mounted for it and removed again).
             "POST /api/v1/doctor/drops" => ("", """{"seconds": 1}"""),
+            // The static answer only (no liveSeconds): read-only.
+            "POST /api/v1/trace" => ("", """{"protocol": "tcp", "source": "10.77.1.2", "destination": "10.77.1.1", "destinationPort": 8080, "inInterface": "lan0"}"""),
             _ => throw new ArgumentOutOfRangeException(nameof(route), route.ToString(), "no valid request for this route: add one"),
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);

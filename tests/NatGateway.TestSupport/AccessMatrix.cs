@@ -63,11 +63,12 @@ public static class AccessMatrix
         new("POST", "/api/v1/doctor/fixes", Role.Admin),
         new("POST", "/api/v1/doctor/drops", Role.Operator),
         new("GET", "/api/v1/doctor/drops", Role.Viewer),
+        new("POST", "/api/v1/trace", Role.Operator),
     ];
 
     /// <summary>Pages (Blazor routes) that need a signed-in user: a viewer, except /users and /tokens (admin).</summary>
     public static readonly IReadOnlyList<string> Pages =
-        ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit", "/account", "/users", "/tokens", "/doctor", "/doctor/drops"];
+        ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit", "/account", "/users", "/tokens", "/doctor", "/doctor/drops", "/trace"];
 
     /// <summary>Signed-in routes that are neither API nor page: the OpenAPI document and reference, sign-out.</summary>
     public static readonly IReadOnlyList<string> OtherSignedIn = ["GET /openapi/v1.json", "GET /scalar", "POST /logout"];

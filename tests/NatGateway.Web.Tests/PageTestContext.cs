@@ -39,6 +39,7 @@ public abstract class PageTestContext : AppTestContext
         // The doctor: the real service and fix service over the in-memory kernel; pages read reports from the fake.
         services.AddSingleton<NatGateway.Core.Doctor.IConntrackDoctorFacts>(ConntrackFacts);
         NatGateway.Core.Doctor.DoctorServiceRegistration.AddDoctor(services);
+        NatGateway.Core.Tracing.TracingRegistration.AddTracing(services);
         services.AddSingleton<IOptions<NatGateway.Core.Doctor.DoctorOptions>>(Options.Create(new NatGateway.Core.Doctor.DoctorOptions()));
         services.AddSingleton(sp => new NatGateway.Core.Doctor.DoctorFixService(sp.GetRequiredService<NatGateway.Core.Doctor.DoctorService>(),
             sp.GetRequiredService<NatGateway.Core.Revisions.RevisionService>(), sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(),

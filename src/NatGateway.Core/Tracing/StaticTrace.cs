@@ -43,4 +43,19 @@ public sealed record StaticTrace(
     // What source NAT does, in words ("source becomes 192.0.2.7", "masquerade to the address of wan0"); null when none.
     string? SourceTranslation,
     // One line for the operator: "translated by 'web' to 10.0.0.2:80, leaves wan0 with source 192.0.2.1".
-    string Summary);
+    string Summary,
+    // What happens after destination NAT: forwarded out of OutInterface, delivered to the gateway itself, or dropped.
+    TraceDelivery Delivery = TraceDelivery.Forwarded);
+
+/// <summary>Where the packet goes after destination NAT and the routing decision.</summary>
+public enum TraceDelivery
+{
+    // Routed out of an interface: the postrouting hook (source NAT) runs.
+    Forwarded,
+    // The (translated) destination is an address of the gateway: the input path, no postrouting hook.
+    Local,
+    // No route covers the destination: dropped before postrouting.
+    NoRoute,
+    // Routed, but forwarding is off for the family (net.ipv4.ip_forward / net.ipv6.conf.all.forwarding): dropped.
+    ForwardingDisabled,
+}

@@ -24,6 +24,7 @@ public static class NatgwCli
         root.Subcommands.Add(TokenCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
+        root.Subcommands.Add(TraceCommand.Build());
         return root;
     }
 }

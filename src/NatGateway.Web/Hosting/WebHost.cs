@@ -76,6 +76,7 @@ public static class WebHost
         app.MapDoctorDropsApi();
         app.MapTokensApi();
         app.MapDoctorApi();
+        app.MapTraceApi();
         app.MapApiDocs();
         NatGateway.Web.Metrics.MetricsRegistration.MapNatgwMetrics(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -151,6 +152,7 @@ public static class WebHost
         NatGateway.Core.Doctor.DoctorServiceRegistration.AddDoctor(services);
         NatGateway.Web.Metrics.MetricsRegistration.AddNatgwMetrics(services, options.MetricsAccess);
         NatGateway.Core.Doctor.DoctorMonitorRegistration.AddDoctorMonitor(services);
+        NatGateway.Core.Tracing.TracingRegistration.AddTracing(services);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

@@ -1,0 +1,139 @@
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Revisions;
+using NatGateway.Nat;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Tracing;
+
+/// <summary>A live trace is already running (one at a time: every trace arms the same chain of our trace table).</summary>
+public sealed class TraceBusyException(string reason) : Exception(reason);
+
+/// <summary>
+/// <see cref="IPacketTracer"/> over the rules in force (the revision the kernel has, not the draft) and the host as the
+/// kernel boundary reports it (interfaces, main-table routes, forwarding sysctls). The live half runs
+/// <see cref="IPacketTracing.Capture"/> (in <c>natgw agent</c> in agent mode) one at a time and names the NAT rule behind
+/// each hop of our tables, including the map chains of plain forwards whose nft rules carry no comment.
+/// </summary>
+public sealed partial class PacketTracer(IGatewayKernel kernel, RevisionStore revisions, NatCompileOptions? compileOptions = null) : IPacketTracer
+{
+    /// <summary>The live window's bounds, in seconds.</summary>
+    public const int MinLiveSeconds = 1, MaxLiveSeconds = 60;
+
+    /// <summary>Packets collected per trace at most (hops of a flood would otherwise be unbounded).</summary>
+    public const int MaxPackets = 20;
+
+    private readonly SemaphoreSlim _live = new(1, 1);
+
+    public async Task<StaticTrace> ExplainAsync(PacketProbe probe, CancellationToken cancellationToken = default)
+    {
+        var rules = await revisions.RulesInForceAsync(cancellationToken);
+        return StaticPacketTracer.Explain(rules, probe, Host());
+    }
+
+    /// <summary>The host facts the static answer uses, read fresh (each a round trip to the agent in agent mode).</summary>
+    public TraceHost Host() => new(
+        kernel.ListInterfaces().Select(i => new HostInterface(i.Name, i.Addresses.Select(a => a.Address)
+            .Where(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6).ToList())).ToList(),
+        kernel.ListRoutes(),
+        kernel.Sysctl.TryRead(SysctlKey.Ipv4Forwarding) is { } v4 && v4 != "0",
+        kernel.Sysctl.TryRead(SysctlKey.Ipv6Forwarding) is { } v6 && v6 != "0");
+
+    public async Task<LiveTrace> TraceAsync(PacketProbe probe, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        if (window < TimeSpan.FromSeconds(MinLiveSeconds) || window > TimeSpan.FromSeconds(MaxLiveSeconds))
+            throw new ArgumentOutOfRangeException(nameof(window), $"the live window is {MinLiveSeconds} to {MaxLiveSeconds} seconds");
+        if (!await _live.WaitAsync(0, cancellationToken))
+            throw new TraceBusyException("a live trace is already running; only one runs at a time");
+        try
+        {
+            var rules = await revisions.RulesInForceAsync(cancellationToken);
+            // Capture blocks for the whole window (netlink reads): off the request thread.
+            var packets = await Task.Run(() => kernel.Tracing.Capture(probe, window, MaxPackets + 1), cancellationToken);
+            var truncated = packets.Count > MaxPackets;
+            var annotated = Annotate(packets.Take(MaxPackets).ToList(), rules, probe, compileOptions ?? new NatCompileOptions());
+            return new LiveTrace(probe, window, annotated, truncated);
+        }
+        finally
+        {
+            _live.Release();
+        }
+    }
+
+    /// <summary>
+    /// Fills <see cref="TraceHop.RuleId"/> for hops of our tables that the kernel side could not name: from the rule's
+    /// comment ("&lt;id&gt; &lt;name&gt;", <see cref="RuleComment"/>) when the text is there, and for the chains of a plain
+    /// forwards' map segment (<c>fwdN</c>, <c>fwdN_keep</c> and the prerouting rule jumping to them, whose nft rules carry no
+    /// comment) from the segment member of the probe's port and protocol: the map lookup picks exactly that one.
+    /// </summary>
+    public static IReadOnlyList<TracedPacket> Annotate(IReadOnlyList<TracedPacket> packets, IReadOnlyList<NatRule> rules, PacketProbe probe,
+        NatCompileOptions options)
+    {
+        Dictionary<string, Guid>? segments = null;
+        Guid? Segment(string? chain)
+        {
+            if (chain is null || SegmentChain().Match(chain) is not { Success: true } m) return null;
+            segments ??= SegmentRules(rules, probe, options);
+            return segments.TryGetValue(m.Groups[1].Value, out var id) ? id : null;
+        }
+
+        return packets.Select(packet => packet with
+        {
+            Hops = packet.Hops.Select(hop => !hop.OurTable || hop.RuleId is not null ? hop : hop with
+            {
+                RuleId = CommentId(hop.RuleText) ?? Segment(hop.Chain) ?? Segment(hop.JumpTarget),
+            }).ToList(),
+        }).ToList();
+    }
+
+    private static Guid? CommentId(string? ruleText) =>
+        ruleText is not null && CommentPattern().Match(ruleText) is { Success: true } m && Guid.TryParse(m.Groups[1].Value, out var id) ? id : null;
+
+    /// <summary>
+    /// Segment name (<c>fwdN</c>, numbered per family table as the compiler does) → the forward the probe's port selects in
+    /// it: map keys are unique, the member that holds the port is the one the lookup returns.
+    /// </summary>
+    private static Dictionary<string, Guid> SegmentRules(IReadOnlyList<NatRule> rules, PacketProbe probe, NatCompileOptions options)
+    {
+        var result = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        CompiledRuleset compiled;
+        try
+        {
+            compiled = NatRulesetCompiler.Compile(rules, options);
+        }
+        catch (Exception e) when (e is NotSupportedException or NatCompileException)
+        {
+            return result; // a kind not compiled yet: nothing to name beyond the comments
+        }
+        var protocol = probe.Protocol == ProbeProtocol.Udp ? NatProtocol.Udp : NatProtocol.Tcp;
+        var number = 0;
+        foreach (var segment in compiled.Plan.Units.OfType<DnatMapSegment>().Where(s => s.Key.Family == probe.Family))
+        {
+            number++;
+            if (segment.Key.Protocol != protocol) continue;
+            if (segment.Members.FirstOrDefault(m => m.Port == probe.DestinationPort) is { } member)
+                result[$"fwd{number}"] = member.Rule.Id;
+        }
+        return result;
+    }
+
+    [GeneratedRegex("""comment "([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})""")]
+    private static partial Regex CommentPattern();
+
+    [GeneratedRegex("^(fwd[0-9]+)(?:_keep)?$")]
+    private static partial Regex SegmentChain();
+}
+
+/// <summary>Registers <see cref="PacketTracer"/> as <see cref="IPacketTracer"/>. Needs the kernel and the revision store.</summary>
+public static class TracingRegistration
+{
+    public static IServiceCollection AddTracing(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new PacketTracer(sp.GetRequiredService<IGatewayKernel>(), sp.GetRequiredService<RevisionStore>(),
+            sp.GetService<NatCompileOptions>()));
+        services.AddSingleton<IPacketTracer>(sp => sp.GetRequiredService<PacketTracer>());
+        return services;
+    }
+}
