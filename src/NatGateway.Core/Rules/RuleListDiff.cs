@@ -74,6 +74,11 @@ public static class RuleListDiff
                       $"{(s.SourceCidrs.Count > 0 ? string.Join(",", s.SourceCidrs) : "*")} → {s.TranslateTo}{(s.Ports is { } p ? ":" + p : "")}",
         MasqueradeRule m => $"masquerade {(m.OutInterfaces.Count > 0 ? "out " + string.Join(",", m.OutInterfaces) + " " : "")}" +
                             $"{(m.SourceCidrs.Count > 0 ? string.Join(",", m.SourceCidrs) : "*")}{(m.Ports is { } mp ? " ports " + mp : "")}",
+        PrefixMapRule p => $"{(p is Nptv6Rule ? "nptv6" : "1:1")} {(p.OutsideInterfaces.Count > 0 ? "out " + string.Join(",", p.OutsideInterfaces) + " " : "")}" +
+                           $"{p.InsidePrefix} ↔ {p.OutsidePrefix}{(p.Hairpin ? " +hairpin" : "")}",
+        RedirectRule r => $"redirect {NatRuleJson.ProtocolText(r.Protocol)} {(r.InInterfaces.Count > 0 ? "in " + string.Join(",", r.InInterfaces) + " " : "")}" +
+                          $"{(r.DestinationAddress?.ToString() ?? "*")}:{r.DestinationPort} → local :{r.TargetPort ?? r.DestinationPort}" +
+                          $"{(r.SourceCidrs.Count > 0 ? " from " + string.Join(",", r.SourceCidrs) : "")}",
         _ => rule.Kind.ToString(),
     };
 }

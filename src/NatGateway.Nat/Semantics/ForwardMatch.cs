@@ -5,7 +5,8 @@ namespace NatGateway.Nat;
 /// <summary>
 /// The packets a DNAT rule matches, as sets that can be compared: used by the validator (duplicates, shadowing)
 /// and by the compiler (may a plain forward move up into a map without overtaking a rule that matches the same packets?).
-/// Empty interface/source lists mean "any". A null destination address means "a local address of the input interface".
+/// Empty interface/source lists mean "any". A null destination address means "a local address of the input interface",
+/// unless <see cref="AnyDestination"/> (a redirect without an address matches every destination, passing through too).
 /// </summary>
 public sealed record ForwardMatch(
     NatFamily Family,
@@ -14,10 +15,29 @@ public sealed record ForwardMatch(
     IReadOnlySet<NatProtocol> Protocols,
     IPAddress? DestinationAddress,
     PortRange DestinationPort,
-    IReadOnlyList<IpPrefix> SourceCidrs)
+    IReadOnlyList<IpPrefix> SourceCidrs,
+    bool AnyDestination = false)
 {
     public static ForwardMatch Of(DnatRule rule) => new(
         rule.Family, rule.InInterfaces, false, Expand(rule.Protocol), rule.DestinationAddress, rule.DestinationPort, rule.SourceCidrs);
+
+    /// <summary>A redirect: like a forward, but no address means any destination (its nft rule has no daddr match).</summary>
+    public static ForwardMatch Of(RedirectRule rule) => new(
+        rule.Family, rule.InInterfaces, false, Expand(rule.Protocol), rule.DestinationAddress, rule.DestinationPort, rule.SourceCidrs,
+        AnyDestination: rule.DestinationAddress is null);
+
+    /// <summary>A load-balanced forward matches like a port forward (no address = local addresses of the input interface).</summary>
+    public static ForwardMatch Of(LoadBalanceRule rule) => new(
+        rule.Family, rule.InInterfaces, false, Expand(rule.Protocol), rule.DestinationAddress, rule.DestinationPort, rule.SourceCidrs);
+
+    /// <summary>The match of a prerouting rule that takes one port (range) of one protocol set: DNAT, redirect, load-balance; else null.</summary>
+    public static ForwardMatch? For(NatRule rule) => rule switch
+    {
+        DnatRule d => Of(d),
+        RedirectRule r => Of(r),
+        LoadBalanceRule l => Of(l),
+        _ => null,
+    };
 
     /// <summary>The hairpin half of a DNAT rule: same forward, but arriving on any other interface.</summary>
     public static ForwardMatch HairpinOf(DnatRule rule) => Of(rule) with { InterfacesNegated = true };
@@ -56,7 +76,8 @@ public sealed record ForwardMatch(
         if (!Protocols.IsSupersetOf(other.Protocols)) return false;
         if (!DestinationPort.Contains(other.DestinationPort)) return false;
         if (InInterfaces.Count > 0 && (other.InInterfaces.Count == 0 || !other.InInterfaces.All(InInterfaces.Contains))) return false;
-        if (!Equals(DestinationAddress, other.DestinationAddress)) return false;
+        // Any destination covers every destination; otherwise the same address, or both "local", and the other not "any".
+        if (!AnyDestination && (other.AnyDestination || !Equals(DestinationAddress, other.DestinationAddress))) return false;
         if (SourceCidrs.Count > 0 && (other.SourceCidrs.Count == 0 || !other.SourceCidrs.All(o => SourceCidrs.Any(s => s.Contains(o))))) return false;
         return true;
     }

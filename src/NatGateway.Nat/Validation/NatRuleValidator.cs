@@ -68,7 +68,20 @@ public static class NatRuleValidator
             case DnatRule d:
                 issues.AddRange(InterfaceIssues("inInterfaces", d.InInterfaces));
                 if (TargetAddressProblem(d.TargetAddress) is { } target) Error("targetAddress", $"Target address: {target}");
-                CheckDnat(d);
+                CheckTargetPortWidth(d.DestinationPort, d.TargetPort);
+                CheckShadowed();
+                break;
+            case RedirectRule r:
+                issues.AddRange(InterfaceIssues("inInterfaces", r.InInterfaces));
+                CheckTargetPortWidth(r.DestinationPort, r.TargetPort);
+                CheckShadowed();
+                break;
+            case LoadBalanceRule:
+                CheckShadowed();
+                break;
+            case PrefixMapRule p:
+                issues.AddRange(InterfaceIssues("outsideInterfaces", p.OutsideInterfaces));
+                CheckPrefixMap(p);
                 break;
         }
 
@@ -80,28 +93,93 @@ public static class NatRuleValidator
             if (ports is not null && protocol is null) Error("ports", "Port range: a port range needs a protocol (tcp, udp or both)");
         }
 
-        void CheckDnat(DnatRule d)
+        void CheckTargetPortWidth(PortRange destination, PortRange? targetPort)
         {
-            if (d.TargetPort is { } target && !target.IsSingle)
+            if (targetPort is not { } target || target.IsSingle) return;
+            if (destination.IsSingle)
+                Error("targetPort", $"Target port: a target range {target} needs a destination port range of the same width ({target.Width} ports)");
+            else if (destination.Width != target.Width)
+                Error("targetPort", $"Target port: range widths differ: destination {destination} has {destination.Width} ports, target {target} has {target.Width}");
+        }
+
+        // A prerouting rule of one port (range) is dead when an earlier enabled one takes all its packets: a forward,
+        // redirect or load-balance that covers its match, or a prefix map whose outside prefix holds its address.
+        // The first such rule in list order is named (RuleValidationIndex hands over exactly the candidates, in order).
+        void CheckShadowed()
+        {
+            if (!rule.Enabled || ForwardMatch.For(rule) is not { } mine) return;
+            foreach (var earlier in earlierRules.Where(e => e.Enabled && e.Id != rule.Id))
             {
-                if (d.DestinationPort.IsSingle)
-                    Error("targetPort", $"Target port: a target range {target} needs a destination port range of the same width ({target.Width} ports)");
-                else if (d.DestinationPort.Width != target.Width)
-                    Error("targetPort", $"Target port: range widths differ: destination {d.DestinationPort} has {d.DestinationPort.Width} ports, target {target} has {target.Width}");
+                if (ForwardMatch.For(earlier) is { } theirs && theirs.Covers(mine))
+                {
+                    Error("destinationPort", SameMatch(theirs, mine)
+                        ? $"Destination port: duplicates the earlier rule '{earlier.Name}': this forward can never match"
+                        : $"Destination port: is shadowed by the earlier rule '{earlier.Name}', which matches every packet this one would");
+                    return;
+                }
+                if (earlier is PrefixMapRule map && PrefixMapTakes(map, mine))
+                {
+                    Error("destinationAddress",
+                        $"Destination address: {mine.DestinationAddress} is in the outside prefix {map.OutsidePrefix} of the earlier rule '{map.Name}', which translates every packet to it first");
+                    return;
+                }
             }
-            if (!d.Enabled) return;
-            var mine = ForwardMatch.Of(d);
-            foreach (var earlier in earlierRules.OfType<DnatRule>().Where(e => e.Enabled && e.Id != d.Id))
+        }
+
+        void CheckPrefixMap(PrefixMapRule p)
+        {
+            var required = p is Nptv6Rule ? NatFamily.Ipv6 : NatFamily.Ipv4;
+            if (p.Family != required)
+                Error("family", p is Nptv6Rule
+                    ? "Address family: NPTv6 translates IPv6 prefixes only"
+                    : "Address family: 1:1 NAT translates IPv4 prefixes only (use NPTv6 for IPv6)");
+            if (p.InsidePrefix.Family != p.OutsidePrefix.Family) return; // reported per field above
+            if (p.InsidePrefix.Length != p.OutsidePrefix.Length)
+                Error("outsidePrefix", $"Outside prefix: /{p.OutsidePrefix.Length} must be as long as the inside prefix /{p.InsidePrefix.Length}: each inside address maps to exactly one outside address");
+            var minimum = p.InsidePrefix.Family == NatFamily.Ipv6 ? MinPrefixLength6 : MinPrefixLength4;
+            foreach (var (field, prefix) in new[] { ("insidePrefix", p.InsidePrefix), ("outsidePrefix", p.OutsidePrefix) })
             {
-                if (!ForwardMatch.Of(earlier).Covers(mine)) continue;
-                var same = ForwardMatch.Of(earlier) == mine || SameForward(earlier, d);
-                Error("destinationPort", same
-                    ? $"Destination port: duplicates the earlier rule '{earlier.Name}': this forward can never match"
-                    : $"Destination port: is shadowed by the earlier rule '{earlier.Name}', which matches every packet this one would");
-                break;
+                if (prefix.Length < minimum)
+                    Error(field, $"{RuleFieldLabels.Of(field)}: /{prefix.Length} is shorter than /{minimum}; map a network, not a large part of the address space");
+                else if (NonUnicastProblem(prefix) is { } problem)
+                    Error(field, $"{RuleFieldLabels.Of(field)}: {problem}");
+            }
+            if (p.InsidePrefix.Overlaps(p.OutsidePrefix))
+                Error("outsidePrefix", $"Outside prefix: {p.OutsidePrefix} overlaps the inside prefix {p.InsidePrefix}");
+            if (!p.Enabled) return;
+            // Two maps that share addresses on a common interface make one of them unreachable for those addresses
+            // (and an outbound address ambiguous): the first earlier one is named.
+            foreach (var earlier in earlierRules.OfType<PrefixMapRule>().Where(e => e.Enabled && e.Id != p.Id && e.Family == p.Family))
+            {
+                if (!InterfaceName.ListsMayOverlap(earlier.OutsideInterfaces, p.OutsideInterfaces)) continue;
+                if (earlier.OutsidePrefix.Overlaps(p.OutsidePrefix))
+                {
+                    Error("outsidePrefix", $"Outside prefix: {p.OutsidePrefix} overlaps the outside prefix {earlier.OutsidePrefix} of the earlier rule '{earlier.Name}', which takes those addresses first");
+                    return;
+                }
+                if (earlier.InsidePrefix.Overlaps(p.InsidePrefix))
+                {
+                    Error("insidePrefix", $"Inside prefix: {p.InsidePrefix} overlaps the inside prefix {earlier.InsidePrefix} of the earlier rule '{earlier.Name}', which translates those hosts first");
+                    return;
+                }
             }
         }
     }
+
+    /// <summary>Shortest prefix a 1:1 map takes (IPv4) — a /7 would be half a class-A block of hosts.</summary>
+    public const int MinPrefixLength4 = 8;
+    /// <summary>Shortest prefix NPTv6 takes.</summary>
+    public const int MinPrefixLength6 = 16;
+
+    /// <summary>
+    /// True when the inbound half of <paramref name="map"/> takes every packet of <paramref name="forward"/>: a specific
+    /// destination address inside the outside prefix, arriving only on the map's outside interfaces (any interface when
+    /// the map reflects: its hairpin half takes the others).
+    /// </summary>
+    private static bool PrefixMapTakes(PrefixMapRule map, ForwardMatch forward) =>
+        forward.DestinationAddress is { } address && !forward.AnyDestination && map.Family == forward.Family
+        && map.OutsidePrefix.Contains(address)
+        && (map.Hairpin || (forward.InInterfaces.Count > 0 && forward.InInterfaces.All(map.OutsideInterfaces.Contains)));
 
     /// <summary>Longest rule name, in characters.</summary>
     public const int MaxNameLength = 64;
@@ -196,21 +274,33 @@ public static class NatRuleValidator
         block.Family == pool.Family
         && IpMath.ToNumber(pool.From) <= IpMath.ToNumber(block.Last) && IpMath.ToNumber(block.First) <= IpMath.ToNumber(pool.To);
 
-    private static bool SameForward(DnatRule a, DnatRule b) =>
-        a.Protocol == b.Protocol && a.DestinationPort == b.DestinationPort && Equals(a.DestinationAddress, b.DestinationAddress)
+    private static bool SameMatch(ForwardMatch a, ForwardMatch b) =>
+        a.Protocols.SetEquals(b.Protocols) && a.DestinationPort == b.DestinationPort && Equals(a.DestinationAddress, b.DestinationAddress)
+        && a.AnyDestination == b.AnyDestination
         && a.InInterfaces.Order().SequenceEqual(b.InInterfaces.Order())
         && a.SourceCidrs.Select(c => c.ToString()).Order().SequenceEqual(b.SourceCidrs.Select(c => c.ToString()).Order());
 
+    /// <summary>A prefix reaching into a block that is not unicast hosts (loopback, multicast, …).</summary>
+    private static string? NonUnicastProblem(IpPrefix prefix)
+    {
+        var pool = AddressPool.Range(prefix.First, prefix.Last);
+        foreach (var (block, what) in prefix.Family == NatFamily.Ipv6 ? Ipv6NonUnicast : Ipv4NonUnicast)
+            if (Overlaps(pool, block))
+                return $"{prefix} includes {what} ({block}); a map must be unicast host addresses";
+        return null;
+    }
+
     private static void AddWarnings(NatRule rule, IHostFacts host, Action<string, string> warn)
     {
-        IReadOnlyList<string> interfaces = rule switch
+        var (field, interfaces) = rule switch
         {
-            MasqueradeRule m => m.OutInterfaces,
-            SnatRule s => s.OutInterfaces,
-            DnatRule d => d.InInterfaces,
-            _ => [],
+            MasqueradeRule m => ("outInterfaces", m.OutInterfaces),
+            SnatRule s => ("outInterfaces", s.OutInterfaces),
+            DnatRule d => ("inInterfaces", d.InInterfaces),
+            RedirectRule r => ("inInterfaces", r.InInterfaces),
+            PrefixMapRule p => ("outsideInterfaces", p.OutsideInterfaces),
+            _ => ("", (IReadOnlyList<string>)[]),
         };
-        var field = rule is DnatRule ? "inInterfaces" : "outInterfaces";
         var matched = new List<(int Index, List<HostInterface> Nics)>();
         for (var i = 0; i < interfaces.Count; i++)
         {
@@ -239,7 +329,8 @@ public static class NatRuleValidator
                         break;
                     }
                 break;
-            case DnatRule when rule.Enabled:
+            // A redirect ends in the gateway itself: it needs no forwarding.
+            case DnatRule or PrefixMapRule when rule.Enabled:
                 var forwarding = rule.Family == NatFamily.Ipv6 ? host.Ipv6ForwardingEnabled : host.Ipv4ForwardingEnabled;
                 if (!forwarding)
                     warn("enabled", rule.Family == NatFamily.Ipv6

@@ -2,8 +2,9 @@ namespace NatGateway.Nat;
 
 /// <summary>
 /// What <see cref="NatRuleValidator.Validate"/> needs from the other rules of a list, indexed: it looks at them for two
-/// facts only, the first rule whose name clashes (<see cref="RuleNameIndex"/>) and the first earlier enabled DNAT whose
-/// forward covers this one's (<see cref="ForwardIndex"/>). Handing Validate just those candidates, in list order, gives
+/// facts only, the first rule whose name clashes (<see cref="RuleNameIndex"/>) and the first earlier enabled rule that
+/// shadows or clashes with this one's match — a covering forward/redirect/load-balance, a prefix map holding its address,
+/// an overlapping prefix map (<see cref="ForwardIndex"/>). Handing Validate just those candidates, in list order, gives
 /// exactly the result of handing it the whole list (its first hit is the list's first hit), so one rule is validated
 /// in about constant time instead of a scan of the list. Not thread-safe: the owner serializes changes.
 /// </summary>

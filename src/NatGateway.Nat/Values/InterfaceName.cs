@@ -44,4 +44,19 @@ public static class InterfaceName
         IsWildcard(pattern)
             ? interfaceName.StartsWith(pattern[..^1], StringComparison.Ordinal)
             : string.Equals(pattern, interfaceName, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether some interface could be matched by both lists (names or wildcards; an empty list matches any): "eth*" and
+    /// "eth0" may, "eth*" and "et*" may, "wan0" and "wan1" may not.
+    /// </summary>
+    public static bool ListsMayOverlap(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
+        a.Count == 0 || b.Count == 0 || a.Any(x => b.Any(y => PatternsMayOverlap(x, y)));
+
+    private static bool PatternsMayOverlap(string x, string y) => (IsWildcard(x), IsWildcard(y)) switch
+    {
+        (true, true) => x[..^1].StartsWith(y[..^1], StringComparison.Ordinal) || y[..^1].StartsWith(x[..^1], StringComparison.Ordinal),
+        (true, false) => Matches(x, y),
+        (false, true) => Matches(y, x),
+        _ => string.Equals(x, y, StringComparison.Ordinal),
+    };
 }

@@ -23,7 +23,13 @@ internal static class Expr
         yield return NftMatch.Equal(new NftPayload(NftFamily.Payload(family), field), right);
     }
 
-    private static NftExpression Prefix(IpPrefix p) => p.IsHost ? new NftString(p.Network.ToString()) : new NftPrefix(p.Network.ToString(), p.Length);
+    public static NftExpression Prefix(IpPrefix p) => p.IsHost ? new NftString(p.Network.ToString()) : new NftPrefix(p.Network.ToString(), p.Length);
+
+    /// <summary>
+    /// A prefix as an interval (a map key or a prefix-NAT value): always <c>{"prefix":…}</c>, a host as /32 or /128, since
+    /// prefix NAT needs the range's width to know which bits to keep.
+    /// </summary>
+    public static NftExpression PrefixRange(IpPrefix p) => new NftPrefix(p.Network.ToString(), p.Length);
 
     /// <summary>
     /// <c>ip daddr 192.0.2.1</c>, or for "any address of the input interface" <c>fib daddr . iif type local</c>

@@ -1,4 +1,5 @@
 using NatGateway.Nat;
+using NatGateway.Nftables.Schema;
 
 namespace NatGateway.Nftables;
 
@@ -6,8 +7,53 @@ public static partial class NatRulesetCompiler
 {
     private sealed partial class TableBuilder
     {
-        // Placeholder (i14-base): the kinds-prefix helper compiles redirects.
-        private void AddRedirect(RedirectRule rule) =>
-            throw new NotSupportedException($"{rule.Kind} rules are not compiled yet");
+        /// <summary>
+        /// A redirect to a port of the gateway, in prerouting at its list position, one nft rule per protocol:
+        /// <code>
+        /// iifname "lan0" ip daddr 10.77.2.2 tcp dport 8030 counter ct mark set … redirect to :7030
+        /// </code>
+        /// redirect is DNAT to the primary address of the input interface (nf_nat_redirect_ipv4(); IPv6:
+        /// nf_nat_redirect_ipv6() picks an address of the interface), so the local listener sees the client's own address.
+        /// No destination address = any destination, local or passing through (a transparent proxy).
+        /// </summary>
+        private void AddRedirect(RedirectRule rule)
+        {
+            foreach (var protocol in ForwardMatch.Expand(rule.Protocol).Order())
+            {
+                var proto = NftFamily.Protocol(protocol);
+                AddRule(Prerouting, rule, [
+                    .. Expr.Interfaces("iifname", rule.InInterfaces, negate: false),
+                    .. Expr.Cidrs(family, "saddr", rule.SourceCidrs),
+                    .. RedirectDestination(rule),
+                    NftMatch.Equal(new NftMeta("l4proto"), proto),
+                    NftMatch.Equal(new NftPayload(proto, "dport"), Expr.Ports(rule.DestinationPort)),
+                    new NftCounter(),
+                    Expr.SetMark(options, rule.MarkId),
+                    .. TimeoutSet(rule, proto),
+                    new NftNat(NftNatKind.Redirect, null, RedirectPort(rule, proto), [])]);
+            }
+        }
+
+        private IEnumerable<NftStatement> RedirectDestination(RedirectRule rule)
+        {
+            if (rule.DestinationAddress is { } address)
+                yield return NftMatch.Equal(new NftPayload(NftFamily.Payload(family), "daddr"), address.ToString());
+        }
+
+        /// <summary>
+        /// <c>to :P</c> for one local port; none when the port is kept; a range of the same width maps port by port
+        /// (<c>to :tcp dport map { 8000 : 9000, … }</c>): a port range as the NAT target would pick any free port of it, not
+        /// the matching one.
+        /// </summary>
+        private static NftExpression? RedirectPort(RedirectRule rule, string proto)
+        {
+            if (rule.TargetPort is not { } target) return null;
+            if (target.IsSingle) return new NftNumber(target.From);
+            if (target.From == rule.DestinationPort.From) return null;
+            var offset = target.From - rule.DestinationPort.From;
+            var pairs = Enumerable.Range(rule.DestinationPort.From, rule.DestinationPort.Width)
+                .Select(p => (NftExpression)new NftMapping(new NftNumber(p), new NftNumber(p + offset))).ToList();
+            return new NftMapLookup(new NftPayload(proto, "dport"), new NftSet(pairs));
+        }
     }
 }

@@ -134,8 +134,9 @@ public static partial class NatRulesetCompiler
                     case DestinationRuleUnit { Rule: LoadBalanceRule balance }: AddLoadBalance(balance); break;
                     case DestinationRuleUnit { Rule: PrefixMapRule map }: AddPrefixMapInbound(map); break;
                 }
-            foreach (var dnat in rules.OfType<DnatRule>().Where(r => r.Enabled && r.Hairpin))
-                AddHairpinMasquerade(dnat);
+            foreach (var rule in rules.Where(r => r.Enabled))
+                if (rule is DnatRule { Hairpin: true } dnat) AddHairpinMasquerade(dnat);
+                else if (rule is PrefixMapRule { Hairpin: true } map) AddPrefixMapHairpinMasquerade(map);
             foreach (var rule in rules.Where(r => r.Enabled))
                 switch (rule)
                 {

@@ -194,7 +194,10 @@ public static class NftListingText
 
     private static string Nat(NftNat nat)
     {
-        var sb = new StringBuilder(nat.Kind switch { NftNatKind.Dnat => "dnat", NftNatKind.Snat => "snat", _ => "masquerade" });
+        var sb = new StringBuilder(nat.Kind switch { NftNatKind.Dnat => "dnat", NftNatKind.Snat => "snat", NftNatKind.Redirect => "redirect", _ => "masquerade" });
+        // Prefix NAT: "snat ip prefix to ip saddr map { 10.0.0.0/24 : 192.0.2.0/24 }" (the netmap flag is not printed).
+        if (nat.PrefixFamily is { } family && nat.Address is { } mapped)
+            return sb.Append(' ').Append(family).Append(" prefix to ").Append(Value(mapped)).ToString();
         var port = nat.Port is null ? null : Value(nat.Port);
         if (nat.Address is { } address)
         {

@@ -121,12 +121,14 @@ public sealed class NftStatementConverter : JsonConverter<NftStatement>
                 w.WriteEndObject();
                 break;
             case NftNat n:
-                var key = n.Kind switch { NftNatKind.Snat => "snat", NftNatKind.Dnat => "dnat", _ => "masquerade" };
-                if (n.Address is null && n.Port is null && n.Flags.Count == 0) { w.WriteNull(key); break; }
+                var key = n.Kind switch { NftNatKind.Snat => "snat", NftNatKind.Dnat => "dnat", NftNatKind.Redirect => "redirect", _ => "masquerade" };
+                if (n.Address is null && n.Port is null && n.Flags.Count == 0 && n.PrefixFamily is null) { w.WriteNull(key); break; }
                 w.WriteStartObject(key);
+                if (n.PrefixFamily is not null) w.WriteString("family", n.PrefixFamily);
                 if (n.Address is not null) { w.WritePropertyName("addr"); expression.Write(w, n.Address, options); }
                 if (n.Port is not null) { w.WritePropertyName("port"); expression.Write(w, n.Port, options); }
                 if (n.Flags.Count > 0) { w.WriteStartArray("flags"); foreach (var f in n.Flags) w.WriteStringValue(f); w.WriteEndArray(); }
+                if (n.PrefixFamily is not null) { w.WriteStartArray("type_flags"); w.WriteStringValue("prefix"); w.WriteEndArray(); }
                 w.WriteEndObject();
                 break;
             default: throw new NotSupportedException($"no JSON shape for {value.GetType().Name}");

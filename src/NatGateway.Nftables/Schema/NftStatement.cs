@@ -32,13 +32,19 @@ public enum NftNatKind
     Dnat,
     /// <summary>nft <c>masquerade</c></summary>
     Masquerade,
+    /// <summary>nft <c>redirect</c>: DNAT to the address of the input interface (nf_nat_redirect_ipv4/ipv6), port optional.</summary>
+    Redirect,
 }
 
 /// <summary>
-/// <c>{"dnat":{"addr":A,"port":P,"flags":[...]}}</c>, likewise "snat" and "masquerade" (no addr) —
-/// nft <c>dnat to A:P</c>, <c>snat to A:P fully-random</c>, <c>masquerade to :P random</c>.
+/// <c>{"dnat":{"addr":A,"port":P,"flags":[...]}}</c>, likewise "snat", "masquerade" and "redirect" (no addr) —
+/// nft <c>dnat to A:P</c>, <c>snat to A:P fully-random</c>, <c>masquerade to :P random</c>, <c>redirect to :P</c>.
+/// With <see cref="PrefixFamily"/> ("ip"/"ip6") it is prefix NAT:
+/// <c>{"snat":{"family":"ip","addr":{"map":...},"flags":["netmap"],"type_flags":["prefix"]}}</c> — nft
+/// <c>snat ip prefix to ip saddr map { 10.0.0.0/24 : 192.0.2.0/24 }</c>: the looked-up prefix is a range whose
+/// network bits replace the address's, host bits kept (NF_NAT_RANGE_NETMAP, nf_nat_ipv4_netmap()/nft_nat_setup_netmap()).
 /// </summary>
-public sealed record NftNat(NftNatKind Kind, NftExpression? Address, NftExpression? Port, IReadOnlyList<string> Flags) : NftStatement;
+public sealed record NftNat(NftNatKind Kind, NftExpression? Address, NftExpression? Port, IReadOnlyList<string> Flags, string? PrefixFamily = null) : NftStatement;
 
 /// <summary><c>{"vmap":{"key":K,"data":"@name"}}</c> — nft <c>K vmap @name</c>.</summary>
 public sealed record NftVerdictMapStatement(NftExpression Key, string Data) : NftStatement;

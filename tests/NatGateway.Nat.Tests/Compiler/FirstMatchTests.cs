@@ -132,4 +132,95 @@ public sealed class FirstMatchTests
         var plan = DnatPlan.Build([Rules.Forward(1, 8080, "10.77.2.2", 80), Rules.Forward(2, 8081, "10.77.2.3", 80)], useMaps: false);
         Assert.Equal([Rules.Id(1), Rules.Id(2)], plan.Units.Cast<DnatRuleUnit>().Select(u => u.Rule.Id));
     }
+
+    // ---------- redirects and prefix maps among the forwards ----------
+
+    /// <summary>
+    /// The prerouting match of a redirect (no address = any destination) or of a prefix map's inbound half (outside
+    /// interfaces, or every other one with hairpin; any protocol and port to the outside prefix), as their nft rules say.
+    /// </summary>
+    private static bool MatchesDestinationRule(NatRule rule, Packet p) => rule switch
+    {
+        RedirectRule r =>
+            (r.InInterfaces.Count == 0 || r.InInterfaces.Contains(p.Iif)) && ForwardMatch.Expand(r.Protocol).Contains(p.Protocol)
+            && (r.SourceCidrs.Count == 0 || r.SourceCidrs.Any(c => c.Contains(p.Source)))
+            && (r.DestinationAddress is null || r.DestinationAddress.Equals(p.Destination)) && r.DestinationPort.Contains(p.Port),
+        PrefixMapRule m => (m.Hairpin || m.OutsideInterfaces.Contains(p.Iif)) && m.OutsidePrefix.Contains(p.Destination),
+        _ => false,
+    };
+
+    private static Guid? ReferenceAllKinds(IReadOnlyList<NatRule> rules, Packet p) =>
+        rules.Where(r => r.Enabled).FirstOrDefault(r => r is DnatRule d
+            ? Matches(d, p, false) || (d.Hairpin && Matches(d, p, true))
+            : MatchesDestinationRule(r, p))?.Id;
+
+    private static Guid? CompiledAllKinds(DnatPlan plan, Packet p)
+    {
+        foreach (var unit in plan.Units)
+        {
+            if (unit is DestinationRuleUnit other)
+            {
+                if (MatchesDestinationRule(other.Rule, p)) return other.Rule.Id;
+                continue;
+            }
+            if (Compiled(new DnatPlan([unit]), p) is { } id) return id;
+        }
+        return null;
+    }
+
+    private static NatRule RandomRuleOfAnyKind(Random random, int n)
+    {
+        T Pick<T>(params T[] items) => items[random.Next(items.Length)];
+        var enabled = random.Next(8) != 0;
+        switch (random.Next(8))
+        {
+            case 0:
+                return new RedirectRule
+                {
+                    Id = Rules.Id(n), Name = $"r{n}", MarkId = n, Enabled = enabled,
+                    InInterfaces = Pick<string[]>(["lan0"], ["lan1"], ["lan0", "lan1"]),
+                    Protocol = Pick(NatProtocol.Tcp, NatProtocol.Udp, NatProtocol.Both),
+                    SourceCidrs = random.Next(3) == 0 ? [IpPrefix.Parse("10.77.1.0/24")] : [],
+                    DestinationAddress = random.Next(2) == 0 ? Pick(IPAddress.Parse("10.77.1.1"), IPAddress.Parse("192.0.2.1")) : null,
+                    DestinationPort = Pick(new PortRange(80), new PortRange(81), new PortRange(80, 82)),
+                    TargetPort = new PortRange(3128),
+                };
+            case 1:
+                return new OneToOneRule
+                {
+                    Id = Rules.Id(n), Name = $"r{n}", MarkId = n, Enabled = enabled,
+                    OutsideInterfaces = Pick<string[]>(["lan0"], ["lan1"], ["lan0", "wan0"]),
+                    // 10.77.1.0/24 holds lan0's own address: a map can take what a local forward would have.
+                    OutsidePrefix = Pick(IpPrefix.Parse("192.0.2.0/30"), IpPrefix.Parse("192.0.2.1"), IpPrefix.Parse("10.77.1.0/24")),
+                    InsidePrefix = IpPrefix.Parse("10.88.0.0/24"),
+                    Hairpin = random.Next(5) == 0,
+                };
+            default:
+                return RandomRule(random, n);
+        }
+    }
+
+    [Fact]
+    public void Redirects_and_prefix_maps_keep_first_match_order_among_map_compiled_forwards()
+    {
+        var random = new Random(20261206);
+        int merged = 0, takenByOthers = 0;
+        for (var list = 0; list < 60; list++)
+        {
+            var rules = Enumerable.Range(1, random.Next(2, 14)).Select(n => RandomRuleOfAnyKind(random, n)).ToList();
+            var plan = DnatPlan.Build(rules, useMaps: true);
+            merged += plan.Units.OfType<DnatMapSegment>().Count(s => s.Members.Count > 1);
+            foreach (var packet in AllPackets)
+            {
+                var expected = ReferenceAllKinds(rules, packet);
+                Assert.True(expected == CompiledAllKinds(plan, packet),
+                    $"list {list}, packet {packet}: list says {expected}, plan says {CompiledAllKinds(plan, packet)}\n"
+                    + string.Join("\n", rules.Select(NatRuleJson.Serialize)));
+                if (expected is { } id && rules.First(r => r.Id == id) is RedirectRule or PrefixMapRule) takenByOthers++;
+            }
+        }
+        // Every redirect or map splits the segments around it, so fewer merge than among forwards alone.
+        Assert.True(merged > 5, $"only {merged} segments merged forwards");
+        Assert.True(takenByOthers > 300, $"only {takenByOthers} packets were taken by a redirect or prefix map");
+    }
 }

@@ -29,6 +29,11 @@ public sealed class RuleJsonTests
     [InlineData("""{"kind":"snat","name":"p","outInterfaces":["wan0"],"translateTo":"10.77.2.8/30"}""")]
     [InlineData("""{"kind":"dnat","name":"d","inInterfaces":["lan0"],"protocol":"both","sourceCidrs":["10.77.1.2"],"destinationAddress":"10.77.1.1","destinationPort":"9000-9010","targetAddress":"10.77.2.2-10.77.2.3","targetPort":"100-110","hairpin":true}""")]
     [InlineData("""{"kind":"dnat","name":"v6","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":80,"targetAddress":"fd77:2::2"}""")]
+    [InlineData("""{"kind":"one-to-one","name":"o","family":"ipv4","outsideInterfaces":["wan0","wan1"],"insidePrefix":"10.0.0.0/24","outsidePrefix":"192.0.2.0/24","hairpin":true}""")]
+    [InlineData("""{"kind":"one-to-one","name":"h","outsideInterfaces":["wan0"],"insidePrefix":"10.0.0.7","outsidePrefix":"192.0.2.7","hairpin":false}""")]
+    [InlineData("""{"kind":"nptv6","name":"n","family":"ipv6","outsideInterfaces":["wan0"],"insidePrefix":"fd00:1::/64","outsidePrefix":"2001:db8:1::/64","hairpin":false}""")]
+    [InlineData("""{"kind":"redirect","name":"r","inInterfaces":["lan0"],"protocol":"both","sourceCidrs":["10.0.0.0/8"],"destinationAddress":"10.0.0.1","destinationPort":"8000-8002","targetPort":"9000-9002"}""")]
+    [InlineData("""{"kind":"redirect","name":"k","inInterfaces":["lan0"],"protocol":"udp","destinationAddress":null,"destinationPort":53,"targetPort":null}""")]
     public void Every_kind_round_trips_and_keeps_every_field(string json)
     {
         var rule = NatRuleJson.Parse(json).Rule!;
@@ -90,5 +95,29 @@ public sealed class RuleJsonTests
         Assert.Equal((rule.Id, rule.Description, rule.Enabled, rule.Position, rule.CreatedAt, rule.UpdatedAt, rule.CreatedBy, rule.UpdatedBy, rule.MarkId),
             (again.Id, again.Description, again.Enabled, again.Position, again.CreatedAt, again.UpdatedAt, again.CreatedBy, again.UpdatedBy, again.MarkId));
         Assert.Equal(NatRuleJson.Serialize(rule), NatRuleJson.Serialize(again));
+    }
+
+    [Fact]
+    public void Nptv6_is_always_ipv6_and_one_to_one_takes_the_family_of_its_prefixes()
+    {
+        Assert.Equal(NatFamily.Ipv6, NatRuleJson.Parse("""{"kind":"nptv6","name":"n","outsideInterfaces":["wan0"],"insidePrefix":"fd00:1::/64","outsidePrefix":"2001:db8:1::/64"}""").Rule!.Family);
+        Assert.Equal(NatFamily.Ipv4, NatRuleJson.Parse("""{"kind":"one-to-one","name":"o","outsideInterfaces":["wan0"],"insidePrefix":"10.0.0.0/24","outsidePrefix":"192.0.2.0/24"}""").Rule!.Family);
+        Assert.IsType<RedirectRule>(NatRuleJson.Parse("""{"kind":"redirect","name":"r","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":80}""").Rule);
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"one-to-one","name":"o","outsideInterfaces":["wan0"],"insidePrefix":"10.0.0.0/24"}""", "outsidePrefix", "Outside prefix is required")]
+    [InlineData("""{"kind":"one-to-one","name":"o","outsideInterfaces":["wan0"],"insidePrefix":"ten","outsidePrefix":"192.0.2.0/24"}""", "insidePrefix", "Inside prefix: 'ten' is not an IP address or CIDR")]
+    [InlineData("""{"kind":"nptv6","name":"n","outsideInterfaces":"wan0","insidePrefix":"fd00:1::/64","outsidePrefix":"2001:db8:1::/64"}""", "outsideInterfaces", "Outside interfaces must be a list")]
+    [InlineData("""{"kind":"nptv6","name":"n","outsideInterfaces":["wan0"],"insidePrefix":"fd00:1::/64","outsidePrefix":"2001:db8:1::/64","hairpin":"yes"}""", "hairpin", "must be true or false")]
+    [InlineData("""{"kind":"nptv6","name":"n","outsideInterfaces":["wan0"],"insidePrefix":"fd00:1::/64","outsidePrefix":"2001:db8:1::/64","protocol":"tcp"}""", "protocol", "unknown field for a nptv6 rule")]
+    [InlineData("""{"kind":"redirect","name":"r","inInterfaces":["lan0"],"protocol":"tcp"}""", "destinationPort", "Destination port is required")]
+    [InlineData("""{"kind":"redirect","name":"r","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":80,"targetPort":"x"}""", "targetPort", "Target port: 'x' is not a port")]
+    [InlineData("""{"kind":"redirect","name":"r","inInterfaces":["lan0"],"protocol":"tcp","destinationPort":80,"hairpin":true}""", "hairpin", "unknown field for a redirect rule")]
+    public void New_kinds_report_bad_fields_by_name(string json, string field, string fragment)
+    {
+        var parsed = NatRuleJson.Parse(json);
+        Assert.False(parsed.Success);
+        Assert.Contains(fragment, Assert.Single(parsed.Errors, e => e.Field == field).Message);
     }
 }

@@ -11,6 +11,8 @@ public sealed class RecordingListener : IDisposable
     private readonly TcpListener _listener;
     private readonly Thread _thread;
     public ConcurrentQueue<IPEndPoint> Peers { get; } = new();
+    /// <summary>The local address each connection reached (which of several inside hosts a DNAT chose).</summary>
+    public ConcurrentQueue<IPEndPoint> Locals { get; } = new();
     public int Port { get; }
 
     public RecordingListener(NamespaceLab lab, string ns, int port)
@@ -36,6 +38,7 @@ public sealed class RecordingListener : IDisposable
             while (true)
             {
                 using var client = _listener.AcceptSocket();
+                Locals.Enqueue((IPEndPoint)client.LocalEndPoint!);
                 Peers.Enqueue((IPEndPoint)client.RemoteEndPoint!);
                 try { client.Send([1]); }
                 catch (SocketException) { /* the peer gave up first (tests that expect a failed connect): keep accepting */ }
@@ -47,13 +50,18 @@ public sealed class RecordingListener : IDisposable
     }
 
     /// <summary>The peer of the next accepted connection (waits: the accept runs on another thread; returns as soon as it has one).</summary>
-    public IPEndPoint? NextPeer(int timeoutMs = 10_000)
+    public IPEndPoint? NextPeer(int timeoutMs = 10_000) => Next(Peers, timeoutMs);
+
+    /// <summary>The local end of the next accepted connection (a queue of its own: use either this or <see cref="NextPeer"/> in a test).</summary>
+    public IPEndPoint? NextLocal(int timeoutMs = 10_000) => Next(Locals, timeoutMs);
+
+    private static IPEndPoint? Next(ConcurrentQueue<IPEndPoint> queue, int timeoutMs)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
         while (Environment.TickCount64 < deadline)
         {
-            if (Peers.TryDequeue(out var peer))
-                return peer.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(peer.Address.MapToIPv4(), peer.Port) : peer;
+            if (queue.TryDequeue(out var endPoint))
+                return endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
             Thread.Sleep(10); // polling interval
         }
         return null;

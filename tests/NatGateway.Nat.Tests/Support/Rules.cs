@@ -25,6 +25,26 @@ internal static class Rules
         Id = Id(n), Name = $"snat{n}", MarkId = n, OutInterfaces = [oif], TranslateTo = AddressPool.Parse(to),
     };
 
+    /// <summary>1:1 NAT of <paramref name="inside"/> onto <paramref name="outside"/> on <paramref name="oif"/>.</summary>
+    public static OneToOneRule OneToOne(int n, string inside, string outside, string oif = "lan0") => new()
+    {
+        Id = Id(n), Name = $"map{n}", MarkId = n, OutsideInterfaces = [oif],
+        InsidePrefix = IpPrefix.Parse(inside), OutsidePrefix = IpPrefix.Parse(outside),
+    };
+
+    public static Nptv6Rule Nptv6(int n, string inside, string outside, string oif = "lan0") => new()
+    {
+        Id = Id(n), Name = $"npt{n}", MarkId = n, Family = NatFamily.Ipv6, OutsideInterfaces = [oif],
+        InsidePrefix = IpPrefix.Parse(inside), OutsidePrefix = IpPrefix.Parse(outside),
+    };
+
+    /// <summary>Redirect of tcp <paramref name="port"/> arriving on <paramref name="iif"/> to local <paramref name="targetPort"/>.</summary>
+    public static RedirectRule Redirect(int n, int port, int? targetPort = null, string iif = "lan0", NatProtocol protocol = NatProtocol.Tcp) => new()
+    {
+        Id = Id(n), Name = $"redir{n}", MarkId = n, InInterfaces = [iif], Protocol = protocol,
+        DestinationPort = new PortRange(port), TargetPort = targetPort is { } t ? new PortRange(t) : null,
+    };
+
     public static IPAddress Ip(string s) => IPAddress.Parse(s);
 }
 

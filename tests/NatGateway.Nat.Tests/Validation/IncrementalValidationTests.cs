@@ -8,7 +8,9 @@ namespace NatGateway.Nat.Tests.Validation;
 /// The indexed validation (<see cref="NatRuleValidator.ValidateAll"/> over <see cref="RuleValidationIndex"/>, and one rule
 /// at a time through <see cref="RuleValidationIndex.Context"/>) finds exactly what the full quadratic validator finds —
 /// the same duplicates, shadows and name clashes, with the same messages in the same order — over 2,000 random lists
-/// drawn from small pools so that clashes, duplicates, shadows, port ranges, "both" and disabled rules are frequent.
+/// drawn from small pools so that clashes, duplicates, shadows, port ranges, "both" and disabled rules are frequent,
+/// redirects (with and without an address) among the forwards, and 1:1/NPTv6 maps whose prefixes overlap each other
+/// and hold the forwards' addresses.
 /// </summary>
 public sealed class IncrementalValidationTests
 {
@@ -21,7 +23,7 @@ public sealed class IncrementalValidationTests
     public void Indexed_validation_equals_the_full_validator_over_2000_random_lists()
     {
         var random = new Random(12_2026);
-        int duplicates = 0, shadows = 0, clashes = 0;
+        int duplicates = 0, shadows = 0, clashes = 0, prefixes = 0, redirects = 0;
         for (var list = 0; list < 2000; list++)
         {
             var rules = RandomList(random, random.Next(1, 40));
@@ -36,6 +38,8 @@ public sealed class IncrementalValidationTests
                     if (issue.Message.Contains("duplicates the earlier rule")) duplicates++;
                     if (issue.Message.Contains("is shadowed by the earlier rule")) shadows++;
                     if (issue.Message.Contains("is already used by another rule")) clashes++;
+                    if (issue.Message.Contains(" prefix ")) prefixes++;
+                    if (rule is RedirectRule && issue.Field == "destinationPort") redirects++;
                 }
             }
 
@@ -67,6 +71,8 @@ public sealed class IncrementalValidationTests
         Assert.True(duplicates > 500, $"{duplicates} duplicates, {shadows} shadows, {clashes} clashes");
         Assert.True(shadows > 500, $"{shadows} shadows");
         Assert.True(clashes > 500, $"{clashes} name clashes");
+        Assert.True(prefixes > 300, $"{prefixes} prefix map clashes and forwards taken by a map");
+        Assert.True(redirects > 100, $"{redirects} redirects duplicated or shadowed");
     }
 
     [Fact]
@@ -84,6 +90,10 @@ public sealed class IncrementalValidationTests
     private static readonly string[] V6Cidrs = ["fd00::/8", "fd00:1::/32", "fd00:1:2::/48"];
     private static readonly string?[] V4Addresses = [null, null, "203.0.113.1", "203.0.113.2"];
     private static readonly string?[] V6Addresses = [null, "2001:db8::1", "2001:db8::2"];
+    private static readonly string[] V4Outside = ["203.0.113.0/30", "203.0.113.0/24", "203.0.113.2", "198.51.100.0/24"];
+    private static readonly string[] V4Inside = ["10.8.0.0", "10.9.0.0", "10.8.0.0"];
+    private static readonly string[] V6Outside = ["2001:db8::/64", "2001:db8::/126", "2001:db8:1::/64"];
+    private static readonly string[] V6Inside = ["fd08::", "fd09::"];
     private static readonly PortRange[] Ports =
         [new(80), new(443), new(8080), new(8081), new(53), new(1000, 2000), new(1, 65535), new(8000, 8100), new(1500), new(80, 80)];
 
@@ -104,6 +114,11 @@ public sealed class IncrementalValidationTests
                     InInterfaces = copy.InInterfaces.Reverse().ToList(),
                 });
             }
+            else if (rules.OfType<RedirectRule>().ToList() is { Count: > 0 } redirects && random.Next(6) == 0)
+            {
+                var copy = redirects[random.Next(redirects.Count)];
+                rules.Add(copy with { Id = Guid.NewGuid(), Name = Names[random.Next(Names.Length)] + random.Next(9), Enabled = random.Next(5) != 0 });
+            }
             else rules.Add(RandomRule(random));
         }
         return rules;
@@ -115,7 +130,7 @@ public sealed class IncrementalValidationTests
         var family = v6 ? NatFamily.Ipv6 : NatFamily.Ipv4;
         var name = Names[random.Next(Names.Length)] + (random.Next(3) == 0 ? random.Next(3).ToString() : "");
         var enabled = random.Next(5) != 0;
-        var kind = random.Next(10);
+        var kind = random.Next(12);
         if (kind == 0)
             return new MasqueradeRule { Name = name, Enabled = enabled, Family = family, OutInterfaces = Pick(random, Interfaces, 1, 2) };
         if (kind == 1)
@@ -127,6 +142,28 @@ public sealed class IncrementalValidationTests
         var addresses = v6 ? V6Addresses : V4Addresses;
         var address = addresses[random.Next(addresses.Length)];
         var port = Ports[random.Next(Ports.Length)];
+        if (kind == 2)
+            return new RedirectRule
+            {
+                Name = name, Enabled = enabled, Family = family,
+                InInterfaces = Pick(random, Interfaces, 1, 2),
+                Protocol = (NatProtocol)random.Next(3),
+                SourceCidrs = Pick(random, v6 ? V6Cidrs : V4Cidrs, 0, 1).Select(IpPrefix.Parse).ToList(),
+                DestinationAddress = address is null ? null : IPAddress.Parse(address),
+                DestinationPort = port,
+            };
+        if (kind == 3)
+        {
+            // Outside prefixes that hold the forwards' addresses (203.0.113.1, 2001:db8::1) and overlap each other.
+            var outside = IpPrefix.Parse(v6 ? V6Outside[random.Next(V6Outside.Length)] : V4Outside[random.Next(V4Outside.Length)]);
+            var inside = IpPrefix.Parse(v6 ? V6Inside[random.Next(V6Inside.Length)] : V4Inside[random.Next(V4Inside.Length)]);
+            inside = new IpPrefix(inside.Network, outside.Length);
+            var outsideInterfaces = Pick(random, Interfaces, 1, 2);
+            var hairpin = random.Next(4) == 0;
+            return v6
+                ? new Nptv6Rule { Name = name, Enabled = enabled, Family = family, OutsideInterfaces = outsideInterfaces, InsidePrefix = inside, OutsidePrefix = outside, Hairpin = hairpin }
+                : new OneToOneRule { Name = name, Enabled = enabled, Family = family, OutsideInterfaces = outsideInterfaces, InsidePrefix = inside, OutsidePrefix = outside, Hairpin = hairpin };
+        }
         return new DnatRule
         {
             Name = name, Enabled = enabled, Family = family,
