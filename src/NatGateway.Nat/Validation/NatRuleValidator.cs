@@ -70,7 +70,11 @@ public static class NatRuleValidator
                 if (TargetAddressProblem(d.TargetAddress) is { } target) Error("targetAddress", $"Target address: {target}");
                 CheckDnat(d);
                 break;
+            case LoadBalanceRule l:
+                issues.AddRange(BalanceValidation.LoadBalanceIssues(l));
+                break;
         }
+        issues.AddRange(BalanceValidation.TimeoutIssues(rule));
 
         if (host is not null) AddWarnings(rule, host, Warn);
         return new ValidationResult(issues);

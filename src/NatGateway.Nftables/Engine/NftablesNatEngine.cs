@@ -60,10 +60,16 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
     {
         var totals = new Dictionary<Guid, (long Packets, long Bytes)>();
-        void Add(Guid id, JsonElement counter)
+        var backends = new Dictionary<Guid, SortedDictionary<int, (long Packets, long Bytes)>>();
+        void Add(Guid id, int? backend, JsonElement counter)
         {
             var (p, b) = totals.GetValueOrDefault(id);
-            totals[id] = (p + counter.GetProperty("packets").GetInt64(), b + counter.GetProperty("bytes").GetInt64());
+            var (packets, bytes) = (counter.GetProperty("packets").GetInt64(), counter.GetProperty("bytes").GetInt64());
+            totals[id] = (p + packets, b + bytes);
+            if (backend is not { } index) return;
+            if (!backends.TryGetValue(id, out var perBackend)) backends[id] = perBackend = new();
+            var (bp, bb) = perBackend.GetValueOrDefault(index);
+            perBackend[index] = (bp + packets, bb + bytes);
         }
         foreach (var document in ListTablesJson())
             using (document)
@@ -72,12 +78,18 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
                     if (item.TryGetProperty("rule", out var rule)) ReadRule(rule, Add);
                     else if (item.TryGetProperty("map", out var map)) ReadMapElements(map, Add);
                 }
-        return totals.ToDictionary(kv => kv.Key, kv => new RuleCounters(kv.Key, kv.Value.Packets, kv.Value.Bytes));
+        return totals.ToDictionary(kv => kv.Key, kv => new RuleCounters(kv.Key, kv.Value.Packets, kv.Value.Bytes)
+        {
+            Backends = backends.TryGetValue(kv.Key, out var perBackend)
+                ? perBackend.Select(b => new BackendCounters(b.Key, b.Value.Packets, b.Value.Bytes)).ToList()
+                : [],
+        });
     }
 
-    private static void ReadRule(JsonElement rule, Action<Guid, JsonElement> add)
+    private static void ReadRule(JsonElement rule, Action<Guid, int?, JsonElement> add)
     {
         if (!rule.TryGetProperty("comment", out var comment) || RuleComment.RuleIdOf(comment.GetString()) is not { } id) return;
+        var backend = RuleComment.BackendOf(comment.GetString());
         JsonElement? counter = null;
         foreach (var statement in rule.GetProperty("expr").EnumerateArray())
         {
@@ -86,10 +98,10 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
                 && ct.GetProperty("key").GetString() == "status") return;
             if (statement.TryGetProperty("counter", out var c) && c.ValueKind == JsonValueKind.Object) counter = c;
         }
-        if (counter is { } value) add(id, value);
+        if (counter is { } value) add(id, backend, value);
     }
 
-    private static void ReadMapElements(JsonElement map, Action<Guid, JsonElement> add)
+    private static void ReadMapElements(JsonElement map, Action<Guid, int?, JsonElement> add)
     {
         if (!map.TryGetProperty("elem", out var elements)) return;
         foreach (var element in elements.EnumerateArray())
@@ -98,7 +110,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
             if (key.ValueKind != JsonValueKind.Object || !key.TryGetProperty("elem", out var attributes)) continue;
             if (attributes.TryGetProperty("comment", out var comment) && RuleComment.RuleIdOf(comment.GetString()) is { } id
                 && attributes.TryGetProperty("counter", out var counter))
-                add(id, counter);
+                add(id, null, counter);
         }
     }
 
