@@ -36,7 +36,45 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     });
 
     /// <summary><c>nft -c -j -f</c>: lets the real kernel check the batch without committing it.</summary>
-    public void Check(CompiledRuleset compiled) => backend.Run(compiled.Json, json: true, dryRun: true);
+    public void Check(CompiledRuleset compiled)
+    {
+        EnsureTimeoutPoliciesSurvive(compiled);
+        backend.Run(compiled.Json, json: true, dryRun: true);
+    }
+
+    /// <summary>
+    /// The first libnftables whose JSON parser keeps a ct timeout object's "policy". 1.0.6 (Debian 12) tests the result of
+    /// json_unpack() the wrong way round in json_parse_ct_timeout_policy() and returns before reading the policy, so the
+    /// object is created with the protocol's default timeouts and every flow would silently keep the defaults; fixed by
+    /// nftables commit "parser_json: Wrong check in json_parse_ct_timeout_policy()" (Phil Sutter, 2023-09), first in 1.0.9.
+    /// </summary>
+    public static readonly Version FirstVersionKeepingTimeoutPolicies = new(1, 0, 9);
+
+    private Version? _libraryVersion;
+
+    /// <summary>libnftables' own version, from the metainfo of a JSON listing (read once per engine).</summary>
+    public Version LibraryVersion()
+    {
+        if (_libraryVersion is { } known) return known;
+        // Text input with JSON output: 1.0.6 falls back to its text parser when the input is not JSON.
+        using var document = JsonDocument.Parse(backend.Run("list tables", json: true));
+        var text = document.RootElement.GetProperty("nftables").EnumerateArray()
+            .Select(i => i.TryGetProperty("metainfo", out var m) ? m.GetProperty("version").GetString() : null).First(v => v is not null)!;
+        return _libraryVersion = Version.Parse(text);
+    }
+
+    /// <summary>
+    /// Refuses a batch with conntrack timeout policies on a libnftables that would drop them (see
+    /// <see cref="FirstVersionKeepingTimeoutPolicies"/>): an apply that silently keeps the default timeouts is worse than a refusal.
+    /// </summary>
+    private void EnsureTimeoutPoliciesSurvive(CompiledRuleset compiled)
+    {
+        if (!compiled.Batch.Commands.Any(c => c.Object is NftCtTimeout)) return;
+        var version = LibraryVersion();
+        if (version < FirstVersionKeepingTimeoutPolicies)
+            throw new NftablesException("conntrack timeout policies cannot be applied",
+                $"libnftables {version} drops a ct timeout object's policy from JSON input (fixed in {FirstVersionKeepingTimeoutPolicies}); remove the rules' timeouts or upgrade nftables");
+    }
 
     /// <summary>
     /// Replaces our tables' contents in ONE transaction (<c>nft -j -f batch.json</c>): either everything is applied or,
@@ -44,6 +82,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     /// </summary>
     public ApplyResult Apply(CompiledRuleset compiled)
     {
+        EnsureTimeoutPoliciesSurvive(compiled);
         var watch = Stopwatch.StartNew();
         backend.Run(compiled.Json, json: true);
         return new ApplyResult(watch.Elapsed, compiled.Batch.Commands.Count);
