@@ -25,7 +25,7 @@ public sealed class CapacityPlanner(KernelConntrackFacts facts, ConntrackMemoryM
         var warnings = new List<string>();
 
         FlowEstimate? flows = null;
-        IReadOnlyList<(string Rule, string Sysctl, int Policy, int Sysctl_, double With, double Without)> policies = [];
+        IReadOnlyList<PolicyChange> policies = [];
         double? expected = request.ExpectedEntries;
         if (expected is null && request.Rates is { } rates)
         {
@@ -33,7 +33,7 @@ public sealed class CapacityPlanner(KernelConntrackFacts facts, ConntrackMemoryM
             expected = flows.AverageEntries;
             // A rule's policy replaces the sysctl for its share of the flows: add what that changes.
             policies = PolicyEstimator.Changes(request.RuleTimeouts, rates, facts.Timeouts);
-            expected = Math.Max(0, expected.Value + policies.Sum(p => p.With - p.Without));
+            expected = Math.Max(0, expected.Value + policies.Sum(p => p.Delta));
         }
         if (expected is < 0) throw new ArgumentException("expected entries cannot be negative");
 
@@ -82,7 +82,7 @@ public sealed class CapacityPlanner(KernelConntrackFacts facts, ConntrackMemoryM
             HeadroomBytes = budget - full,
             MaxEntriesWithinBudget = withinBudget,
             Timeouts = flows is null ? [] : Contributions(flows, request.PeakFactor, cost.TotalBytes),
-            Policies = policies.Select(p => new PolicyContribution(p.Rule, p.Sysctl, p.Policy, p.Sysctl_,
+            Policies = policies.Select(p => new PolicyContribution(p.Rule, p.Sysctl, p.PolicySeconds, p.SysctlSeconds,
                 (long)Math.Round(p.With * request.PeakFactor), (long)Math.Round(p.Without * request.PeakFactor))).ToList(),
             Snat = SnatCapacity.Compute(request.SnatPortRange, request.SnatAddresses, request.SnatTargetFlowsPerDestination, facts.LocalPortRange),
             SeedFormulaBytes = ComparisonFormulas.SeedFormulaBytes(max, buckets),
