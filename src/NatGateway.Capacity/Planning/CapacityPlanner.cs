@@ -32,7 +32,7 @@ public sealed class CapacityPlanner(KernelConntrackFacts facts, ConntrackMemoryM
             flows = FlowEstimator.Estimate(rates, facts.Timeouts);
             expected = flows.AverageEntries;
             // A rule's policy replaces the sysctl for its share of the flows: add what that changes.
-            policies = PolicyEstimator.Changes(request.RuleTimeouts, rates, facts.Timeouts);
+            policies = PolicyEstimator.Changes(request.RuleTimeouts ?? [], rates, facts.Timeouts);
             expected = Math.Max(0, expected.Value + policies.Sum(p => p.Delta));
         }
         if (expected is < 0) throw new ArgumentException("expected entries cannot be negative");
