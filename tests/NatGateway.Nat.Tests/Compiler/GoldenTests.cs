@@ -35,6 +35,7 @@ public sealed class GoldenTests
             "\"&\"", "\"|\"", "\"op\":\"!=\"", "\"op\":\"in\"", "\"flags\":[", "\"stmt\":[{\"counter\":null}]", "\"map\":\"ipv4_addr\"",
             "\"map\":\"inet_service\"", "\"map\":\"verdict\"", "\"map\":\"mark\"", "\"value\":{\"map\"", "\"vmap\":{", "\"jump\":{\"target\"", "\"delete\":{\"table\"", "\"hook\":\"output\"", "\"family\":\"ip6\"",
             "\"hook\":\"forward\"", "\"tcp option\":{", "\"rt\":{", "\"right\":\"syn\"",
+            "\"numgen\":{", "\"jhash\":{", "\"vmap\":{\"key\":{\"numgen\"", "\"data\":{\"set\":[", "\"ct timeout\":{", "\"ct timeout\":\"",
         ];
         foreach (var shape in shapes) Assert.Contains(shape, all.Replace("\\u0026", "&"));
         // The shape that crashes libnftables 1.0.6 must never appear: a concatenated map/set type.
