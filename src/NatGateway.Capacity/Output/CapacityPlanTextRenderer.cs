@@ -46,6 +46,12 @@ public static class CapacityPlanTextRenderer
                 s.Append('\n');
             }
         }
+        if (plan.Policies.Count > 0)
+        {
+            s.Append("\nRule timeout policies (at peak):\n");
+            foreach (var p in plan.Policies)
+                s.Append(ci, $"  {p.Rule,-24} {p.Sysctl,-38} {p.PolicySeconds,6}s {p.Entries,12:N0} entries (sysctl {p.SysctlSeconds}s: {p.EntriesWithoutPolicy:N0})\n");
+        }
         if (plan.Snat is { } snat)
         {
             s.Append('\n');

@@ -48,6 +48,8 @@ public sealed record CapacityPlan
 
     /// <summary>Which timeouts hold the table, largest first (only with connection rates).</summary>
     public IReadOnlyList<TimeoutContribution> Timeouts { get; init; } = [];
+    /// <summary>Where a rule's conntrack timeout policy changes the estimate (with rates and <see cref="CapacityPlanRequest.RuleTimeouts"/>).</summary>
+    public IReadOnlyList<PolicyContribution> Policies { get; init; } = [];
     public SnatCapacity? Snat { get; init; }
 
     /// <summary>The seed rule of thumb (max × 376 B + buckets × 16 B) for the same table, for comparison.</summary>

@@ -14,6 +14,11 @@ public sealed record CapacityPlanRequest
     public long? ExpectedEntries { get; init; }
     /// <summary>New connections per second per protocol; used when <see cref="ExpectedEntries"/> is not given.</summary>
     public ConnectionRates? Rates { get; init; }
+    /// <summary>
+    /// Rules with a conntrack timeout policy and the share of <see cref="Rates"/> they carry: their flows are counted with the
+    /// policy's timeouts (used with <see cref="Rates"/> only).
+    /// </summary>
+    public IReadOnlyList<RuleTimeoutLoad> RuleTimeouts { get; init; } = [];
     public long? MemoryBudgetBytes { get; init; }
     /// <summary>Budget as a share of MemTotal (0.1 = 10%); ignored when <see cref="MemoryBudgetBytes"/> is set.</summary>
     public double? MemoryBudgetShareOfRam { get; init; }

@@ -25,11 +25,15 @@ public sealed class CapacityPlanner(KernelConntrackFacts facts, ConntrackMemoryM
         var warnings = new List<string>();
 
         FlowEstimate? flows = null;
+        IReadOnlyList<PolicyChange> policies = [];
         double? expected = request.ExpectedEntries;
         if (expected is null && request.Rates is { } rates)
         {
             flows = FlowEstimator.Estimate(rates, facts.Timeouts);
             expected = flows.AverageEntries;
+            // A rule's policy replaces the sysctl for its share of the flows: add what that changes.
+            policies = PolicyEstimator.Changes(request.RuleTimeouts ?? [], rates, facts.Timeouts);
+            expected = Math.Max(0, expected.Value + policies.Sum(p => p.Delta));
         }
         if (expected is < 0) throw new ArgumentException("expected entries cannot be negative");
 
@@ -78,6 +82,8 @@ public sealed class CapacityPlanner(KernelConntrackFacts facts, ConntrackMemoryM
             HeadroomBytes = budget - full,
             MaxEntriesWithinBudget = withinBudget,
             Timeouts = flows is null ? [] : Contributions(flows, request.PeakFactor, cost.TotalBytes),
+            Policies = policies.Select(p => new PolicyContribution(p.Rule, p.Sysctl, p.PolicySeconds, p.SysctlSeconds,
+                (long)Math.Round(p.With * request.PeakFactor), (long)Math.Round(p.Without * request.PeakFactor))).ToList(),
             Snat = SnatCapacity.Compute(request.SnatPortRange, request.SnatAddresses, request.SnatTargetFlowsPerDestination, facts.LocalPortRange),
             SeedFormulaBytes = ComparisonFormulas.SeedFormulaBytes(max, buckets),
             ObjectSizeOnlyBytes = ComparisonFormulas.ObjectSizeOnlyBytes(cost.ConntrackObjectSize, max, buckets),

@@ -182,6 +182,20 @@ public static class CapacityPlanRequestParser
             Check(r.TcpUnansweredFraction is < 0 or > 1 or double.NaN, "rates.tcpUnansweredFraction", "a fraction is between 0 and 1");
             Check(r.UdpStreamFraction is < 0 or > 1 or double.NaN, "rates.udpStreamFraction", "a fraction is between 0 and 1");
         }
+        // "ruleTimeouts": null in a body leaves the list null despite its type.
+        var loads = request.RuleTimeouts ?? [];
+        for (var i = 0; i < loads.Count; i++)
+        {
+            var load = loads[i];
+            var at = $"ruleTimeouts[{i}]";
+            Check(string.IsNullOrWhiteSpace(load.Rule), $"{at}.rule", "name the rule");
+            Check(!(load.TcpPerSecond >= 0) || double.IsInfinity(load.TcpPerSecond), $"{at}.tcpPerSecond", "a connection rate is a number ≥ 0");
+            Check(!(load.UdpPerSecond >= 0) || double.IsInfinity(load.UdpPerSecond), $"{at}.udpPerSecond", "a connection rate is a number ≥ 0");
+            Check(load.TcpIdleOutFraction is < 0 or > 1 or double.NaN, $"{at}.tcpIdleOutFraction", "a fraction is between 0 and 1");
+            foreach (var (name, seconds) in new[] { ("tcpEstablishedSeconds", load.TcpEstablishedSeconds), ("udpUnrepliedSeconds", load.UdpUnrepliedSeconds), ("udpRepliedSeconds", load.UdpRepliedSeconds) })
+                Check(seconds is < 1, $"{at}.{name}", "a timeout is at least 1 s");
+        }
+        Check(loads.Count > 0 && request.Rates is null, "ruleTimeouts", "rule timeout policies change a rate-based estimate: give connection rates too");
         if (request.ExpectedEntries is null && request.Rates is null && request.MemoryBudgetBytes is null && request.MemoryBudgetShareOfRam is null)
             errors.TryAdd("expectedEntries", ["give expected entries, connection rates or a memory budget"]);
         return errors;

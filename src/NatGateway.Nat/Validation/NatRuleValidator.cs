@@ -83,7 +83,11 @@ public static class NatRuleValidator
                 issues.AddRange(InterfaceIssues("outsideInterfaces", p.OutsideInterfaces));
                 CheckPrefixMap(p);
                 break;
+            case LoadBalanceRule l:
+                issues.AddRange(BalanceValidation.LoadBalanceIssues(l));
+                break;
         }
+        issues.AddRange(BalanceValidation.TimeoutIssues(rule));
 
         if (host is not null) AddWarnings(rule, host, Warn);
         return new ValidationResult(issues);

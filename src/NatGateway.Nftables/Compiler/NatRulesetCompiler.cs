@@ -154,9 +154,12 @@ public static partial class NatRulesetCompiler
         };
 
         private void AddRule(string chain, NatRule? rule, IEnumerable<NftStatement> statements) =>
+            AddRule(chain, rule, rule is null ? null : RuleComment.For(rule), statements);
+
+        private void AddRule(string chain, NatRule? rule, string? comment, IEnumerable<NftStatement> statements) =>
             _rules.Add(NftCommand.Add(new NftRule
             {
-                Family = _family, Table = TableName, Chain = chain, Comment = rule is null ? null : RuleComment.For(rule),
+                Family = _family, Table = TableName, Chain = chain, Comment = comment,
                 Expressions = statements.ToList(),
             }));
 

@@ -30,6 +30,9 @@ public static class NftListingText
                 case NftNamedSet s:
                     tables[(s.Family, s.Table)].Sets.Add(s);
                     break;
+                case NftCtTimeout o:
+                    tables[(o.Family, o.Table)].Timeouts.Add(o);
+                    break;
                 case NftChain c:
                     var table = tables[(c.Family, c.Table)];
                     if (!table.Rules.ContainsKey(c.Name)) table.Chains.Add(c);
@@ -45,6 +48,7 @@ public static class NftListingText
         {
             if (!tables.TryGetValue((name.Family, name.Name), out var table)) continue;
             sb.Append("table ").Append(name.Family).Append(' ').Append(name.Name).Append(" {\n");
+            foreach (var timeout in table.Timeouts) AppendTimeout(sb, timeout);
             foreach (var set in table.Sets) AppendSet(sb, set);
             foreach (var chain in table.Chains) AppendChain(sb, chain, table.Rules[chain.Name]);
             sb.Append("}\n");
@@ -54,10 +58,32 @@ public static class NftListingText
 
     private sealed class TableText
     {
+        public List<NftCtTimeout> Timeouts { get; } = [];
         public List<NftNamedSet> Sets { get; } = [];
         public List<NftChain> Chains { get; } = [];
         public Dictionary<string, List<NftRule>> Rules { get; } = [];
     }
+
+    /// <summary>
+    /// nft prints a ct timeout object's policy as the states whose value differs from the protocol's default, in the
+    /// kernel's state order (tcp: established; udp: unreplied, replied).
+    /// </summary>
+    private static void AppendTimeout(StringBuilder sb, NftCtTimeout timeout)
+    {
+        sb.Append("\tct timeout ").Append(timeout.Name).Append(" {\n");
+        sb.Append("\t\tprotocol ").Append(timeout.Protocol == NftTimeoutProtocol.Tcp ? "tcp" : "udp").Append('\n');
+        sb.Append("\t\tl3proto ").Append(timeout.L3Protocol).Append('\n');
+        var states = timeout.Policy.OrderBy(p => p.Key).Select(p => $"{StateName(p.Key)} : {p.Value.ToString(CultureInfo.InvariantCulture)}");
+        sb.Append("\t\tpolicy = { ").AppendJoin(", ", states).Append(" }\n");
+        sb.Append("\t}\n");
+    }
+
+    private static string StateName(NftTimeoutState state) => state switch
+    {
+        NftTimeoutState.Established => "established",
+        NftTimeoutState.Unreplied => "unreplied",
+        _ => "replied",
+    };
 
     private static void AppendSet(StringBuilder sb, NftNamedSet set)
     {
@@ -138,7 +164,8 @@ public static class NftListingText
         NftCounter => "counter",
         NftMangle mangle => $"{Value(mangle.Key)} set {MarkValue(mangle.Value)}",
         NftJump jump => "jump " + jump.Target,
-        NftVerdictMapStatement vmap => $"{Value(vmap.Key)} vmap {vmap.Data}",
+        NftVerdictMapStatement vmap => $"{Value(vmap.Key)} vmap {Value(vmap.Data)}",
+        NftCtTimeoutSet timeout => $"ct timeout set \"{timeout.ObjectName}\"",
         NftNat nat => Nat(nat),
         var other => throw new NotSupportedException($"no listing text for {other.GetType().Name}"),
     };
@@ -253,6 +280,8 @@ public static class NftListingText
         NftSet set => "{ " + string.Join(", ", Sorted(set.Items).Select(i => i is NftMapping m ? $"{Value(m.Key)} : {Value(m.Value)}" : Value(i, quote))) + " }",
         NftMapLookup lookup => $"{Value(lookup.Key)} map {Value(lookup.Data)}",
         NftJumpVerdict j => "jump " + j.Target,
+        NftNumgen g => $"numgen inc mod {g.Modulus.ToString(CultureInfo.InvariantCulture)}",
+        NftJhash h => $"jhash {Value(h.Input)} mod {h.Modulus.ToString(CultureInfo.InvariantCulture)} seed 0x{h.Seed.ToString("x", CultureInfo.InvariantCulture)}",
         NftBinary b => $"{Value(b.Left)} {(b.Operator == NftBinaryOperator.And ? "&" : "|")} {Value(b.Right)}",
         _ => throw new NotSupportedException($"no listing text for {e.GetType().Name}"),
     };
@@ -285,6 +314,7 @@ public static class NftListingText
         return key switch
         {
             NftNumber n => (n.Value, ""),
+            NftRange { From: NftNumber n } => (n.Value, ""),
             NftString s when IPAddress.TryParse(s.Value, out var a) => (new BigInteger(a.GetAddressBytes(), true, true), ""),
             NftPrefix p when IPAddress.TryParse(p.Address, out var a) => (new BigInteger(a.GetAddressBytes(), true, true), ""),
             NftString s => (InterfaceNameKey(s.Value), s.Value),

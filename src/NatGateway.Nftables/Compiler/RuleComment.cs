@@ -38,6 +38,25 @@ public static class RuleComment
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The comment of backend <paramref name="index"/>'s rule of a load-balanced forward: "&lt;rule id&gt;#b&lt;index&gt; &lt;slug&gt;".
+    /// '#' never occurs in a slug, so no rule name can make an ordinary comment read as a backend's.
+    /// </summary>
+    public static string ForBackend(NatRule rule, int index)
+    {
+        var text = $"{rule.Id}#b{index} {Slug(rule.Name)}".TrimEnd();
+        return text.Length > MaxBytes ? text[..MaxBytes].TrimEnd() : text;
+    }
+
+    /// <summary>The backend index of a comment written by <see cref="ForBackend"/>; null for any other comment.</summary>
+    public static int? BackendOf(string? comment)
+    {
+        if (comment is not { Length: > 38 } || comment[36] != '#' || comment[37] != 'b') return null;
+        var end = comment.IndexOf(' ', 38);
+        var digits = end < 0 ? comment.AsSpan(38) : comment.AsSpan(38, end - 38);
+        return digits.Length is > 0 and <= 4 && int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : null;
+    }
+
     public static Guid? RuleIdOf(string? comment) =>
         comment is { Length: >= 36 } && Guid.TryParse(comment.AsSpan(0, 36), out var id) ? id : null;
 }

@@ -36,7 +36,45 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     });
 
     /// <summary><c>nft -c -j -f</c>: lets the real kernel check the batch without committing it.</summary>
-    public void Check(CompiledRuleset compiled) => backend.Run(compiled.Json, json: true, dryRun: true);
+    public void Check(CompiledRuleset compiled)
+    {
+        EnsureTimeoutPoliciesSurvive(compiled);
+        backend.Run(compiled.Json, json: true, dryRun: true);
+    }
+
+    /// <summary>
+    /// The first libnftables whose JSON parser keeps a ct timeout object's "policy". 1.0.6 (Debian 12) tests the result of
+    /// json_unpack() the wrong way round in json_parse_ct_timeout_policy() and returns before reading the policy, so the
+    /// object is created with the protocol's default timeouts and every flow would silently keep the defaults; fixed by
+    /// nftables commit "parser_json: Wrong check in json_parse_ct_timeout_policy()" (Phil Sutter, 2023-09), first in 1.0.9.
+    /// </summary>
+    public static readonly Version FirstVersionKeepingTimeoutPolicies = new(1, 0, 9);
+
+    private Version? _libraryVersion;
+
+    /// <summary>libnftables' own version, from the metainfo of a JSON listing (read once per engine).</summary>
+    public Version LibraryVersion()
+    {
+        if (_libraryVersion is { } known) return known;
+        // Text input with JSON output: 1.0.6 falls back to its text parser when the input is not JSON.
+        using var document = JsonDocument.Parse(backend.Run("list tables", json: true));
+        var text = document.RootElement.GetProperty("nftables").EnumerateArray()
+            .Select(i => i.TryGetProperty("metainfo", out var m) ? m.GetProperty("version").GetString() : null).First(v => v is not null)!;
+        return _libraryVersion = Version.Parse(text);
+    }
+
+    /// <summary>
+    /// Refuses a batch with conntrack timeout policies on a libnftables that would drop them (see
+    /// <see cref="FirstVersionKeepingTimeoutPolicies"/>): an apply that silently keeps the default timeouts is worse than a refusal.
+    /// </summary>
+    private void EnsureTimeoutPoliciesSurvive(CompiledRuleset compiled)
+    {
+        if (!compiled.Batch.Commands.Any(c => c.Object is NftCtTimeout)) return;
+        var version = LibraryVersion();
+        if (version < FirstVersionKeepingTimeoutPolicies)
+            throw new NftablesException("conntrack timeout policies cannot be applied",
+                $"libnftables {version} drops a ct timeout object's policy from JSON input (fixed in {FirstVersionKeepingTimeoutPolicies}); remove the rules' timeouts or upgrade nftables");
+    }
 
     /// <summary>
     /// Replaces our tables' contents in ONE transaction (<c>nft -j -f batch.json</c>): either everything is applied or,
@@ -44,6 +82,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     /// </summary>
     public ApplyResult Apply(CompiledRuleset compiled)
     {
+        EnsureTimeoutPoliciesSurvive(compiled);
         var watch = Stopwatch.StartNew();
         backend.Run(compiled.Json, json: true);
         return new ApplyResult(watch.Elapsed, compiled.Batch.Commands.Count);
@@ -60,10 +99,16 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
     {
         var totals = new Dictionary<Guid, (long Packets, long Bytes)>();
-        void Add(Guid id, JsonElement counter)
+        var backends = new Dictionary<Guid, SortedDictionary<int, (long Packets, long Bytes)>>();
+        void Add(Guid id, int? backend, JsonElement counter)
         {
             var (p, b) = totals.GetValueOrDefault(id);
-            totals[id] = (p + counter.GetProperty("packets").GetInt64(), b + counter.GetProperty("bytes").GetInt64());
+            var (packets, bytes) = (counter.GetProperty("packets").GetInt64(), counter.GetProperty("bytes").GetInt64());
+            totals[id] = (p + packets, b + bytes);
+            if (backend is not { } index) return;
+            if (!backends.TryGetValue(id, out var perBackend)) backends[id] = perBackend = new();
+            var (bp, bb) = perBackend.GetValueOrDefault(index);
+            perBackend[index] = (bp + packets, bb + bytes);
         }
         foreach (var document in ListTablesJson())
             using (document)
@@ -72,12 +117,18 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
                     if (item.TryGetProperty("rule", out var rule)) ReadRule(rule, Add);
                     else if (item.TryGetProperty("map", out var map)) ReadMapElements(map, Add);
                 }
-        return totals.ToDictionary(kv => kv.Key, kv => new RuleCounters(kv.Key, kv.Value.Packets, kv.Value.Bytes));
+        return totals.ToDictionary(kv => kv.Key, kv => new RuleCounters(kv.Key, kv.Value.Packets, kv.Value.Bytes)
+        {
+            Backends = backends.TryGetValue(kv.Key, out var perBackend)
+                ? perBackend.Select(b => new BackendCounters(b.Key, b.Value.Packets, b.Value.Bytes)).ToList()
+                : [],
+        });
     }
 
-    private static void ReadRule(JsonElement rule, Action<Guid, JsonElement> add)
+    private static void ReadRule(JsonElement rule, Action<Guid, int?, JsonElement> add)
     {
         if (!rule.TryGetProperty("comment", out var comment) || RuleComment.RuleIdOf(comment.GetString()) is not { } id) return;
+        var backend = RuleComment.BackendOf(comment.GetString());
         JsonElement? counter = null;
         foreach (var statement in rule.GetProperty("expr").EnumerateArray())
         {
@@ -86,10 +137,10 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
                 && ct.GetProperty("key").GetString() == "status") return;
             if (statement.TryGetProperty("counter", out var c) && c.ValueKind == JsonValueKind.Object) counter = c;
         }
-        if (counter is { } value) add(id, value);
+        if (counter is { } value) add(id, backend, value);
     }
 
-    private static void ReadMapElements(JsonElement map, Action<Guid, JsonElement> add)
+    private static void ReadMapElements(JsonElement map, Action<Guid, int?, JsonElement> add)
     {
         if (!map.TryGetProperty("elem", out var elements)) return;
         foreach (var element in elements.EnumerateArray())
@@ -98,7 +149,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
             if (key.ValueKind != JsonValueKind.Object || !key.TryGetProperty("elem", out var attributes)) continue;
             if (attributes.TryGetProperty("comment", out var comment) && RuleComment.RuleIdOf(comment.GetString()) is { } id
                 && attributes.TryGetProperty("counter", out var counter))
-                add(id, counter);
+                add(id, null, counter);
         }
     }
 

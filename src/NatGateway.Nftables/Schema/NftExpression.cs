@@ -65,3 +65,15 @@ public enum NftBinaryOperator
 
 /// <summary>A verdict as map data: <c>{"jump":{"target":"chain"}}</c> — nft <c>jump chain</c> inside a verdict map.</summary>
 public sealed record NftJumpVerdict(string Target) : NftExpression;
+
+/// <summary>
+/// <c>{"numgen":{"mode":"inc","mod":N,"offset":0}}</c> — nft <c>numgen inc mod N</c>: a counter shared by every packet that
+/// evaluates the expression, modulo N (nft_ng_inc_gen() in net/netfilter/nft_numgen.c, an atomic cmpxchg loop).
+/// </summary>
+public sealed record NftNumgen(int Modulus) : NftExpression;
+
+/// <summary>
+/// <c>{"jhash":{"mod":N,"seed":S,"expr":E}}</c> — nft <c>jhash ip saddr mod N seed 0x…</c>: jhash() of E's bytes with seed S,
+/// reduced to 0..N-1 (nft_jhash_eval() in net/netfilter/nft_hash.c, reciprocal_scale()).
+/// </summary>
+public sealed record NftJhash(NftExpression Input, int Modulus, uint Seed) : NftExpression;

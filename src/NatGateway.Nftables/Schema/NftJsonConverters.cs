@@ -73,6 +73,17 @@ public sealed class NftExpressionConverter : JsonConverter<NftExpression>
             case NftJumpVerdict j:
                 w.WriteStartObject(); w.WriteStartObject("jump"); w.WriteString("target", j.Target); w.WriteEndObject(); w.WriteEndObject();
                 break;
+            case NftNumgen g:
+                w.WriteStartObject(); w.WriteStartObject("numgen");
+                w.WriteString("mode", "inc"); w.WriteNumber("mod", g.Modulus); w.WriteNumber("offset", 0);
+                w.WriteEndObject(); w.WriteEndObject();
+                break;
+            case NftJhash h:
+                w.WriteStartObject(); w.WriteStartObject("jhash");
+                w.WriteNumber("mod", h.Modulus); w.WriteNumber("seed", h.Seed);
+                w.WritePropertyName("expr"); Write(w, h.Input, options);
+                w.WriteEndObject(); w.WriteEndObject();
+                break;
             case NftBinary b:
                 w.WriteStartObject(); w.WriteStartArray(b.Operator == NftBinaryOperator.And ? "&" : "|");
                 Write(w, b.Left, options); Write(w, b.Right, options);
@@ -117,8 +128,11 @@ public sealed class NftStatementConverter : JsonConverter<NftStatement>
             case NftVerdictMapStatement v:
                 w.WriteStartObject("vmap");
                 w.WritePropertyName("key"); expression.Write(w, v.Key, options);
-                w.WriteString("data", v.Data);
+                w.WritePropertyName("data"); expression.Write(w, v.Data, options);
                 w.WriteEndObject();
+                break;
+            case NftCtTimeoutSet t:
+                w.WriteString("ct timeout", t.ObjectName);
                 break;
             case NftNat n:
                 var key = n.Kind switch { NftNatKind.Snat => "snat", NftNatKind.Dnat => "dnat", NftNatKind.Redirect => "redirect", _ => "masquerade" };
@@ -151,6 +165,7 @@ public sealed class NftObjectConverter : JsonConverter<NftObject>
             NftChain => "chain",
             NftNamedSet s => s.IsMap ? "map" : "set",
             NftRule => "rule",
+            NftCtTimeout => "ct timeout",
             _ => throw new NotSupportedException(value.GetType().Name),
         };
         w.WriteStartObject();

@@ -57,6 +57,38 @@ public sealed record NftRule : NftObject
     [JsonPropertyName("expr")] public required IReadOnlyList<NftStatement> Expressions { get; init; }
 }
 
+/// <summary>
+/// A conntrack timeout policy object: <c>{"ct timeout":{"family":"ip","table":"natgw","name":"tcp_est86400","protocol":"tcp",
+/// "l3proto":"ip","policy":{"established":86400}}}</c> — nft <c>ct timeout tcp_est86400 { protocol tcp; l3proto ip;
+/// policy = { established : 86400 } }</c>. States left out keep the namespace's sysctl values as they are when the object is
+/// created (nft_ct_timeout_obj_init() fills the array from the per-netns defaults, then overrides the given states).
+/// </summary>
+public sealed record NftCtTimeout : NftObject
+{
+    [JsonPropertyName("table")] public required string Table { get; init; }
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("protocol")] public required NftTimeoutProtocol Protocol { get; init; }
+    [JsonPropertyName("l3proto")] public required string L3Protocol { get; init; }
+    [JsonPropertyName("policy")] public required IReadOnlyDictionary<NftTimeoutState, int> Policy { get; init; }
+}
+
+/// <summary>The protocols an nft ct timeout object can carry here (libnftables' JSON parser accepts only these two).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NftTimeoutProtocol>))]
+public enum NftTimeoutProtocol
+{
+    [JsonStringEnumMemberName("tcp")] Tcp,
+    [JsonStringEnumMemberName("udp")] Udp,
+}
+
+/// <summary>Conntrack states a policy sets (nft's names: tcp "established"; udp "unreplied", "replied").</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NftTimeoutState>))]
+public enum NftTimeoutState
+{
+    [JsonStringEnumMemberName("established")] Established,
+    [JsonStringEnumMemberName("unreplied")] Unreplied,
+    [JsonStringEnumMemberName("replied")] Replied,
+}
+
 /// <summary>Single (never concatenated) data types used in our sets and maps.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<NftDataType>))]
 public enum NftDataType

@@ -46,5 +46,14 @@ public enum NftNatKind
 /// </summary>
 public sealed record NftNat(NftNatKind Kind, NftExpression? Address, NftExpression? Port, IReadOnlyList<string> Flags, string? PrefixFamily = null) : NftStatement;
 
-/// <summary><c>{"vmap":{"key":K,"data":"@name"}}</c> — nft <c>K vmap @name</c>.</summary>
-public sealed record NftVerdictMapStatement(NftExpression Key, string Data) : NftStatement;
+/// <summary>
+/// <c>{"vmap":{"key":K,"data":"@name"}}</c> — nft <c>K vmap @name</c>; or with an anonymous verdict map
+/// <c>{"vmap":{"key":K,"data":{"set":[[0,{"jump":…}],…]}}}</c> — nft <c>K vmap { 0 : jump c0, 1-2 : jump c1 }</c>.
+/// </summary>
+public sealed record NftVerdictMapStatement(NftExpression Key, NftExpression Data) : NftStatement;
+
+/// <summary>
+/// <c>{"ct timeout":"name"}</c> — nft <c>ct timeout set "name"</c>: attaches the table's ct timeout object to a flow that is
+/// not confirmed yet (nft_ct_timeout_obj_eval() returns early for other protocols and for confirmed entries).
+/// </summary>
+public sealed record NftCtTimeoutSet(string ObjectName) : NftStatement;

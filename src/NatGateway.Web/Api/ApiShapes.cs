@@ -59,7 +59,11 @@ public sealed record ApplyOutcome(long RevisionId, string State, DateTimeOffset?
 public sealed record RuleFlows(IReadOnlyList<RuleFlowCount> PerRule, IReadOnlyList<int> ChangedMarkIds);
 public sealed record PurgeOutcome(Guid RuleId, int Deleted);
 public sealed record DiscardOutcome(int Discarded);
-public sealed record RuleCountersView(Guid RuleId, long Packets, long Bytes);
+public sealed record RuleCountersView(Guid RuleId, long Packets, long Bytes,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<BackendCountersView>? Backends = null);
+/// <summary>Counters of backend <see cref="Backend"/> (the index in the rule's "backends") of a load-balanced forward.</summary>
+public sealed record BackendCountersView(int Backend, long Packets, long Bytes);
 public sealed record DriftView(bool HasDrift, IReadOnlyList<string> Diff);
 /// <summary>The generated ruleset as nft text and libnftables JSON, and what the kernel holds now.</summary>
 public sealed record RulesetView(string Text, JsonElement Json, string Kernel);

@@ -60,6 +60,7 @@ public static class RuleListWriter
         NatRuleJson.WriteProperties(w, rule);
         w.WriteNumber("packets", counters?.Packets ?? 0);
         w.WriteNumber("bytes", counters?.Bytes ?? 0);
+        if (rule is LoadBalanceRule balance) WriteBackendCounters(w, balance, counters);
         w.WriteStartArray("warnings");
         foreach (var warning in warnings)
         {
@@ -70,6 +71,26 @@ public static class RuleListWriter
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>"backendCounters": [{"backend": 0, "packets": 97, "bytes": 5820}, …]</c>: one entry per backend, index i beside the
+    /// rule's <c>backends[i]</c> (0 before the first apply). Beside the rule's shape, like packets and bytes, so a rule read
+    /// back can still be written as it is.
+    /// </summary>
+    public static void WriteBackendCounters(Utf8JsonWriter w, LoadBalanceRule rule, RuleCounters? counters)
+    {
+        w.WriteStartArray("backendCounters");
+        for (var i = 0; i < rule.Backends.Count; i++)
+        {
+            var c = counters?.Backends.FirstOrDefault(b => b.Index == i);
+            w.WriteStartObject();
+            w.WriteNumber("backend", i);
+            w.WriteNumber("packets", c?.Packets ?? 0);
+            w.WriteNumber("bytes", c?.Bytes ?? 0);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>JSON written by <paramref name="write"/> into the response's pipe; <c>flush</c> sends what is buffered.</summary>

@@ -224,9 +224,15 @@ public static class RulesEndpoints
 
         rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
         {
-            if (await service.GetAsync(id, ct) is null) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
+            if (await service.GetAsync(id, ct) is not { } rule) return Results.Problem(title: "No such rule", statusCode: StatusCodes.Status404NotFound);
             var c = service.ReadCounters().GetValueOrDefault(id);
-            return Results.Ok(new { ruleId = id, packets = c?.Packets ?? 0, bytes = c?.Bytes ?? 0 });
+            // Per backend for a load-balanced forward (index i = backends[i]); null for other kinds.
+            var backends = rule is LoadBalanceRule balance
+                ? Enumerable.Range(0, balance.Backends.Count)
+                    .Select(i => c?.Backends.FirstOrDefault(b => b.Index == i) ?? new BackendCounters(i, 0, 0))
+                    .Select(b => new BackendCountersView(b.Index, b.Packets, b.Bytes)).ToList()
+                : null;
+            return Results.Ok(new RuleCountersView(id, c?.Packets ?? 0, c?.Bytes ?? 0, backends));
         })
             .WithSummary("Packet and byte counters of a rule").Produces<RuleCountersView>().ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -1,3 +1,4 @@
+using NatGateway.Capacity.Planning;
 using NatGateway.Capacity.Kernel;
 using NatGateway.Capacity.Model;
 using NatGateway.Core.Capacity;
@@ -94,6 +95,22 @@ public sealed class CapacityPlanRequestParserTests
         Assert.Equal(ConntrackExtensions.Nat | ConntrackExtensions.Acct, ok!.Extensions);
 
         Assert.True(CapacityPlanRequestParser.ParseJson("not json").Errors.ContainsKey("body"));
+    }
+
+    [Fact]
+    public void Rule_timeout_policies_are_read_from_the_body_and_checked_by_path()
+    {
+        var (ok, none) = CapacityPlanRequestParser.ParseJson("""
+            {"rates": {"udpPerSecond": 1000}, "ruleTimeouts": [{"rule": "dns", "tcpPerSecond": 0, "udpPerSecond": 500, "udpUnrepliedSeconds": 5}]}
+            """);
+        Assert.Empty(none);
+        Assert.Equal(new RuleTimeoutLoad("dns", 0, 500, UdpUnrepliedSeconds: 5), Assert.Single(ok!.RuleTimeouts));
+
+        var (_, errors) = CapacityPlanRequestParser.ParseJson("""
+            {"expectedEntries": 10, "ruleTimeouts": [{"rule": "", "tcpPerSecond": -1, "udpPerSecond": 0, "tcpEstablishedSeconds": 0}]}
+            """);
+        Assert.Equal(["ruleTimeouts", "ruleTimeouts[0].rule", "ruleTimeouts[0].tcpEstablishedSeconds", "ruleTimeouts[0].tcpPerSecond"],
+            errors.Keys.Order(StringComparer.Ordinal));
     }
 
     [Theory]

@@ -36,6 +36,7 @@ public sealed class GoldenTests
             "\"map\":\"inet_service\"", "\"map\":\"verdict\"", "\"map\":\"mark\"", "\"value\":{\"map\"", "\"vmap\":{", "\"jump\":{\"target\"", "\"delete\":{\"table\"", "\"hook\":\"output\"", "\"family\":\"ip6\"",
             "\"hook\":\"forward\"", "\"tcp option\":{", "\"rt\":{", "\"right\":\"syn\"",
             "\"redirect\":null", "\"redirect\":{\"port\":", "\"type_flags\":[\"prefix\"]", "\"flags\":[\"netmap\"]", "\"family\":\"ip6\",\"addr\"",
+            "\"numgen\":{", "\"jhash\":{", "\"vmap\":{\"key\":{\"numgen\"", "\"data\":{\"set\":[", "\"ct timeout\":{", "\"ct timeout\":\"",
         ];
         foreach (var shape in shapes) Assert.Contains(shape, all.Replace("\\u0026", "&"));
         // The shape that crashes libnftables 1.0.6 must never appear: a concatenated map/set type.

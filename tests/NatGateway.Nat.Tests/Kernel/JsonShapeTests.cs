@@ -1,4 +1,5 @@
 using NatGateway.Nat;
+using NatGateway.Nftables;
 using NatGateway.TestSupport;
 using Xunit;
 
@@ -23,8 +24,17 @@ public sealed class JsonShapeTests
         var result = ProcessRunner.Run("unshare", ["-n", "sh", "-c",
             $"nft -c -j -f {batch} && nft -j -f {batch} && nft -s list table ip natgw && nft -s list table ip6 natgw"], TimeSpan.FromSeconds(20));
         Assert.True(result.ExitCode == 0, $"nft exited {result.ExitCode} (>128 = killed by a signal): {result.StandardError}");
-        Assert.Equal(Lines(golden["nftTable"]!.AsArray().Select(n => n!.GetValue<string>())), Lines(result.StandardOutput.Split('\n')));
+        var expected = golden["nftTable"]!.AsArray().Select(n => n!.GetValue<string>());
+        // libnftables before 1.0.9 drops a ct timeout object's policy from JSON input (see
+        // NftablesNatEngine.FirstVersionKeepingTimeoutPolicies, which refuses such applies): the kernel then lists it empty.
+        if (NftCliVersion() < NftablesNatEngine.FirstVersionKeepingTimeoutPolicies)
+            expected = expected.Select(l => l.StartsWith("\t\tpolicy = { ") ? "\t\tpolicy = {  }" : l);
+        Assert.Equal(Lines(expected), Lines(result.StandardOutput.Split('\n')));
     }
+
+    /// <summary>"nftables v1.0.6 (Lester Gooch #5)" → 1.0.6.</summary>
+    private static Version NftCliVersion() =>
+        Version.Parse(ProcessRunner.Run("nft", ["--version"], TimeSpan.FromSeconds(20)).StandardOutput.Split(' ')[1].TrimStart('v'));
 
     [KernelTheory]
     [MemberData(nameof(Names))]

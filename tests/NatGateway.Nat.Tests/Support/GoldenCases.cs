@@ -89,5 +89,28 @@ internal static class GoldenCases
                 Rules.Forward(4, 8082, "10.77.2.3", 80),
                 Rules.Masquerade(5),
             ], UseMaps: true),
+        .. BalanceGoldenCases.All,
+    ];
+}
+
+/// <summary>Load-balanced forwards and conntrack timeout policies.</summary>
+internal static class BalanceGoldenCases
+{
+    public static IReadOnlyList<GoldenCase> All { get; } =
+    [
+        new("lb-round-robin", "round-robin over three backends (numgen inc mod 3), one with its own port",
+            [BalanceRules.Balance(1, 8080, BalanceMethod.RoundRobin, "10.77.2.2", "10.77.2.3", "10.77.2.4:8081")]),
+        new("lb-source-hash-weighted", "source-hash (jhash ip saddr) with weights 1, 3, 2: values 0 | 1-3 | 4-5 of mod 6, tcp and udp",
+            [BalanceRules.Balance(1, 53, BalanceMethod.SourceHash, "10.77.2.2", "10.77.2.3*3", "10.77.2.4*2") with
+                { Id = Guid.Parse("5eed0001-0000-0000-0000-000000000001"), Protocol = NatProtocol.Both, SourceCidrs = [IpPrefix.Parse("10.77.1.0/24")] }]),
+        new("lb-ipv6", "IPv6 load-balanced forward to a given public address (jhash ip6 saddr), with a timeout policy",
+            [BalanceRules.Balance(1, 443, BalanceMethod.SourceHash, "fd77:2::2", "fd77:2::3") with
+                { Family = NatFamily.Ipv6, DestinationAddress = Rules.Ip("fd77:1::1"), Timeouts = new ConntrackTimeoutPolicy { TcpEstablished = 3600 } }]),
+        new("timeouts-dnat-masquerade", "a long-lived TCP forward and a short-UDP masquerade for any protocol share nothing; two rules with one policy share one object",
+            [
+                Rules.Forward(1, 2222, "10.77.2.2", 22) with { Timeouts = new ConntrackTimeoutPolicy { TcpEstablished = 86400 } },
+                Rules.Forward(2, 2223, "10.77.2.3", 22) with { Timeouts = new ConntrackTimeoutPolicy { TcpEstablished = 86400 } },
+                Rules.Masquerade(3) with { Timeouts = new ConntrackTimeoutPolicy { TcpEstablished = 600, UdpUnreplied = 5, UdpReplied = 10 } },
+            ], UseMaps: true),
     ];
 }

@@ -1,0 +1,97 @@
+using NatGateway.Nat;
+using NatGateway.Nftables;
+using NatGateway.TestSupport;
+using Xunit;
+
+namespace NatGateway.Nat.Tests.Traffic;
+
+/// <summary>
+/// Load-balanced forwards with real connections: the client connects to the public address, the backends are three
+/// listeners in the server namespace (one address, three ports, so one lab serves every case).
+/// </summary>
+public sealed partial class TrafficTests
+{
+    private (LoadBalanceRule Rule, RecordingListener[] Listeners) BalanceOverThreeListeners(int n, int publicPort, BalanceMethod method)
+    {
+        var ports = new[] { 7300 + 10 * n, 7301 + 10 * n, 7302 + 10 * n };
+        var rule = BalanceRules.Balance(n, publicPort, method, ports.Select(p => $"{NamespaceLab.ServerAddress}:{p}").ToArray());
+        gw.Apply(rule);
+        return (rule, ports.Select(p => new RecordingListener(Lab, Lab.Server, p)).ToArray());
+    }
+
+    [KernelFact]
+    public void Round_robin_spreads_300_connections_evenly_over_3_backends_with_per_backend_counters()
+    {
+        var (rule, listeners) = BalanceOverThreeListeners(31, 8031, BalanceMethod.RoundRobin);
+        try
+        {
+            const int connections = 300;
+            for (var i = 0; i < connections; i++)
+                Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8031), $"connection {i} failed");
+            // Every connect returned after the listener's byte, so every accept is queued already.
+            var counts = listeners.Select(l => l.Peers.Count).ToArray();
+            Assert.Equal(connections, counts.Sum());
+            Assert.All(counts, c => Assert.InRange(c, 90, 110));
+            var counters = gw.Engine.ReadCounters()[rule.Id];
+            Assert.Equal([0, 1, 2], counters.Backends.Select(b => b.Index));
+            // The NAT chain sees one packet per new flow: each backend's counter is the number of flows it got.
+            Assert.Equal(counts.Select(c => (long)c), counters.Backends.Select(b => b.Packets));
+            Assert.Equal(connections, counters.Packets);
+            AssertMark(8031, "--orig-port-dst", rule.MarkId);
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Dispose();
+        }
+    }
+
+    [KernelFact]
+    public void Source_hash_sends_each_client_to_the_same_backend_every_time()
+    {
+        var (rule, listeners) = BalanceOverThreeListeners(32, 8032, BalanceMethod.SourceHash);
+        try
+        {
+            foreach (var client in new[] { NamespaceLab.ClientAddress, GatewayLab.SecondClientAddress })
+            {
+                var before = listeners.Select(l => l.Peers.Count).ToArray();
+                for (var i = 0; i < 20; i++)
+                    Assert.True(LabTcp.Connects(Lab, Lab.Client, Public, 8032, client), $"connection {i} from {client} failed");
+                var gained = listeners.Select((l, i) => l.Peers.Count - before[i]).ToArray();
+                Assert.Equal(20, gained.Sum());
+                Assert.Single(gained, g => g == 20);
+            }
+            Assert.Equal(40, gw.Engine.ReadCounters()[rule.Id].Packets);
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A UDP forward with udpUnreplied = 1234 s: the flow's conntrack entry counts down from 1234 instead of the sysctl's 30.
+    /// libnftables older than 1.0.9 drops the policy from JSON input, so there the engine must refuse the apply and leave
+    /// the kernel's table as it was, never apply it with the defaults.
+    /// </summary>
+    [KernelFact]
+    public void A_flow_through_a_rule_with_a_timeout_policy_carries_the_policys_timeout_or_the_apply_is_refused()
+    {
+        var rule = Rules.Forward(33, 8033, NamespaceLab.ServerAddress, 7033, protocol: NatProtocol.Udp)
+            with { Timeouts = new ConntrackTimeoutPolicy { UdpUnreplied = 1234 } };
+        if (gw.Engine.LibraryVersion() < NftablesNatEngine.FirstVersionKeepingTimeoutPolicies)
+        {
+            gw.Apply(Rules.Forward(34, 8034, NamespaceLab.ServerAddress, 7034));
+            var before = gw.Engine.ListTablesText();
+            var refusal = Assert.Throws<NftablesException>(() => gw.Apply(rule));
+            Assert.Contains("drops a ct timeout object's policy", refusal.Message);
+            Assert.Equal(before, gw.Engine.ListTablesText());
+            return;
+        }
+        gw.Apply(rule);
+        Lab.Exec(Lab.Client, "bash", ["-c", $"echo natgw > /dev/udp/{Public}/8033"]).EnsureSuccess("udp datagram");
+        var listing = Lab.Exec(Lab.Gateway, "conntrack", ["-L", "-p", "udp", "--orig-port-dst", "8033"]).StandardOutput;
+        // "udp      17 1233 src=10.77.1.2 dst=10.77.1.1 sport=… dport=8033 [UNREPLIED] …": the third field is the time left.
+        var left = int.Parse(listing.Split('\n').First(l => l.Contains("dport=8033")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+        Assert.InRange(left, 1100, 1234);
+    }
+}
