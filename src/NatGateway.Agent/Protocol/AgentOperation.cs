@@ -46,4 +46,6 @@ public enum AgentOperation
     DiagnosticsKernelLog,
     /// <summary>Runs for the requested duration (at most <see cref="Server.RequestValidation.MaxCaptureSeconds"/>).</summary>
     DiagnosticsCaptureDrops,
+    /// <summary>Lint's read of the foreign tables' forward chains (<c>nft -j list ruleset</c>; read only).</summary>
+    DiagnosticsForeignForwardChains,
 }

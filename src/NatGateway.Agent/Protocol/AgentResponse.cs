@@ -26,6 +26,7 @@ public sealed record AgentResponse
     public RoutingRule[]? RoutingRules { get; init; }
     public KernelLogRead? KernelLog { get; init; }
     public DropCapture? Drops { get; init; }
+    public ForeignForwardChain[]? ForeignChains { get; init; }
 }
 
 /// <summary><see cref="ApplyResult"/> with its duration in ticks.</summary>

@@ -100,6 +100,8 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 return new AgentResponse { KernelLog = Kernel.Diagnostics.ReadKernelLog(request.Sequence ?? 0) };
             case AgentOperation.DiagnosticsCaptureDrops:
                 return new AgentResponse { Drops = Kernel.Diagnostics.CaptureDrops(CaptureDuration(request.DurationMilliseconds)) };
+            case AgentOperation.DiagnosticsForeignForwardChains:
+                return new AgentResponse { ForeignChains = Kernel.Diagnostics.ListForeignForwardChains().ToArray() };
             default:
                 throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
         }
