@@ -174,6 +174,8 @@ public sealed class RuleLinterTests
         var chain = Assert.Single(ForeignForwardChains.Parse(Recorded, new NatCompileOptions()));
         Assert.Equal("table inet filter chain forward", chain.Label);
         Assert.Equal(ForeignChainPolicy.Drop, chain.Policy);
+        var noSourceExclusion = chain with { Rules = [chain.Rules[5] with { Matches = chain.Rules[5].Matches.Where(m => m.Field != ForeignMatchField.SourceAddress).ToList() }] };
+        Assert.Contains("rule handle 11 (reject)", Assert.Single(Of(LintKind.ForeignForwardDrop, [Forward(port: 22)], Host([noSourceExclusion]))).Reason);
         Assert.Equal([3L, 5, 7, 8, 9, 11], chain.Rules.Select(r => r.Handle));
         Assert.Equal([ForeignVerdict.Accept, ForeignVerdict.Accept, ForeignVerdict.Accept, ForeignVerdict.Drop, ForeignVerdict.Other, ForeignVerdict.Reject],
             chain.Rules.Select(r => r.Verdict));
@@ -187,10 +189,11 @@ public sealed class RuleLinterTests
         Assert.True(chain.Rules[5].Matches.Single(m => m.Field == ForeignMatchField.SourceAddress).Negated);
 
         // The recorded chain over a forward to 10.0.0.5:80/tcp: "ct status dnat accept" lets it through; without that rule
-        // handle 7 does (wan0 → lan0, 10.0.0.0/24, tcp 80); for port 22 the reject at handle 11 takes the new packet.
+        // handle 7 does (wan0 → lan0, 10.0.0.0/24, tcp 80); port 22 passes handle 7, and the reject at handle 11 may spare
+        // it (a client 1.2.3.4), but then the policy drops it: a certain drop, named by the policy.
         Assert.Empty(Of(LintKind.ForeignForwardDrop, [Forward()], Host([chain])));
         var withoutDnat = chain with { Rules = chain.Rules.Where(r => r.Handle != 5).ToList() };
         Assert.Empty(Of(LintKind.ForeignForwardDrop, [Forward()], Host([withoutDnat])));
-        Assert.Contains("rule handle 11 (reject)", Assert.Single(Of(LintKind.ForeignForwardDrop, [Forward(port: 22)], Host([withoutDnat]))).Reason);
+        Assert.Contains("table inet filter chain forward (policy drop)", Assert.Single(Of(LintKind.ForeignForwardDrop, [Forward(port: 22)], Host([withoutDnat]))).Reason);
     }
 }
