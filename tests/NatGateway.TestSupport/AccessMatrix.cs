@@ -33,6 +33,7 @@ public static class AccessMatrix
         new("POST", "/api/v1/rules/{id:guid}/purge", Role.Operator),
         new("POST", "/api/v1/rules/discard", Role.Admin),
         new("GET", "/api/v1/rules/pending", Role.Viewer),
+        new("GET", "/api/v1/rules/lint", Role.Viewer),
         new("GET", "/api/v1/rules/{id:guid}/counters", Role.Viewer),
         new("POST", "/api/v1/rules/reapply", Role.Admin),
         new("GET", "/api/v1/rules/drift", Role.Viewer),

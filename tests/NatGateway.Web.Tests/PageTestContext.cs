@@ -22,6 +22,9 @@ public abstract class PageTestContext : AppTestContext
 
     protected Doctor.FakeConntrackDoctorFacts ConntrackFacts { get; } = new();
 
+    /// <summary>Lint's planned inputs (SNAT flows per destination) the Rules page's lint sees.</summary>
+    protected NatGateway.Core.Rules.Lint.LintOptions LintOptions { get; } = new();
+
     protected override void AddPageServices(IServiceCollection services)
     {
         Kernel.PersistTo(DataDirectory);
@@ -32,6 +35,8 @@ public abstract class PageTestContext : AppTestContext
         services.AddSingleton(sp => new NatGateway.Core.Rules.RuleCountersMonitor(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
+        services.AddSingleton<IOptions<NatGateway.Core.Rules.Lint.LintOptions>>(Options.Create(LintOptions));
+        services.AddSingleton<NatGateway.Core.Rules.Lint.RuleLintService>();
         NatGateway.Core.Revisions.RevisionServiceRegistration.AddRevisions(services);
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions());
         services.AddSingleton<NatGateway.Core.Capacity.IConntrackCapacityReader, NatGateway.Core.Capacity.KernelCapacityReader>();

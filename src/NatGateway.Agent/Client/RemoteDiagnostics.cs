@@ -21,6 +21,9 @@ public sealed class RemoteDiagnostics(AgentGatewayKernel kernel) : IHostDiagnost
     public IReadOnlyList<RoutingRule> ListRoutingRules() =>
         kernel.Call(new AgentRequest { Op = AgentOperation.DiagnosticsRoutingRules }).RoutingRules ?? [];
 
+    public IReadOnlyList<ForeignForwardChain> ListForeignForwardChains() =>
+        kernel.Call(new AgentRequest { Op = AgentOperation.DiagnosticsForeignForwardChains }).ForeignChains ?? [];
+
     public KernelLogRead ReadKernelLog(ulong afterSequence) =>
         kernel.Call(new AgentRequest { Op = AgentOperation.DiagnosticsKernelLog, Sequence = afterSequence }).KernelLog
         ?? throw new IOException("natgw agent: no kernel log in the answer");

@@ -49,4 +49,6 @@ public enum AgentOperation
     /// <summary>A live packet trace (<c>IPacketTracing.Capture</c>): runs for the requested window (at most
     /// <see cref="NatGateway.Core.Kernel.TraceLimits.MaxWindow"/>), one at a time.</summary>
     TraceCapture,
+    /// <summary>Lint's read of the foreign tables' forward chains (<c>nft -j list ruleset</c>; read only).</summary>
+    DiagnosticsForeignForwardChains,
 }

@@ -27,6 +27,7 @@ public sealed record AgentResponse
     public KernelLogRead? KernelLog { get; init; }
     public DropCapture? Drops { get; init; }
     public NatGateway.Core.Tracing.TracedPacket[]? Trace { get; init; }
+    public ForeignForwardChain[]? ForeignChains { get; init; }
 }
 
 /// <summary><see cref="ApplyResult"/> with its duration in ticks.</summary>

@@ -107,6 +107,8 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 var packets = TracePackets(request.MaxPackets);
                 return new AgentResponse { Trace = Kernel.Tracing.Capture(probe, window, packets).ToArray() };
             }
+            case AgentOperation.DiagnosticsForeignForwardChains:
+                return new AgentResponse { ForeignChains = Kernel.Diagnostics.ListForeignForwardChains().ToArray() };
             default:
                 throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
         }

@@ -26,6 +26,10 @@ public interface IHostDiagnostics
     /// <summary>Policy routing rules (<c>ip rule</c>, <c>ip -6 rule</c>) over rtnetlink RTM_GETRULE.</summary>
     IReadOnlyList<RoutingRule> ListRoutingRules();
 
+    /// <summary>The forward-hook base chains of the nftables tables that are not NatGateway's (<c>nft -j list ruleset</c>),
+    /// with their policies and rules, for lint. Read only: nothing in another table is ever changed.</summary>
+    IReadOnlyList<ForeignForwardChain> ListForeignForwardChains();
+
     /// <summary>The netfilter lines of the kernel log (/dev/kmsg) after <paramref name="afterSequence"/> (0: all kept);
     /// only lines the doctor reads (conntrack table full, and the like), never the rest of the log.</summary>
     KernelLogRead ReadKernelLog(ulong afterSequence);

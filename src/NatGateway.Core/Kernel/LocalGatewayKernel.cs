@@ -23,7 +23,7 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
 
     public IKernelAvailability Availability => AlwaysAvailable.Instance;
 
-    public IHostDiagnostics Diagnostics { get; } = new LocalHostDiagnostics(procNet, sysClassNet);
+    public IHostDiagnostics Diagnostics { get; } = new LocalHostDiagnostics(procNet, sysClassNet, compileOptions);
 
     public IPacketTracing Tracing { get; } = new LocalPacketTracing(compileOptions);
 

@@ -7,7 +7,8 @@ namespace NatGateway.Core.Kernel;
 /// Kernel/Diagnostics (one file per source, parsers tested on recorded text). Netlink readers open their socket per call,
 /// so they answer for the network namespace of the calling thread; file readers answer for the /proc and /sys given.
 /// </summary>
-public sealed class LocalHostDiagnostics(string procNet = "/proc/net", string sysClassNet = "/sys/class/net") : IHostDiagnostics
+public sealed class LocalHostDiagnostics(string procNet = "/proc/net", string sysClassNet = "/sys/class/net",
+    NatGateway.Nftables.NatCompileOptions? compileOptions = null) : IHostDiagnostics
 {
     public IReadOnlyList<SoftnetCpu> ReadSoftnet() => SoftnetStat.Read(procNet);
 
@@ -20,6 +21,9 @@ public sealed class LocalHostDiagnostics(string procNet = "/proc/net", string sy
     public void SetLro(string interfaceName, bool enabled) => Offloads.SetLro(interfaceName, enabled);
 
     public IReadOnlyList<RoutingRule> ListRoutingRules() => RoutingRules.Read();
+
+    public IReadOnlyList<ForeignForwardChain> ListForeignForwardChains() =>
+        ForeignForwardChains.Read(compileOptions ?? new NatGateway.Nftables.NatCompileOptions());
 
     public KernelLogRead ReadKernelLog(ulong afterSequence) => KernelLog.Read(afterSequence);
 

@@ -22,7 +22,11 @@ public sealed record PendingChanges(
     IReadOnlyList<RuleChange> RuleChanges,
     string? DesiredRulesetText,
     IReadOnlyList<string> RulesetDiff,
-    long? BasedOnRevision);
+    long? BasedOnRevision)
+{
+    /// <summary>Lint of the draft against the host (warnings only); null where the caller did not lint.</summary>
+    public Lint.LintReport? Lint { get; init; }
+}
 
 /// <summary>A finished apply: the revision it created and how long the kernel transaction took.</summary>
 public sealed record RulesApplyOutcome(long RevisionId, TimeSpan KernelDuration, int CommandCount, int RuleCount);

@@ -211,16 +211,26 @@ public static class RulesEndpoints
             .WithSummary("Discard the draft (back to the rules in force)").Produces<DiscardOutcome>();
 
         // The rule diff alone by default (fast at 10,000 rules); ?ruleset=true adds the generated ruleset text and its diff.
-        rules.MapGet("/pending", async (HttpContext http, NatRulesService service, CancellationToken ct) =>
+        rules.MapGet("/lint", async (NatGateway.Core.Rules.Lint.RuleLintService lint, CancellationToken ct) =>
+            Results.Ok(await lint.LintDraftAsync(ct)))
+            .WithSummary("Lint of the draft against the host: warnings the validator cannot give (one-line reasons)")
+            .WithDescription("findings: [{kind, ruleId, ruleName, reason}] with kind ForeignForwardDrop (a foreign table's forward chain " +
+                "drops the forward), DnatTargetUnrouted (no route to a DNAT target, load-balance backend or 1:1 inside prefix), " +
+                "MasqueradeWithoutAddress, SnatPoolTooSmall (pool smaller than the planned flows per destination, Lint:SnatFlowsPerDestination) " +
+                "or HairpinNeeded; unchecked: host facts that could not be read, so their checks did not run. Foreign tables are only read.")
+            .Produces<NatGateway.Core.Rules.Lint.LintReport>();
+
+        rules.MapGet("/pending", async (HttpContext http, NatRulesService service, NatGateway.Core.Rules.Lint.RuleLintService lint, CancellationToken ct) =>
         {
             var ruleset = http.Request.Query["ruleset"];
             bool withRuleset;
             if (ruleset.Count == 0) withRuleset = false;
             else if (ruleset.Count > 1 || !bool.TryParse(ruleset[0], out withRuleset))
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["ruleset"] = ["must be true or false"] });
-            return Results.Ok(await service.GetPendingAsync(withRuleset, ct));
+            var pending = await service.GetPendingAsync(withRuleset, ct);
+            return Results.Ok(pending with { Lint = await lint.LintDraftAsync(ct) });
         })
-            .WithSummary("What applying the draft would change (?ruleset=true: with the generated ruleset and its diff)").Produces<PendingChanges>();
+            .WithSummary("What applying the draft would change (?ruleset=true: with the generated ruleset and its diff), with its lint").Produces<PendingChanges>();
 
         rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
         {

@@ -131,6 +131,8 @@ public static class WebHost
         services.AddSingleton<DashboardMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardMonitor>());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
+        services.AddOptions<NatGateway.Core.Rules.Lint.LintOptions>().BindConfiguration("Lint");
+        services.AddSingleton<NatGateway.Core.Rules.Lint.RuleLintService>();
         services.AddSingleton<NatGateway.Core.Rules.RuleCountersMonitor>();
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
         services.AddRevisions();

@@ -52,6 +52,27 @@ public sealed partial class AgentKernelTests
     }
 
     [KernelFact]
+    public void Foreign_forward_chains_through_the_agent_match_the_local_reader_and_are_left_unchanged()
+    {
+        var gw = agent.Gateway;
+        agent.Lab.Exec(gw, "nft", "add table inet lintfgn; add chain inet lintfgn forward { type filter hook forward priority 0; policy drop; }; " +
+                                  "add rule inet lintfgn forward ct status dnat accept").EnsureSuccess("nft add table inet lintfgn");
+        try
+        {
+            var before = agent.Lab.Exec(gw, "nft", "list ruleset").EnsureSuccess("nft list ruleset").StandardOutput;
+            var remote = Remote.ListForeignForwardChains();
+            var chain = Assert.Single(remote, c => c.Table == "lintfgn");
+            Assert.Equal(ForeignChainPolicy.Drop, chain.Policy);
+            Assert.Equal(ForeignVerdict.Accept, Assert.Single(chain.Rules).Verdict);
+            Assert.DoesNotContain(remote, c => c.Table == "natgw");
+            // Records holding lists compare by reference: compare their JSON.
+            Assert.Equal(System.Text.Json.JsonSerializer.Serialize(Local(d => d.ListForeignForwardChains())), System.Text.Json.JsonSerializer.Serialize(remote));
+            Assert.Equal(before, agent.Lab.Exec(gw, "nft", "list ruleset").EnsureSuccess("nft list ruleset").StandardOutput);
+        }
+        finally { agent.Lab.Exec(gw, "nft", "delete table inet lintfgn"); }
+    }
+
+    [KernelFact]
     public void Link_kinds_and_the_vxlan_underlay_come_from_rtnetlink()
     {
         var gw = agent.Gateway;

@@ -158,6 +158,8 @@ public sealed class FakeHostDiagnostics : IHostDiagnostics
     public List<InterfaceOffloads> Offloads { get; } = [];
     public List<(string Interface, bool Enabled)> LroChanges { get; } = [];
     public List<RoutingRule> RoutingRules { get; } = [];
+    /// <summary>The foreign tables' forward chains lint reads (none: no other table on this host).</summary>
+    public List<ForeignForwardChain> ForeignChains { get; } = [];
     public List<KernelLogLine> KernelLog { get; } = [];
     public DropCapture? Capture { get; set; }
 
@@ -174,6 +176,8 @@ public sealed class FakeHostDiagnostics : IHostDiagnostics
     }
 
     public IReadOnlyList<RoutingRule> ListRoutingRules() => RoutingRules;
+
+    public IReadOnlyList<ForeignForwardChain> ListForeignForwardChains() => ForeignChains;
 
     public KernelLogRead ReadKernelLog(ulong afterSequence)
     {

@@ -86,6 +86,8 @@ public partial class Rules : IDisposable
     {
         // The generated ruleset is rendered only when the preview is open (it costs a scratch-namespace apply).
         var pending = await Service.GetPendingAsync(withRuleset);
+        // Lint before apply: the same report GET /api/v1/rules/pending carries (host reads; off the circuit's thread at first load).
+        if (pending.HasChanges) pending = pending with { Lint = await Lint.LintDraftAsync() };
         long affected = 0;
         if (pending.HasChanges)
         {
@@ -99,6 +101,19 @@ public partial class Rules : IDisposable
         }
         return (pending, affected);
     }
+
+    private static string LintTitle(int count) => count == 1 ? "1 lint warning" : $"{count} lint warnings";
+
+    /// <summary>The short label of a lint finding's kind, as the pending bar shows it.</summary>
+    internal static string LintLabel(NatGateway.Core.Rules.Lint.LintKind kind) => kind switch
+    {
+        NatGateway.Core.Rules.Lint.LintKind.ForeignForwardDrop => "Dropped by another table",
+        NatGateway.Core.Rules.Lint.LintKind.DnatTargetUnrouted => "No route to target",
+        NatGateway.Core.Rules.Lint.LintKind.MasqueradeWithoutAddress => "Masquerade without address",
+        NatGateway.Core.Rules.Lint.LintKind.SnatPoolTooSmall => "SNAT pool too small",
+        NatGateway.Core.Rules.Lint.LintKind.HairpinNeeded => "Hairpin needed",
+        _ => kind.ToString(),
+    };
 
     private static string RulesText(int count) => count == 1 ? "1 rule" : $"{count:N0} rules";
 

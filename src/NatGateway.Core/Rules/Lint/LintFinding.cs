@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+
+namespace NatGateway.Core.Rules.Lint;
+
+/// <summary>What lint found: problems the validator cannot see because they depend on the host around the rules.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LintKind>))]
+public enum LintKind
+{
+    /// <summary>A forward that a foreign table's forward chain (its policy or a drop rule) drops.</summary>
+    ForeignForwardDrop,
+    /// <summary>A DNAT (or load-balance backend, or 1:1 inside prefix) address with no route in the main table.</summary>
+    DnatTargetUnrouted,
+    /// <summary>Masquerade on an interface that has no address of the rule's family.</summary>
+    MasqueradeWithoutAddress,
+    /// <summary>A source-NAT pool (addresses × ports) that holds fewer flows per destination than the capacity plan expects.</summary>
+    SnatPoolTooSmall,
+    /// <summary>A forward whose target shares a subnet with clients of the gateway, with hairpin off.</summary>
+    HairpinNeeded,
+}
+
+/// <summary>One lint warning: the kind, the rule it is about, and a one-line reason for the operator.</summary>
+public sealed record LintFinding(LintKind Kind, Guid RuleId, string RuleName, string Reason);
+
+/// <summary>
+/// Lint of a rule list: the findings, and the host facts that could not be read (so the checks that needed them did not
+/// run; an empty <see cref="Findings"/> then does not mean "all clear").
+/// </summary>
+public sealed record LintReport(IReadOnlyList<LintFinding> Findings, IReadOnlyList<string> Unchecked)
+{
+    public static LintReport Empty { get; } = new([], []);
+}

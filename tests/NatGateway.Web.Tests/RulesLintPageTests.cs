@@ -1,0 +1,40 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Rules;
+using NatGateway.Nat;
+using NatGateway.Web.Components.Pages;
+using Xunit;
+
+namespace NatGateway.Web.Tests;
+
+/// <summary>Lint before apply in the Rules page's pending-changes bar: each warning with its label, rule and one-line
+/// reason, gone once the host changes and the draft is read again (the in-memory kernel has no routes or addresses).</summary>
+public sealed class RulesLintPageTests : PageTestContext
+{
+    private NatRulesService Service => Services.GetRequiredService<NatRulesService>();
+
+    private async Task AddAsync(string json)
+    {
+        var parsed = NatRuleJson.Parse(json);
+        Assert.True(parsed.Success);
+        Assert.True((await Service.CreateAsync(parsed.Rule!, "test")).Saved);
+    }
+
+    [Fact]
+    public async Task The_pending_bar_lists_lint_warnings_with_a_one_line_reason_and_drops_them_once_the_cause_is_gone()
+    {
+        await AddAsync("""{"kind": "dnat", "name": "web", "inInterfaces": ["wan0"], "protocol": "tcp", "destinationPort": "8080", "targetAddress": "192.0.2.5", "targetPort": "80"}""");
+        var page = Render<Rules>();
+        page.WaitForAssertion(() => Assert.Equal("DnatTargetUnrouted", Assert.Single(page.FindAll("[data-testid=lint-finding]")).GetAttribute("data-kind")));
+        var finding = page.Find("[data-testid=lint-finding]");
+        Assert.Equal("No route to target · web: no route to 192.0.2.5: the forwarded packets have nowhere to go", finding.TextContent.Trim());
+        Assert.Contains("1 lint warning", page.Find("[data-testid=lint-findings]").TextContent);
+
+        // The cause removed (a route appears) and the draft changes: the bar reads the lint again and the warning is gone.
+        Kernel.Routes.Add(new RouteInfo("192.0.2.0", 24, "10.0.0.254", "wan0"));
+        await AddAsync("""{"kind": "dnat", "name": "mail", "inInterfaces": ["wan0"], "protocol": "tcp", "destinationPort": "2525", "targetAddress": "192.0.2.6", "targetPort": "25"}""");
+        page.WaitForAssertion(() => Assert.Equal("2 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=lint-finding]")));
+    }
+}
