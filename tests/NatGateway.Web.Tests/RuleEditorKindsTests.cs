@@ -224,6 +224,9 @@ public sealed class RuleEditorKindsTests : PageTestContext
         Assert.Equal(["→ 10.0.0.2:8080 weight 3 (75%), round-robin", "→ 10.0.0.3 weight 1 (25%)"],
             page.FindAll("[data-testid=rule-backend]").Select(b => b.TextContent).ToArray());
         Assert.Equal("conntrack timeouts: tcp established 300 s", Assert.Single(page.FindAll("[data-testid=rule-timeouts]")).TextContent);
+        var summaries = page.FindAll("[data-testid=rule-summary]").Select(c => c.TextContent).ToArray();
+        Assert.StartsWith("1:1 out wan0 10.0.0.0/24 ↔ 192.0.2.0/24", summaries[0].Trim());
+        Assert.StartsWith("load-balance tcp in wan0 *:80 → 2 backends (round-robin)", summaries[1].Trim());
 
         await page.InvokeAsync(() => page.Instance.KindAsync(NatRuleKind.LoadBalance));
         page.WaitForAssertion(() => Assert.Equal(["pool"], page.FindAll("[data-testid=rule-name]").Select(c => c.TextContent).ToArray()));
