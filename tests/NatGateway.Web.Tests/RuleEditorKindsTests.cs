@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using NatGateway.Core.Rules;
 using NatGateway.Nat;
+using NatGateway.Nftables;
 using NatGateway.Web.Components.Pages;
 using NatGateway.Web.Components.Rules;
 using Xunit;
@@ -232,6 +233,29 @@ public sealed class RuleEditorKindsTests : PageTestContext
         page.WaitForAssertion(() => Assert.Equal(["pool"], page.FindAll("[data-testid=rule-name]").Select(c => c.TextContent).ToArray()));
         await page.InvokeAsync(() => page.Instance.KindAsync(NatRuleKind.Nptv6));
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=rule-name]")));
+    }
+
+    [Fact]
+    public async Task A_load_balanced_forward_shows_each_backends_own_counters_when_the_kernel_has_them()
+    {
+        var created = await Service.CreateAsync(NatRuleJson.Parse("""
+            {"kind": "load-balance", "name": "pool", "inInterfaces": ["wan0"], "protocol": "tcp", "destinationPort": "80",
+             "backends": [{"address": "10.0.0.2"}, {"address": "10.0.0.3"}]}
+            """).Rule!, "test");
+        var id = created.Rule!.Id;
+        var page = Render<Rules>();
+        // The first counters read (with the pending diff, after the first render) is in once the pending bar shows.
+        page.WaitForAssertion(() => Assert.Equal("1 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent));
+        Assert.Empty(page.FindAll("[data-testid=rule-backend-packets]")); // none read yet: no made-up zeros
+
+        await page.InvokeAsync(() => page.Instance.Model.UpdateCounters(new Dictionary<Guid, RuleCounters>
+        {
+            [id] = new(id, 5, 300) { Backends = [new BackendCounters(0, 2, 120), new BackendCounters(1, 3, 180)] },
+        }));
+        page.Render();
+
+        Assert.Equal([" · 2 packets, 120 bytes", " · 3 packets, 180 bytes"], page.FindAll("[data-testid=rule-backend-packets]").Select(s => s.TextContent).ToArray());
+        Assert.Equal("5", page.Find("[data-testid=rule-packets]").TextContent);
     }
 
     [Fact]
