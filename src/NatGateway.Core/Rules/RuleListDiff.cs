@@ -74,17 +74,14 @@ public static class RuleListDiff
                       $"{(s.SourceCidrs.Count > 0 ? string.Join(",", s.SourceCidrs) : "*")} → {s.TranslateTo}{(s.Ports is { } p ? ":" + p : "")}",
         MasqueradeRule m => $"masquerade {(m.OutInterfaces.Count > 0 ? "out " + string.Join(",", m.OutInterfaces) + " " : "")}" +
                             $"{(m.SourceCidrs.Count > 0 ? string.Join(",", m.SourceCidrs) : "*")}{(m.Ports is { } mp ? " ports " + mp : "")}",
-        OneToOneRule o => $"1:1 {PrefixMapText(o)}",
-        Nptv6Rule n => $"nptv6 {PrefixMapText(n)}",
+        PrefixMapRule p => $"{(p is Nptv6Rule ? "nptv6" : "1:1")} {(p.OutsideInterfaces.Count > 0 ? "out " + string.Join(",", p.OutsideInterfaces) + " " : "")}" +
+                           $"{p.InsidePrefix} ↔ {p.OutsidePrefix}{(p.Hairpin ? " +hairpin" : "")}",
         RedirectRule r => $"redirect {NatRuleJson.ProtocolText(r.Protocol)} {(r.InInterfaces.Count > 0 ? "in " + string.Join(",", r.InInterfaces) + " " : "")}" +
-                          $"{(r.DestinationAddress?.ToString() ?? "*")}:{r.DestinationPort} → local port {r.TargetPort?.ToString() ?? "(same)"}" +
+                          $"{(r.DestinationAddress?.ToString() ?? "*")}:{r.DestinationPort} → local :{r.TargetPort ?? r.DestinationPort}" +
                           $"{(r.SourceCidrs.Count > 0 ? " from " + string.Join(",", r.SourceCidrs) : "")}",
         LoadBalanceRule l => $"load-balance {NatRuleJson.ProtocolText(l.Protocol)} {(l.InInterfaces.Count > 0 ? "in " + string.Join(",", l.InInterfaces) + " " : "")}" +
                              $"{(l.DestinationAddress?.ToString() ?? "*")}:{l.DestinationPort} → {l.Backends.Count} backends ({NatRuleJson.MethodText(l.Method)})" +
                              $"{(l.SourceCidrs.Count > 0 ? " from " + string.Join(",", l.SourceCidrs) : "")}",
         _ => rule.Kind.ToString(),
     };
-
-    private static string PrefixMapText(PrefixMapRule map) =>
-        $"{(map.OutsideInterfaces.Count > 0 ? "out " + string.Join(",", map.OutsideInterfaces) + " " : "")}{map.InsidePrefix} ↔ {map.OutsidePrefix}{(map.Hairpin ? " +hairpin" : "")}";
 }
