@@ -154,7 +154,7 @@ public sealed class RoleGatingPageTests : PageTestContext
     private async Task<IRenderedComponent<MudDialogProvider>> OpenNewForwardEditorAsync()
     {
         var provider = Render<MudDialogProvider>();
-        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
+        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, RuleForm.New(NatRuleKind.Dnat) }, { d => d.IsNew, true } };
         await provider.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
         provider.WaitForElement("input[data-testid=field-name]");
         provider.Find("input[data-testid=field-name]").Change("web");

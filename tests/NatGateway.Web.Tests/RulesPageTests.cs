@@ -79,7 +79,7 @@ public sealed class RulesPageTests : PageTestContext
     public async Task The_editor_shows_the_domain_errors_on_the_fields_and_saves_nothing()
     {
         var provider = Render<MudDialogProvider>();
-        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
+        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, RuleForm.New(NatRuleKind.Dnat) }, { d => d.IsNew, true } };
         await provider.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
 
         provider.WaitForElement("input[data-testid=field-name]").Change("bad");
@@ -100,7 +100,7 @@ public sealed class RulesPageTests : PageTestContext
     public async Task The_editor_saves_a_valid_forward()
     {
         var provider = Render<MudDialogProvider>();
-        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
+        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, RuleForm.New(NatRuleKind.Dnat) }, { d => d.IsNew, true } };
         IDialogReference? dialog = null;
         await provider.InvokeAsync(async () => dialog = await Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
 
@@ -120,7 +120,7 @@ public sealed class RulesPageTests : PageTestContext
     private async Task<IRenderedComponent<MudDialogProvider>> OpenNewForwardEditorAsync()
     {
         var provider = Render<MudDialogProvider>();
-        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, new RuleForm { Kind = "dnat", Protocol = "tcp" } }, { d => d.IsNew, true } };
+        var parameters = new DialogParameters<RuleEditorDialog> { { d => d.Form, RuleForm.New(NatRuleKind.Dnat) }, { d => d.IsNew, true } };
         await provider.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<RuleEditorDialog>(null, parameters));
         provider.WaitForElement("input[data-testid=field-name]");
         return provider;

@@ -79,6 +79,9 @@ public static class RuleListDiff
         RedirectRule r => $"redirect {NatRuleJson.ProtocolText(r.Protocol)} {(r.InInterfaces.Count > 0 ? "in " + string.Join(",", r.InInterfaces) + " " : "")}" +
                           $"{(r.DestinationAddress?.ToString() ?? "*")}:{r.DestinationPort} → local :{r.TargetPort ?? r.DestinationPort}" +
                           $"{(r.SourceCidrs.Count > 0 ? " from " + string.Join(",", r.SourceCidrs) : "")}",
+        LoadBalanceRule l => $"load-balance {NatRuleJson.ProtocolText(l.Protocol)} {(l.InInterfaces.Count > 0 ? "in " + string.Join(",", l.InInterfaces) + " " : "")}" +
+                             $"{(l.DestinationAddress?.ToString() ?? "*")}:{l.DestinationPort} → {l.Backends.Count} backends ({NatRuleJson.MethodText(l.Method)})" +
+                             $"{(l.SourceCidrs.Count > 0 ? " from " + string.Join(",", l.SourceCidrs) : "")}",
         _ => rule.Kind.ToString(),
     };
 }

@@ -121,12 +121,26 @@ public partial class Rules : IDisposable
         ? $"{Model.Rows.TotalCount:N0} of {RulesText(Model.TotalRules)} match"
         : RulesText(Model.TotalRules);
 
-    private static Color KindColor(NatRuleKind kind) => kind switch
+    /// <summary>"10.0.0.2:80 weight 2 (50%)": a backend of a load-balanced forward and its share of new connections.</summary>
+    internal static string BackendText(LoadBalanceRule rule, int index)
     {
-        NatRuleKind.Dnat => Color.Info,
-        NatRuleKind.Snat => Color.Secondary,
-        _ => Color.Tertiary,
-    };
+        var backend = rule.Backends[index];
+        var total = rule.Backends.Sum(b => b.Weight);
+        var address = backend.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{backend.Address}]" : backend.Address.ToString();
+        var share = total > 0 ? $" ({100.0 * backend.Weight / total:0.#}%)" : "";
+        return $"→ {address}{(backend.Port is { } port ? $":{port}" : "")} weight {backend.Weight}{share}"
+            + (index == 0 ? $", {NatRuleJson.MethodText(rule.Method)}" : "");
+    }
+
+    /// <summary>"timeouts: tcp established 600 s, udp 5 s / 10 s": the policy a rule sets on its connections.</summary>
+    internal static string TimeoutsText(ConntrackTimeoutPolicy timeouts)
+    {
+        var parts = new List<string>();
+        if (timeouts.TcpEstablished is { } tcp) parts.Add($"tcp established {tcp} s");
+        if (timeouts.UdpUnreplied is { } unreplied) parts.Add($"udp unreplied {unreplied} s");
+        if (timeouts.UdpReplied is { } replied) parts.Add($"udp replied {replied} s");
+        return "conntrack timeouts: " + string.Join(", ", parts);
+    }
 
     // ---- search, filters, paging ----
 
@@ -207,11 +221,11 @@ public partial class Rules : IDisposable
     // ---- one rule ----
 
     // The menu item's click lasts until the editor closes: close the menu first so it does not stay open over the dialog.
-    internal async Task CreateAsync(string kind)
+    internal async Task CreateAsync(NatRuleKind kind)
     {
         if (_addMenu is not null) await _addMenu.CloseMenuAsync();
         if (!await PermitAsync(Role.Admin, "adding a rule", record: false)) return;
-        await OpenEditorAsync(new RuleForm { Kind = kind, Protocol = kind == "dnat" ? "tcp" : "" }, isNew: true);
+        await OpenEditorAsync(RuleForm.New(kind), isNew: true);
     }
 
     internal async Task EditAsync(NatRule rule)

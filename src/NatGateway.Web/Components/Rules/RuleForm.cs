@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using NatGateway.Nat;
 
@@ -9,11 +10,12 @@ namespace NatGateway.Web.Components.Rules;
 /// </summary>
 public sealed class RuleForm
 {
-    public string Kind { get; set; } = "dnat";
+    public NatRuleKind Kind { get; set; } = NatRuleKind.Dnat;
     public Guid? Id { get; set; }
     public string Name { get; set; } = "";
     public string? Description { get; set; }
     public bool Enabled { get; set; } = true;
+    /// <summary>Input, output or outside interfaces, by kind (one box in the editor).</summary>
     public string Interfaces { get; set; } = "";
     public string Protocol { get; set; } = "tcp";
     public string SourceCidrs { get; set; } = "";
@@ -21,6 +23,7 @@ public sealed class RuleForm
     public string? DestinationAddress { get; set; }
     public string DestinationPort { get; set; } = "";
     public string TargetAddress { get; set; } = "";
+    /// <summary>The DNAT target port, or the redirect's local port.</summary>
     public string? TargetPort { get; set; }
     public bool Hairpin { get; set; }
     public string TranslateTo { get; set; } = "";
@@ -28,12 +31,40 @@ public sealed class RuleForm
     public bool Random { get; set; }
     public bool FullyRandom { get; set; }
     public bool Persistent { get; set; }
+    public string InsidePrefix { get; set; } = "";
+    public string OutsidePrefix { get; set; } = "";
+    public List<BackendRow> Backends { get; set; } = [];
+    public BalanceMethod Method { get; set; } = BalanceMethod.RoundRobin;
+    /// <summary>Conntrack timeouts in seconds as typed; empty = the kernel's default.</summary>
+    public string? TcpEstablished { get; set; }
+    public string? UdpUnreplied { get; set; }
+    public string? UdpReplied { get; set; }
+
+    /// <summary>One backend row of a load-balanced forward, as typed.</summary>
+    public sealed class BackendRow
+    {
+        public string Address { get; set; } = "";
+        public string? Port { get; set; }
+        public string Weight { get; set; } = "1";
+    }
+
+    /// <summary>A blank form for a new rule of <paramref name="kind"/>, with the defaults the editor starts from.</summary>
+    public static RuleForm New(NatRuleKind kind) => new()
+    {
+        Kind = kind,
+        // Forwards need a protocol (they match a port); source NAT matches any protocol unless told.
+        Protocol = kind is NatRuleKind.Dnat or NatRuleKind.Redirect or NatRuleKind.LoadBalance ? "tcp" : "",
+        // A load-balanced forward needs two backends at least: offer both rows.
+        Backends = kind == NatRuleKind.LoadBalance ? [new BackendRow(), new BackendRow()] : [],
+    };
 
     public static RuleForm From(NatRule rule)
     {
         var form = new RuleForm
         {
-            Kind = NatRuleJson.KindText(rule.Kind), Id = rule.Id, Name = rule.Name, Description = rule.Description, Enabled = rule.Enabled,
+            Kind = rule.Kind, Id = rule.Id, Name = rule.Name, Description = rule.Description, Enabled = rule.Enabled,
+            TcpEstablished = Text(rule.Timeouts?.TcpEstablished), UdpUnreplied = Text(rule.Timeouts?.UdpUnreplied),
+            UdpReplied = Text(rule.Timeouts?.UdpReplied),
         };
         switch (rule)
         {
@@ -63,9 +94,34 @@ public sealed class RuleForm
                 form.Ports = m.Ports?.ToString();
                 form.SetOptions(m.Options);
                 break;
+            case PrefixMapRule map:
+                form.Interfaces = string.Join(", ", map.OutsideInterfaces);
+                form.InsidePrefix = map.InsidePrefix.ToString();
+                form.OutsidePrefix = map.OutsidePrefix.ToString();
+                form.Hairpin = map.Hairpin;
+                break;
+            case RedirectRule r:
+                form.Interfaces = string.Join(", ", r.InInterfaces);
+                form.Protocol = NatRuleJson.ProtocolText(r.Protocol);
+                form.SourceCidrs = string.Join(", ", r.SourceCidrs);
+                form.DestinationAddress = r.DestinationAddress?.ToString();
+                form.DestinationPort = r.DestinationPort.ToString();
+                form.TargetPort = r.TargetPort?.ToString();
+                break;
+            case LoadBalanceRule l:
+                form.Interfaces = string.Join(", ", l.InInterfaces);
+                form.Protocol = NatRuleJson.ProtocolText(l.Protocol);
+                form.SourceCidrs = string.Join(", ", l.SourceCidrs);
+                form.DestinationAddress = l.DestinationAddress?.ToString();
+                form.DestinationPort = l.DestinationPort.ToString();
+                form.Backends = l.Backends.Select(b => new BackendRow { Address = b.Address.ToString(), Port = Text(b.Port), Weight = Text(b.Weight)! }).ToList();
+                form.Method = l.Method;
+                break;
         }
         return form;
     }
+
+    private static string? Text(int? n) => n?.ToString(CultureInfo.InvariantCulture);
 
     private void SetOptions(NatOptions options)
     {
@@ -79,12 +135,21 @@ public sealed class RuleForm
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
+    /// <summary>
+    /// A number box as JSON: a whole number as a JSON number, empty as null, anything else as the text itself, so the
+    /// domain reports it in its own words ("must be a whole number 1..65535, not "abc"") at the field.
+    /// </summary>
+    private static object? Number(string? text) =>
+        Blank(text) is not { } t ? null
+        : long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
+        : t;
+
     /// <summary>The REST JSON for this form, built from a typed dictionary (never by concatenation).</summary>
     public string ToJson()
     {
         var doc = new Dictionary<string, object?>
         {
-            ["kind"] = Kind, ["name"] = Name.Trim(), ["description"] = Blank(Description), ["enabled"] = Enabled,
+            ["kind"] = NatRuleJson.KindText(Kind), ["name"] = Name.Trim(), ["description"] = Blank(Description), ["enabled"] = Enabled,
         };
         var options = new List<string>();
         if (Random) options.Add("random");
@@ -92,7 +157,7 @@ public sealed class RuleForm
         if (Persistent) options.Add("persistent");
         switch (Kind)
         {
-            case "dnat":
+            case NatRuleKind.Dnat:
                 doc["inInterfaces"] = List(Interfaces);
                 doc["protocol"] = Protocol;
                 doc["sourceCidrs"] = List(SourceCidrs);
@@ -102,7 +167,7 @@ public sealed class RuleForm
                 doc["targetPort"] = Blank(TargetPort);
                 doc["hairpin"] = Hairpin;
                 break;
-            case "snat":
+            case NatRuleKind.Snat:
                 doc["outInterfaces"] = List(Interfaces);
                 doc["sourceCidrs"] = List(SourceCidrs);
                 doc["destinationCidrs"] = List(DestinationCidrs);
@@ -111,14 +176,48 @@ public sealed class RuleForm
                 doc["ports"] = Blank(Ports);
                 doc["options"] = options;
                 break;
-            default:
+            case NatRuleKind.Masquerade:
                 doc["outInterfaces"] = List(Interfaces);
                 doc["sourceCidrs"] = List(SourceCidrs);
                 doc["protocol"] = Blank(Protocol);
                 doc["ports"] = Blank(Ports);
                 doc["options"] = options;
                 break;
+            case NatRuleKind.OneToOne or NatRuleKind.Nptv6:
+                doc["outsideInterfaces"] = List(Interfaces);
+                doc["insidePrefix"] = Blank(InsidePrefix);
+                doc["outsidePrefix"] = Blank(OutsidePrefix);
+                doc["hairpin"] = Hairpin;
+                break;
+            case NatRuleKind.Redirect:
+                doc["inInterfaces"] = List(Interfaces);
+                doc["protocol"] = Protocol;
+                doc["sourceCidrs"] = List(SourceCidrs);
+                doc["destinationAddress"] = Blank(DestinationAddress);
+                doc["destinationPort"] = DestinationPort.Trim();
+                doc["targetPort"] = Blank(TargetPort);
+                break;
+            case NatRuleKind.LoadBalance:
+                doc["inInterfaces"] = List(Interfaces);
+                doc["protocol"] = Protocol;
+                doc["sourceCidrs"] = List(SourceCidrs);
+                doc["destinationAddress"] = Blank(DestinationAddress);
+                doc["destinationPort"] = DestinationPort.Trim();
+                doc["backends"] = Backends.Select(b => new Dictionary<string, object?>
+                {
+                    ["address"] = b.Address.Trim(), ["port"] = Number(b.Port), ["weight"] = Number(b.Weight),
+                }).ToList();
+                doc["method"] = NatRuleJson.MethodText(Method);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "a rule kind the editor does not know");
         }
+        // Only when a box is filled: a rule without a policy keeps the kernel's defaults (and its JSON shape).
+        var timeouts = new Dictionary<string, object?>();
+        if (Number(TcpEstablished) is { } tcp) timeouts["tcpEstablished"] = tcp;
+        if (Number(UdpUnreplied) is { } unreplied) timeouts["udpUnreplied"] = unreplied;
+        if (Number(UdpReplied) is { } replied) timeouts["udpReplied"] = replied;
+        if (timeouts.Count > 0) doc["timeouts"] = timeouts;
         return JsonSerializer.Serialize(doc);
     }
 
