@@ -76,15 +76,13 @@ public static class NatRuleValidator
                 CheckTargetPortWidth(r.DestinationPort, r.TargetPort);
                 CheckShadowed();
                 break;
-            case LoadBalanceRule:
-                CheckShadowed();
-                break;
             case PrefixMapRule p:
                 issues.AddRange(InterfaceIssues("outsideInterfaces", p.OutsideInterfaces));
                 CheckPrefixMap(p);
                 break;
             case LoadBalanceRule l:
                 issues.AddRange(BalanceValidation.LoadBalanceIssues(l));
+                CheckShadowed();
                 break;
         }
         issues.AddRange(BalanceValidation.TimeoutIssues(rule));
