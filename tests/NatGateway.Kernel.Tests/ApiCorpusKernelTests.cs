@@ -201,16 +201,23 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
     private async Task<State> SnapshotAsync()
     {
         var http = fixture.App!.Http;
-        using var ruleset = await http.GetAsync("api/v1/ruleset");
+        // The four reads are independent and change nothing: asked at once, they cost one round trip of wall time per
+        // input instead of four (this snapshot runs after every one of the ~5,000 refused inputs).
+        var rulesetTask = http.GetAsync("api/v1/ruleset");
+        var rulesTask = http.GetStringAsync("api/v1/rules");
+        var revisionsTask = http.GetStringAsync("api/v1/revisions");
+        var settingsTask = http.GetStringAsync("api/v1/settings");
+        await Task.WhenAll(rulesetTask, rulesTask, revisionsTask, settingsTask);
+        using var ruleset = await rulesetTask;
         var rulesetBody = await ruleset.Content.ReadAsStringAsync();
         Assert.True((int)ruleset.StatusCode < 500, $"GET /api/v1/ruleset: {(int)ruleset.StatusCode} {Shorten(rulesetBody)}");
         var kernel = ruleset.IsSuccessStatusCode
             ? JsonDocument.Parse(rulesetBody).RootElement.GetProperty("kernel").ToString()
             : $"ruleset {(int)ruleset.StatusCode}"; // a draft nft refuses: the kernel part is then checked by nft itself
         return new State(
-            Counters().Replace(await http.GetStringAsync("api/v1/rules"), "#"),
-            await http.GetStringAsync("api/v1/revisions"),
-            await http.GetStringAsync("api/v1/settings"),
+            Counters().Replace(await rulesTask, "#"),
+            await revisionsTask,
+            await settingsTask,
             NftCounters().Replace(kernel, "counter"));
     }
 
