@@ -273,7 +273,7 @@ public abstract class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutput
 }
 
 /// <summary>The corpus against the rules, settings and rollback endpoints (POST/PUT rules: 585 inputs each; 2,670 in all).</summary>
-[LongRunning(660)]
+[LongRunning(280)]
 public sealed class ApiCorpusRulesKernelTests(ApiCorpusFixture fixture, ITestOutputHelper output)
     : ApiCorpusKernelTests(fixture, output), IClassFixture<ApiCorpusFixture>
 {
@@ -285,7 +285,7 @@ public sealed class ApiCorpusRulesKernelTests(ApiCorpusFixture fixture, ITestOut
 }
 
 /// <summary>The corpus against config import, capacity, conntrack and tokens (2,488 inputs).</summary>
-[LongRunning(640)]
+[LongRunning(260)]
 public sealed class ApiCorpusOtherKernelTests(ApiCorpusFixture fixture, ITestOutputHelper output)
     : ApiCorpusKernelTests(fixture, output), IClassFixture<ApiCorpusFixture>
 {
