@@ -10,6 +10,7 @@ namespace NatGateway.Kernel.Tests;
 /// lockout, the per-address rate limit, a cookie that stops working after a password change, and accounts made with
 /// <c>natgw user</c> on the console.
 /// </summary>
+[LongRunning(567)]
 public sealed partial class AccountsKernelTests
 {
     private const string LockedOrWrong = "Wrong name or password, or too many failed attempts";

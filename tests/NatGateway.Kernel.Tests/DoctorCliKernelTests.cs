@@ -62,6 +62,7 @@ public sealed class DoctorLabFixture : IAsyncLifetime
 /// Each check driven to its warning (or critical) state for real in the lab's gateway namespace and back to ok, with
 /// the evidence and the exit code (0 ok, 1 warning, 2 critical) asserted.
 /// </summary>
+[LongRunning(306)]
 public sealed class DoctorCliKernelTests(DoctorLabFixture fixture) : IClassFixture<DoctorLabFixture>
 {
     private NamespaceLab Lab => fixture.Lab!;

@@ -128,7 +128,9 @@ public abstract class RevisionKernelTests(KernelMode mode, ITestOutputHelper out
 }
 
 /// <summary><see cref="RevisionKernelTests"/> with natgw in one root process.</summary>
+[LongRunning(274)]
 public sealed class RevisionKernelTestsSingleProcess(ITestOutputHelper output) : RevisionKernelTests(KernelMode.SingleProcess, output);
 
 /// <summary><see cref="RevisionKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>
+[LongRunning(824)]
 public sealed class RevisionKernelTestsAgent(ITestOutputHelper output) : RevisionKernelTests(KernelMode.Agent, output);

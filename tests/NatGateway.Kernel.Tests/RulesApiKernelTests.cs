@@ -162,6 +162,7 @@ public abstract class DriftKernelTests(KernelMode mode)
 }
 
 /// <summary><see cref="RulesApiKernelTests"/> with natgw in one root process.</summary>
+[LongRunning(340)]
 public sealed class RulesApiKernelTestsSingleProcess() : RulesApiKernelTests(KernelMode.SingleProcess);
 
 /// <summary><see cref="RulesApiKernelTests"/> with an unprivileged web process and <c>natgw agent</c>.</summary>

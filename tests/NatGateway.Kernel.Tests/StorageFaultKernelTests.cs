@@ -9,6 +9,7 @@ namespace NatGateway.Kernel.Tests;
 /// natgw started in a lab gateway namespace against a database it cannot use: it exits with code 3 and one line naming
 /// the file and the cause (no stack trace), before start-up recovery or any sampler could touch the kernel.
 /// </summary>
+[LongRunning(476)]
 public sealed class StorageFaultKernelTests
 {
     public enum Fault { RandomBytes, Truncated, ReadOnlyFile, ReadOnlyDirectory, MissingRevisionsTable, AlteredTable }

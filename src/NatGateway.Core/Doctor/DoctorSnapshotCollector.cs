@@ -18,9 +18,13 @@ public sealed class DoctorSnapshotCollector(
     /// <summary>How many of the fullest SNAT destinations a snapshot keeps.</summary>
     public const int SnatPortLimit = 50;
 
+    private const string ConntrackSource = "conntrack entries, SRC_NAT ones metered and all counted by state (mirror or one dump)";
+
     public async Task<DoctorSnapshot> CollectAsync(DoctorSnapshot? previous, Fact<IReadOnlyList<NatGateway.Core.Kernel.KernelLogLine>> kernelLog, CancellationToken ct)
     {
         var d = kernel.Diagnostics;
+        // One pass over conntrack for both facts (with the mirror off that is one dump, not two).
+        var conntrack = await ReadAsync(ConntrackSource, () => conntrackFacts.ReadAsync(SnatPortLimit, ct));
         return new DoctorSnapshot
         {
             At = clock.GetUtcNow(),
@@ -38,8 +42,10 @@ public sealed class DoctorSnapshotCollector(
             Rules = await ReadAsync("the revision in force", async () => await revisions.RulesInForceAsync(ct)),
             InterfaceFixes = await ReadAsync(DoctorSnapshot.InterfaceFixesSource,
                 async () => (await revisions.InForceAsync(ct))?.Gateway.Fixes ?? Revisions.InterfaceFixes.None),
-            SnatPorts = await ReadAsync("conntrack entries with SRC_NAT (mirror or one dump)", () => conntrackFacts.SnatPortUseAsync(SnatPortLimit, ct)),
-            States = await ReadAsync("conntrack entries by state (mirror or one dump)", () => conntrackFacts.StateCensusAsync(ct)),
+            SnatPorts = conntrack.Value is { } both ? new Fact<IReadOnlyList<SnatPortUse>>(both.SnatPorts, ConntrackSource)
+                : Fact<IReadOnlyList<SnatPortUse>>.Missing(ConntrackSource, conntrack.Problem!),
+            States = conntrack.Value is { } read ? new Fact<StateCensus>(read.States, ConntrackSource)
+                : Fact<StateCensus>.Missing(ConntrackSource, conntrack.Problem!),
             ConntrackEventListener = mirror?.IsStarted == true,
             Previous = previous is null ? null : previous with { Previous = null },
         };

@@ -10,8 +10,9 @@ namespace NatGateway.Core.Doctor;
 
 /// <summary>
 /// SNAT port use and the state census from the conntrack mirror when it is live, else from ONE streamed dump (the doctor
-/// never starts the mirror: a gateway nobody browses should not pay for a full copy of the table). Both aggregate while
-/// the entries stream past; no list of entries is built.
+/// never starts the mirror: a gateway nobody browses should not pay for a full copy of the table). A doctor run reads
+/// both in one pass (<see cref="ReadAsync"/>); the meter alone (metrics) uses the kernel-side SRC_NAT filter. Both
+/// aggregate while the entries stream past; no list of entries is built.
 /// </summary>
 public sealed class MirrorConntrackDoctorFacts(
     IGatewayKernel kernel,
@@ -28,10 +29,7 @@ public sealed class MirrorConntrackDoctorFacts(
     public async Task<IReadOnlyList<SnatPortUse>> SnatPortUseAsync(int limit, CancellationToken ct)
     {
         // Rules in force, not the draft: the entries were made by what the kernel runs.
-        var rules = await revisions.RulesInForceAsync(ct).ConfigureAwait(false);
-        var byMarkId = new Dictionary<int, NatRule>();
-        foreach (var rule in rules)
-            if (rule.MarkId > 0) byMarkId.TryAdd(rule.MarkId, rule);
+        var byMarkId = await RulesByMarkIdAsync(ct).ConfigureAwait(false);
         var meter = new SnatPortMeter();
         void OnFlow(in Flow flow) => meter.Add(in flow, compileOptions.MarkIdOf(flow.Mark));
         ct.ThrowIfCancellationRequested();
@@ -40,14 +38,31 @@ public sealed class MirrorConntrackDoctorFacts(
         return meter.Result(byMarkId, limit);
     }
 
-    public async Task<StateCensus> StateCensusAsync(CancellationToken ct)
+    public async Task<ConntrackDoctorReading> ReadAsync(int snatLimit, CancellationToken ct)
     {
+        var byMarkId = await RulesByMarkIdAsync(ct).ConfigureAwait(false);
+        var meter = new SnatPortMeter();
         var counter = new StateCensusCounter();
-        void OnFlow(in Flow flow) => counter.Add(in flow);
+        // One pass over the whole table feeds both: the meter skips what is not SNAT itself (SnatPortMeter.Add checks
+        // IPS_SRC_NAT on every entry), so the kernel-side SRC_NAT filter of SnatPortUseAsync is not needed here.
+        void OnFlow(in Flow flow)
+        {
+            counter.Add(in flow);
+            meter.Add(in flow, compileOptions.MarkIdOf(flow.Mark));
+        }
         ct.ThrowIfCancellationRequested();
         if (mirror?.TryScan(FlowFilter.All, OnFlow) != true)
             await Task.Run(() => kernel.Conntrack.Dump(OnFlow), ct).ConfigureAwait(false);
         var timeouts = await Task.Run(kernel.ReadConntrackFacts, ct).ConfigureAwait(false);
-        return counter.Result(timeouts.Timeouts);
+        return new ConntrackDoctorReading(meter.Result(byMarkId, snatLimit), counter.Result(timeouts.Timeouts));
+    }
+
+    private async Task<Dictionary<int, NatRule>> RulesByMarkIdAsync(CancellationToken ct)
+    {
+        var rules = await revisions.RulesInForceAsync(ct).ConfigureAwait(false);
+        var byMarkId = new Dictionary<int, NatRule>();
+        foreach (var rule in rules)
+            if (rule.MarkId > 0) byMarkId.TryAdd(rule.MarkId, rule);
+        return byMarkId;
     }
 }

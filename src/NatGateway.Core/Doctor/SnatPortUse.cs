@@ -32,6 +32,12 @@ public interface IConntrackDoctorFacts
     /// <summary>Port use per translated address and destination; the fullest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<SnatPortUse>> SnatPortUseAsync(int limit, CancellationToken ct);
 
-    /// <summary>Entries by state against the timeouts.</summary>
-    Task<StateCensus> StateCensusAsync(CancellationToken ct);
+    /// <summary>
+    /// Port use (at most <paramref name="snatLimit"/> destinations) AND entries by state against the timeouts, from ONE
+    /// pass over the table: the census sees every SNAT entry anyway, so a doctor run with the mirror off dumps once.
+    /// </summary>
+    Task<ConntrackDoctorReading> ReadAsync(int snatLimit, CancellationToken ct);
 }
+
+/// <summary>What one pass over the conntrack table gives the doctor: SNAT port use and the state census.</summary>
+public sealed record ConntrackDoctorReading(IReadOnlyList<SnatPortUse> SnatPorts, StateCensus States);

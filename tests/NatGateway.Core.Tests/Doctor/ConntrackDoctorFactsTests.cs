@@ -151,7 +151,9 @@ public sealed class ConntrackDoctorFactsTests : IDisposable
             Assert.Equal("203.0.113.10", row.Destination.ToString());
             Assert.Equal(4, row.InUse);
             Assert.Equal(10, row.Available);
-            var census = await facts.StateCensusAsync(CancellationToken.None);
+            var reading = await facts.ReadAsync(5, CancellationToken.None);
+            Assert.Equal(4, reading.SnatPorts.Single().InUse);
+            var census = reading.States;
             Assert.Equal(5, census.Total);
             Assert.Equal(4, census.States.Single(s => s.State == "ESTABLISHED").Entries);
             Assert.Equal(1, census.States.Single(s => s.State == CensusStates.UdpUnreplied).Entries);
@@ -187,9 +189,10 @@ public sealed class ConntrackDoctorFactsTests : IDisposable
         _table.Flows.Add(Flow.ForCreate(FlowTuple.CreateIcmp(NetAddress.Parse("10.0.0.2"), NetAddress.Parse("203.0.113.10"), 8, 0, 1), 30));
         _table.Flows.Add(Flow.ForCreate(new FlowTuple { Protocol = (IPProtocol)47, Source = NetAddress.Parse("10.0.0.2"), Destination = NetAddress.Parse("203.0.113.10") }, 600));
 
-        var census = await Facts().StateCensusAsync(CancellationToken.None);
+        var census = (await Facts().ReadAsync(10, CancellationToken.None)).States;
 
-        Assert.Null(_table.LastFilter); // the whole table, one dump
+        Assert.Null(_table.LastFilter); // the whole table
+        Assert.Equal(1, _table.Dumps); // one dump
         Assert.Equal(16, census.Total);
         Assert.Equal(new[] { "TIME_WAIT", CensusStates.UdpUnreplied, "ESTABLISHED" }, census.States.Take(3).Select(s => s.State));
         var timeWait = census.States[0];
@@ -207,11 +210,41 @@ public sealed class ConntrackDoctorFactsTests : IDisposable
         Assert.DoesNotContain(census.States, s => s.Entries == 0);
     }
 
+    [Fact]
+    public async Task One_reading_with_the_mirror_off_dumps_once_and_feeds_the_meter_and_the_census_alike()
+    {
+        var rule = await ApplyNarrowMasqueradeAsync();
+        for (ushort i = 0; i < 10; i++) _table.Flows.Add(Snat((ushort)(40000 + i), "203.0.113.10", 443, (ushort)(10000 + i), rule.MarkId));
+        for (ushort i = 0; i < 3; i++) _table.Flows.Add(Snat((ushort)(41000 + i), "203.0.113.20", 443, (ushort)(10000 + i), rule.MarkId));
+        _table.Flows.Add(Snat(40000, "203.0.113.30", 53, 40000, 0, IPProtocol.Udp));
+        // Not SNAT: counted by state, not metered.
+        _table.Flows.Add(Flow.ForCreate(FlowTuple.Create(IPProtocol.Tcp, "10.0.0.3", 5000, "10.0.0.1", 22), 300));
+        _table.Flows.Add(Flow.ForCreate(FlowTuple.Create(IPProtocol.Udp, "10.0.0.3", 5353, "10.0.0.1", 53), 30, FlowStatus.None));
+        var facts = Facts();
+
+        var reading = await facts.ReadAsync(10, CancellationToken.None);
+
+        // The whole table in one unfiltered dump: the census needs every entry, the meter picks SRC_NAT ones itself.
+        Assert.Equal(1, _table.Dumps);
+        Assert.Null(_table.LastFilter);
+        Assert.Equal(_table.Flows.Count, reading.States.Total);
+        Assert.Equal(1, reading.States.States.Single(s => s.State == CensusStates.UdpUnreplied).Entries);
+        // The meter's rows equal those of the filtered dump the meter alone makes.
+        var alone = await facts.SnatPortUseAsync(10, CancellationToken.None);
+        Assert.Equal(FlowStatus.SourceNat, _table.LastFilter!.Status);
+        Assert.Equal(3, alone.Count);
+        Assert.Equal(alone, reading.SnatPorts);
+        Assert.Equal((10, 10, "narrow"), (reading.SnatPorts[0].InUse, reading.SnatPorts[0].Available, reading.SnatPorts[0].RuleName));
+        Assert.Equal(64512, reading.SnatPorts.Single(r => r.Destination.ToString() == "203.0.113.30").Available);
+        Assert.Equal(2, (await facts.ReadAsync(2, CancellationToken.None)).SnatPorts.Count);
+    }
+
     /// <summary>A conntrack table of listed flows: dumps apply the kernel filter as the kernel would and record it.</summary>
     private sealed class FlowListConntrack : IConntrackKernel
     {
         public List<Flow> Flows { get; } = new();
         public DumpFilter? LastFilter { get; private set; }
+        public int Dumps { get; private set; }
         public Exception? DumpFailure { get; set; }
         public IConntrackMirrorSource? Source { get; set; }
 
@@ -219,6 +252,7 @@ public sealed class ConntrackDoctorFactsTests : IDisposable
         {
             if (DumpFailure is { } failure) throw failure;
             LastFilter = kernelFilter;
+            Dumps++;
             long n = 0;
             foreach (var flow in Flows)
             {

@@ -71,5 +71,5 @@ public sealed class FakeConntrackDoctorFacts : IConntrackDoctorFacts
 
     public Task<IReadOnlyList<SnatPortUse>> SnatPortUseAsync(int limit, CancellationToken ct) => Task.FromResult(Use);
 
-    public Task<StateCensus> StateCensusAsync(CancellationToken ct) => Task.FromResult(Census);
+    public Task<ConntrackDoctorReading> ReadAsync(int snatLimit, CancellationToken ct) => Task.FromResult(new ConntrackDoctorReading(Use, Census));
 }

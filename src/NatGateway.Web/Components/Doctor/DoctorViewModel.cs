@@ -93,27 +93,23 @@ public sealed class DoctorViewModel(IDoctorReports reports, IConntrackDoctorFact
             (SnatPortUse, SnatPortNote, States, StatesNote) = ([], "the SNAT port meter is not available here", [], "the state census is not available here");
             return;
         }
+        ConntrackDoctorReading reading;
         try
         {
-            var use = await conntrackFacts.SnatPortUseAsync(DoctorSnapshotCollector.SnatPortLimit, ct);
-            SnatPortUse = PerAddress(use);
-            SnatPortNote = SnatPortUse.Count == 0 ? "no translated connections right now" : null;
+            // One pass over conntrack for both charts (one dump when the mirror is off).
+            reading = await conntrackFacts.ReadAsync(DoctorSnapshotCollector.SnatPortLimit, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             (SnatPortUse, SnatPortNote) = ([], $"SNAT port use could not be read: {e.Message}");
-        }
-        try
-        {
-            var census = await conntrackFacts.StateCensusAsync(ct);
-            States = census.States.Where(s => s.Entries > 0).OrderByDescending(s => s.Entries)
-                .Select(s => new ChartBar(s.State, s.Entries)).ToList();
-            StatesNote = States.Count == 0 ? "no tracked connections right now" : null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
             (States, StatesNote) = ([], $"entries by state could not be read: {e.Message}");
+            return;
         }
+        SnatPortUse = PerAddress(reading.SnatPorts);
+        SnatPortNote = SnatPortUse.Count == 0 ? "no translated connections right now" : null;
+        States = reading.States.States.Where(s => s.Entries > 0).OrderByDescending(s => s.Entries)
+            .Select(s => new ChartBar(s.State, s.Entries)).ToList();
+        StatesNote = States.Count == 0 ? "no tracked connections right now" : null;
     }
 
     /// <summary>Per translated address, the fill of its fullest destination (the kernel needs a free source port per
