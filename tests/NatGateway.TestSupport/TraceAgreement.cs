@@ -58,7 +58,7 @@ public static class TraceAgreement
     /// is asked. Returns every disagreement as "case …: problem" (empty when the tracer agrees with itself everywhere).
     /// </summary>
     public static async Task<IReadOnlyList<string>> RunAsync(IPacketTracer tracer, IEnumerable<TraceCase> cases, Action<TraceCase> apply,
-        Func<PacketProbe, Task<LiveTrace>> trace, Func<Task> waitArmed, Action<PacketProbe> send, CancellationToken cancellationToken = default)
+        Func<PacketProbe, Task<LiveTrace>> trace, Func<Task> waitArmed, Action<PacketProbe> send, Action<TraceCase, StaticTrace, LiveTrace>? answered = null, CancellationToken cancellationToken = default)
     {
         var failures = new List<string>();
         IReadOnlyList<NatRule>? applied = null;
@@ -74,6 +74,7 @@ public static class TraceAgreement
             send(c.Probe);
             var traced = await live;
             var expected = await tracer.ExplainAsync(c.Probe, cancellationToken);
+            answered?.Invoke(c, expected, traced);
             failures.AddRange(Disagreements(expected, traced).Select(problem => $"{c}: {problem}"));
         }
         return failures;

@@ -1,8 +1,9 @@
-using System.Diagnostics;
+using System.Net.Sockets;
 using System.Net;
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Tracing;
 using NatGateway.Nat;
+using NatGateway.Nftables;
 using NatGateway.TestSupport;
 using Xunit;
 
@@ -19,10 +20,32 @@ public sealed partial class AgentKernelTests
 
     private PacketTracer Tracer() => new(agent.Kernel, _ => Task.FromResult(_inForce));
 
-    /// <summary>Sends one packet of the probe from the lab client, from a new socket (a new flow).</summary>
-    private void Send(PacketProbe probe) =>
-        agent.Lab.ExecWithTimeout(agent.Lab.Client, TimeSpan.FromSeconds(10), "timeout", "3", "bash", "-c",
-            $"echo > /dev/{(probe.Protocol == ProbeProtocol.Udp ? "udp" : "tcp")}/{probe.Destination}/{probe.DestinationPort}");
+    /// <summary>
+    /// Sends the probe's first packet from the lab client, from a new socket (a new flow) made in the client's namespace by
+    /// this process (a socket belongs to the namespace of the thread that creates it), and returns at once: a non-blocking
+    /// connect() has sent the SYN before it returns (tcp_v4_connect() → tcp_connect()), so a packet dropped on the way
+    /// (no route, a foreign drop rule) does not hold the corpus for a connect timeout; no process is started per probe.
+    /// </summary>
+    private void Send(PacketProbe probe) => NetworkNamespace.RunIn(agent.Lab.Client, () =>
+    {
+        var target = new IPEndPoint(probe.Destination, probe.DestinationPort);
+        using var socket = probe.Protocol == ProbeProtocol.Udp
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Blocking = false;
+        if (probe.Protocol == ProbeProtocol.Udp) socket.SendTo("natgw trace"u8, target);
+        else
+        {
+            try
+            {
+                socket.Connect(target);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                // EINPROGRESS: the SYN is on its way; that first packet is all the trace needs.
+            }
+        }
+    });
 
     private async Task WaitArmedAsync() => await WaitUntilAsync(Armed, "the trace to be armed", () => "");
 
@@ -32,7 +55,9 @@ public sealed partial class AgentKernelTests
         var tracer = Tracer();
         var cases = TraceAgreement.Generate(lists: 20, probesPerList: 10, seed: 14);
         agent.Kernel.Sysctl.Write(SysctlKey.Ipv4Forwarding, "1");
-        var clock = Stopwatch.StartNew();
+        var matched = new HashSet<NatRuleKind?>();
+        var backendFailures = new List<string>();
+        var hashed = 0;
         var failures = await TraceAgreement.RunAsync(tracer, cases,
             c =>
             {
@@ -41,10 +66,29 @@ public sealed partial class AgentKernelTests
             },
             // One packet is all a case compares (a flow's first: the NAT chains see no other); the capture ends with it.
             probe => tracer.TraceAsync(probe, TimeSpan.FromSeconds(30), maxPackets: 1),
-            WaitArmedAsync, Send);
+            WaitArmedAsync, Send,
+            (c, answer, live) =>
+            {
+                var d = c.Rules.FirstOrDefault(r => r.Id == answer.DestinationRuleId);
+                if (d is not null) matched.Add(d.Kind);
+                // Source hash: the static answer names the backend jhash picks; the live packet must enter that backend's chain.
+                if (d is LoadBalanceRule { Method: BalanceMethod.SourceHash } balance && live.Packets.Count > 0)
+                {
+                    var expected = NatRulesetCompiler.BackendChain(balance, balance.Backends.ToList().FindIndex(b => b.Port == answer.DestinationPort));
+                    var entered = live.Packets[0].Hops.FirstOrDefault(h => h.OurTable && h.Chain.StartsWith("lb", StringComparison.Ordinal))?.Chain;
+                    if (entered != expected) backendFailures.Add($"{c}: source hash: static {expected}, live {entered ?? "none"}");
+                    else hashed++;
+                }
+                if (c.Rules.FirstOrDefault(r => r.Id == answer.SourceRuleId) is { } s) matched.Add(s.Kind);
+                if (answer.Delivery == TraceDelivery.NoRoute) matched.Add(null);
+            });
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} disagree:\n{string.Join("\n", failures.Take(20))}");
+        Assert.True(backendFailures.Count == 0, string.Join("\n", backendFailures));
+        Assert.True(hashed > 0, "no probe went through a source-hash load balancer");
         Assert.False(Armed());
-        Console.WriteLine($"trace agreement: {cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s");
+        // Not vacuous: every kind of the corpus was the first match somewhere, and some probe had no route (null).
+        Assert.Equal(new NatRuleKind?[] { NatRuleKind.Dnat, NatRuleKind.Snat, NatRuleKind.Masquerade, NatRuleKind.OneToOne, NatRuleKind.Redirect, NatRuleKind.LoadBalance, null }
+            .OrderBy(k => k), matched.OrderBy(k => k));
     }
 
     [KernelFact]
