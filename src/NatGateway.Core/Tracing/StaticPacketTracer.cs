@@ -134,10 +134,11 @@ public static class StaticPacketTracer
                     PrefixMapRule m => m.OutsideInterfaces,
                     _ => [],
                 };
+                var what = rule is DnatRule ? "forward" : "map";
                 reason = ReferenceEquals(destinationRule, rule)
-                    ? !statusDnat ? "hairpin masquerade: the rule did not change the destination (no ct status dnat)"
+                    ? !statusDnat ? $"hairpin masquerade: the {what} did not change the destination (no ct status dnat)"
                     : Interfaces("input interface", own, probe.InInterface, negate: true)
-                    : "hairpin masquerade: only for flows this rule translated (ct mark)";
+                    : $"hairpin masquerade: only for flows this {what} translated (ct mark)";
                 text = reason is null ? $"hairpin: masquerade to the address of {outInterface}{AddressOf(host, outInterface!, probe.Family)}" : null;
             }
             else (reason, text) = MatchPostrouting(rule, after, outInterface!, host);
