@@ -42,42 +42,53 @@ public static class TraceAgreement
             return problems;
         }
         var packet = live.Packets[0];
-        Compare("destination NAT", expected.DestinationRuleId, Matched(packet, ourTable, "prerouting"), problems);
+        Compare("destination NAT", expected.DestinationRuleId, Matched(packet, ourTable, postrouting: false), problems);
         if (expected.OutInterface is not null)
-            Compare("source NAT", expected.SourceRuleId, Matched(packet, ourTable, "postrouting"), problems);
+            Compare("source NAT", expected.SourceRuleId, Matched(packet, ourTable, postrouting: true), problems);
         if (expected.OutInterface is { } outInterface && packet.OutInterface is { } seen && outInterface != seen)
             problems.Add($"routing: static {outInterface}, live {seen}");
         return problems;
     }
 
     /// <summary>
-    /// Runs the corpus: per case <paramref name="apply"/> puts its rules in force (and clears conntrack, so the probe is a
-    /// flow's first packet), the live trace is started, <paramref name="waitArmed"/> waits until the arm table exists,
-    /// <paramref name="send"/> sends the probe from the lab client, then the static answer for the same rules is asked.
-    /// Returns every disagreement as "case …: problem" (empty when the tracer agrees with itself everywhere).
+    /// Runs the corpus: whenever a case's rule list differs from the one before (cases of one list are consecutive),
+    /// <paramref name="apply"/> puts it in force; per case the live trace is started (<paramref name="trace"/>),
+    /// <paramref name="waitArmed"/> waits until the arm table exists, <paramref name="send"/> sends the probe from the lab
+    /// client (a new socket, so a new flow whose first packet the NAT chains see), then the static answer for the same rules
+    /// is asked. Returns every disagreement as "case …: problem" (empty when the tracer agrees with itself everywhere).
     /// </summary>
     public static async Task<IReadOnlyList<string>> RunAsync(IPacketTracer tracer, IEnumerable<TraceCase> cases, Action<TraceCase> apply,
-        Func<Task> waitArmed, Action<PacketProbe> send, TimeSpan window, CancellationToken cancellationToken = default)
+        Func<PacketProbe, Task<LiveTrace>> trace, Func<Task> waitArmed, Action<PacketProbe> send, Action<TraceCase, StaticTrace, LiveTrace>? answered = null, CancellationToken cancellationToken = default)
     {
         var failures = new List<string>();
+        IReadOnlyList<NatRule>? applied = null;
         foreach (var c in cases)
         {
-            apply(c);
-            var live = tracer.TraceAsync(c.Probe, window, cancellationToken);
+            if (!ReferenceEquals(applied, c.Rules))
+            {
+                apply(c);
+                applied = c.Rules;
+            }
+            var live = trace(c.Probe);
             await waitArmed();
             send(c.Probe);
-            var trace = await live;
+            var traced = await live;
             var expected = await tracer.ExplainAsync(c.Probe, cancellationToken);
-            failures.AddRange(Disagreements(expected, trace).Select(problem => $"{c}: {problem}"));
+            answered?.Invoke(c, expected, traced);
+            failures.AddRange(Disagreements(expected, traced).Select(problem => $"{c}: {problem}"));
         }
         return failures;
     }
 
-    /// <summary>The rule of ours that accepted the packet in <paramref name="chain"/>: (found, id).</summary>
-    private static (bool Found, Guid? Id) Matched(TracedPacket packet, string ourTable, string chain)
+    /// <summary>
+    /// The rule of ours that accepted the packet at destination NAT (<paramref name="postrouting"/> false: the prerouting
+    /// chain or a chain it jumped to — a forward map segment's <c>fwdN</c>, a load balancer's backend chain <c>lbM_i</c>)
+    /// or at source NAT (the postrouting chain): (found, id).
+    /// </summary>
+    private static (bool Found, Guid? Id) Matched(TracedPacket packet, string ourTable, bool postrouting)
     {
-        var hop = packet.Hops.FirstOrDefault(h => h.OurTable && h.Table == ourTable && h.Chain == chain
-                                                   && h.Kind == TraceEventKind.Rule && h.Verdict == TraceVerdict.Accept);
+        var hop = packet.Hops.FirstOrDefault(h => h.OurTable && h.Table == ourTable && (h.Chain == "postrouting") == postrouting
+                                                   && h.Chain != "output" && h.Kind == TraceEventKind.Rule && h.Verdict == TraceVerdict.Accept);
         return hop is null ? (false, null) : (true, hop.RuleId);
     }
 
@@ -87,34 +98,47 @@ public static class TraceAgreement
         else if (expected != live.Id) problems.Add($"{what}: static {expected?.ToString() ?? "none"}, live {live.Id?.ToString() ?? "none"}");
     }
 
+    /// <summary>Outside prefix of the corpus' 1:1 rules (routed to the gateway by the client's default route).</summary>
+    public const string OneToOneOutside = "10.77.9.0/30", OneToOneInside = "10.77.2.0/30", OneToOneProbe = "10.77.9.2";
+
     /// <summary>
-    /// <paramref name="count"/> seeded cases over the lab: port forwards on lan0 to the server (some disabled, some with a
-    /// source CIDR that excludes the client, ports from a small pool so matches and near misses both occur), then
-    /// masquerade/SNAT on wan0; probes from the client to the gateway's LAN address or to the server directly.
+    /// <paramref name="lists"/> seeded rule lists with <paramref name="probesPerList"/> probes each (consecutive cases share
+    /// one list instance, so a runner applies each list once). Rules over the lab: port forwards, redirects to a gateway
+    /// port, load-balanced forwards (round-robin and source hash over server ports) and a 1:1 map on lan0 (some disabled,
+    /// some with a source CIDR that excludes the client, ports from a small pool so matches and near misses both occur),
+    /// then masquerade/SNAT on wan0; probes from the client to the gateway's LAN address, the server, or the 1:1 outside
+    /// address. Only lists the validator accepts are kept (a rule refused after the earlier ones is left out).
     /// </summary>
-    public static IReadOnlyList<TraceCase> Generate(int count, int seed)
+    public static IReadOnlyList<TraceCase> Generate(int lists, int probesPerList, int seed)
     {
         var random = new Random(seed);
         int[] ports = [80, 443, 8080, 8443, 5353];
-        var cases = new List<TraceCase>(count);
-        for (var i = 0; i < count; i++)
+        string[] protocols = ["tcp", "udp", "both"];
+        string Enabled() => random.Next(6) != 0 ? "true" : "false";
+        string Source() => random.Next(4) == 0 ? "\"10.99.0.0/16\"" : random.Next(3) == 0 ? "\"10.77.1.0/24\"" : "";
+        var cases = new List<TraceCase>(lists * probesPerList);
+        for (var l = 0; l < lists; l++)
         {
             var json = new List<string>();
-            for (var r = random.Next(0, 5); r > 0; r--)
+            for (var r = random.Next(0, 6); r > 0; r--)
             {
-                var protocol = new[] { "tcp", "udp", "both" }[random.Next(3)];
-                var source = random.Next(4) == 0 ? "\"10.99.0.0/16\"" : random.Next(3) == 0 ? "\"10.77.1.0/24\"" : "";
-                json.Add($$"""{"kind":"dnat","name":"f{{r}}","enabled":{{(random.Next(6) != 0 ? "true" : "false")}},"inInterfaces":["lan0"],"protocol":"{{protocol}}","sourceCidrs":[{{source}}],"destinationPort":"{{ports[random.Next(ports.Length)]}}","targetAddress":"{{NamespaceLab.ServerAddress}}","targetPort":"{{ports[random.Next(ports.Length)]}}"}""");
+                var protocol = protocols[random.Next(3)];
+                var port = ports[random.Next(ports.Length)];
+                json.Add(random.Next(5) switch
+                {
+                    0 => $$"""{"kind":"redirect","name":"r{{r}}","enabled":{{Enabled()}},"inInterfaces":["lan0"],"protocol":"{{protocol}}","sourceCidrs":[{{Source()}}],{{(random.Next(2) == 0 ? $"\"destinationAddress\":\"{NamespaceLab.GatewayLanAddress}\"," : "")}}"destinationPort":"{{port}}","targetPort":"{{7000 + random.Next(3)}}"}""",
+                    1 => $$"""{"kind":"load-balance","name":"b{{r}}","enabled":{{Enabled()}},"inInterfaces":["lan0"],"protocol":"{{protocol}}","sourceCidrs":[{{Source()}}],"destinationPort":"{{port}}","backends":[{"address":"{{NamespaceLab.ServerAddress}}","port":80,"weight":{{1 + random.Next(3)}}},{"address":"{{NamespaceLab.ServerAddress}}","port":8081,"weight":{{1 + random.Next(3)}}},{"address":"{{NamespaceLab.ServerAddress}}","port":8082,"weight":1}],"method":"{{(random.Next(2) == 0 ? "round-robin" : "source-hash")}}"}""",
+                    2 => $$"""{"kind":"one-to-one","name":"o{{r}}","enabled":{{Enabled()}},"outsideInterfaces":["lan0"],"insidePrefix":"{{OneToOneInside}}","outsidePrefix":"{{OneToOneOutside}}","hairpin":{{(random.Next(2) == 0 ? "true" : "false")}}}""",
+                    _ => $$"""{"kind":"dnat","name":"f{{r}}","enabled":{{Enabled()}},"inInterfaces":["lan0"],"protocol":"{{protocol}}","sourceCidrs":[{{Source()}}],"destinationPort":"{{port}}","targetAddress":"{{NamespaceLab.ServerAddress}}","targetPort":"{{ports[random.Next(ports.Length)]}}"}""",
+                });
             }
             for (var r = random.Next(0, 3); r > 0; r--)
             {
                 var source = random.Next(3) == 0 ? "\"10.99.0.0/16\"" : "\"10.77.1.0/24\"";
                 json.Add(random.Next(2) == 0
-                    ? $$"""{"kind":"masquerade","name":"m{{r}}","enabled":{{(random.Next(6) != 0 ? "true" : "false")}},"outInterfaces":["wan0"],"sourceCidrs":[{{source}}]}"""
-                    : $$"""{"kind":"snat","name":"s{{r}}","enabled":{{(random.Next(6) != 0 ? "true" : "false")}},"outInterfaces":["wan0"],"sourceCidrs":[{{source}}],"translateTo":"{{NamespaceLab.GatewayWanAddress}}"}""");
+                    ? $$"""{"kind":"masquerade","name":"m{{r}}","enabled":{{Enabled()}},"outInterfaces":["wan0"],"sourceCidrs":[{{source}}]}"""
+                    : $$"""{"kind":"snat","name":"s{{r}}","enabled":{{Enabled()}},"outInterfaces":["wan0"],"sourceCidrs":[{{source}}],"translateTo":"{{NamespaceLab.GatewayWanAddress}}"}""");
             }
-            // A rule the validator refuses after the earlier ones (e.g. a forward shadowed by an earlier one) is left out:
-            // the corpus only holds lists an operator could apply.
             var kept = new List<NatRule>();
             foreach (var j in json)
             {
@@ -122,11 +146,19 @@ public static class TraceAgreement
                 if (NatRuleValidator.Validate(rule, kept).IsValid) kept.Add(rule);
             }
             var rules = MarkIdAllocator.AssignMissing(kept);
-            var toGateway = random.Next(3) != 0;
-            var probe = new PacketProbe(NatFamily.Ipv4, random.Next(2) == 0 ? ProbeProtocol.Tcp : ProbeProtocol.Udp,
-                IPAddress.Parse(NamespaceLab.ClientAddress), IPAddress.Parse(toGateway ? NamespaceLab.GatewayLanAddress : NamespaceLab.ServerAddress),
-                0, ports[random.Next(ports.Length)], NamespaceLab.GatewayLanInterface);
-            cases.Add(new TraceCase(i, rules, probe));
+            for (var p = 0; p < probesPerList; p++)
+            {
+                var destination = random.Next(5) switch
+                {
+                    0 or 1 or 2 => NamespaceLab.GatewayLanAddress,
+                    3 => NamespaceLab.ServerAddress,
+                    _ => OneToOneProbe,
+                };
+                var probe = new PacketProbe(NatFamily.Ipv4, random.Next(2) == 0 ? ProbeProtocol.Tcp : ProbeProtocol.Udp,
+                    IPAddress.Parse(NamespaceLab.ClientAddress), IPAddress.Parse(destination), 0, ports[random.Next(ports.Length)],
+                    NamespaceLab.GatewayLanInterface);
+                cases.Add(new TraceCase(cases.Count, rules, probe));
+            }
         }
         return cases;
     }

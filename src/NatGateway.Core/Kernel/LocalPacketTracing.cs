@@ -18,9 +18,11 @@ namespace NatGateway.Core.Kernel;
 public sealed class LocalPacketTracing(NatCompileOptions? compileOptions = null) : IPacketTracing
 {
     /// <summary>How long the stream must stay quiet after the last wanted packet before the capture ends early: the
-    /// kernel emits a packet's events synchronously while it crosses the hooks, so its last hop follows within
-    /// microseconds; the margin covers a busy receiver.</summary>
-    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
+    /// kernel emits a packet's events synchronously while it crosses the hooks (nft_trace_notify() → nfnetlink_send() queues
+    /// into our socket from the hook itself), so every hop of a packet is already in the socket buffer within microseconds of
+    /// its first; a busy receiver only reads them later, it cannot miss them. The margin covers a packet held between hooks
+    /// (e.g. waiting for neighbour resolution before postrouting).</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private readonly NatCompileOptions _options = compileOptions ?? new NatCompileOptions();

@@ -44,7 +44,8 @@ public sealed record TraceHop(
 /// <summary>Every hop of one traced packet (one trace id), in order.</summary>
 public sealed record TracedPacket(uint TraceId, string? InInterface, string? OutInterface, IReadOnlyList<TraceHop> Hops);
 
-/// <summary>What the kernel reported while the trace was armed.</summary>
+/// <summary>What the kernel reported while the trace was armed. <see cref="Truncated"/>: the capture stopped at its packet
+/// limit before the window ended, so packets after those were not collected.</summary>
 public sealed record LiveTrace(PacketProbe Probe, TimeSpan Window, IReadOnlyList<TracedPacket> Packets, bool Truncated);
 
 /// <summary>Why live tracing was refused: not possible here at all, or another trace is running now.</summary>

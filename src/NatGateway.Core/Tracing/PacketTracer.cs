@@ -8,17 +8,19 @@ using NatGateway.Nftables;
 
 namespace NatGateway.Core.Tracing;
 
-/// <summary>A live trace is already running (one at a time: every trace arms the same chain of our trace table).</summary>
-public sealed class TraceBusyException(string reason) : Exception(reason);
-
 /// <summary>
 /// <see cref="IPacketTracer"/> over the rules in force (the revision the kernel has, not the draft) and the host as the
 /// kernel boundary reports it (interfaces, main-table routes, forwarding sysctls). The live half runs
 /// <see cref="IPacketTracing.Capture"/> (in <c>natgw agent</c> in agent mode) one at a time and names the NAT rule behind
 /// each hop of our tables, including the map chains of plain forwards whose nft rules carry no comment.
 /// </summary>
-public sealed partial class PacketTracer(IGatewayKernel kernel, RevisionStore revisions, NatCompileOptions? compileOptions = null) : IPacketTracer
+public sealed partial class PacketTracer(IGatewayKernel kernel, Func<CancellationToken, Task<IReadOnlyList<NatRule>>> rulesInForce,
+    NatCompileOptions? compileOptions = null) : IPacketTracer
 {
+    /// <summary>Over the revision store's rules in force (the app's registration).</summary>
+    public PacketTracer(IGatewayKernel kernel, RevisionStore revisions, NatCompileOptions? compileOptions = null)
+        : this(kernel, revisions.RulesInForceAsync, compileOptions) { }
+
     /// <summary>The live window's bounds, in seconds.</summary>
     public const int MinLiveSeconds = 1, MaxLiveSeconds = 60;
 
@@ -29,7 +31,7 @@ public sealed partial class PacketTracer(IGatewayKernel kernel, RevisionStore re
 
     public async Task<StaticTrace> ExplainAsync(PacketProbe probe, CancellationToken cancellationToken = default)
     {
-        var rules = await revisions.RulesInForceAsync(cancellationToken);
+        var rules = await rulesInForce(cancellationToken);
         return StaticPacketTracer.Explain(rules, probe, Host());
     }
 
@@ -41,19 +43,31 @@ public sealed partial class PacketTracer(IGatewayKernel kernel, RevisionStore re
         kernel.Sysctl.TryRead(SysctlKey.Ipv4Forwarding) is { } v4 && v4 != "0",
         kernel.Sysctl.TryRead(SysctlKey.Ipv6Forwarding) is { } v6 && v6 != "0");
 
-    public async Task<LiveTrace> TraceAsync(PacketProbe probe, TimeSpan window, CancellationToken cancellationToken = default)
+    public Task<LiveTrace> TraceAsync(PacketProbe probe, TimeSpan window, CancellationToken cancellationToken = default) =>
+        TraceAsync(probe, window, MaxPackets, cancellationToken);
+
+    /// <summary>
+    /// The live trace, ending at <paramref name="maxPackets"/> packets (then <see cref="LiveTrace.Truncated"/>: the capture
+    /// stopped at the limit, so later packets of the window were not collected) or at the end of the window.
+    /// </summary>
+    public async Task<LiveTrace> TraceAsync(PacketProbe probe, TimeSpan window, int maxPackets, CancellationToken cancellationToken = default)
     {
+        if (maxPackets < 1 || maxPackets > MaxPackets)
+            throw new ArgumentOutOfRangeException(nameof(maxPackets), $"a trace collects 1 to {MaxPackets} packets");
         if (window < TimeSpan.FromSeconds(MinLiveSeconds) || window > TimeSpan.FromSeconds(MaxLiveSeconds))
             throw new ArgumentOutOfRangeException(nameof(window), $"the live window is {MinLiveSeconds} to {MaxLiveSeconds} seconds");
         if (!await _live.WaitAsync(0, cancellationToken))
-            throw new TraceBusyException("a live trace is already running; only one runs at a time");
+            // One at a time: every trace arms the same chain of our trace table (the agent refuses a second one the same way).
+            throw new TraceUnavailableException("a live trace is already running; only one runs at a time", TraceRefusal.Busy);
         try
         {
-            var rules = await revisions.RulesInForceAsync(cancellationToken);
+            var rules = await rulesInForce(cancellationToken);
             // Capture blocks for the whole window (netlink reads): off the request thread.
-            var packets = await Task.Run(() => kernel.Tracing.Capture(probe, window, MaxPackets + 1), cancellationToken);
-            var truncated = packets.Count > MaxPackets;
-            var annotated = Annotate(packets.Take(MaxPackets).ToList(), rules, probe, compileOptions ?? new NatCompileOptions());
+            // The capture ends as soon as the limit is reached (LocalPacketTracing settles briefly after the last packet's
+            // hops), so a flood or a one-packet question does not hold the trace slot for the whole window.
+            var packets = await Task.Run(() => kernel.Tracing.Capture(probe, window, maxPackets), cancellationToken);
+            var truncated = packets.Count >= maxPackets;
+            var annotated = Annotate(packets, rules, probe, compileOptions ?? new NatCompileOptions());
             return new LiveTrace(probe, window, annotated, truncated);
         }
         finally

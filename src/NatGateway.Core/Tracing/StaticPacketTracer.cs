@@ -2,6 +2,7 @@ using System.Net;
 using System.Numerics;
 using NatGateway.Core.Kernel;
 using NatGateway.Nat;
+using NatGateway.Nftables;
 
 namespace NatGateway.Core.Tracing;
 
@@ -48,9 +49,10 @@ public sealed record TraceHost(IReadOnlyList<HostInterface> Interfaces, IReadOnl
 /// prefix maps in list order. <c>ip daddr</c> there is the destination after DNAT.</item>
 /// </list>
 /// Interface lists match names and nft wildcards (<c>eth*</c>); empty lists, source lists and ports mean "any".
-/// Redirect, load-balance and prefix maps follow the model (their compiler halves land separately): redirect matches any
-/// destination unless one is given; prefix maps match any protocol; a prefix map's hairpin is its inbound half on the
-/// other interfaces (no masquerade is modelled for it).
+/// Redirect, load-balance and prefix maps mirror their compiler halves (NatRulesetCompiler.Redirect/.LoadBalance/.PrefixMap):
+/// redirect matches any destination unless one is given and delivers to the gateway; a load-balanced forward names its
+/// backend set, and for source hash the one backend jhash picks; prefix maps match any protocol, and a hairpin prefix map
+/// has its inbound half on the other interfaces and its hairpin masquerade in postrouting like a hairpin forward.
 /// </summary>
 public static class StaticPacketTracer
 {
@@ -93,17 +95,18 @@ public static class StaticPacketTracer
         }
 
         // ---------- postrouting ----------
-        var postrouting = new List<NatRule>();
-        // The hairpin masquerades come first in the chain (NatRulesetCompiler.TableBuilder.Build).
-        postrouting.AddRange(rules.OfType<DnatRule>().Where(r => r.Enabled && r.Hairpin && r.Family == probe.Family));
-        postrouting.AddRange(rules.Where(r => r is MasqueradeRule or SnatRule or PrefixMapRule));
+        // The hairpin masquerades come first in the chain, forwards' and prefix maps' in list order
+        // (NatRulesetCompiler.TableBuilder.Build); each is a step of its own, told apart from the prefix map's outbound half.
+        var hairpins = rules.Where(r => r.Enabled && r.Family == probe.Family && r is DnatRule { Hairpin: true } or PrefixMapRule { Hairpin: true })
+            .Select(r => (Rule: r, Hairpin: true));
+        var postrouting = hairpins.Concat(rules.Where(r => r is MasqueradeRule or SnatRule or PrefixMapRule).Select(r => (Rule: r, Hairpin: false))).ToList();
         NatRule? sourceRule = null;
         string? sourceTranslation = null;
         var after = packet with { Destination = destination, DestinationPort = destinationPort };
         // ct status dnat is set only when the NAT changed the tuple (nf_nat_setup_info(): IPS_DST_NAT inside
         // "if (!nf_ct_tuple_equal(&new_tuple, &curr_tuple))").
         var statusDnat = dnat is not null && (!destination.Equals(probe.Destination) || destinationPort != probe.DestinationPort);
-        foreach (var rule in postrouting)
+        foreach (var (rule, isHairpin) in postrouting)
         {
             if (delivery != TraceDelivery.Forwarded)
             {
@@ -122,12 +125,20 @@ public static class StaticPacketTracer
             }
             string? reason;
             string? text;
-            if (rule is DnatRule hairpin)
+            if (isHairpin)
             {
-                reason = ReferenceEquals(destinationRule, hairpin)
-                    ? !statusDnat ? "hairpin masquerade: the forward did not change the destination (no ct status dnat)"
-                    : Interfaces("input interface", hairpin.InInterfaces, probe.InInterface, negate: true)
-                    : "hairpin masquerade: only for flows this forward translated (ct mark)";
+                // ct mark & mask == id (set by this rule's prerouting half) ct status dnat iifname != { its interfaces }.
+                var own = rule switch
+                {
+                    DnatRule d => d.InInterfaces,
+                    PrefixMapRule m => m.OutsideInterfaces,
+                    _ => [],
+                };
+                var what = rule is DnatRule ? "forward" : "map";
+                reason = ReferenceEquals(destinationRule, rule)
+                    ? !statusDnat ? $"hairpin masquerade: the {what} did not change the destination (no ct status dnat)"
+                    : Interfaces("input interface", own, probe.InInterface, negate: true)
+                    : $"hairpin masquerade: only for flows this {what} translated (ct mark)";
                 text = reason is null ? $"hairpin: masquerade to the address of {outInterface}{AddressOf(host, outInterface!, probe.Family)}" : null;
             }
             else (reason, text) = MatchPostrouting(rule, after, outInterface!, host);
@@ -181,11 +192,21 @@ public static class StaticPacketTracer
                     ?? Forward(l.SourceCidrs, l.DestinationAddress, l.Protocol, l.DestinationPort, p, host, onInputInterface: true);
                 if (reason is not null) return (reason, null);
                 if (l.Backends.Count == 0) return ("the rule has no backends", null);
+                var all = string.Join(", ", l.Backends.Select((b, i) =>
+                    $"{NatRulesetCompiler.BackendChain(l, i)} {Endpoint(b.Address, b.Port ?? p.DestinationPort)} (weight {b.Weight})"));
+                if (l.Method == BalanceMethod.SourceHash)
+                {
+                    // jhash ip saddr mod W seed S: the same function the kernel runs (nft_jhash_eval()), so the backend is known.
+                    var index = BackendOf(l, SourceHash.Value(p.Source, NatRulesetCompiler.SourceHashSeed(l), (uint)l.Backends.Sum(b => b.Weight)));
+                    var chosen = l.Backends[index];
+                    return (null, new Translation(chosen.Address, chosen.Port ?? p.DestinationPort,
+                        $"source hash picks {NatRulesetCompiler.BackendChain(l, index)}: destination becomes {Endpoint(chosen.Address, chosen.Port ?? p.DestinationPort)} (backends: {all})"));
+                }
+                // numgen inc mod W: a counter in the kernel shared by every new flow; which backend this one gets depends on
+                // the flows before it, so the answer is the set (the routing shown is the first backend's).
                 var first = l.Backends[0];
-                var method = l.Method == BalanceMethod.RoundRobin ? "round-robin" : "source hash";
-                var all = string.Join(", ", l.Backends.Select(b => $"{Endpoint(b.Address, b.Port ?? p.DestinationPort)} (weight {b.Weight})"));
                 return (null, new Translation(first.Address, first.Port ?? p.DestinationPort,
-                    $"destination becomes one of {all} by {method}; shown for the first"));
+                    $"destination becomes one of {all} by round-robin (numgen inc mod {l.Backends.Sum(b => b.Weight)}); routing shown for the first"));
             }
             case RedirectRule r:
             {
@@ -213,6 +234,18 @@ public static class StaticPacketTracer
             default:
                 return ("not a destination NAT rule", null);
         }
+    }
+
+    /// <summary>The backend that owns hash value <paramref name="value"/>: backend i owns its weight's consecutive values (the vmap).</summary>
+    private static int BackendOf(LoadBalanceRule rule, uint value)
+    {
+        var end = 0L;
+        for (var i = 0; i < rule.Backends.Count; i++)
+        {
+            end += rule.Backends[i].Weight;
+            if (value < end) return i;
+        }
+        return rule.Backends.Count - 1;
     }
 
     private static string? Forward(IReadOnlyList<IpPrefix> sources, IPAddress? address, NatProtocol protocol, PortRange ports, Packet p, TraceHost host, bool onInputInterface) =>

@@ -40,7 +40,7 @@ public static class TraceEndpoints
                 {
                     liveView = TraceView.LiveOf(await tracer.TraceAsync(probe, TimeSpan.FromSeconds(seconds), ct), RuleNames(answer));
                 }
-                catch (TraceBusyException e)
+                catch (TraceUnavailableException e) when (e.Refusal == TraceRefusal.Busy)
                 {
                     return Results.Problem(title: "A live trace is running", detail: e.Message, statusCode: StatusCodes.Status409Conflict,
                         extensions: new Dictionary<string, object?> { ["reason"] = e.Message, ["static"] = TraceView.StaticOf(answer) });

@@ -18,7 +18,9 @@ namespace NatGateway.Web.Cli;
 /// </summary>
 public static class TraceCommand
 {
-    public const int Translated = 0, Untranslated = 1, Dropped = 2, UsageExitCode = 64, UnavailableExitCode = 69;
+    public const int Translated = 0, Untranslated = 1, Dropped = 2, UsageExitCode = 64, UnavailableExitCode = 69,
+        // sysexits.h EX_TEMPFAIL: another live trace is running; retrying later can succeed (EX_UNAVAILABLE above cannot).
+        BusyExitCode = 75;
 
     private static readonly Option<string> Database = new("--db")
     {
@@ -71,12 +73,12 @@ public static class TraceCommand
 
         var answer = await tracer.ExplainAsync(probe, ct);
         string? refusal = null;
+        var busy = false;
         LiveTrace? trace = null;
         if (liveSeconds is { } window)
         {
             try { trace = await tracer.TraceAsync(probe, TimeSpan.FromSeconds(window), ct); }
-            catch (TraceUnavailableException e) { refusal = e.Message; }
-            catch (TraceBusyException e) { refusal = e.Message; }
+            catch (TraceUnavailableException e) { refusal = e.Message; busy = e.Refusal == TraceRefusal.Busy; }
             catch (KernelUnavailableException e) { refusal = e.Reason; }
         }
         var names = answer.Steps.GroupBy(x => x.RuleId).ToDictionary(g => g.Key, g => g.First().RuleName);
@@ -90,7 +92,7 @@ public static class TraceCommand
         }
         await stdout.FlushAsync(ct);
         if (refusal is not null) stderr.WriteLine($"natgw trace: live trace refused: {refusal}");
-        return refusal is not null ? UnavailableExitCode : ExitCode(answer);
+        return refusal is null ? ExitCode(answer) : busy ? BusyExitCode : UnavailableExitCode;
     }
 
     public static int ExitCode(StaticTrace answer) =>
@@ -126,7 +128,7 @@ public static class TraceCommand
     public static void WriteLive(TraceView.Live live, TextWriter w)
     {
         w.WriteLine();
-        w.WriteLine($"live: {live.Packets.Count} packet(s) in {live.WindowSeconds:0} s{(live.Truncated ? " (more were not collected)" : "")}");
+        w.WriteLine($"live: {live.Packets.Count} packet(s) in {live.WindowSeconds:0} s{(live.Truncated ? " (stopped at the packet limit: later ones were not collected)" : "")}");
         foreach (var packet in live.Packets)
         {
             w.WriteLine($"  packet {packet.TraceId:x8} in {packet.InInterface ?? "-"} out {packet.OutInterface ?? "-"}");

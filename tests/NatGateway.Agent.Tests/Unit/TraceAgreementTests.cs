@@ -43,13 +43,19 @@ public sealed class TraceAgreementTests
     [Fact]
     public void The_corpus_is_seeded_valid_and_varied()
     {
-        var cases = TraceAgreement.Generate(200, seed: 14);
-        Assert.Equal(cases.Select(c => c.ToString()), TraceAgreement.Generate(200, seed: 14).Select(c => c.ToString()));
+        var cases = TraceAgreement.Generate(20, 10, seed: 14);
+        Assert.Equal(cases.Select(c => c.ToString()), TraceAgreement.Generate(20, 10, seed: 14).Select(c => c.ToString()));
         Assert.Equal(200, cases.Count);
+        // Ten probes per list, one list instance each (the runner applies a list once per group).
+        Assert.Equal(20, cases.Select(c => c.Rules).Distinct(ReferenceEqualityComparer.Instance).Count());
         Assert.All(cases, c => Assert.All(NatRuleValidator.ValidateAll(c.Rules).Values, r => Assert.True(r.IsValid, string.Join("; ", r.Errors.Select(e => e.Message)))));
         Assert.Contains(cases, c => c.Rules.Count == 0);
         Assert.Contains(cases, c => c.Rules.Any(r => r.Kind == NatRuleKind.Dnat) && c.Rules.Any(r => r.Kind is NatRuleKind.Snat or NatRuleKind.Masquerade));
         Assert.Contains(cases, c => c.Rules.Any(r => !r.Enabled));
+        foreach (var kind in new[] { NatRuleKind.Redirect, NatRuleKind.LoadBalance, NatRuleKind.OneToOne })
+            Assert.Contains(cases, c => c.Rules.Any(r => r.Kind == kind && r.Enabled));
+        Assert.Contains(cases, c => c.Rules.OfType<LoadBalanceRule>().Any(r => r.Method == BalanceMethod.SourceHash));
+        Assert.Contains(cases, c => c.Probe.Destination.ToString() == TraceAgreement.OneToOneProbe);
         Assert.Contains(cases, c => c.Probe.Protocol == ProbeProtocol.Udp && c.Probe.Destination.ToString() == NamespaceLab.ServerAddress);
     }
 }

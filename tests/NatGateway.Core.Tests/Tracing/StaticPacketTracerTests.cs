@@ -321,20 +321,38 @@ public sealed class StaticPacketTracerTests
     }
 
     [Fact]
-    public void Load_balance_matches_like_a_forward_and_names_every_backend()
+    public void Load_balance_matches_like_a_forward_names_every_backend_and_the_one_source_hash_picks()
     {
         var lb = new LoadBalanceRule
         {
-            Name = "lb", InInterfaces = ["wan0"], DestinationPort = new PortRange(80), Method = BalanceMethod.SourceHash,
+            Name = "lb", InInterfaces = ["wan0"], DestinationPort = new PortRange(80), Method = BalanceMethod.SourceHash, MarkId = 7,
             Backends = [new LoadBalanceBackend(Ip("10.0.0.11"), 8080, 2), new LoadBalanceBackend(Ip("10.0.0.12"))],
         };
-        var trace = Explain(Probe("wan0", "198.51.100.7", "192.0.2.2", 80), lb);
-        Assert.Equal(lb.Id, trace.DestinationRuleId);
-        Assert.Equal(Ip("10.0.0.11"), trace.Destination);
-        Assert.Equal(8080, trace.DestinationPort);
-        Assert.Equal("destination becomes one of 10.0.0.11:8080 (weight 2), 10.0.0.12:80 (weight 1) by source hash; shown for the first",
-            StepOf(trace, lb, TraceHook.Prerouting).Reason);
+        // Backend 0 owns hash values 0-1, backend 1 owns 2 (the verdict map): find a client of each.
+        var clients = Enumerable.Range(1, 50).Select(i => Ip($"198.51.100.{i}"))
+            .GroupBy(a => SourceHash.Value(a, NatRulesetCompiler.SourceHashSeed(lb), 3) < 2 ? 0 : 1).ToDictionary(g => g.Key, g => g.First());
+        var first = Explain(Probe("wan0", clients[0].ToString(), "192.0.2.2", 80), lb);
+        Assert.Equal(lb.Id, first.DestinationRuleId);
+        Assert.Equal((Ip("10.0.0.11"), 8080), (first.Destination, first.DestinationPort));
+        Assert.Equal("source hash picks lb7_0: destination becomes 10.0.0.11:8080 (backends: lb7_0 10.0.0.11:8080 (weight 2), lb7_1 10.0.0.12:80 (weight 1))",
+            StepOf(first, lb, TraceHook.Prerouting).Reason);
+        var second = Explain(Probe("wan0", clients[1].ToString(), "192.0.2.2", 80), lb);
+        Assert.Equal((Ip("10.0.0.12"), 80), (second.Destination, second.DestinationPort));
+
+        var roundRobin = Explain(Probe("wan0", "198.51.100.7", "192.0.2.2", 80), lb with { Method = BalanceMethod.RoundRobin });
+        Assert.Equal("destination becomes one of lb7_0 10.0.0.11:8080 (weight 2), lb7_1 10.0.0.12:80 (weight 1) by round-robin (numgen inc mod 3); routing shown for the first",
+            Assert.Single(roundRobin.Steps).Reason);
         Assert.Equal("destination 10.0.0.1 is not an address of wan0", Explain(Probe("wan0", "198.51.100.7", "10.0.0.1", 80), lb).Steps.Single().Reason);
+    }
+
+    /// <summary>The kernel's jhash() is lookup3's hashlittle() on little-endian hosts: its published test vectors (lookup3.c driver5).</summary>
+    [Fact]
+    public void Source_hash_is_the_kernels_jhash()
+    {
+        Assert.Equal(0xdeadbeefu, SourceHash.Jhash([], 0));
+        var text = "Four score and seven years ago"u8;
+        Assert.Equal(0x17770551u, SourceHash.Jhash(text, 0));
+        Assert.Equal(0xcd628161u, SourceHash.Jhash(text, 1));
     }
 
     [Fact]
@@ -360,6 +378,9 @@ public sealed class StaticPacketTracerTests
         var hairpin = Explain(Probe("lan0", "10.0.0.9", "198.18.0.7", 22), map with { Hairpin = true });
         Assert.Equal(map.Id, hairpin.DestinationRuleId);
         Assert.Equal(Ip("10.0.0.7"), hairpin.Destination);
+        // The reflected flow goes back out lan0: the map's hairpin masquerade (first in postrouting) sends its replies through us.
+        Assert.Equal(map.Id, hairpin.SourceRuleId);
+        Assert.Equal("hairpin: masquerade to the address of lan0 (10.0.0.1)", hairpin.SourceTranslation);
     }
 
     [Fact]

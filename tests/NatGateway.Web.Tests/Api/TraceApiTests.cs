@@ -125,6 +125,14 @@ public sealed class TraceApiTests(InProcessApp app) : IClassFixture<InProcessApp
         release.Set();
         using (var done = await first)
             Assert.Equal(0, (await done.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("live").GetProperty("packets").GetArrayLength());
+
+        // The kernel side (natgw agent) refusing as busy — another process holds the one trace — is the same 409, not 501.
+        app.Kernel.Tracing = new FakeTracing((_, _) => throw new TraceUnavailableException("another live trace is running; one runs at a time", TraceRefusal.Busy));
+        using (var agentBusy = await operatorClient.PostAsync("api/v1/trace", Json(live)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, agentBusy.StatusCode);
+            Assert.Equal("another live trace is running; one runs at a time", (await agentBusy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        }
         app.Kernel.Tracing = new UnbuiltPacketTracing();
     }
 }

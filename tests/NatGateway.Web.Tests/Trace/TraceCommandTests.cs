@@ -17,12 +17,12 @@ public sealed class TraceCommandTests
         Name = "web", InInterfaces = ["wan0"], DestinationPort = new PortRange(8080), TargetAddress = AddressPool.Parse("10.0.0.2"), TargetPort = new PortRange(80),
     };
 
-    private sealed class ListTracer(TraceHost host) : IPacketTracer
+    private sealed class ListTracer(TraceHost host, TraceRefusal refusal = TraceRefusal.Unavailable) : IPacketTracer
     {
         public Task<StaticTrace> ExplainAsync(PacketProbe probe, CancellationToken ct = default) => Task.FromResult(StaticPacketTracer.Explain([Web], probe, host));
 
         public Task<LiveTrace> TraceAsync(PacketProbe probe, TimeSpan window, CancellationToken ct = default) =>
-            throw new TraceUnavailableException("live tracing is not built yet");
+            throw new TraceUnavailableException(refusal == TraceRefusal.Busy ? "a live trace is already running" : "live tracing is not built yet", refusal);
     }
 
     private static readonly TraceHost Host = new(
@@ -68,5 +68,10 @@ public sealed class TraceCommandTests
         Assert.Equal(Web.Id, doc.RootElement.GetProperty("static").GetProperty("destinationRuleId").GetGuid());
         Assert.Equal("Matched", doc.RootElement.GetProperty("static").GetProperty("steps")[0].GetProperty("outcome").GetString());
         Assert.Equal("natgw trace: live trace refused: live tracing is not built yet", stderr.ToString().Trim());
+
+        // Busy is worth retrying: EX_TEMPFAIL, not EX_UNAVAILABLE.
+        var busy = new StringWriter();
+        Assert.Equal(TraceCommand.BusyExitCode, await TraceCommand.RunAsync(new ListTracer(Host, TraceRefusal.Busy), Fields("192.0.2.1"), 5, "text", TextWriter.Null, busy));
+        Assert.Equal("natgw trace: live trace refused: a live trace is already running", busy.ToString().Trim());
     }
 }

@@ -102,6 +102,12 @@ public sealed class TracePageTests : PageTestContext
         Assert.Equal("Live tracing is not available here: live tracing is not built yet.", page.Find("[data-testid=trace-refusal]").TextContent.Trim());
         Assert.Equal(Out.Id, page.Instance.Model.Answer!.SourceRuleId);
 
+        // Busy (another trace holds the one slot) reads as "not started", not as "not available here".
+        _tracer.Live = (_, _) => throw new TraceUnavailableException("a live trace is already running; only one runs at a time", TraceRefusal.Busy);
+        page.Find("button[data-testid=trace-live]").Click();
+        page.WaitForAssertion(() => Assert.Equal("Not started: a live trace is already running; only one runs at a time.",
+            page.Find("[data-testid=trace-refusal]").TextContent.Trim()));
+
         TimeSpan? window = null;
         _tracer.Live = (probe, w) =>
         {

@@ -65,8 +65,8 @@ public sealed class TraceViewModel(IPacketTracer tracer)
             var trace = await tracer.TraceAsync(Answer!.Probe, TimeSpan.FromSeconds(LiveSeconds), ct);
             Live = TraceView.LiveOf(trace, Answer.Steps.GroupBy(s => s.RuleId).ToDictionary(g => g.Key, g => g.First().RuleName));
         }
+        catch (TraceUnavailableException e) when (e.Refusal == TraceRefusal.Busy) { LiveRefusal = $"Not started: {e.Message}."; }
         catch (TraceUnavailableException e) { LiveRefusal = $"Live tracing is not available here: {e.Message}."; }
-        catch (TraceBusyException e) { LiveRefusal = $"Not started: {e.Message}."; }
         catch (KernelUnavailableException e) { LiveRefusal = $"The kernel agent is not answering: {e.Reason}."; }
         finally { LiveRunning = false; }
     }
