@@ -229,7 +229,8 @@ public sealed class ApiCorpusKernelTests(ApiCorpusFixture fixture, ITestOutputHe
 
     /// <summary>
     /// Accepted rules with a timeout policy leave the draft: libnftables &lt; 1.0.9 cannot apply them, and the apply and
-    /// rollback corpora that follow should apply a draft (the new kinds' accepted rules stay and are applied there).
+    /// rollback corpora (theory rows run in no set order) should be able to apply the draft; the new kinds' other accepted
+    /// rules stay and are applied there when they run later.
     /// </summary>
     private async Task RemoveRulesWithTimeoutsAsync()
     {
