@@ -37,7 +37,11 @@ public sealed class RuleEditorKindsTests : PageTestContext
         // A save that did not close the dialog fails here (with what the editor shows) instead of hanging the run.
         DialogResult? result;
         try { result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(30)); }
-        catch (TimeoutException) { throw new Xunit.Sdk.XunitException("the editor did not close: " + provider.Find(".mud-dialog").TextContent); }
+        catch (TimeoutException)
+        {
+            var shown = provider.FindAll(".mud-dialog .mud-input-helper-text, .mud-dialog .mud-alert").Select(e => e.TextContent.Trim()).Where(t => t.Length > 0);
+            throw new Xunit.Sdk.XunitException("the editor did not close; it shows: " + string.Join(" | ", shown));
+        }
         Assert.False(result!.Canceled);
     }
 
@@ -108,7 +112,11 @@ public sealed class RuleEditorKindsTests : PageTestContext
     [Fact]
     public async Task The_load_balance_editor_starts_with_two_backends_adds_and_removes_rows_and_saves_their_weights()
     {
-        var (provider, dialog) = await OpenEditorAsync(RuleForm.New(NatRuleKind.LoadBalance));
+        // UDP timeouts need a rule that translates UDP: the validator refuses them on a TCP-only forward (they would never
+        // apply), so this pool balances both protocols.
+        var form = RuleForm.New(NatRuleKind.LoadBalance);
+        form.Protocol = "both";
+        var (provider, dialog) = await OpenEditorAsync(form);
         Assert.Equal(2, provider.FindAll("[data-testid=backend-row]").Count);
 
         provider.Find("input[data-testid=field-name]").Change("web pool");
@@ -132,7 +140,7 @@ public sealed class RuleEditorKindsTests : PageTestContext
 
         var saved = Assert.IsType<LoadBalanceRule>(Assert.Single(await Service.ListAsync()));
         Assert.Equal([new LoadBalanceBackend(IPAddress.Parse("10.0.0.2"), null, 1), new LoadBalanceBackend(IPAddress.Parse("10.0.0.3"), 8080, 3)], saved.Backends);
-        Assert.Equal(BalanceMethod.RoundRobin, saved.Method);
+        Assert.Equal((BalanceMethod.RoundRobin, NatProtocol.Both), (saved.Method, saved.Protocol));
         Assert.Equal(new ConntrackTimeoutPolicy { UdpUnreplied = 5, UdpReplied = 10 }, saved.Timeouts);
     }
 

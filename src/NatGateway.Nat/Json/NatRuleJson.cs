@@ -373,19 +373,26 @@ public static class NatRuleJson
     private static NatFamily InferFamily(NatRule rule) =>
         RuleAddresses.FamiliesUsed(rule).Contains(NatFamily.Ipv6) ? NatFamily.Ipv6 : NatFamily.Ipv4;
 
-    /// <summary>Typed reads of optional/required properties, recording an issue per bad field.</summary>
-    private sealed class FieldReader(JsonElement root)
+    /// <summary>
+    /// Typed reads of optional/required properties, recording an issue per bad field. A reader of a nested object
+    /// ("backends[1]", "timeouts") carries its path as <paramref name="prefix"/>, so an issue's field is the full JSON path
+    /// ("backends[1].address") and its message uses that path's label ("Backend 2 address: ..."), never the bare inner name.
+    /// </summary>
+    private sealed class FieldReader(JsonElement root, string prefix = "")
     {
         public List<ValidationIssue> Issues { get; } = [];
 
-        public void Error(string field, string message) => Issues.Add(new ValidationIssue(field, message));
+        public void Error(string field, string message) => Issues.Add(new ValidationIssue(prefix + field, message));
+
+        /// <summary>The operator's words for a field of this reader's object, by its full path.</summary>
+        private string Label(string field) => RuleFieldLabels.Of(prefix + field);
 
         private bool TryGet(string name, bool required, out JsonElement value)
         {
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
                 return true;
             value = default;
-            if (required) Error(name, $"{RuleFieldLabels.Of(name)} is required");
+            if (required) Error(name, $"{Label(name)} is required");
             return false;
         }
 
@@ -393,7 +400,7 @@ public static class NatRuleJson
         {
             if (!TryGet(name, required, out var v)) return null;
             if (v.ValueKind == JsonValueKind.String) return Text(name, v);
-            Error(name, $"{RuleFieldLabels.Of(name)} must be text, not {Describe(v)}");
+            Error(name, $"{Label(name)} must be text, not {Describe(v)}");
             return null;
         }
 
@@ -403,7 +410,7 @@ public static class NatRuleJson
             try { return v.GetString(); }
             catch (InvalidOperationException)
             {
-                Error(field, $"{RuleFieldLabels.Of(field)} contains a broken Unicode character (a lone surrogate)");
+                Error(field, $"{Label(field)} contains a broken Unicode character (a lone surrogate)");
                 return null;
             }
         }
@@ -412,7 +419,7 @@ public static class NatRuleJson
         {
             if (!TryGet(name, false, out var v)) return null;
             if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
-            Error(name, $"{RuleFieldLabels.Of(name)} must be true or false, not {Describe(v)}");
+            Error(name, $"{Label(name)} must be true or false, not {Describe(v)}");
             return null;
         }
 
@@ -420,7 +427,7 @@ public static class NatRuleJson
         {
             if (!TryGet(name, false, out var v)) return null;
             if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= min && n <= max) return n;
-            Error(name, $"{RuleFieldLabels.Of(name)} must be a whole number {min}..{max}, not {v.GetRawText()}");
+            Error(name, $"{Label(name)} must be a whole number {min}..{max}, not {v.GetRawText()}");
             return null;
         }
 
@@ -429,7 +436,7 @@ public static class NatRuleJson
             var text = String(name);
             if (text is null) return null;
             if (System.Guid.TryParse(text, out var g)) return g;
-            Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not a GUID");
+            Error(name, $"{Label(name)}: '{text}' is not a GUID");
             return null;
         }
 
@@ -438,20 +445,20 @@ public static class NatRuleJson
             var text = String(name);
             if (text is null) return null;
             if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)) return d;
-            Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not an ISO 8601 date/time");
+            Error(name, $"{Label(name)}: '{text}' is not an ISO 8601 date/time");
             return null;
         }
 
         private List<(string Field, string Text)>? StringArray(string name)
         {
             if (!TryGet(name, false, out var v)) return [];
-            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"{RuleFieldLabels.Of(name)} must be a list (a JSON array of strings), not {Describe(v)}"); return null; }
+            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"{Label(name)} must be a list (a JSON array of strings), not {Describe(v)}"); return null; }
             var result = new List<(string, string)>();
             var i = 0;
             foreach (var item in v.EnumerateArray())
             {
                 var field = $"{name}[{i++}]";
-                if (item.ValueKind != JsonValueKind.String) Error(field, $"{RuleFieldLabels.Of(field)} must be text, not {Describe(item)}");
+                if (item.ValueKind != JsonValueKind.String) Error(field, $"{Label(field)} must be text, not {Describe(item)}");
                 else if (Text(field, item) is { } text) result.Add((field, text));
             }
             return result;
@@ -472,7 +479,7 @@ public static class NatRuleJson
             var result = new List<IpPrefix>();
             foreach (var (field, text) in StringArray(name) ?? [])
                 if (IpPrefix.TryParse(text, out var prefix, out var error)) result.Add(prefix!);
-                else Error(field, $"{RuleFieldLabels.Of(field)}: {error}");
+                else Error(field, $"{Label(field)}: {error}");
             return result;
         }
 
@@ -481,17 +488,17 @@ public static class NatRuleJson
             var text = String(name, required);
             if (text is null) return null;
             if (IpMath.TryParseAddress(text, out var address)) return address;
-            Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not an IP address");
+            Error(name, $"{Label(name)}: '{text}' is not an IP address");
             return null;
         }
 
         public AddressPool? Pool(string name, bool required)
         {
             if (!TryGet(name, required, out var v)) return null;
-            if (v.ValueKind != JsonValueKind.String) { Error(name, $"{RuleFieldLabels.Of(name)} must be text, not {Describe(v)}"); return null; }
+            if (v.ValueKind != JsonValueKind.String) { Error(name, $"{Label(name)} must be text, not {Describe(v)}"); return null; }
             if (Text(name, v) is not { } text) return null;
             if (AddressPool.TryParse(text, out var pool, out var error)) return pool;
-            Error(name, $"{RuleFieldLabels.Of(name)}: {error}");
+            Error(name, $"{Label(name)}: {error}");
             return null;
         }
 
@@ -501,14 +508,14 @@ public static class NatRuleJson
             string text;
             if (v.ValueKind == JsonValueKind.Number)
             {
-                if (!v.TryGetInt64(out var n)) { Error(name, $"{RuleFieldLabels.Of(name)}: {v.GetRawText()} is not a port (1..65535)"); return null; }
-                if (n < 1 || n > 65535) { Error(name, $"{RuleFieldLabels.Of(name)}: port {n} is outside 1..65535"); return null; }
+                if (!v.TryGetInt64(out var n)) { Error(name, $"{Label(name)}: {v.GetRawText()} is not a port (1..65535)"); return null; }
+                if (n < 1 || n > 65535) { Error(name, $"{Label(name)}: port {n} is outside 1..65535"); return null; }
                 text = n.ToString(CultureInfo.InvariantCulture);
             }
             else if (v.ValueKind == JsonValueKind.String) { if (Text(name, v) is not { } s) return null; text = s; }
-            else { Error(name, $"{RuleFieldLabels.Of(name)} must be a port number or a \"from-to\" string, not {Describe(v)}"); return null; }
+            else { Error(name, $"{Label(name)} must be a port number or a \"from-to\" string, not {Describe(v)}"); return null; }
             if (PortRange.TryParse(text, out var range, out var error)) return range;
-            Error(name, $"{RuleFieldLabels.Of(name)}: {error}");
+            Error(name, $"{Label(name)}: {error}");
             return null;
         }
 
@@ -522,7 +529,7 @@ public static class NatRuleJson
                 case "udp": return NatProtocol.Udp;
                 case "both": return NatProtocol.Both;
                 default:
-                    Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not a protocol (tcp, udp, both)");
+                    Error(name, $"{Label(name)}: '{text}' is not a protocol (tcp, udp, both)");
                     return null;
             }
         }
@@ -532,7 +539,7 @@ public static class NatRuleJson
             var text = String(name, required: true);
             if (text is null) return null;
             if (IpPrefix.TryParse(text, out var prefix, out var error)) return prefix;
-            Error(name, $"{RuleFieldLabels.Of(name)}: {error}");
+            Error(name, $"{Label(name)}: {error}");
             return null;
         }
 
@@ -545,7 +552,7 @@ public static class NatRuleJson
                 case "round-robin": return BalanceMethod.RoundRobin;
                 case "source-hash": return BalanceMethod.SourceHash;
                 default:
-                    Error(name, $"{RuleFieldLabels.Of(name)}: '{text}' is not a method (round-robin, source-hash)");
+                    Error(name, $"{Label(name)}: '{text}' is not a method (round-robin, source-hash)");
                     return null;
             }
         }
@@ -554,23 +561,22 @@ public static class NatRuleJson
         public IReadOnlyList<LoadBalanceBackend>? Backends(string name)
         {
             if (!TryGet(name, true, out var v)) return null;
-            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"{RuleFieldLabels.Of(name)} must be a list of backends, not {Describe(v)}"); return null; }
+            if (v.ValueKind != JsonValueKind.Array) { Error(name, $"{Label(name)} must be a list of backends, not {Describe(v)}"); return null; }
             var result = new List<LoadBalanceBackend>();
             var before = Issues.Count;
             var i = 0;
             foreach (var item in v.EnumerateArray())
             {
                 var field = $"{name}[{i++}]";
-                if (item.ValueKind != JsonValueKind.Object) { Error(field, $"{RuleFieldLabels.Of(field)} must be an object with an address, not {Describe(item)}"); continue; }
-                var backend = new FieldReader(item);
+                if (item.ValueKind != JsonValueKind.Object) { Error(field, $"{Label(field)} must be an object with an address, not {Describe(item)}"); continue; }
+                var backend = new FieldReader(item, $"{prefix}{field}.");
                 foreach (var property in item.EnumerateObject())
                     if (property.Name is not ("address" or "port" or "weight"))
-                        backend.Error(property.Name, $"Field '{property.Name}' is an unknown field for a backend (address, port, weight)");
+                        backend.Error(property.Name, $"{Label(field)}: '{property.Name}' is an unknown field for a backend (address, port, weight)");
                 var address = backend.Address("address", required: true);
                 var port = backend.Int("port", 1, 65535);
                 var weight = backend.Int("weight", 1, 100) ?? 1;
-                foreach (var issue in backend.Issues)
-                    Issues.Add(issue with { Field = $"{field}.{issue.Field}", Message = $"{RuleFieldLabels.Of(field)}: {issue.Message}" });
+                Issues.AddRange(backend.Issues);
                 if (address is not null) result.Add(new LoadBalanceBackend(address, port, weight));
             }
             return Issues.Count == before ? result : null;
@@ -579,18 +585,18 @@ public static class NatRuleJson
         public ConntrackTimeoutPolicy? Timeouts(string name)
         {
             if (!TryGet(name, false, out var v)) return null;
-            if (v.ValueKind != JsonValueKind.Object) { Error(name, $"{RuleFieldLabels.Of(name)} must be an object of seconds, not {Describe(v)}"); return null; }
-            var reader = new FieldReader(v);
+            if (v.ValueKind != JsonValueKind.Object) { Error(name, $"{Label(name)} must be an object of seconds, not {Describe(v)}"); return null; }
+            var reader = new FieldReader(v, $"{prefix}{name}.");
             foreach (var property in v.EnumerateObject())
                 if (property.Name is not ("tcpEstablished" or "udpUnreplied" or "udpReplied"))
-                    reader.Error(property.Name, $"Field '{property.Name}' is not a timeout (tcpEstablished, udpUnreplied, udpReplied)");
+                    reader.Error(property.Name, $"{Label(name)}: '{property.Name}' is not a timeout (tcpEstablished, udpUnreplied, udpReplied)");
             var policy = new ConntrackTimeoutPolicy
             {
                 TcpEstablished = reader.Int("tcpEstablished", 1, int.MaxValue),
                 UdpUnreplied = reader.Int("udpUnreplied", 1, int.MaxValue),
                 UdpReplied = reader.Int("udpReplied", 1, int.MaxValue),
             };
-            foreach (var issue in reader.Issues) Issues.Add(issue with { Field = $"{name}.{issue.Field}" });
+            Issues.AddRange(reader.Issues);
             return policy.IsEmpty ? null : policy;
         }
 
@@ -603,7 +609,7 @@ public static class NatRuleJson
                     case "random": options |= NatOptions.Random; break;
                     case "fully-random": options |= NatOptions.FullyRandom; break;
                     case "persistent": options |= NatOptions.Persistent; break;
-                    default: Error(field, $"{RuleFieldLabels.Of(field)}: '{text}' is not an option (random, fully-random, persistent)"); break;
+                    default: Error(field, $"{Label(field)}: '{text}' is not an option (random, fully-random, persistent)"); break;
                 }
             return options;
         }

@@ -47,9 +47,24 @@ public static partial class RuleFieldLabels
         ["timeouts.udpReplied"] = ("UDP replied timeout", "UDP replied timeout"),
     };
 
-    /// <summary>"sourceCidrs[1]" → "Source CIDR 2"; "name" → "Name"; an unknown field is quoted as given.</summary>
+    /// <summary>Fields of a list item that is an object, by "list.field": "backends[1].address" is "Backend 2 address".</summary>
+    private static readonly Dictionary<string, string> ItemFields = new(StringComparer.Ordinal)
+    {
+        ["backends.address"] = "address",
+        ["backends.port"] = "port",
+        ["backends.weight"] = "weight",
+    };
+
+    /// <summary>
+    /// "sourceCidrs[1]" → "Source CIDR 2"; "backends[1].address" → "Backend 2 address"; "name" → "Name"; an unknown field
+    /// is quoted as given.
+    /// </summary>
     public static string Of(string field)
     {
+        var nested = ItemFieldPattern().Match(field);
+        if (nested.Success && ItemFields.TryGetValue($"{nested.Groups[1].Value}.{nested.Groups[3].Value}", out var sub)
+            && Labels.TryGetValue(nested.Groups[1].Value, out var list))
+            return $"{list.Item} {int.Parse(nested.Groups[2].Value, CultureInfo.InvariantCulture) + 1} {sub}";
         var m = ItemPattern().Match(field);
         if (m.Success && Labels.TryGetValue(m.Groups[1].Value, out var item))
             return $"{item.Item} {int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + 1}";
@@ -58,4 +73,7 @@ public static partial class RuleFieldLabels
 
     [GeneratedRegex(@"^([A-Za-z]+)\[(\d{1,9})\]$")]
     private static partial Regex ItemPattern();
+
+    [GeneratedRegex(@"^([A-Za-z]+)\[(\d{1,9})\]\.([A-Za-z]+)$")]
+    private static partial Regex ItemFieldPattern();
 }

@@ -35,7 +35,7 @@ public static class RulesEndpoints
             .WithSummary("The draft rule list in order, with counters; with page/pageSize/search/kind/enabled one page of it")
             .WithDescription("Without paging parameters: the whole draft as a JSON array (streamed). With any of page, pageSize " +
                 "(1..200, default 50), search (name, addresses, ports, interfaces, description; ignoring case), kind " +
-                "(masquerade|snat|dnat) or enabled (true|false): one page {items, page, pageSize, totalCount, pageCount} " +
+                "(masquerade|snat|dnat|one-to-one|nptv6|redirect|load-balance) or enabled (true|false): one page {items, page, pageSize, totalCount, pageCount} " +
                 "(schema RulePage); each rule keeps its position in the whole list. Counters come from one kernel read shared by concurrent requests (a few seconds old at most).")
             .ProducesJsonOneOf(StatusCodes.Status200OK, typeof(List<NatRuleView>), typeof(RulePage)).ProducesValidationProblem();
 

@@ -120,4 +120,34 @@ public sealed class RuleJsonTests
         Assert.False(parsed.Success);
         Assert.Contains(fragment, Assert.Single(parsed.Errors, e => e.Field == field).Message);
     }
+
+    private const string Balanced = """{"kind":"load-balance","name":"lb","inInterfaces":["wan0"],"protocol":"tcp","destinationPort":80,"method":"round-robin","backends":[{"address":"10.0.0.2"},""";
+
+    [Theory]
+    [InlineData(Balanced + """{"address":"ten"}]}""", "backends[1].address", "Backend 2 address: 'ten' is not an IP address")]
+    [InlineData(Balanced + """{"address":"10.0.0.3","port":0}]}""", "backends[1].port", "Backend 2 port must be a whole number 1..65535, not 0")]
+    [InlineData(Balanced + """{"address":"10.0.0.3","weight":"x"}]}""", "backends[1].weight", "Backend 2 weight must be a whole number 1..100")]
+    [InlineData(Balanced + """{"port":81}]}""", "backends[1].address", "Backend 2 address is required")]
+    [InlineData(Balanced + """{"address":"10.0.0.3","color":"red"}]}""", "backends[1].color", "Backend 2: 'color' is an unknown field for a backend")]
+    [InlineData(Balanced + """7]}""", "backends[1]", "Backend 2 must be an object with an address")]
+    [InlineData("""{"kind":"masquerade","name":"m","outInterfaces":["wan0"],"timeouts":{"tcpEstablished":"long"}}""", "timeouts.tcpEstablished", "TCP established timeout must be a whole number")]
+    [InlineData("""{"kind":"masquerade","name":"m","outInterfaces":["wan0"],"timeouts":{"udpReplied":1.5}}""", "timeouts.udpReplied", "UDP replied timeout must be a whole number")]
+    [InlineData("""{"kind":"masquerade","name":"m","outInterfaces":["wan0"],"timeouts":{"icmp":5}}""", "timeouts.icmp", "Conntrack timeouts: 'icmp' is not a timeout")]
+    public void Nested_fields_are_named_by_path_and_labelled_in_words(string json, string field, string start)
+    {
+        var parsed = NatRuleJson.Parse(json);
+        Assert.False(parsed.Success);
+        var message = Assert.Single(parsed.Errors, e => e.Field == field).Message;
+        Assert.StartsWith(start, message);
+        Assert.DoesNotContain("Field '", message);
+    }
+
+    [Fact]
+    public void Labels_name_backend_fields_by_their_row()
+    {
+        Assert.Equal("Backend 2 address", RuleFieldLabels.Of("backends[1].address"));
+        Assert.Equal("Backend 1 weight", RuleFieldLabels.Of("backends[0].weight"));
+        Assert.Equal("TCP established timeout", RuleFieldLabels.Of("timeouts.tcpEstablished"));
+        Assert.Equal("Field 'backends[0].color'", RuleFieldLabels.Of("backends[0].color"));
+    }
 }
