@@ -11,4 +11,9 @@ public sealed class SerializedNftablesBackend(INftablesBackend inner) : INftable
     {
         lock (_gate) return inner.Run(commands, json, dryRun, stateless);
     }
+
+    public void CreateCtTimeoutObjects(string table, IReadOnlyList<NatGateway.Netlink.Netfilter.CtTimeoutObject> objects)
+    {
+        lock (_gate) inner.CreateCtTimeoutObjects(table, objects);
+    }
 }

@@ -82,10 +82,12 @@ public static class NftCtTimeoutObjects
         return w.WrittenSpan.ToArray();
     }
 
-    /// <summary>Sends <see cref="Build"/>'s batch in the calling thread's network namespace and waits for every ACK.</summary>
-    public static void Create(byte family, string table, IReadOnlyList<CtTimeoutObject> objects)
+    /// <summary>
+    /// Sends <see cref="Build"/>'s batch on <paramref name="socket"/> (an NETLINK_NETFILTER socket: it acts in the network
+    /// namespace it was opened in) and waits for every ACK; throws <see cref="NetlinkException"/> with the kernel's error.
+    /// </summary>
+    public static void Create(INetlinkSocket socket, byte family, string table, IReadOnlyList<CtTimeoutObject> objects)
     {
-        using var socket = NetlinkSocket.Open(NetlinkProtocol.Netfilter);
         var first = socket.NextSequence();
         for (var i = 0; i < objects.Count + 2; i++) socket.NextSequence();
         socket.Send(Build(family, table, objects, first));
