@@ -33,14 +33,11 @@ public static partial class NatRulesetCompiler
         if (policy.UdpReplied is { } replied) yield return (NftTimeoutState.Replied, replied);
     }
 
-    /// <summary>The table that attaches the rules' timeout policies: <c>table inet natgw_ct</c>.</summary>
-    public const string TimeoutTable = "natgw_ct";
-
-    /// <summary>Its family: one table serves both address families (the marks are unique across them).</summary>
+    /// <summary>The family of <see cref="NatCompileOptions.TimeoutTable"/>: one table serves both address families (the marks are unique across them).</summary>
     public const string TimeoutTableFamily = "inet";
 
     /// <summary>
-    /// The policies live in <c>table inet natgw_ct</c>, not in the natgw tables: an apply deletes and recreates those, and
+    /// The policies live in <c>table inet natgw_ct</c> (<see cref="NatCompileOptions.TimeoutTable"/>), not in the natgw tables: an apply deletes and recreates those, and
     /// libnftables 1.0.6 cannot recreate a ct timeout object from JSON with its policy (see
     /// <see cref="NftablesNatEngine.FirstVersionKeepingTimeoutPolicies"/>), so the engine creates the objects with its own
     /// netlink (<see cref="NatGateway.Netlink.Netfilter.NftCtTimeoutObjects"/>) before this batch runs and they must survive
@@ -54,7 +51,7 @@ public static partial class NatRulesetCompiler
     /// </summary>
     private static IEnumerable<NftCommand> TimeoutTableCommands(IReadOnlyList<TimeoutUse> uses, NatCompileOptions options)
     {
-        var table = new NftTable { Family = TimeoutTableFamily, Name = TimeoutTable };
+        var table = new NftTable { Family = TimeoutTableFamily, Name = options.TimeoutTable };
         yield return NftCommand.Add(table);
         if (uses.Count == 0)
         {
@@ -62,21 +59,21 @@ public static partial class NatRulesetCompiler
             yield return NftCommand.Delete(table);
             yield break;
         }
-        var chains = new[] { new NftChain { Family = TimeoutTableFamily, Table = TimeoutTable, Name = Prerouting, Type = "filter", Hook = "prerouting", Priority = -99, Policy = "accept" },
-            new NftChain { Family = TimeoutTableFamily, Table = TimeoutTable, Name = Postrouting, Type = "filter", Hook = "postrouting", Priority = 101, Policy = "accept" } };
+        var chains = new[] { new NftChain { Family = TimeoutTableFamily, Table = options.TimeoutTable, Name = Prerouting, Type = "filter", Hook = "prerouting", Priority = -99, Policy = "accept" },
+            new NftChain { Family = TimeoutTableFamily, Table = options.TimeoutTable, Name = Postrouting, Type = "filter", Hook = "postrouting", Priority = 101, Policy = "accept" } };
         foreach (var chain in chains)
         {
             yield return NftCommand.Add(chain);
             yield return NftCommand.Delete(chain);
         }
-        foreach (var o in TimeoutObjects(uses)) yield return NftCommand.Add(o);
+        foreach (var o in TimeoutObjects(uses, options.TimeoutTable)) yield return NftCommand.Add(o);
         foreach (var chain in chains)
         {
             yield return NftCommand.Add(chain);
             foreach (var use in uses)
                 yield return NftCommand.Add(new NftRule
                 {
-                    Family = TimeoutTableFamily, Table = TimeoutTable, Chain = chain.Name,
+                    Family = TimeoutTableFamily, Table = options.TimeoutTable, Chain = chain.Name,
                     Expressions = [
                         NftMatch.Equal(new NftMeta("l4proto"), use.Protocol == NftTimeoutProtocol.Tcp ? "tcp" : "udp"),
                         NftMatch.Equal(new NftBinary(NftBinaryOperator.And, new NftCt("mark"), new NftNumber(options.MarkMask)), new NftNumber(options.MarkValue(use.MarkId))),
@@ -86,10 +83,10 @@ public static partial class NatRulesetCompiler
     }
 
     /// <summary>The distinct ct timeout objects the uses name, in first-use order.</summary>
-    public static IReadOnlyList<NftCtTimeout> TimeoutObjects(IEnumerable<TimeoutUse> uses) =>
+    public static IReadOnlyList<NftCtTimeout> TimeoutObjects(IEnumerable<TimeoutUse> uses, string table) =>
         uses.DistinctBy(u => u.ObjectName).Select(u => new NftCtTimeout
         {
-            Family = TimeoutTableFamily, Table = TimeoutTable, Name = u.ObjectName, Protocol = u.Protocol, L3Protocol = TimeoutTableFamily,
+            Family = TimeoutTableFamily, Table = table, Name = u.ObjectName, Protocol = u.Protocol, L3Protocol = TimeoutTableFamily,
             Policy = TimeoutStates(u.Policy, u.Protocol).ToDictionary(s => s.State, s => s.Seconds),
         }).ToList();
 

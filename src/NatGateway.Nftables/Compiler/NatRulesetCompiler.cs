@@ -59,7 +59,7 @@ public static partial class NatRulesetCompiler
                 infos.Add(new CompiledRuleInfo(rule.Id, rule.Name, rule.MarkId, options.MarkValue(rule.MarkId), rule.Enabled, builder.SegmentOf(rule.Id)));
         }
         commands.AddRange(TimeoutTableCommands(timeoutUses, options));
-        tables.Add(new NftTableName(TimeoutTableFamily, TimeoutTable));
+        tables.Add(new NftTableName(TimeoutTableFamily, options.TimeoutTable));
         var batch = new NftBatch(commands);
         return new CompiledRuleset(batch, batch.ToJson(), tables, infos, new DnatPlan(plans), options);
     }

@@ -80,7 +80,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
                 o.Policy.ToDictionary(p => CtTimeoutAttribute(o.Protocol, p.Key), p => (uint)p.Value)))
             .ToList();
         if (objects.Count == 0) return;
-        target.CreateCtTimeoutObjects(NatRulesetCompiler.TimeoutTable, objects);
+        target.CreateCtTimeoutObjects(compiled.Options.TimeoutTable, objects);
     }
 
     private static ushort CtTimeoutAttribute(NftTimeoutProtocol protocol, NftTimeoutState state) => (protocol, state) switch
@@ -107,12 +107,12 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
         if (stale.Count == 0) return;
         backend.Run(new NftBatch(stale.Select(n => NftCommand.Delete(new NftCtTimeout
         {
-            Family = NatRulesetCompiler.TimeoutTableFamily, Table = NatRulesetCompiler.TimeoutTable, Name = n,
+            Family = NatRulesetCompiler.TimeoutTableFamily, Table = Options.TimeoutTable, Name = n,
             Protocol = NftTimeoutProtocol.Udp, L3Protocol = NatRulesetCompiler.TimeoutTableFamily, Policy = new Dictionary<NftTimeoutState, int>(),
         })).ToList()).ToJson(), json: true);
     }
 
-    private static readonly NftTableName TimeoutTableName = new(NatRulesetCompiler.TimeoutTableFamily, NatRulesetCompiler.TimeoutTable);
+    private NftTableName TimeoutTableName => new(NatRulesetCompiler.TimeoutTableFamily, Options.TimeoutTable);
 
     /// <summary>
     /// Replaces our tables' contents in ONE transaction (<c>nft -j -f batch.json</c>): either everything is applied or,
