@@ -16,4 +16,9 @@ public sealed class SerializedNftablesBackend(INftablesBackend inner) : INftable
     {
         lock (_gate) inner.CreateCtTimeoutObjects(table, objects);
     }
+
+    public void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names)
+    {
+        lock (_gate) inner.DeleteCtTimeoutObjects(table, names);
+    }
 }

@@ -27,7 +27,7 @@ public static class NftCtTimeoutObjects
     /// <summary>NFNL_MSG_BATCH_BEGIN / NFNL_MSG_BATCH_END (nfnetlink.h; subsystem NONE).</summary>
     public const byte BatchBegin = 0x10, BatchEnd = 0x11;
     /// <summary>enum nf_tables_msg_types.</summary>
-    public const byte NewTable = 0, NewObject = 18;
+    public const byte NewTable = 0, NewObject = 18, DeleteObject = 20;
     /// <summary>NFTA_TABLE_NAME</summary>
     public const ushort TableName = 1;
     /// <summary>enum nft_object_attributes: NFTA_OBJ_TABLE, _NAME, _TYPE, _DATA.</summary>
@@ -83,27 +83,74 @@ public static class NftCtTimeoutObjects
     }
 
     /// <summary>
+    /// The batch for <c>nft delete ct timeout inet T name</c> for each name (NFT_MSG_DELOBJ: table, name, type), numbered
+    /// from <paramref name="firstSequence"/>. libnftables 1.0.6 cannot: cmd_evaluate_delete() asserts on a ct timeout
+    /// object ("BUG: invalid command object type 7") and aborts the process.
+    /// </summary>
+    public static byte[] BuildDelete(byte family, string table, IReadOnlyList<string> names, uint firstSequence)
+    {
+        var w = new AttributeWriter();
+        var sequence = firstSequence;
+        w.BeginNetfilterMessage(NetfilterSubsystem.None, BatchBegin, NetlinkMessageFlags.Request, sequence++, 0,
+            resourceId: (ushort)NetfilterSubsystem.Nftables);
+        w.EndMessage();
+        foreach (var name in names)
+        {
+            w.BeginNetfilterMessage(NetfilterSubsystem.Nftables, DeleteObject,
+                NetlinkMessageFlags.Request | NetlinkMessageFlags.Ack, sequence++, family);
+            w.String(ObjectTable, table);
+            w.String(ObjectName, name);
+            w.UInt32BigEndian(ObjectType, ObjectTypeCtTimeout);
+            w.EndMessage();
+        }
+        w.BeginNetfilterMessage(NetfilterSubsystem.None, BatchEnd, NetlinkMessageFlags.Request, sequence, 0,
+            resourceId: (ushort)NetfilterSubsystem.Nftables);
+        w.EndMessage();
+        return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Sends <see cref="BuildDelete"/>'s batch on <paramref name="socket"/> and waits for every ACK.</summary>
+    public static void Delete(INetlinkSocket socket, byte family, string table, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0) return;
+        var first = Reserve(socket, names.Count + 2);
+        socket.Send(BuildDelete(family, table, names, first));
+        WaitForAcks(socket, first, names.Count + 2, names.Count, $"delete ct timeout objects in table {table}");
+    }
+
+    private static uint Reserve(INetlinkSocket socket, int messages)
+    {
+        var first = socket.NextSequence();
+        for (var i = 1; i < messages; i++) socket.NextSequence();
+        return first;
+    }
+
+    /// <summary>NLM_F_ACK on each message of the batch: one ACK each, or the first error (the kernel then aborts the batch).</summary>
+    private static void WaitForAcks(INetlinkSocket socket, uint first, int messages, int expected, string operation)
+    {
+        var buffer = new byte[NetlinkExchange.ReceiveBufferBytes];
+        while (expected > 0)
+        {
+            var received = socket.Receive(buffer);
+            var reply = new ReplyReader(buffer.AsSpan(0, received), first, first + (uint)messages - 1, socket.PortId);
+            while (reply.Next())
+                switch (reply.Kind)
+                {
+                    case ReplyKind.Error: throw reply.ToException(operation);
+                    case ReplyKind.Ack: expected--; break;
+                }
+        }
+    }
+
+    /// <summary>
     /// Sends <see cref="Build"/>'s batch on <paramref name="socket"/> (an NETLINK_NETFILTER socket: it acts in the network
     /// namespace it was opened in) and waits for every ACK; throws <see cref="NetlinkException"/> with the kernel's error.
     /// </summary>
     public static void Create(INetlinkSocket socket, byte family, string table, IReadOnlyList<CtTimeoutObject> objects)
     {
-        var first = socket.NextSequence();
-        for (var i = 0; i < objects.Count + 2; i++) socket.NextSequence();
+        var first = Reserve(socket, objects.Count + 3);
         socket.Send(Build(family, table, objects, first));
-        // NLM_F_ACK on the table and each object: one ACK each (or the first error, after which the kernel aborts the batch).
-        var expected = objects.Count + 1;
-        var buffer = new byte[NetlinkExchange.ReceiveBufferBytes];
-        while (expected > 0)
-        {
-            var received = socket.Receive(buffer);
-            var reply = new ReplyReader(buffer.AsSpan(0, received), first, first + (uint)objects.Count + 2, socket.PortId);
-            while (reply.Next())
-                switch (reply.Kind)
-                {
-                    case ReplyKind.Error: throw reply.ToException($"create ct timeout objects in table {table}");
-                    case ReplyKind.Ack: expected--; break;
-                }
-        }
+        WaitForAcks(socket, first, objects.Count + 3, objects.Count + 1, $"create ct timeout objects in table {table}");
     }
+
 }

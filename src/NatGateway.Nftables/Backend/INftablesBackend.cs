@@ -17,4 +17,10 @@ public interface INftablesBackend
     /// <see cref="NftablesNatEngine.FirstVersionKeepingTimeoutPolicies"/>). Throws <see cref="NftablesException"/>.
     /// </summary>
     void CreateCtTimeoutObjects(string table, IReadOnlyList<CtTimeoutObject> objects);
+
+    /// <summary>
+    /// Deletes ct timeout objects from <paramref name="table"/> (family inet) in one transaction, over netlink too:
+    /// libnftables 1.0.6 aborts the process on "delete ct timeout" (cmd_evaluate_delete() asserts). Throws <see cref="NftablesException"/>.
+    /// </summary>
+    void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names);
 }

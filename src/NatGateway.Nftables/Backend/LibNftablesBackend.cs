@@ -18,6 +18,9 @@ public sealed class LibNftablesBackend : INftablesBackend, IDisposable
     public void CreateCtTimeoutObjects(string table, IReadOnlyList<CtTimeoutObject> objects) =>
         NftCtTimeoutBackend.Create(_netfilter, table, objects);
 
+    public void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names) =>
+        NftCtTimeoutBackend.Delete(_netfilter, table, names);
+
     public void Dispose()
     {
         _context.Dispose();
@@ -37,6 +40,18 @@ internal static class NftCtTimeoutBackend
         catch (NetlinkException e)
         {
             throw new NftablesException("cannot create the conntrack timeout policies", e.Message);
+        }
+    }
+
+    public static void Delete(INetlinkSocket socket, string table, IReadOnlyList<string> names)
+    {
+        try
+        {
+            NftCtTimeoutObjects.Delete(socket, NftCtTimeoutObjects.FamilyInet, table, names);
+        }
+        catch (NetlinkException e)
+        {
+            throw new NftablesException("cannot delete unused conntrack timeout policies", e.Message);
         }
     }
 }

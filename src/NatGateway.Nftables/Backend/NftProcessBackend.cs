@@ -26,6 +26,16 @@ public sealed class NftProcessBackend(string nftPath = "nft", IReadOnlyList<stri
         NftCtTimeoutBackend.Create(socket, table, objects);
     }
 
+    /// <summary>As <see cref="CreateCtTimeoutObjects"/>.</summary>
+    public void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names)
+    {
+        if (commandPrefix is { Count: > 0 })
+            throw new NftablesException("cannot delete unused conntrack timeout policies",
+                $"the nft process backend runs nft through '{string.Join(' ', commandPrefix)}', where this process's netlink does not reach");
+        using var socket = NetlinkSocket.Open(NetlinkProtocol.Netfilter);
+        NftCtTimeoutBackend.Delete(socket, table, names);
+    }
+
     public string Run(string commands, bool json, bool dryRun = false, bool stateless = false)
     {
         var prefix = commandPrefix ?? [];

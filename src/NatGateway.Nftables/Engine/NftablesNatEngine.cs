@@ -93,23 +93,26 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
 
     /// <summary>
     /// Deletes the ct timeout objects in <c>table inet natgw_ct</c> that the applied batch no longer names (unused objects
-    /// change no flow; a failure here leaves them for the next apply).
+    /// change no flow; a failure here leaves them for the next apply, and does not make the committed apply look failed).
     /// </summary>
     private void DeleteUnusedTimeoutObjects(CompiledRuleset compiled)
     {
         var wanted = compiled.Batch.Commands.Where(c => c.Verb == NftVerb.Add).Select(c => c.Object).OfType<NftCtTimeout>().Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         if (wanted.Count == 0) return; // the batch deleted the whole table
-        if (TryList(backend, TimeoutTableName, json: true) is not { } listing) return;
-        using var document = JsonDocument.Parse(listing);
-        var stale = document.RootElement.GetProperty("nftables").EnumerateArray()
-            .Where(i => i.TryGetProperty("ct timeout", out _)).Select(i => i.GetProperty("ct timeout").GetProperty("name").GetString()!)
-            .Where(n => !wanted.Contains(n)).ToList();
-        if (stale.Count == 0) return;
-        backend.Run(new NftBatch(stale.Select(n => NftCommand.Delete(new NftCtTimeout
+        var table = new NftTableName(NatRulesetCompiler.TimeoutTableFamily, compiled.Options.TimeoutTable);
+        try
         {
-            Family = NatRulesetCompiler.TimeoutTableFamily, Table = Options.TimeoutTable, Name = n,
-            Protocol = NftTimeoutProtocol.Udp, L3Protocol = NatRulesetCompiler.TimeoutTableFamily, Policy = new Dictionary<NftTimeoutState, int>(),
-        })).ToList()).ToJson(), json: true);
+            if (TryList(backend, table, json: true) is not { } listing) return;
+            using var document = JsonDocument.Parse(listing);
+            var stale = document.RootElement.GetProperty("nftables").EnumerateArray()
+                .Where(i => i.TryGetProperty("ct timeout", out _)).Select(i => i.GetProperty("ct timeout").GetProperty("name").GetString()!)
+                .Where(n => !wanted.Contains(n)).ToList();
+            backend.DeleteCtTimeoutObjects(table.Name, stale);
+        }
+        catch (NftablesException)
+        {
+            // Left for the next apply (see above).
+        }
     }
 
     private NftTableName TimeoutTableName => new(NatRulesetCompiler.TimeoutTableFamily, Options.TimeoutTable);

@@ -90,4 +90,23 @@ public sealed partial class TrafficTests
         var left = int.Parse(entry.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
         Assert.InRange(left, 1100, 1234);
     }
+
+    /// <summary>
+    /// The timeout table follows the rules in force: a changed policy leaves only the new object (the old one, no longer
+    /// named, is deleted after the batch), and a list without policies leaves no table inet natgw_ct at all.
+    /// </summary>
+    [KernelFact]
+    public void The_timeout_table_keeps_only_the_policies_in_force_and_goes_with_the_last_one()
+    {
+        var forward = Rules.Forward(35, 8035, NamespaceLab.ServerAddress, 7035, protocol: NatProtocol.Udp);
+        gw.Apply(forward with { Timeouts = new ConntrackTimeoutPolicy { UdpUnreplied = 600 } });
+        gw.Apply(forward with { Timeouts = new ConntrackTimeoutPolicy { UdpUnreplied = 700 } });
+        var listing = gw.NftCli("list", "table", "inet", "natgw_ct");
+        Assert.Contains("ct timeout udp_unrep700 {", listing);
+        Assert.Contains("policy = { unreplied : 700 }", listing);
+        Assert.DoesNotContain("udp_unrep600", listing);
+        Assert.Contains("ct mark 0x00230000/16 ct timeout set \"udp_unrep700\"", listing);
+        gw.Apply(forward);
+        Assert.DoesNotContain("natgw_ct", gw.NftCli("list", "tables"));
+    }
 }
