@@ -152,7 +152,8 @@ public sealed class LocalPacketTracing(NatCompileOptions? compileOptions = null)
 
     private bool IsOurTable(string family, string table) =>
         (family == "ip" && table == _options.Ipv4Table) || (family == "ip6" && table == _options.Ipv6Table)
-        || (family == TraceArm.Family && table == TraceArm.Table);
+        || (family == TraceArm.Family && table == TraceArm.Table)
+        || (family == NatRulesetCompiler.TimeoutTableFamily && table == _options.TimeoutTable);
 
     private static string? InterfaceName(uint index)
     {

@@ -11,4 +11,14 @@ public sealed class SerializedNftablesBackend(INftablesBackend inner) : INftable
     {
         lock (_gate) return inner.Run(commands, json, dryRun, stateless);
     }
+
+    public void CreateCtTimeoutObjects(string table, IReadOnlyList<NatGateway.Netlink.Netfilter.CtTimeoutObject> objects)
+    {
+        lock (_gate) inner.CreateCtTimeoutObjects(table, objects);
+    }
+
+    public void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names)
+    {
+        lock (_gate) inner.DeleteCtTimeoutObjects(table, names);
+    }
 }

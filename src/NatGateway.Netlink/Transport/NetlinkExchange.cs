@@ -13,7 +13,7 @@ public static class NetlinkExchange
 {
     /// <summary>Big enough for one dump datagram: the kernel fills at most max(page size, 32 KiB) per recvmsg
     /// (netlink_dump's NLMSG_GOODSIZE / min_dump_alloc), and a bigger receive buffer is harmless.</summary>
-    private const int ReceiveBufferBytes = 256 * 1024;
+    public const int ReceiveBufferBytes = 256 * 1024;
 
     /// <summary>A dump, rebuilt and sent again when the kernel flags it NLM_F_DUMP_INTR (the table changed while it was
     /// walked, e.g. a link added during the dump): up to <paramref name="attempts"/> times, then the

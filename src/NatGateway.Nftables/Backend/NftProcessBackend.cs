@@ -1,3 +1,5 @@
+using NatGateway.Netlink;
+using NatGateway.Netlink.Netfilter;
 using System.Diagnostics;
 
 namespace NatGateway.Nftables;
@@ -10,6 +12,29 @@ namespace NatGateway.Nftables;
 public sealed class NftProcessBackend(string nftPath = "nft", IReadOnlyList<string>? commandPrefix = null, TimeSpan? timeout = null) : INftablesBackend
 {
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Through our own netlink in this process's namespace; refused with a command prefix, whose nft runs
+    /// somewhere this process's sockets may not reach.
+    /// </summary>
+    public void CreateCtTimeoutObjects(string table, IReadOnlyList<CtTimeoutObject> objects)
+    {
+        if (commandPrefix is { Count: > 0 })
+            throw new NftablesException("cannot create the conntrack timeout policies",
+                $"the nft process backend runs nft through '{string.Join(' ', commandPrefix)}', where this process's netlink does not reach");
+        using var socket = NetlinkSocket.Open(NetlinkProtocol.Netfilter);
+        NftCtTimeoutBackend.Create(socket, table, objects);
+    }
+
+    /// <summary>As <see cref="CreateCtTimeoutObjects"/>.</summary>
+    public void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names)
+    {
+        if (commandPrefix is { Count: > 0 })
+            throw new NftablesException("cannot delete unused conntrack timeout policies",
+                $"the nft process backend runs nft through '{string.Join(' ', commandPrefix)}', where this process's netlink does not reach");
+        using var socket = NetlinkSocket.Open(NetlinkProtocol.Netfilter);
+        NftCtTimeoutBackend.Delete(socket, table, names);
+    }
 
     public string Run(string commands, bool json, bool dryRun = false, bool stateless = false)
     {

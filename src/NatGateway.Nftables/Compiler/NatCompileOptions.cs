@@ -9,6 +9,11 @@ public sealed record NatCompileOptions
     public string Ipv4Table { get; init; } = "natgw";
     /// <summary>Our IPv6 table: <c>table ip6 natgw</c>.</summary>
     public string Ipv6Table { get; init; } = "natgw";
+    /// <summary>
+    /// Our table for the rules' conntrack timeout policies: <c>table inet natgw_ct</c> (see
+    /// NatRulesetCompiler.TimeoutTableCommands for why they do not live in the NAT tables).
+    /// </summary>
+    public string TimeoutTable { get; init; } = "natgw_ct";
 
     /// <summary>
     /// Bits of the conntrack mark that hold the rule's mark id (contiguous). Every translated flow gets
@@ -34,7 +39,7 @@ public sealed record NatCompileOptions
         if (MarkMask == 0) throw new ArgumentException("MarkMask must have at least one bit");
         var shifted = MarkMask >> MarkShift;
         if ((shifted & (shifted + 1)) != 0) throw new ArgumentException($"MarkMask 0x{MarkMask:x8} must be one contiguous run of bits");
-        foreach (var name in new[] { Ipv4Table, Ipv6Table })
+        foreach (var name in new[] { Ipv4Table, Ipv6Table, TimeoutTable })
             if (string.IsNullOrEmpty(name) || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
                 throw new ArgumentException($"'{name}' is not a usable table name (letters, digits, '_')");
     }

@@ -21,7 +21,8 @@ public static partial class NatRulesetCompiler
         /// <code>
         /// prerouting: iifname "wan0" fib daddr . iif type local meta l4proto tcp tcp dport 80 numgen inc mod 4 vmap { 0 : jump lb7_0, 1-2 : jump lb7_1, 3 : jump lb7_2 }
         ///             (source-hash: jhash ip saddr mod 4 seed 0x… vmap { … })
-        /// chain lb7_1: meta l4proto tcp counter ct mark set ct mark &amp; ~mask | mark ct timeout set "…" dnat to 10.0.0.12:8080
+        /// chain lb7_1: meta l4proto tcp counter ct mark set ct mark &amp; ~mask | mark dnat to 10.0.0.12:8080
+        /// (a timeout policy is attached by that mark from table inet natgw_ct: see NatRulesetCompiler.TimeoutTableCommands)
         /// </code>
         /// A backend of weight w owns w consecutive values of 0..W-1 (W = the sum of weights), so it gets w/W of the new flows.
         /// The dispatch rule has no counter: each backend's chain counts its own flows (comment "&lt;rule id&gt;#b&lt;index&gt; …"),

@@ -44,6 +44,7 @@ public static partial class NatRulesetCompiler
         var tables = new List<NftTableName>();
         var infos = new List<CompiledRuleInfo>();
         var plans = new List<DnatUnit>();
+        var timeoutUses = new List<TimeoutUse>();
         foreach (var family in new[] { NatFamily.Ipv4, NatFamily.Ipv6 })
         {
             var rules = orderedRules.Where(r => r.Family == family).ToList();
@@ -53,9 +54,12 @@ public static partial class NatRulesetCompiler
             commands.AddRange(builder.Commands);
             tables.Add(new NftTableName(NftFamily.TableFamily(family), builder.TableName));
             plans.AddRange(plan.Units);
+            timeoutUses.AddRange(builder.TimeoutUses);
             foreach (var rule in rules)
                 infos.Add(new CompiledRuleInfo(rule.Id, rule.Name, rule.MarkId, options.MarkValue(rule.MarkId), rule.Enabled, builder.SegmentOf(rule.Id)));
         }
+        commands.AddRange(TimeoutTableCommands(timeoutUses, options));
+        tables.Add(new NftTableName(TimeoutTableFamily, options.TimeoutTable));
         var batch = new NftBatch(commands);
         return new CompiledRuleset(batch, batch.ToJson(), tables, infos, new DnatPlan(plans), options);
     }

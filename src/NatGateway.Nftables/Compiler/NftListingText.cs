@@ -21,6 +21,8 @@ public static class NftListingText
         var tables = new Dictionary<(string Family, string Name), TableText>();
         foreach (var command in compiled.Batch.Commands)
         {
+            // A table deleted after its "add" (table inet natgw_ct when no rule has a timeout policy) is not there to list.
+            if (command is { Verb: NftVerb.Delete, Object: NftTable deleted }) tables.Remove((deleted.Family, deleted.Name));
             if (command.Verb != NftVerb.Add) continue;
             switch (command.Object)
             {
@@ -150,6 +152,9 @@ public static class NftListingText
     {
         ("prerouting", -100) => "dstnat",
         ("postrouting", 100) => "srcnat",
+        // The timeout table's chains, one after the nat chains: nft prints the offset from the standard name.
+        ("prerouting", -99) => "dstnat + 1",
+        ("postrouting", 101) => "srcnat + 1",
         // NF_IP_PRI_MANGLE (-150): nft names it "mangle" on every hook of a filter chain.
         (_, -150) => "mangle",
         _ => priority.ToString(CultureInfo.InvariantCulture),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using NatGateway.Nat;
+using NatGateway.Netlink.Netfilter;
 using NatGateway.Nftables.Schema;
 
 namespace NatGateway.Nftables;
@@ -31,6 +32,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     public static string RenderInScratchNamespace(CompiledRuleset compiled) => ScratchNamespace.Run(() =>
     {
         using var scratch = new LibNftablesBackend();
+        CreateTimeoutObjects(scratch, compiled);
         scratch.Run(compiled.Json, json: true);
         return ListText(scratch, compiled.Tables);
     });
@@ -38,7 +40,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     /// <summary><c>nft -c -j -f</c>: lets the real kernel check the batch without committing it.</summary>
     public void Check(CompiledRuleset compiled)
     {
-        EnsureTimeoutPoliciesSurvive(compiled);
+        // The batch's own "add ct timeout" (policy dropped by 1.0.6) is enough for the kernel's check; nothing is created.
         backend.Run(compiled.Json, json: true, dryRun: true);
     }
 
@@ -64,17 +66,56 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     }
 
     /// <summary>
-    /// Refuses a batch with conntrack timeout policies on a libnftables that would drop them (see
-    /// <see cref="FirstVersionKeepingTimeoutPolicies"/>): an apply that silently keeps the default timeouts is worse than a refusal.
+    /// Creates the batch's ct timeout objects, policy included, in <c>table inet natgw_ct</c> with our own netlink (one
+    /// nf_tables transaction; existing objects are kept: a name is made from the policy's values, so an existing object of
+    /// that name already holds that policy). This runs just before the JSON batch, in a transaction of its own: in between,
+    /// the new objects exist but no rule names them yet, which changes no flow; if the JSON batch then fails, they stay
+    /// unused until the next apply that succeeds deletes them. libnftables would create them with the defaults on 1.0.6
+    /// (see <see cref="FirstVersionKeepingTimeoutPolicies"/>); the batch's "add" then finds ours and keeps them.
     /// </summary>
-    private void EnsureTimeoutPoliciesSurvive(CompiledRuleset compiled)
+    private static void CreateTimeoutObjects(INftablesBackend target, CompiledRuleset compiled)
     {
-        if (!compiled.Batch.Commands.Any(c => c.Object is NftCtTimeout)) return;
-        var version = LibraryVersion();
-        if (version < FirstVersionKeepingTimeoutPolicies)
-            throw new NftablesException("conntrack timeout policies cannot be applied",
-                $"libnftables {version} drops a ct timeout object's policy from JSON input (fixed in {FirstVersionKeepingTimeoutPolicies}); remove the rules' timeouts or upgrade nftables");
+        var objects = compiled.Batch.Commands.Where(c => c.Verb == NftVerb.Add).Select(c => c.Object).OfType<NftCtTimeout>()
+            .Select(o => new CtTimeoutObject(o.Name, o.Protocol == NftTimeoutProtocol.Tcp ? CtTimeoutProtocol.Tcp : CtTimeoutProtocol.Udp,
+                o.Policy.ToDictionary(p => CtTimeoutAttribute(o.Protocol, p.Key), p => (uint)p.Value)))
+            .ToList();
+        if (objects.Count == 0) return;
+        target.CreateCtTimeoutObjects(compiled.Options.TimeoutTable, objects);
     }
+
+    private static ushort CtTimeoutAttribute(NftTimeoutProtocol protocol, NftTimeoutState state) => (protocol, state) switch
+    {
+        (NftTimeoutProtocol.Tcp, NftTimeoutState.Established) => NftCtTimeoutObjects.TcpEstablished,
+        (NftTimeoutProtocol.Udp, NftTimeoutState.Unreplied) => NftCtTimeoutObjects.UdpUnreplied,
+        (NftTimeoutProtocol.Udp, NftTimeoutState.Replied) => NftCtTimeoutObjects.UdpReplied,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), $"{state} is not a {protocol} state"),
+    };
+
+    /// <summary>
+    /// Deletes the ct timeout objects in <c>table inet natgw_ct</c> that the applied batch no longer names (unused objects
+    /// change no flow; a failure here leaves them for the next apply, and does not make the committed apply look failed).
+    /// </summary>
+    private void DeleteUnusedTimeoutObjects(CompiledRuleset compiled)
+    {
+        var wanted = compiled.Batch.Commands.Where(c => c.Verb == NftVerb.Add).Select(c => c.Object).OfType<NftCtTimeout>().Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count == 0) return; // the batch deleted the whole table
+        var table = new NftTableName(NatRulesetCompiler.TimeoutTableFamily, compiled.Options.TimeoutTable);
+        try
+        {
+            if (TryList(backend, table, json: true) is not { } listing) return;
+            using var document = JsonDocument.Parse(listing);
+            var stale = document.RootElement.GetProperty("nftables").EnumerateArray()
+                .Where(i => i.TryGetProperty("ct timeout", out _)).Select(i => i.GetProperty("ct timeout").GetProperty("name").GetString()!)
+                .Where(n => !wanted.Contains(n)).ToList();
+            backend.DeleteCtTimeoutObjects(table.Name, stale);
+        }
+        catch (NftablesException)
+        {
+            // Left for the next apply (see above).
+        }
+    }
+
+    private NftTableName TimeoutTableName => new(NatRulesetCompiler.TimeoutTableFamily, Options.TimeoutTable);
 
     /// <summary>
     /// Replaces our tables' contents in ONE transaction (<c>nft -j -f batch.json</c>): either everything is applied or,
@@ -82,9 +123,10 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     /// </summary>
     public ApplyResult Apply(CompiledRuleset compiled)
     {
-        EnsureTimeoutPoliciesSurvive(compiled);
         var watch = Stopwatch.StartNew();
+        CreateTimeoutObjects(backend, compiled);
         backend.Run(compiled.Json, json: true);
+        DeleteUnusedTimeoutObjects(compiled);
         return new ApplyResult(watch.Elapsed, compiled.Batch.Commands.Count);
     }
 
@@ -193,7 +235,7 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     private static string[] SplitLines(string text) => text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
 
     private IReadOnlyList<NftTableName> Tables() =>
-        [new NftTableName("ip", Options.Ipv4Table), new NftTableName("ip6", Options.Ipv6Table)];
+        [new NftTableName("ip", Options.Ipv4Table), new NftTableName("ip6", Options.Ipv6Table), TimeoutTableName];
 
     private static string ListText(INftablesBackend backend, IEnumerable<NftTableName> tables) =>
         string.Concat(tables.Select(t => TryList(backend, t, json: false) ?? ""));

@@ -58,10 +58,12 @@ public sealed record NftRule : NftObject
 }
 
 /// <summary>
-/// A conntrack timeout policy object: <c>{"ct timeout":{"family":"ip","table":"natgw","name":"tcp_est86400","protocol":"tcp",
-/// "l3proto":"ip","policy":{"established":86400}}}</c> — nft <c>ct timeout tcp_est86400 { protocol tcp; l3proto ip;
+/// A conntrack timeout policy object: <c>{"ct timeout":{"family":"inet","table":"natgw_ct","name":"tcp_est86400","protocol":"tcp",
+/// "l3proto":"inet","policy":{"established":86400}}}</c> — nft <c>ct timeout tcp_est86400 { protocol tcp; l3proto inet;
 /// policy = { established : 86400 } }</c>. States left out keep the namespace's sysctl values as they are when the object is
 /// created (nft_ct_timeout_obj_init() fills the array from the per-netns defaults, then overrides the given states).
+/// libnftables 1.0.6 drops "policy" from this JSON: the engine creates the object over netlink first (the batch's "add"
+/// then keeps it), see <see cref="NatGateway.Netlink.Netfilter.NftCtTimeoutObjects"/>.
 /// </summary>
 public sealed record NftCtTimeout : NftObject
 {

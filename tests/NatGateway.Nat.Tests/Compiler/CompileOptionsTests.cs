@@ -10,13 +10,13 @@ public sealed class CompileOptionsTests
     [Fact]
     public void Table_names_are_configurable_and_nothing_else_is_addressed()
     {
-        var compiled = NatRulesetCompiler.Compile([Rules.Masquerade(1)], new NatCompileOptions { Ipv4Table = "edge4", Ipv6Table = "edge6" });
+        var compiled = NatRulesetCompiler.Compile([Rules.Masquerade(1)], new NatCompileOptions { Ipv4Table = "edge4", Ipv6Table = "edge6", TimeoutTable = "edge_ct" });
         var tables = JsonNode.Parse(compiled.Json)!["nftables"]!.AsArray()
             .Select(c => c!.AsObject().First().Value!.AsObject().First().Value!)
             .Select(o => (o["family"]!.GetValue<string>(), (o["table"] ?? o["name"])!.GetValue<string>()))
             .Distinct().ToArray();
-        Assert.Equal([("ip", "edge4"), ("ip6", "edge6")], tables);
-        Assert.Equal([new NftTableName("ip", "edge4"), new NftTableName("ip6", "edge6")], compiled.Tables);
+        Assert.Equal([("ip", "edge4"), ("ip6", "edge6"), ("inet", "edge_ct")], tables);
+        Assert.Equal([new NftTableName("ip", "edge4"), new NftTableName("ip6", "edge6"), new NftTableName("inet", "edge_ct")], compiled.Tables);
     }
 
     [Theory]

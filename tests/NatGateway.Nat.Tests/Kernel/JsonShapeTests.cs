@@ -22,11 +22,13 @@ public sealed class JsonShapeTests
         using var dir = new TempDirectory();
         var batch = dir.Write("batch.json", golden["batch"]!.ToJsonString());
         var result = ProcessRunner.Run("unshare", ["-n", "sh", "-c",
-            $"nft -c -j -f {batch} && nft -j -f {batch} && nft -s list table ip natgw && nft -s list table ip6 natgw"], TimeSpan.FromSeconds(20));
+            $"nft -c -j -f {batch} && nft -j -f {batch} && nft -s list table ip natgw && nft -s list table ip6 natgw && {{ nft -s list table inet natgw_ct 2>/dev/null || true; }}"], TimeSpan.FromSeconds(20));
         Assert.True(result.ExitCode == 0, $"nft exited {result.ExitCode} (>128 = killed by a signal): {result.StandardError}");
         var expected = golden["nftTable"]!.AsArray().Select(n => n!.GetValue<string>());
         // libnftables before 1.0.9 drops a ct timeout object's policy from JSON input (see
-        // NftablesNatEngine.FirstVersionKeepingTimeoutPolicies, which refuses such applies): the kernel then lists it empty.
+        // NftablesNatEngine.FirstVersionKeepingTimeoutPolicies; the engine creates the objects with its own netlink first,
+        // which plain nft -j does not): the kernel then lists it empty. The table inet natgw_ct (the timeout policies) is
+        // listed when the batch left it, after the NAT tables, as in the annotation.
         if (NftCliVersion() < NftablesNatEngine.FirstVersionKeepingTimeoutPolicies)
             expected = expected.Select(l => l.StartsWith("\t\tpolicy = { ") ? "\t\tpolicy = {  }" : l);
         Assert.Equal(Lines(expected), Lines(result.StandardOutput.Split('\n')));
@@ -47,7 +49,7 @@ public sealed class JsonShapeTests
         var commands = golden["nft"]!.AsArray().Select(n => n!.GetValue<string>()["nft ".Length..]);
         using var dir = new TempDirectory();
         var script = dir.Write("script.nft", string.Join('\n', skeleton.Concat(commands)) + "\n");
-        var result = ProcessRunner.Run("unshare", ["-n", "sh", "-c", $"nft -f {script} && nft -s list table ip natgw && nft -s list table ip6 natgw"], TimeSpan.FromSeconds(20));
+        var result = ProcessRunner.Run("unshare", ["-n", "sh", "-c", $"nft -f {script} && nft -s list table ip natgw && nft -s list table ip6 natgw && {{ nft -s list table inet natgw_ct 2>/dev/null || true; }}"], TimeSpan.FromSeconds(20));
         Assert.True(result.ExitCode == 0, result.StandardError);
         Assert.Equal(Lines(table), Lines(result.StandardOutput.Split('\n')));
     }

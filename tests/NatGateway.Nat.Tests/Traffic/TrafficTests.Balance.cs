@@ -70,28 +70,43 @@ public sealed partial class TrafficTests
 
     /// <summary>
     /// A UDP forward with udpUnreplied = 1234 s: the flow's conntrack entry counts down from 1234 instead of the sysctl's 30.
-    /// libnftables older than 1.0.9 drops the policy from JSON input, so there the engine must refuse the apply and leave
-    /// the kernel's table as it was, never apply it with the defaults.
+    /// libnftables older than 1.0.9 drops the policy from JSON input; the engine creates the object with its own netlink
+    /// (table inet natgw_ct), so the policy holds on every version (the refusal this test once allowed is gone).
     /// </summary>
     [KernelFact]
     public void A_flow_through_a_rule_with_a_timeout_policy_carries_the_policys_timeout_or_the_apply_is_refused()
     {
         var rule = Rules.Forward(33, 8033, NamespaceLab.ServerAddress, 7033, protocol: NatProtocol.Udp)
             with { Timeouts = new ConntrackTimeoutPolicy { UdpUnreplied = 1234 } };
-        if (gw.Engine.LibraryVersion() < NftablesNatEngine.FirstVersionKeepingTimeoutPolicies)
-        {
-            gw.Apply(Rules.Forward(34, 8034, NamespaceLab.ServerAddress, 7034));
-            var before = gw.Engine.ListTablesText();
-            var refusal = Assert.Throws<NftablesException>(() => gw.Apply(rule));
-            Assert.Contains("drops a ct timeout object's policy", refusal.Message);
-            Assert.Equal(before, gw.Engine.ListTablesText());
-            return;
-        }
         gw.Apply(rule);
         Lab.Exec(Lab.Client, "bash", ["-c", $"echo natgw > /dev/udp/{Public}/8033"]).EnsureSuccess("udp datagram");
-        var listing = Lab.Exec(Lab.Gateway, "conntrack", ["-L", "-p", "udp", "--orig-port-dst", "8033"]).StandardOutput;
+        // Wait for the entry (the datagram crosses the veth pair asynchronously), 60 s at most.
+        string? entry = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); entry is null && DateTime.UtcNow < deadline; Thread.Sleep(entry is null ? 50 : 0))
+            entry = Lab.Exec(Lab.Gateway, "conntrack", ["-L", "-p", "udp", "--orig-port-dst", "8033"]).StandardOutput
+                .Split('\n').FirstOrDefault(l => l.Contains("dport=8033"));
+        Assert.NotNull(entry);
         // "udp      17 1233 src=10.77.1.2 dst=10.77.1.1 sport=… dport=8033 [UNREPLIED] …": the third field is the time left.
-        var left = int.Parse(listing.Split('\n').First(l => l.Contains("dport=8033")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+        var left = int.Parse(entry.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
         Assert.InRange(left, 1100, 1234);
+    }
+
+    /// <summary>
+    /// The timeout table follows the rules in force: a changed policy leaves only the new object (the old one, no longer
+    /// named, is deleted after the batch), and a list without policies leaves no table inet natgw_ct at all.
+    /// </summary>
+    [KernelFact]
+    public void The_timeout_table_keeps_only_the_policies_in_force_and_goes_with_the_last_one()
+    {
+        var forward = Rules.Forward(35, 8035, NamespaceLab.ServerAddress, 7035, protocol: NatProtocol.Udp);
+        gw.Apply(forward with { Timeouts = new ConntrackTimeoutPolicy { UdpUnreplied = 600 } });
+        gw.Apply(forward with { Timeouts = new ConntrackTimeoutPolicy { UdpUnreplied = 700 } });
+        var listing = gw.NftCli("list", "table", "inet", "natgw_ct");
+        Assert.Contains("ct timeout udp_unrep700 {", listing);
+        Assert.Contains("policy = { unreplied : 700 }", listing);
+        Assert.DoesNotContain("udp_unrep600", listing);
+        Assert.Contains("ct mark 0x00230000/16 ct timeout set \"udp_unrep700\"", listing);
+        gw.Apply(forward);
+        Assert.DoesNotContain("natgw_ct", gw.NftCli("list", "tables"));
     }
 }

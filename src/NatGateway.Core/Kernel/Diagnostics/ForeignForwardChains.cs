@@ -25,6 +25,7 @@ public static class ForeignForwardChains
     /// (the live tracer's <c>table inet natgw_trace</c>).</summary>
     public static bool IsOurs(string family, string table, NatCompileOptions ours) =>
         (family == "ip" && table == ours.Ipv4Table) || (family == "ip6" && table == ours.Ipv6Table)
+        || (family == NatRulesetCompiler.TimeoutTableFamily && table == ours.TimeoutTable)
         || table.StartsWith("natgw_", StringComparison.Ordinal);
 
     public static IReadOnlyList<ForeignForwardChain> Parse(string json, NatCompileOptions ours)
