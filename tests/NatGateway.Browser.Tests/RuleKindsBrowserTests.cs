@@ -12,8 +12,7 @@ namespace NatGateway.Browser.Tests;
 /// An operator creates a rule of each kind of issue 14 through the editor in Chromium: 1:1 NAT with a conntrack timeout
 /// policy, NPTv6 (whose editor says it is stateful), a redirect and a load-balanced forward with three backends and
 /// source hashing; axe checks the editor of each and the list. The rules are checked in the draft through the REST API.
-/// That draft carries timeout policies, which libnftables &lt; 1.0.9 cannot apply (NftablesNatEngine refuses them), so a
-/// second test applies a redirect made in the editor through the pending bar and sees it in force with real traffic.
+/// A second test applies a redirect made in the editor through the pending bar and sees it in force with real traffic.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
 public sealed class RuleKindsBrowserTests(ChromiumFixture chromium)
