@@ -37,4 +37,24 @@ public sealed class RulesLintPageTests : PageTestContext
         page.WaitForAssertion(() => Assert.Equal("2 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent));
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=lint-finding]")));
     }
+
+    [Fact]
+    public async Task Many_warnings_show_three_until_the_operator_asks_for_all_so_the_sticky_bar_stays_small()
+    {
+        for (var i = 0; i < 5; i++)
+            await AddAsync($$"""{"kind": "dnat", "name": "fwd{{i}}", "inInterfaces": ["wan0"], "protocol": "tcp", "destinationPort": "{{8080 + i}}", "targetAddress": "192.0.2.{{5 + i}}"}""");
+        var page = Render<Rules>();
+        page.WaitForAssertion(() => Assert.Contains("5 lint warnings", page.Find("[data-testid=lint-findings]").TextContent));
+        Assert.Equal(Rules.LintCollapsedCount, page.FindAll("[data-testid=lint-finding]").Count);
+        Assert.Equal("Show all 5", page.Find("[data-testid=lint-toggle]").TextContent.Trim());
+
+        page.Find("[data-testid=lint-toggle]").Click();
+        page.WaitForAssertion(() => Assert.Equal(5, page.FindAll("[data-testid=lint-finding]").Count));
+        Assert.Equal(["fwd0", "fwd1", "fwd2", "fwd3", "fwd4"],
+            page.FindAll("[data-testid=lint-finding]").Select(f => f.TextContent.Split('·')[1].Split(':')[0].Trim()));
+        Assert.Empty(page.FindAll("[data-testid=lint-more]"));
+
+        page.Find("[data-testid=lint-toggle]").Click();
+        page.WaitForAssertion(() => Assert.Equal(Rules.LintCollapsedCount, page.FindAll("[data-testid=lint-finding]").Count));
+    }
 }

@@ -102,6 +102,11 @@ public partial class Rules : IDisposable
         return (pending, affected);
     }
 
+    /// <summary>Lint warnings the pending bar shows before "Show all", and at most after it.</summary>
+    internal const int LintCollapsedCount = 3;
+    internal const int MaxLintShown = 200;
+    private bool _showAllLint;
+
     private static string LintTitle(int count) => count == 1 ? "1 lint warning" : $"{count} lint warnings";
 
     /// <summary>The short label of a lint finding's kind, as the pending bar shows it.</summary>
