@@ -7,18 +7,60 @@ namespace NatGateway.Core.Kernel.Diagnostics;
 /// <summary>
 /// The forward-hook base chains of the tables that are not NatGateway's, read with <c>nft -j list ruleset</c> through
 /// libnftables (a fixed JSON list command: nothing from a user reaches it) and parsed into <see cref="ForeignForwardChain"/>s.
-/// Read only: the only command ever sent is <c>list ruleset</c>. A context is made per call so the answer is for the
-/// network namespace of the calling thread, like the netlink readers beside this one.
+/// Read only: the only commands ever sent are <c>list tables</c> and <c>list table</c> of a table that is not ours (our
+/// own tables are never listed: with 10,000 forwards they are the bulk of the ruleset, and lint runs on every pending
+/// read). A context is made per call so the answer is for the network namespace of the calling thread, like the
+/// netlink readers beside this one.
 /// </summary>
 public static class ForeignForwardChains
 {
-    /// <summary><c>list ruleset</c> as libnftables JSON input (1.0.6 parses JSON input only with JSON output on).</summary>
-    private const string ListRuleset = """{"nftables":[{"list":{"ruleset":null}}]}""";
+    /// <summary><c>list tables</c> as libnftables JSON input (1.0.6 parses JSON input only with JSON output on).</summary>
+    private const string ListTables = """{"nftables":[{"list":{"tables":null}}]}""";
 
     public static IReadOnlyList<ForeignForwardChain> Read(NatCompileOptions ours)
     {
         using var backend = new LibNftablesBackend();
-        return Parse(backend.Run(ListRuleset, json: true), ours);
+        var chains = new List<ForeignForwardChain>();
+        foreach (var (family, name) in ForeignTables(backend.Run(ListTables, json: true), ours))
+            chains.AddRange(Parse(backend.Run(ListTable(family, name), json: true), ours));
+        // The kernel runs the hook's chains by priority (lower first; nf_hook_entries_insert_raw keeps them sorted).
+        return chains.OrderBy(c => c.Priority).ToList();
+    }
+
+    /// <summary>The ip/ip6/inet tables of a <c>list tables</c> answer that are not ours.</summary>
+    internal static IEnumerable<(string Family, string Name)> ForeignTables(string json, NatCompileOptions ours)
+    {
+        if (string.IsNullOrWhiteSpace(json)) yield break;
+        using var document = JsonDocument.Parse(json);
+        foreach (var item in document.RootElement.GetProperty("nftables").EnumerateArray())
+            if (item.TryGetProperty("table", out var table))
+            {
+                var family = Text(table, "family");
+                var name = Text(table, "name");
+                if (FamilyOf(family) is not null && !IsOurs(family, name, ours)) yield return (family, name);
+            }
+    }
+
+    /// <summary><c>list table FAMILY NAME</c> as typed JSON (the name is the kernel's, written as a JSON string).</summary>
+    private static string ListTable(string family, string name)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("nftables");
+            w.WriteStartObject();
+            w.WriteStartObject("list");
+            w.WriteStartObject("table");
+            w.WriteString("family", family);
+            w.WriteString("name", name);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
     /// <summary>Whether a table is one of ours: the NAT tables the apply pipeline owns, or a helper table named natgw_*
