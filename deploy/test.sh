@@ -12,6 +12,12 @@ natgw_require_dotnet
 results="$(mktemp -d /tmp/natgw-test-results.XXXXXX)"
 trap 'rm -rf "$results"' EXIT
 
+# tracefs is one mount for the whole host. The drop-capture tests mount it when it is not mounted and unmount it when
+# done, but with several test processes at once the one that mounted it may end while another still uses it (then it
+# leaves the mount to that user). Whatever happens in between, the run leaves it as it found it.
+tracefs_mounted() { grep -q ' - tracefs ' /proc/self/mountinfo; }
+tracefs_was_mounted=no; tracefs_mounted && tracefs_was_mounted=yes
+
 set -e
 dotnet build NatGateway.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
 set +e
@@ -43,6 +49,8 @@ for project in NatGateway.Capacity.Tests NatGateway.Conntrack.Mirror.Tests; do
   exclusive=$?
   [ "$status" -eq 0 ] && status=$exclusive
 done
+
+if [ "$tracefs_was_mounted" = no ] && tracefs_mounted; then umount /sys/kernel/tracing 2>/dev/null || true; fi
 
 # Sum the counters of every TRX file: <Counters total=".." executed=".." passed=".." failed=".." ...>
 passed=0; failed=0; skipped=0
