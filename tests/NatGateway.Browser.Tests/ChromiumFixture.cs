@@ -110,6 +110,36 @@ public static class PageExtensions
         return dialog;
     }
 
+    /// <summary>
+    /// Clicks a button that opens a MudBlazor dialog and returns the dialog once visible. A page that re-renders from a
+    /// live subscription (the Doctor page after a run) can move the button under the pointer between Playwright's
+    /// hit test and the click, and the click lands beside it: clicked again until the dialog is open (the state waited
+    /// for), at most until the deadline.
+    /// </summary>
+    public static async Task<ILocator> ClickToOpenDialogAsync(this IPage page, ILocator button)
+    {
+        var dialog = page.Locator(".mud-dialog");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await button.ClickAsync();
+            try
+            {
+                await Assertions.Expect(dialog).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 5_000 });
+                return dialog;
+            }
+            catch (PlaywrightException) when (DateTime.UtcNow < deadline)
+            {
+                // Still opening (in the DOM, not yet visible): wait for it instead of clicking again.
+                if (await dialog.CountAsync() > 0)
+                {
+                    await Assertions.Expect(dialog).ToBeVisibleAsync();
+                    return dialog;
+                }
+            }
+        }
+    }
+
     /// <summary>Clicks a button that closes the open dialog and waits until the dialog is gone.</summary>
     public static async Task CloseDialogWithAsync(this IPage page, ILocator button)
     {

@@ -116,8 +116,8 @@ public sealed class DoctorBrowserTests(ChromiumFixture chromium, DoctorLabFixtur
     /// and confirms the revision in the banner that takes over.</summary>
     private static async Task ApplyFixAsync(IPage page, string checkId, string kind)
     {
-        await page.Locator($"[data-testid=check][data-check={checkId}] button[data-testid=fix][data-kind={kind}]").ClickAsync();
-        var dialog = await page.OpenDialogAsync();
+        var dialog = await page.ClickToOpenDialogAsync(
+            page.Locator($"[data-testid=check][data-check={checkId}] button[data-testid=fix][data-kind={kind}]"));
         await Assertions.Expect(dialog).ToContainTextAsync("must be confirmed within");
         await page.CloseDialogWithAsync(dialog.GetByRole(AriaRole.Button, new() { Name = "Apply fix" }));
         await Assertions.Expect(page.Locator("[data-testid=confirm-banner]")).ToBeVisibleAsync();
