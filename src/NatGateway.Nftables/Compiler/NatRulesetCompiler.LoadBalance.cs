@@ -51,7 +51,6 @@ public static partial class NatRulesetCompiler
                         NftMatch.Equal(new NftMeta("l4proto"), proto),
                         new NftCounter(),
                         Expr.SetMark(options, rule.MarkId),
-                        .. TimeoutSet(rule, proto),
                         new NftNat(NftNatKind.Dnat, new NftString(backend.Address.ToString()),
                             backend.Port is { } port ? new NftNumber(port) : null, [])]);
             }

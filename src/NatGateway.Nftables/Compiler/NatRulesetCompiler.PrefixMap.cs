@@ -68,7 +68,6 @@ public static partial class NatRulesetCompiler
             yield return NftMatch.Equal(address, Expr.Prefix(from));
             yield return new NftCounter();
             yield return Expr.SetMark(options, rule.MarkId);
-            foreach (var timeout in TimeoutSet(rule, null)) yield return timeout;
             yield return new NftNat(kind,
                 new NftMapLookup(address, new NftSet([new NftMapping(Expr.Prefix(from), Expr.PrefixRange(to))])),
                 null, ["netmap"], NftFamily.Payload(family));

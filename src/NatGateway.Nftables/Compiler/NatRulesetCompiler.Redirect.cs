@@ -29,8 +29,7 @@ public static partial class NatRulesetCompiler
                     NftMatch.Equal(new NftPayload(proto, "dport"), Expr.Ports(rule.DestinationPort)),
                     new NftCounter(),
                     Expr.SetMark(options, rule.MarkId),
-                    .. TimeoutSet(rule, proto),
-                    new NftNat(NftNatKind.Redirect, null, RedirectPort(rule, proto), [])]);
+                    new NftNat(NftNatKind.Redirect, null, TargetPortMap(rule.DestinationPort, rule.TargetPort, proto), [])]);
             }
         }
 
@@ -38,22 +37,6 @@ public static partial class NatRulesetCompiler
         {
             if (rule.DestinationAddress is { } address)
                 yield return NftMatch.Equal(new NftPayload(NftFamily.Payload(family), "daddr"), address.ToString());
-        }
-
-        /// <summary>
-        /// <c>to :P</c> for one local port; none when the port is kept; a range of the same width maps port by port
-        /// (<c>to :tcp dport map { 8000 : 9000, … }</c>): a port range as the NAT target would pick any free port of it, not
-        /// the matching one.
-        /// </summary>
-        private static NftExpression? RedirectPort(RedirectRule rule, string proto)
-        {
-            if (rule.TargetPort is not { } target) return null;
-            if (target.IsSingle) return new NftNumber(target.From);
-            if (target.From == rule.DestinationPort.From) return null;
-            var offset = target.From - rule.DestinationPort.From;
-            var pairs = Enumerable.Range(rule.DestinationPort.From, rule.DestinationPort.Width)
-                .Select(p => (NftExpression)new NftMapping(new NftNumber(p), new NftNumber(p + offset))).ToList();
-            return new NftMapLookup(new NftPayload(proto, "dport"), new NftSet(pairs));
         }
     }
 }

@@ -99,18 +99,28 @@ public static partial class NatRulesetCompiler
         public List<TimeoutUse> TimeoutUses { get; } = new();
 
         /// <summary>
-        /// Records a rule's timeout policy for <paramref name="proto"/> (the nft protocol of the rule being emitted, null when
-        /// it matches any: then every protocol the policy covers). Yields no statement: the policy is attached in
-        /// <c>table inet natgw_ct</c> by the rule's mark (see <see cref="TimeoutTableCommands"/>), since the natgw tables are
-        /// recreated on every apply and a ct timeout object must live in the table of the rule naming it. A ct timeout object
-        /// holds one protocol and nft_ct_timeout_obj_eval() does nothing for a packet of another (priv->l4proto != pkt->tprot).
+        /// Records a rule's timeout policy for each protocol the rule translates (every one the policy covers when the rule
+        /// matches any). The NAT rules carry no statement for it: the policy is attached in <c>table inet natgw_ct</c> by the
+        /// rule's mark (see <see cref="TimeoutTableCommands"/>), since the natgw tables are recreated on every apply and a ct
+        /// timeout object must live in the table of the rule naming it. A ct timeout object holds one protocol and
+        /// nft_ct_timeout_obj_eval() does nothing for a packet of another (priv->l4proto != pkt->tprot).
         /// </summary>
-        private IEnumerable<NftStatement> TimeoutSet(NatRule rule, string? proto)
+        private void RecordTimeouts(NatRule rule)
         {
-            if (rule.Timeouts is not { IsEmpty: false } policy) yield break;
+            if (rule.Timeouts is not { IsEmpty: false } policy) return;
+            NatProtocol? matched = rule switch
+            {
+                DnatRule d => d.Protocol,
+                RedirectRule r => r.Protocol,
+                LoadBalanceRule l => l.Protocol,
+                MasqueradeRule m => m.Protocol,
+                SnatRule s => s.Protocol,
+                _ => null,
+            };
             foreach (var protocol in new[] { NftTimeoutProtocol.Tcp, NftTimeoutProtocol.Udp })
             {
-                if (proto is not null && proto != (protocol == NftTimeoutProtocol.Tcp ? "tcp" : "udp")) continue;
+                if (matched is NatProtocol.Tcp && protocol != NftTimeoutProtocol.Tcp) continue;
+                if (matched is NatProtocol.Udp && protocol != NftTimeoutProtocol.Udp) continue;
                 if (TimeoutObjectName(policy, protocol) is not { } name) continue;
                 if (!TimeoutUses.Any(u => u.MarkId == rule.MarkId && u.Protocol == protocol))
                     TimeoutUses.Add(new TimeoutUse(rule.MarkId, protocol, name, policy));

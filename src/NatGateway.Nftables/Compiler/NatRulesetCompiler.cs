@@ -138,6 +138,10 @@ public static partial class NatRulesetCompiler
                     case DestinationRuleUnit { Rule: LoadBalanceRule balance }: AddLoadBalance(balance); break;
                     case DestinationRuleUnit { Rule: PrefixMapRule map }: AddPrefixMapInbound(map); break;
                 }
+            // Timeout policies in the order the rules act: destination NAT first, then source NAT (table inet natgw_ct).
+            foreach (var unit in plan.Units)
+                if (unit is DnatRuleUnit single) RecordTimeouts(single.Rule);
+                else if (unit is DestinationRuleUnit other) RecordTimeouts(other.Rule);
             foreach (var rule in rules.Where(r => r.Enabled))
                 if (rule is DnatRule { Hairpin: true } dnat) AddHairpinMasquerade(dnat);
                 else if (rule is PrefixMapRule { Hairpin: true } map) AddPrefixMapHairpinMasquerade(map);
@@ -148,6 +152,8 @@ public static partial class NatRulesetCompiler
                     case SnatRule s: AddSnat(s); break;
                     case PrefixMapRule p: AddPrefixMapOutbound(p); break;
                 }
+            foreach (var rule in rules.Where(r => r.Enabled && r is MasqueradeRule or SnatRule or PrefixMapRule))
+                RecordTimeouts(rule);
             Commands.AddRange(_objects);
             Commands.AddRange(_rules);
         }
@@ -199,18 +205,22 @@ public static partial class NatRulesetCompiler
             yield return NftMatch.Equal(new NftPayload(proto, "dport"), Expr.Ports(rule.DestinationPort));
             yield return new NftCounter();
             yield return Expr.SetMark(options, rule.MarkId);
-            foreach (var timeout in TimeoutSet(rule, proto)) yield return timeout;
-            yield return new NftNat(NftNatKind.Dnat, Expr.Pool(rule.TargetAddress), DnatPort(rule, proto), []);
+            yield return new NftNat(NftNatKind.Dnat, Expr.Pool(rule.TargetAddress), TargetPortMap(rule.DestinationPort, rule.TargetPort, proto), []);
         }
 
-        private static NftExpression? DnatPort(DnatRule rule, string proto)
+        /// <summary>
+        /// The NAT statement's port for a forward or redirect: <c>:P</c> for one target port; none when the port is kept (no
+        /// target, or a range starting where the destination range starts); a range of the same width maps port by port
+        /// (<c>:tcp dport map { 8000 : 9000, … }</c>), because a port range as the NAT target would pick any free port of it,
+        /// not the matching one. Widths are validated equal.
+        /// </summary>
+        private static NftExpression? TargetPortMap(PortRange destination, PortRange? targetPort, string proto)
         {
-            if (rule.TargetPort is not { } target) return null;
+            if (targetPort is not { } target) return null;
             if (target.IsSingle) return new NftNumber(target.From);
-            // Widths match (validated): same start keeps the port, otherwise map each port one to one.
-            if (target.From == rule.DestinationPort.From) return null;
-            var offset = target.From - rule.DestinationPort.From;
-            var pairs = Enumerable.Range(rule.DestinationPort.From, rule.DestinationPort.Width)
+            if (target.From == destination.From) return null;
+            var offset = target.From - destination.From;
+            var pairs = Enumerable.Range(destination.From, destination.Width)
                 .Select(p => (NftExpression)new NftMapping(new NftNumber(p), new NftNumber(p + offset))).ToList();
             return new NftMapLookup(new NftPayload(proto, "dport"), new NftSet(pairs));
         }
@@ -333,7 +343,6 @@ public static partial class NatRulesetCompiler
                     .. Expr.Protocol(proto),
                     new NftCounter(),
                     Expr.SetMark(options, rule.MarkId),
-                    .. TimeoutSet(rule, proto),
                     new NftNat(NftNatKind.Masquerade, null, rule.Ports is { } p ? Expr.Ports(p) : null, Expr.Flags(rule.Options))]);
         }
 
@@ -347,7 +356,6 @@ public static partial class NatRulesetCompiler
                     .. Expr.Protocol(proto),
                     new NftCounter(),
                     Expr.SetMark(options, rule.MarkId),
-                    .. TimeoutSet(rule, proto),
                     new NftNat(NftNatKind.Snat, Expr.Pool(rule.TranslateTo), rule.Ports is { } p ? Expr.Ports(p) : null, Expr.Flags(rule.Options))]);
         }
 
