@@ -21,14 +21,14 @@ tracefs_was_mounted=no; tracefs_mounted && tracefs_was_mounted=yes
 set -e
 dotnet build NatGateway.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
 set +e
-# Phase 1: every test project, two at a time (2 cores; as many as `dotnet test NatGateway.sln` ran), the longest first:
-# in solution order the Chromium project started only after Core.Tests and Web.Tests had finished and ended the run
-# alone, while the short projects can fill the gaps beside the two long ones. Projects not named below (a new one)
+# Phase 1: every test project, two at a time (2 cores; as many as `dotnet test NatGateway.sln` ran), the longest first,
+# except that the Chromium project waits for Web.Tests: started beside Kernel.Tests' opening burst of natgw processes,
+# its first sign-in took over a minute on a loaded box. The short projects fill the gaps beside the two long ones. Projects not named below (a new one)
 # follow in name order, so none is skipped. Phase 2: tests that measure global kernel state (slab caches) run alone,
 # so the parallel phase's conntrack churn cannot skew them.
 # A test that hangs fails after 10 min with a mini dump (CI stays under 15 min) instead of hanging the run.
 hang=(--blame-hang-timeout 10m --blame-hang-dump-type mini)
-longest_first=(NatGateway.Kernel.Tests NatGateway.Browser.Tests NatGateway.Web.Tests NatGateway.Core.Tests NatGateway.Nat.Tests
+longest_first=(NatGateway.Kernel.Tests NatGateway.Web.Tests NatGateway.Browser.Tests NatGateway.Core.Tests NatGateway.Nat.Tests
   NatGateway.Agent.Tests NatGateway.Conntrack.Tests NatGateway.Conntrack.Mirror.Tests NatGateway.Capacity.Tests)
 projects=()
 for project in "${longest_first[@]}"; do [ -f "tests/$project/$project.csproj" ] && projects+=("$project"); done

@@ -95,7 +95,10 @@ public static class PageExtensions
         await page.Locator("#login-name").FillAsync(user);
         await page.Locator("#login-password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !new Uri(url).AbsolutePath.EndsWith("/login", StringComparison.Ordinal));
+        // The sign-in hashes the password and may be the server's first request (JIT): on a loaded box it has taken over
+        // the page's 60 s default.
+        await page.WaitForURLAsync(url => !new Uri(url).AbsolutePath.EndsWith("/login", StringComparison.Ordinal),
+            new PageWaitForURLOptions { Timeout = 180_000 });
     }
 
     /// <summary>Blazor Server handles clicks only once its circuit is up: wait for the layout's marker.</summary>
