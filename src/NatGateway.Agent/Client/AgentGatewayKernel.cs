@@ -40,6 +40,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     public ISettingsPersistence Persistence { get; }
     public IHostDiagnostics Diagnostics { get; }
     public IPacketTracing Tracing { get; }
+    public IClusterServices Cluster { get; } = new UnbuiltClusterServices();
     public IKernelAvailability Availability => _pool.Availability;
 
     internal AgentResponse Call(AgentRequest request) => _pool.Run(c => c.Call(request));

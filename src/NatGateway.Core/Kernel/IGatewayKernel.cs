@@ -27,6 +27,9 @@ public interface IGatewayKernel
     /// <summary>The live packet tracer's kernel half (nftrace events).</summary>
     IPacketTracing Tracing { get; }
 
+    /// <summary>keepalived and conntrackd of this node (the HA pair).</summary>
+    IClusterServices Cluster { get; }
+
     /// <summary>Whether the kernel side answers (always true in single-process mode).</summary>
     IKernelAvailability Availability { get; }
 

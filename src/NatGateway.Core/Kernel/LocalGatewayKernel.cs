@@ -26,6 +26,7 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
     public IHostDiagnostics Diagnostics { get; } = new LocalHostDiagnostics(procNet, sysClassNet, compileOptions);
 
     public IPacketTracing Tracing { get; } = new LocalPacketTracing(compileOptions);
+    public IClusterServices Cluster { get; } = new UnbuiltClusterServices();
 
     public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() => _facts.Read();
 

@@ -1,0 +1,67 @@
+using System.Net;
+using NatGateway.Core.Kernel;
+
+namespace NatGateway.Core.Cluster;
+
+/// <summary>A node's configured place in the pair: keepalived's initial state; the higher <see cref="ClusterNode.Priority"/> wins.</summary>
+public enum ClusterNodeRole
+{
+    Primary,
+    Backup,
+}
+
+/// <summary>Which side of the gateway a virtual address serves: the inside VIP is the clients' gateway, the outside VIP
+/// is the address SNAT translates to (both nodes must produce the same translation for a synced entry to stay valid).</summary>
+public enum VirtualAddressSide
+{
+    Inside,
+    Outside,
+}
+
+/// <summary>One virtual address that moves with the primary role. Shared by both nodes; each node says which of its own
+/// interfaces carries a side (<see cref="ClusterNode.InsideInterface"/>, <see cref="ClusterNode.OutsideInterface"/>).</summary>
+public sealed record VirtualAddress(VirtualAddressSide Side, InterfaceAddress Address);
+
+/// <summary>This node's own values: never replicated to the peer (interface names and sync address differ per node).</summary>
+public sealed record ClusterNode
+{
+    /// <summary>Node name shown on the Cluster page and used as keepalived's router_id.</summary>
+    public required string Name { get; init; }
+    public required ClusterNodeRole Role { get; init; }
+    /// <summary>VRRP priority 1..254 (255 is reserved for the address owner, RFC 5798 §5.2.4).</summary>
+    public required int Priority { get; init; }
+    public required string InsideInterface { get; init; }
+    public required string OutsideInterface { get; init; }
+    /// <summary>The dedicated link that carries conntrackd's state sync and the configuration sync.</summary>
+    public required string SyncInterface { get; init; }
+    /// <summary>This node's address on the sync link.</summary>
+    public required InterfaceAddress SyncAddress { get; init; }
+}
+
+/// <summary>The other node as this node reaches it over the sync link.</summary>
+public sealed record ClusterPeer
+{
+    public required string Name { get; init; }
+    public required IPAddress SyncAddress { get; init; }
+    /// <summary>TCP port of the peer's configuration-sync listener on <see cref="SyncAddress"/>.</summary>
+    public required int SyncPort { get; init; }
+}
+
+/// <summary>
+/// The pair's configuration. Stored in a revision and changed only through one (commit-confirmed like every change).
+/// The shared part (<see cref="VirtualRouterId"/>, <see cref="AdvertInterval"/>, <see cref="VirtualAddresses"/>) is
+/// replicated to the peer; <see cref="Local"/> stays on this node. The peers' shared secret is not part of it: it lives
+/// in its own store and never appears in a revision, a diff or an API answer.
+/// </summary>
+public sealed record ClusterConfig
+{
+    /// <summary>Cluster mode off: a single gateway (masquerade allowed, no keepalived/conntrackd).</summary>
+    public required bool Enabled { get; init; }
+    /// <summary>VRRP virtual_router_id 1..255, the same on both nodes.</summary>
+    public required int VirtualRouterId { get; init; }
+    /// <summary>VRRPv3 advert interval (centisecond steps, 0.01..40.95 s; RFC 5798 §5.2.7).</summary>
+    public required TimeSpan AdvertInterval { get; init; }
+    public required IReadOnlyList<VirtualAddress> VirtualAddresses { get; init; }
+    public required ClusterNode Local { get; init; }
+    public required ClusterPeer Peer { get; init; }
+}
