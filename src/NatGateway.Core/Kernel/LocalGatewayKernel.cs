@@ -9,7 +9,7 @@ namespace NatGateway.Core.Kernel;
 /// the web process over its socket. Run the process with <c>ip netns exec NS natgw ...</c> to manage another namespace.
 /// </summary>
 public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persistence = null, NatGateway.Nftables.NatCompileOptions? compileOptions = null,
-    string procNet = "/proc/net", string sysClassNet = "/sys/class/net") : IGatewayKernel
+    string procNet = "/proc/net", string sysClassNet = "/sys/class/net", NatGateway.Core.Cluster.ClusterServiceOptions? cluster = null) : IGatewayKernel
 {
     private readonly NatGateway.Capacity.Kernel.KernelConntrackFactsReader _facts = new();
 
@@ -26,7 +26,8 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
     public IHostDiagnostics Diagnostics { get; } = new LocalHostDiagnostics(procNet, sysClassNet, compileOptions);
 
     public IPacketTracing Tracing { get; } = new LocalPacketTracing(compileOptions);
-    public IClusterServices Cluster { get; } = new UnbuiltClusterServices();
+    /// <summary>keepalived and conntrackd as this process's supervised children (nothing runs until an Apply).</summary>
+    public IClusterServices Cluster { get; } = new LocalClusterServices(sysctl, cluster);
 
     public NatGateway.Capacity.Kernel.KernelConntrackFacts ReadConntrackFacts() => _facts.Read();
 

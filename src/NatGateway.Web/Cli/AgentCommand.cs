@@ -58,7 +58,14 @@ public static class AgentCommand
             using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
             var logger = loggers.CreateLogger("natgw.agent");
             var kernel = new LocalGatewayKernel(new ProcSysctl(options.ProcSysRoot),
-                new PersistencePaths(options.SysctlDirectory, options.ModprobeDirectory));
+                new PersistencePaths(options.SysctlDirectory, options.ModprobeDirectory),
+                cluster: new NatGateway.Core.Cluster.ClusterServiceOptions
+                {
+                    // Beside the socket (/run/natgw/cluster under the unit's RuntimeDirectory); keepalived's notify
+                    // scripts reach this agent through the same socket.
+                    Files = new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath)) ?? "/run/natgw", "cluster")),
+                    NotifyArguments = ["--agent", Path.GetFullPath(options.SocketPath)],
+                });
             // A live trace cut short by a crash leaves its arm table (meta nftrace set 1) behind: remove it before serving.
             LocalPacketTracing.RemoveLeftover();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -74,7 +81,15 @@ public static class AgentCommand
                 Console.Error.WriteLine($"natgw agent: {e.Message}");
                 return 2;
             }
-            await server.RunAsync(stop.Token);
+            try
+            {
+                await server.RunAsync(stop.Token);
+            }
+            finally
+            {
+                // keepalived and conntrackd are the agent's children: they never outlive it (the peer takes over).
+                (kernel.Cluster as IDisposable)?.Dispose();
+            }
             return 0;
         }
     }

@@ -17,7 +17,12 @@ public static class KernelRegistration
             return services;
         }
         services.AddSingleton<IGatewayKernel>(new LocalGatewayKernel(new ProcSysctl(options.ProcSysRoot),
-            new PersistencePaths(options.SysctlDirectory, options.ModprobeDirectory), compileOptions));
+            new PersistencePaths(options.SysctlDirectory, options.ModprobeDirectory), compileOptions,
+            cluster: new NatGateway.Core.Cluster.ClusterServiceOptions
+            {
+                // Beside the database: one natgw, one run directory (keepalived's pid files, conntrackd's lock and socket).
+                Files = new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? "/var/lib/natgw", "cluster")),
+            }));
         return services;
     }
 }

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using NatGateway.Core.Cluster;
+
+namespace NatGateway.Core.Kernel;
+
+/// <summary>
+/// keepalived and conntrackd of this node as supervised children of the privileged process (<c>natgw agent</c>, or
+/// natgw itself in single-process mode): the configurations are written from the typed <see cref="ClusterConfig"/> into
+/// a run directory of their own, both daemons run in the foreground (keepalived <c>-n</c>; conntrackd without
+/// <c>-d</c>) and are restarted when they exit, and <see cref="Stop"/>/<see cref="Dispose"/> end them.
+/// Command lines and the notify sequence are HA-NOTES' (probed with Debian's keepalived 2.2.7 and conntrackd 1.4.7).
+/// </summary>
+public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? options = null) : IClusterServices, IDisposable
+{
+    /// <summary>HA-NOTES: a backup must not pick up mid-stream TCP by itself (loose tracking would create entries with
+    /// wrong windows for flows it did not see); conntrackd supplies those entries.</summary>
+    public static readonly SysctlKey TcpLoose = new(["net", "netfilter", "nf_conntrack_tcp_loose"]);
+
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private readonly object _gate = new();
+    private SupervisedProcess? _keepalived;
+    private SupervisedProcess? _conntrackd;
+    private ClusterConfig? _config;
+    private string? _keepalivedText;
+    private string? _conntrackdText;
+
+    public ClusterServiceOptions Options { get; } = options ?? new ClusterServiceOptions();
+    private ClusterRunFiles Files => Options.Files;
+
+    public void Apply(ClusterConfig config)
+    {
+        lock (_gate)
+        {
+            if (!config.Enabled)
+            {
+                StopLocked("cluster mode off");
+                return;
+            }
+            ClusterFileText.EnsureWritable(config);
+            Directory.CreateDirectory(Files.Directory);
+            File.SetUnixFileMode(Files.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var relinquished = VrrpStateRecord.Read(Files.StateFile).Relinquished;
+            var keepalivedText = KeepalivedConf.Render(config, Files, Options.NatgwCommand, NotifyArguments, relinquished);
+            var conntrackdText = ConntrackdConf.Render(config, Files, Options.DisableExternalCache);
+            CheckKeepalived(keepalivedText);
+            SetTcpLoose();
+
+            if (conntrackdText != _conntrackdText || _conntrackd is null)
+            {
+                _conntrackd?.Stop(StopGrace);
+                WriteFile(Files.ConntrackdConf, conntrackdText);
+                // A conntrackd killed hard leaves its lock file; a new one refuses to start while it exists.
+                File.Delete(Files.ConntrackdLock);
+                _conntrackd = new SupervisedProcess("conntrackd", Options.Conntrackd, ["-C", Files.ConntrackdConf]);
+                _conntrackd.Start();
+                _conntrackdText = conntrackdText;
+            }
+            if (keepalivedText != _keepalivedText || _keepalived is null)
+            {
+                WriteFile(Files.KeepalivedConf, keepalivedText);
+                // keepalived re-reads its file on SIGHUP (keepalived(8)) without dropping the VIPs it holds.
+                if (_keepalived is { IsRunning: true } running) running.Signal(SupervisedProcess.SigHup);
+                else
+                {
+                    _keepalived?.Stop(StopGrace);
+                    _keepalived = new SupervisedProcess("keepalived", Options.Keepalived,
+                        ["-n", "-l", "-D", "-G", "-P", "-f", Files.KeepalivedConf, "-p", Files.KeepalivedPid, "-r", Files.VrrpPid, "-c", Files.CheckersPid]);
+                    _keepalived.Start();
+                }
+                _keepalivedText = keepalivedText;
+            }
+            _config = config;
+        }
+    }
+
+    public void Stop()
+    {
+        lock (_gate) StopLocked("stopped");
+    }
+
+    public ClusterServicesStatus Status()
+    {
+        SupervisedProcess? keepalived, conntrackd;
+        lock (_gate) { keepalived = _keepalived; conntrackd = _conntrackd; }
+        var record = VrrpStateRecord.Read(Files.StateFile);
+        var keepalivedRunning = keepalived?.IsRunning ?? false;
+        var conntrackdRunning = conntrackd?.IsRunning ?? false;
+        return new ClusterServicesStatus
+        {
+            KeepalivedRunning = keepalivedRunning,
+            ConntrackdRunning = conntrackdRunning,
+            State = keepalivedRunning ? record.State : VrrpState.Stopped,
+            LastTransition = record.LastTransition,
+            Sync = conntrackdRunning ? ReadStats() : null,
+            Relinquished = record.Relinquished,
+        };
+    }
+
+    /// <summary>conntrackd's counters, or null while it does not answer on its socket (starting, or stopped).</summary>
+    public ConntrackdStats? ReadStats()
+    {
+        if (!File.Exists(Files.ConntrackdConf)) return null;
+        var general = Conntrackd("-s");
+        if (general.ExitCode != 0) return null;
+        var runtime = Conntrackd("-s", "runtime");
+        return ConntrackdStatsParser.Parse(general.Output, runtime.ExitCode == 0 ? runtime.Output : null);
+    }
+
+    public void Notify(VrrpState state, string reason)
+    {
+        if (state is not (VrrpState.Primary or VrrpState.Backup or VrrpState.Fault))
+            throw new ArgumentOutOfRangeException(nameof(state), state, "keepalived notifies primary, backup or fault");
+        if (reason.Length > 200) reason = reason[..200];
+        var previous = VrrpStateRecord.Read(Files.StateFile);
+        Directory.CreateDirectory(Files.Directory);
+        new VrrpStateRecord(state, new VrrpTransition(DateTimeOffset.UtcNow, previous.State, state, reason), previous.Relinquished).Write(Files.StateFile);
+
+        // HA-NOTES' sequence (conntrackd's own primary-backup.sh, doc/sync/primary-backup.sh in conntrack-tools):
+        // primary: commit the external cache into the kernel (-c), flush both caches (-f), resync the internal cache
+        // from the kernel (-R), send everything to the peer (-B); backup: shorten the kernel entries' timeouts (-t) and
+        // ask the peer for a full resync (-n); fault: -t only.
+        string[][] steps = state switch
+        {
+            VrrpState.Primary => [["-c"], ["-f"], ["-R"], ["-B"]],
+            VrrpState.Backup => [["-t"], ["-n"]],
+            _ => [["-t"]],
+        };
+        var failures = new List<string>();
+        foreach (var step in steps)
+        {
+            var result = Conntrackd(step);
+            if (result.ExitCode != 0) failures.Add($"conntrackd {string.Join(' ', step)}: exit {result.ExitCode} {result.Output.Trim()}");
+        }
+        if (failures.Count > 0) throw new ClusterServiceException(string.Join("; ", failures));
+    }
+
+    /// <summary>"Fail over now": this node advertises priority <see cref="KeepalivedConf.RelinquishedPriority"/> (keepalived
+    /// reloads its file), so the peer preempts it and takes the VIPs; keepalived keeps running, so this node is still
+    /// the backup when the peer fails. <paramref name="relinquish"/> false gives the configured priority back (and, with
+    /// preemption, the primary role when this node's priority is the higher).</summary>
+    public void Relinquish(bool relinquish, string reason)
+    {
+        lock (_gate)
+        {
+            if (_config is null || _keepalived is null) throw new InvalidOperationException("the cluster services are not running");
+            var record = VrrpStateRecord.Read(Files.StateFile);
+            Directory.CreateDirectory(Files.Directory);
+            (record with { Relinquished = relinquish }).Write(Files.StateFile);
+            var text = KeepalivedConf.Render(_config, Files, Options.NatgwCommand, NotifyArguments, relinquish);
+            WriteFile(Files.KeepalivedConf, text);
+            _keepalivedText = text;
+            if (!_keepalived.Signal(SupervisedProcess.SigHup))
+                throw new ClusterServiceException($"keepalived is not running ({reason}): {_keepalived.RecentOutput}");
+        }
+    }
+
+    /// <summary>The daemons' recent output (for error messages and test failures).</summary>
+    public string RecentOutput
+    {
+        get
+        {
+            lock (_gate) return $"keepalived:\n{_keepalived?.RecentOutput}\nconntrackd:\n{_conntrackd?.RecentOutput}";
+        }
+    }
+
+    public int? KeepalivedPid { get { lock (_gate) return _keepalived?.ProcessId; } }
+    public int? ConntrackdPid { get { lock (_gate) return _conntrackd?.ProcessId; } }
+
+    public void Dispose()
+    {
+        lock (_gate) StopLocked("stopped");
+    }
+
+    private IReadOnlyList<string> NotifyArguments => Options.NotifyArguments ?? ["--run-dir", Files.Directory];
+
+    private void StopLocked(string reason)
+    {
+        var wasRunning = _keepalived is not null || _conntrackd is not null;
+        _keepalived?.Stop(StopGrace);
+        _conntrackd?.Stop(StopGrace);
+        _keepalived?.Dispose();
+        _conntrackd?.Dispose();
+        _keepalived = null;
+        _conntrackd = null;
+        _keepalivedText = null;
+        _conntrackdText = null;
+        _config = null;
+        if (wasRunning)
+        {
+            var previous = VrrpStateRecord.Read(Files.StateFile);
+            new VrrpStateRecord(VrrpState.Stopped, new VrrpTransition(DateTimeOffset.UtcNow, previous.State, VrrpState.Stopped, reason), false)
+                .Write(Files.StateFile);
+        }
+        RestoreTcpLoose();
+    }
+
+    private string SavedTcpLoose => Path.Combine(Files.Directory, "nf_conntrack_tcp_loose.saved");
+
+    private void SetTcpLoose()
+    {
+        if (!File.Exists(SavedTcpLoose) && sysctl.TryRead(TcpLoose) is { } current)
+            WriteFile(SavedTcpLoose, current);
+        sysctl.Write(TcpLoose, "0");
+    }
+
+    private void RestoreTcpLoose()
+    {
+        if (!File.Exists(SavedTcpLoose)) return;
+        var saved = File.ReadAllText(SavedTcpLoose).Trim();
+        if (SysctlPolicy.IsValidValue(saved)) sysctl.Write(TcpLoose, saved);
+        File.Delete(SavedTcpLoose);
+    }
+
+    /// <summary><c>keepalived -t</c> checks the file before anything runs, so a bad configuration is an error here,
+    /// not a daemon that restarts forever.</summary>
+    private void CheckKeepalived(string text)
+    {
+        var candidate = Files.KeepalivedConf + ".check";
+        WriteFile(candidate, text);
+        try
+        {
+            var result = Run(Options.Keepalived, ["-t", "-f", candidate]);
+            if (result.ExitCode != 0) throw new ClusterServiceException($"keepalived refused the generated configuration: {result.Output.Trim()}");
+        }
+        finally
+        {
+            File.Delete(candidate);
+        }
+    }
+
+    private (int ExitCode, string Output) Conntrackd(params string[] args) => Run(Options.Conntrackd, ["-C", Files.ConntrackdConf, .. args]);
+
+    private static (int ExitCode, string Output) Run(string file, IReadOnlyList<string> args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info) ?? throw new ClusterServiceException($"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(CommandTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return (-1, $"{file} did not answer within {CommandTimeout.TotalSeconds:0} s");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static void WriteFile(string path, string text)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: true);
+    }
+}
+
+/// <summary>keepalived or conntrackd refused or failed a step; the message carries the daemon's own words.</summary>
+public sealed class ClusterServiceException(string message) : Exception(message);
