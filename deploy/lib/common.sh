@@ -9,18 +9,46 @@ natgw_require_root() {
   fi
 }
 
-# natgw_ensure_packages PKG... : apt-get install only what is missing, once.
+# natgw_ensure_packages PKG... : apt-get install only what is missing, once. The packages of NATGW_AGENT_SUPERVISED are
+# installed without starting their services (a policy-rc.d answering 101, as natgw_ensure_promtool does), and their
+# units are then disabled and masked: the agent runs these daemons as children with its own configuration.
 natgw_ensure_packages() {
-  local missing=()
+  local missing=() supervised=0
   for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "natgw: installing ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
+    local policy=/usr/sbin/policy-rc.d backup=""
+    for pkg in "${missing[@]}"; do
+      case " ${NATGW_AGENT_SUPERVISED[*]} " in *" $pkg "*) supervised=1 ;; esac
+    done
+    if [ "$supervised" = 1 ]; then
+      if [ -e "$policy" ]; then backup="$(mktemp)"; cp -p "$policy" "$backup"; fi
+      printf '#!/bin/sh\nexit 101\n' >"$policy"
+      chmod 755 "$policy"
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [ "$supervised" = 1 ]; then
+      if [ -n "$backup" ]; then mv "$backup" "$policy"; else rm -f "$policy"; fi
+    fi
   fi
+  natgw_mask_supervised
+}
+
+# natgw_mask_supervised : keepalived.service and conntrackd.service stopped, disabled and masked (also on hosts where
+# the packages were installed before natgw), so the host never runs a second keepalived or conntrackd.
+natgw_mask_supervised() {
+  [ -d /run/systemd/system ] || return 0
+  local pkg
+  for pkg in "${NATGW_AGENT_SUPERVISED[@]}"; do
+    if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      systemctl disable --now "$pkg.service" >/dev/null 2>&1 || true
+      systemctl mask "$pkg.service" >/dev/null 2>&1 || true
+    fi
+  done
 }
 
 # natgw_ensure_promtool : Debian's prometheus package for promtool (the tests check deploy/prometheus/ and the /metrics
@@ -49,8 +77,12 @@ natgw_require_dotnet() {
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 }
 
-# Packages the app needs at run time: nftables' library and CLI, conntrack tools, iproute2.
-NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps)
+# Packages the app needs at run time: nftables' library and CLI, conntrack tools, iproute2; keepalived and conntrackd
+# for the HA pair (natgw agent runs them as its own children, never their packaged services: see natgw_ensure_packages).
+NATGW_RUNTIME_PACKAGES=(iproute2 nftables libnftables1 conntrack procps keepalived conntrackd)
+# Packages whose packaged service must never run: natgw agent starts these daemons itself with generated
+# configurations, and a keepalived.service on /etc/keepalived/keepalived.conf would fight it for the VIPs.
+NATGW_AGENT_SUPERVISED=(keepalived conntrackd)
 # Extra packages the tests need: Chromium for the browser tests, traffic tools for the lab; systemd-analyze, shellcheck and
 # python3 (seccomp-exec.py, with systemd's libseccomp) for the deploy/ units and scripts.
 # prometheus (for promtool) is not in this list: natgw_ensure_promtool installs it without starting its server.

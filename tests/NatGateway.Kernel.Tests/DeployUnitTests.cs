@@ -89,7 +89,8 @@ public sealed partial class DeployUnitTests
 
         var agent = SystemdUnitFile.Load("natgw-agent.service");
         Assert.Empty(agent.Values("User"));
-        Assert.Equal(["CAP_NET_ADMIN", "CAP_SYSLOG", "CAP_SYS_ADMIN"], agent.BoundingCapabilities.Order(StringComparer.Ordinal));
+        // CAP_NET_RAW: the HA pair's keepalived (a child of the agent) sends VRRP on a raw socket.
+        Assert.Equal(["CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SYSLOG", "CAP_SYS_ADMIN"], agent.BoundingCapabilities.Order(StringComparer.Ordinal));
         Assert.Equal(["natgw"], agent.Values("RuntimeDirectory"));
         Assert.Equal(["natgw"], agent.Values("SupplementaryGroups")); // chgrp of its socket without CAP_CHOWN
         Assert.Equal(["/etc/modprobe.d", "/etc/sysctl.d"], agent.Values("ReadWritePaths").Order());

@@ -31,6 +31,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
         Persistence = new RemotePersistence(this);
         Diagnostics = new RemoteDiagnostics(this);
         Tracing = new RemotePacketTracing(this);
+        Cluster = new RemoteClusterServices(this);
     }
 
     public string SocketPath => _pool.SocketPath;
@@ -40,7 +41,7 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     public ISettingsPersistence Persistence { get; }
     public IHostDiagnostics Diagnostics { get; }
     public IPacketTracing Tracing { get; }
-    public IClusterServices Cluster { get; } = new UnbuiltClusterServices();
+    public IClusterServices Cluster { get; }
     public IKernelAvailability Availability => _pool.Availability;
 
     internal AgentResponse Call(AgentRequest request) => _pool.Run(c => c.Call(request));

@@ -28,4 +28,6 @@ public enum AgentErrorKind
     NotSupported,
     /// <summary>Live tracing cannot run (→ TraceUnavailableException with <c>TraceRefusal</c>: unavailable here, or busy).</summary>
     TraceUnavailable,
+    /// <summary>keepalived or conntrackd refused or failed a step (→ ClusterServiceException with the daemon's words).</summary>
+    ClusterService,
 }

@@ -20,6 +20,7 @@ public static class AgentErrors
             Kind = AgentErrorKind.Sysctl, Message = s.Message, SysctlKey = s.Key.Segments.ToArray(), SysctlFailure = s.Failure,
         },
         NatGateway.Core.Tracing.TraceUnavailableException t => new AgentError { Kind = AgentErrorKind.TraceUnavailable, Message = t.Message, TraceRefusal = t.Refusal },
+        ClusterServiceException c => new AgentError { Kind = AgentErrorKind.ClusterService, Message = c.Message },
         DumpInterruptedException d => new AgentError { Kind = AgentErrorKind.DumpInterrupted, Message = d.Message },
         NetlinkException n => new AgentError
         {
@@ -43,6 +44,7 @@ public static class AgentErrors
         AgentErrorKind.NotSupported => new NotSupportedException(error.Message),
         AgentErrorKind.TraceUnavailable => new NatGateway.Core.Tracing.TraceUnavailableException(error.Message,
             error.TraceRefusal ?? NatGateway.Core.Tracing.TraceRefusal.Unavailable),
+        AgentErrorKind.ClusterService => new ClusterServiceException(error.Message),
         AgentErrorKind.Unavailable or AgentErrorKind.Refused or AgentErrorKind.VersionMismatch =>
             new KernelUnavailableException($"natgw agent at {socketPath}: {error.Message}"),
         // Not an IOException: the connection is fine, only this operation failed inside the agent.

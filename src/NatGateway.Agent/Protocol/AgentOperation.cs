@@ -51,4 +51,12 @@ public enum AgentOperation
     TraceCapture,
     /// <summary>Lint's read of the foreign tables' forward chains (<c>nft -j list ruleset</c>; read only).</summary>
     DiagnosticsForeignForwardChains,
+    /// <summary><c>IClusterServices.Apply</c>: writes keepalived.conf/conntrackd.conf from the typed config, (re)starts both.</summary>
+    ClusterApply,
+    ClusterStop,
+    ClusterStatus,
+    /// <summary>keepalived's notify hook (<c>natgw ha notify</c>): records the transition, runs conntrackd's sequence.</summary>
+    ClusterNotify,
+    /// <summary>"Fail over now" and its undo (<c>IClusterServices.Relinquish</c>).</summary>
+    ClusterRelinquish,
 }

@@ -44,6 +44,14 @@ public sealed record AgentRequest
     /// <summary>The packet to trace live (<see cref="AgentOperation.TraceCapture"/>), with <see cref="MaxPackets"/>.</summary>
     public ProbeWire? Probe { get; init; }
     public int? MaxPackets { get; init; }
+
+    /// <summary>The pair's configuration (<see cref="AgentOperation.ClusterApply"/>), checked by
+    /// <see cref="Server.RequestValidation.Cluster"/> before any file is written.</summary>
+    public NatGateway.Core.Cluster.ClusterConfig? Cluster { get; init; }
+    /// <summary>The state keepalived reports (<see cref="AgentOperation.ClusterNotify"/>): primary, backup or fault.</summary>
+    public NatGateway.Core.Cluster.VrrpState? VrrpState { get; init; }
+    /// <summary>Why (a notify, a manual fail-over): shown on the Cluster page; at most 200 characters.</summary>
+    public string? Reason { get; init; }
 }
 
 /// <summary><see cref="NatGateway.Core.Tracing.PacketProbe"/> with every field optional, so a missing one is a field error.</summary>

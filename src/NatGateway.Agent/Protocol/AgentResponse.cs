@@ -28,6 +28,7 @@ public sealed record AgentResponse
     public DropCapture? Drops { get; init; }
     public NatGateway.Core.Tracing.TracedPacket[]? Trace { get; init; }
     public ForeignForwardChain[]? ForeignChains { get; init; }
+    public NatGateway.Core.Cluster.ClusterServicesStatus? Cluster { get; init; }
 }
 
 /// <summary><see cref="ApplyResult"/> with its duration in ticks.</summary>

@@ -109,6 +109,26 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
             }
             case AgentOperation.DiagnosticsForeignForwardChains:
                 return new AgentResponse { ForeignChains = Kernel.Diagnostics.ListForeignForwardChains().ToArray() };
+            case AgentOperation.ClusterApply:
+                Kernel.Cluster.Apply(Cluster(request.Cluster));
+                return new AgentResponse();
+            case AgentOperation.ClusterStop:
+                Kernel.Cluster.Stop();
+                return new AgentResponse();
+            case AgentOperation.ClusterStatus:
+                return new AgentResponse { Cluster = Kernel.Cluster.Status() };
+            case AgentOperation.ClusterNotify:
+            {
+                var state = NotifiedState(request.VrrpState);
+                Kernel.Cluster.Notify(state, Reason(request.Reason));
+                return new AgentResponse();
+            }
+            case AgentOperation.ClusterRelinquish:
+            {
+                var relinquish = Required(request.Enabled, "enabled");
+                Kernel.Cluster.Relinquish(relinquish, Reason(request.Reason));
+                return new AgentResponse();
+            }
             default:
                 throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
         }

@@ -191,6 +191,45 @@ public static class RequestValidation
         return n;
     }
 
+    /// <summary>A cluster configuration: every nested part present, then the writers' own checks
+    /// (<see cref="NatGateway.Core.Cluster.ClusterFileText.Problems"/>: names, interfaces, addresses, VRID, priority,
+    /// advert interval), so no value reaches keepalived.conf or conntrackd.conf unchecked.</summary>
+    public static NatGateway.Core.Cluster.ClusterConfig Cluster(NatGateway.Core.Cluster.ClusterConfig? config)
+    {
+        var c = Required(config, "cluster");
+        if (!c.Enabled) return c;
+        var local = Required(c.Local, "cluster.local");
+        Required(local.SyncAddress, "cluster.local.syncAddress");
+        Required(local.SyncAddress.Address, "cluster.local.syncAddress.address");
+        var peer = Required(c.Peer, "cluster.peer");
+        Required(peer.SyncAddress, "cluster.peer.syncAddress");
+        var addresses = Required(c.VirtualAddresses, "cluster.virtualAddresses");
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            var v = Required(addresses[i], $"cluster.virtualAddresses[{i}]");
+            Required(Required(v.Address, $"cluster.virtualAddresses[{i}].address").Address, $"cluster.virtualAddresses[{i}].address");
+        }
+        if (NatGateway.Core.Cluster.ClusterFileText.Problems(c) is [var (field, message), ..]) throw new AgentRequestException("cluster." + field, message);
+        return c;
+    }
+
+    /// <summary>The states keepalived's notify reports; Unknown and Stopped are the services' own, never notified.</summary>
+    public static NatGateway.Core.Cluster.VrrpState NotifiedState(NatGateway.Core.Cluster.VrrpState? state)
+    {
+        var s = Required(state, "vrrpState");
+        if (s is not (NatGateway.Core.Cluster.VrrpState.Primary or NatGateway.Core.Cluster.VrrpState.Backup or NatGateway.Core.Cluster.VrrpState.Fault))
+            throw new AgentRequestException("vrrpState", "keepalived notifies primary, backup or fault");
+        return s;
+    }
+
+    /// <summary>A reason shown on the Cluster page: 1..200 characters, no control characters.</summary>
+    public static string Reason(string? reason)
+    {
+        var r = Required(reason, "reason");
+        if (r.Length is 0 or > 200 || r.Any(char.IsControl)) throw new AgentRequestException("reason", "a reason is 1 to 200 characters without control characters");
+        return r;
+    }
+
     public static TimeSpan CaptureDuration(long? milliseconds, string field = "durationMilliseconds")
     {
         var ms = Required(milliseconds, field);

@@ -83,5 +83,5 @@ public static class ClusterFileText
         !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any) && !address.Equals(IPAddress.Broadcast)
         && !IPAddress.IsLoopback(address) && !address.IsIPv6Multicast && !address.IsIPv4MappedToIPv6
         && !(address.AddressFamily == AddressFamily.InterNetwork && address.GetAddressBytes()[0] >= 224) && !address.IsIPv6LinkLocal
-        && address.ScopeId == 0;
+        && (address.AddressFamily != AddressFamily.InterNetworkV6 || address.ScopeId == 0);
 }

@@ -85,15 +85,17 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
         SupervisedProcess? keepalived, conntrackd;
         lock (_gate) { keepalived = _keepalived; conntrackd = _conntrackd; }
         var record = VrrpStateRecord.Read(Files.StateFile);
-        var keepalivedRunning = keepalived?.IsRunning ?? false;
-        var conntrackdRunning = conntrackd?.IsRunning ?? false;
+        // Another process's services (natgw ha status --run-dir): keepalived by its pid file, conntrackd by an answer.
+        var keepalivedRunning = keepalived?.IsRunning ?? PidAlive(Files.KeepalivedPid);
+        var sync = conntrackd is { IsRunning: false } ? null : ReadStats();
+        var conntrackdRunning = conntrackd?.IsRunning ?? sync is not null;
         return new ClusterServicesStatus
         {
             KeepalivedRunning = keepalivedRunning,
             ConntrackdRunning = conntrackdRunning,
             State = keepalivedRunning ? record.State : VrrpState.Stopped,
             LastTransition = record.LastTransition,
-            Sync = conntrackdRunning ? ReadStats() : null,
+            Sync = sync,
             Relinquished = record.Relinquished,
         };
     }
@@ -101,7 +103,7 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
     /// <summary>conntrackd's counters, or null while it does not answer on its socket (starting, or stopped).</summary>
     public ConntrackdStats? ReadStats()
     {
-        if (!File.Exists(Files.ConntrackdConf)) return null;
+        if (!File.Exists(Files.ConntrackdConf) || !File.Exists(Files.ConntrackdSocket)) return null;
         var general = Conntrackd("-s");
         if (general.ExitCode != 0) return null;
         var runtime = Conntrackd("-s", "runtime");
@@ -193,7 +195,21 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             new VrrpStateRecord(VrrpState.Stopped, new VrrpTransition(DateTimeOffset.UtcNow, previous.State, VrrpState.Stopped, reason), false)
                 .Write(Files.StateFile);
         }
-        RestoreTcpLoose();
+        // Only the process that ran the services gives the sysctl back (a `natgw ha notify --run-dir` process disposing
+        // its own instance must not undo the running node's setting).
+        if (wasRunning) RestoreTcpLoose();
+    }
+
+    private static bool PidAlive(string pidFile)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && pid > 0 && Directory.Exists($"/proc/{pid}");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private string SavedTcpLoose => Path.Combine(Files.Directory, "nf_conntrack_tcp_loose.saved");

@@ -25,6 +25,7 @@ public static class NatgwCli
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(TraceCommand.Build());
+        root.Subcommands.Add(HaCommand.Build());
         return root;
     }
 }

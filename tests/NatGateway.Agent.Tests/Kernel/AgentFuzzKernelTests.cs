@@ -56,6 +56,13 @@ public sealed partial class AgentKernelTests
                      """{"family":"ipv4","protocol":"tcp","source":"10.77.1.2","destination":"10.77.2.2","sourcePort":0,"destinationPort":0,"inInterface":"lan0"}""",
                      """{"family":"ipv4","protocol":"tcp","source":"10.77.1.2","destination":"10.77.2.2","sourcePort":-1,"destinationPort":80,"inInterface":"lan*"}"""],
         ["maxPackets"] = ["0", "-1", "101", "1e9", "\"x\"", "null"],
+        // Cluster: no config here can be applied (each breaks several checks, so one flipped byte cannot mend it), no
+        // state can be notified (Unknown/Stopped are the services' own), and "enabled" above is never a boolean.
+        ["cluster"] = ["5", "\"x\"", "{}", "null", """{"enabled":true}""",
+                       """{"enabled":true,"virtualRouterId":0,"advertInterval":"00:00:00.105","virtualAddresses":[],"local":{"name":"gw1\" }\nvrrp_script x {","role":"primary","priority":999,"insideInterface":"in 1","outsideInterface":"out\"1","syncInterface":"s*","syncAddress":{"address":"127.0.0.1","prefixLength":99}},"peer":{"name":"gw 2","syncAddress":"224.0.0.1","syncPort":0}}""",
+                       """{"enabled":true,"virtualRouterId":300,"advertInterval":"00:01:00","virtualAddresses":[null],"local":null,"peer":null}"""],
+        ["vrrpState"] = ["\"stopped\"", "\"unknown\"", "\"master\"", "5", "null", "\"\""],
+        ["reason"] = ["\"\"", "\"\\u0000\"", "5", "\"" + new string('x', 300) + "\""],
     };
 
     [KernelFact]

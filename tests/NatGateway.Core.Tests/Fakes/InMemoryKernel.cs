@@ -73,7 +73,8 @@ public sealed class InMemoryKernel : IGatewayKernel
 
     /// <summary>Live tracing: unavailable unless a test sets its own.</summary>
     public IPacketTracing Tracing { get; set; } = new UnbuiltPacketTracing();
-    public IClusterServices Cluster { get; set; } = new UnbuiltClusterServices();
+    /// <summary>keepalived/conntrackd without daemons (<see cref="FakeClusterServices"/>).</summary>
+    public IClusterServices Cluster { get; set; } = new FakeClusterServices();
 
     /// <summary>What ReadConntrackFacts returns (a 24 GiB 6.18 host with the default table).</summary>
     public NatGateway.Capacity.Kernel.KernelConntrackFacts Facts { get; set; } = new()
