@@ -13,6 +13,7 @@ public sealed partial class SupervisedProcess : IDisposable
 {
     private readonly string _file;
     private readonly IReadOnlyList<string> _args;
+    private readonly Action? _beforeStart;
     private readonly object _gate = new();
     private readonly Queue<string> _log = new();
     private readonly ManualResetEventSlim _stopping = new();
@@ -20,11 +21,17 @@ public sealed partial class SupervisedProcess : IDisposable
     private Process? _process;
     private int _starts;
 
-    public SupervisedProcess(string name, string file, IReadOnlyList<string> args)
+    /// <param name="name">For thread names and log lines.</param>
+    /// <param name="file">The daemon's executable.</param>
+    /// <param name="args">Its arguments (foreground mode).</param>
+    /// <param name="beforeStart">Runs before every start, on the supervisor's thread (conntrackd: remove the lock file
+    /// a killed instance left, which would make the next one refuse to start).</param>
+    public SupervisedProcess(string name, string file, IReadOnlyList<string> args, Action? beforeStart = null)
     {
         Name = name;
         _file = file;
         _args = args;
+        _beforeStart = beforeStart;
     }
 
     public string Name { get; }
@@ -99,6 +106,7 @@ public sealed partial class SupervisedProcess : IDisposable
                 lock (_gate)
                 {
                     if (_stopping.IsSet) return;
+                    _beforeStart?.Invoke();
                     process.Start();
                     _process = process;
                     _starts++;
@@ -106,7 +114,7 @@ public sealed partial class SupervisedProcess : IDisposable
                 process.BeginOutputReadLine();
                 process.BeginErrorReadLine();
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
             {
                 Record($"natgw: cannot start {_file}: {e.Message}");
                 if (_stopping.Wait(TimeSpan.FromSeconds(5))) return;

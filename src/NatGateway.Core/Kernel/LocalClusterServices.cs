@@ -51,9 +51,13 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             {
                 _conntrackd?.Stop(StopGrace);
                 WriteFile(Files.ConntrackdConf, conntrackdText);
-                // A conntrackd killed hard leaves its lock file; a new one refuses to start while it exists.
-                File.Delete(Files.ConntrackdLock);
-                _conntrackd = new SupervisedProcess("conntrackd", Options.Conntrackd, ["-C", Files.ConntrackdConf]);
+                // A conntrackd killed hard leaves its lock file (and socket); a new one refuses to start while the lock
+                // exists. Only our supervisor runs a conntrackd on this run directory, and it starts one after the last exited.
+                _conntrackd = new SupervisedProcess("conntrackd", Options.Conntrackd, ["-C", Files.ConntrackdConf], () =>
+                {
+                    File.Delete(Files.ConntrackdLock);
+                    File.Delete(Files.ConntrackdSocket);
+                });
                 _conntrackd.Start();
                 _conntrackdText = conntrackdText;
             }
