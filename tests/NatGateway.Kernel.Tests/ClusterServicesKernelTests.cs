@@ -35,6 +35,13 @@ public sealed class ClusterServicesKernelTests : IClassFixture<ClusterServicesKe
         WaitUntil(() => _pair.Status(1).Sync is { Resyncs: >= 1 }, "gw1's conntrackd counts the notify's resync");
         // Cluster mode sets nf_conntrack_tcp_loose=0 in the node's namespace.
         Assert.Equal("0", _pair.Sysctl(1, "net/netfilter/nf_conntrack_tcp_loose"));
+        // natgw ha status from another process reads the same node (pid file, conntrackd's socket, the state file).
+        var cli = ProcessRunner.Run("ip", "netns", "exec", _pair.Namespace(1), "dotnet", RepositoryPaths.NatgwDll, "ha", "status",
+            "--run-dir", _pair.RunDirectory(1), "--output", "json");
+        Assert.True(cli.ExitCode == 0, cli.StandardError);
+        Assert.Contains("\"state\": \"primary\"", cli.StandardOutput);
+        Assert.Contains("\"keepalivedRunning\": true", cli.StandardOutput);
+        Assert.Contains("\"conntrackdRunning\": true", cli.StandardOutput);
     }
 
     [KernelFact]
@@ -178,7 +185,7 @@ public sealed class ClusterServicesKernelTests : IClassFixture<ClusterServicesKe
 
         private static string Format(LocalClusterServices? s) => s is null ? "not started" : $"{s.Status()}\n{s.RecentOutput}";
 
-        private string RunDirectory(int n) => Path.Combine(_directory, "gw" + n);
+        public string RunDirectory(int n) => Path.Combine(_directory, "gw" + n);
 
         private LocalClusterServices Start(int n, ClusterConfig config) => NetworkNamespace.RunIn(Namespace(n), () =>
         {
