@@ -24,9 +24,10 @@ public static class HaFailover
     /// <summary>Pulls the trigger, waits for <paramref name="newPrimary"/>'s notify hook to report primary and finish its
     /// conntrackd sequence, then (when <paramref name="settle"/>) for every flow to echo after that, and returns the
     /// figures of the window from the trigger to that moment. Without settling (a control whose flows die) the gaps are
-    /// not meaningful and only the VIP move is.</summary>
+    /// not meaningful and only the VIP move is. <paramref name="tolerateEnded"/>: flows that were reset count as not
+    /// surviving instead of failing the wait (a measurement).</summary>
     public static async Task<HaFailoverResult> RunAsync(HaLab lab, EchoFleet fleet, string trigger, HaNode newPrimary,
-        Func<DateTimeOffset> pull, TimeSpan deadline, bool settle = true)
+        Func<DateTimeOffset> pull, TimeSpan deadline, bool settle = true, bool tolerateEnded = false)
     {
         var start = Stopwatch.GetTimestamp();
         var at = pull();
@@ -34,7 +35,7 @@ public static class HaFailover
         lab.WaitForNotifyDone(newPrimary, transition, deadline);
         if (!settle) return new HaFailoverResult(trigger, at, start, transition, fleet.Figures(start, start), false);
         var settledFrom = Stopwatch.GetTimestamp();
-        await fleet.WaitAllEchoedAfterAsync(settledFrom, deadline);
+        await fleet.WaitAllEchoedAfterAsync(settledFrom, deadline, tolerateEnded);
         return new HaFailoverResult(trigger, at, start, transition, fleet.Figures(start, settledFrom), true);
     }
 }
