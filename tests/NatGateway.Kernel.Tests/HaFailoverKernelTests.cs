@@ -43,7 +43,8 @@ public sealed class HaFailoverKernelTests(HaLabFixture fixture, ITestOutputHelpe
 
         // 1. SIGKILL of the primary's keepalived: no priority-0 advert; gw2 takes over after the master-down interval.
         var kill = await FailoverAsync(lab, fleet, "SIGKILL keepalived on gw1", HaNode.Gw2, () => lab.KillKeepalived(HaNode.Gw1), rows);
-        Assert.True(lab.KernelEntries(HaNode.Gw2, Port) >= Flows, "gw2's commit put the synced flows into its kernel table");
+        Assert.True(lab.HoldsVip(HaNode.Gw2), "gw2 holds the inside VIP");
+        Assert.True(lab.KernelEntries(HaNode.Gw2, Port) >= Flows, "gw2's kernel table holds the synced flows");
         AssertSurvived(kill, Flows, "after the SIGKILL");
 
         // 2. Failback: keepalived back on gw1 (priority 150 > 100) preempts.
@@ -55,11 +56,13 @@ public sealed class HaFailoverKernelTests(HaLabFixture fixture, ITestOutputHelpe
             return at;
         }, rows);
         lab.WaitForTransition(HaNode.Gw2, VrrpState.Backup, failback.TriggeredAt, Deadline);
+        HaLab.WaitUntil(() => lab.HoldsVip(HaNode.Gw1) && !lab.HoldsVip(HaNode.Gw2), Deadline, "the VIPs back on gw1 only");
         AssertSurvived(failback, Flows, "after the failback");
 
         // 3. All of gw1's links down (inside, outside, sync).
         lab.WaitForPeerCopy(HaNode.Gw2, Port, Flows, Deadline);
         var down = await FailoverAsync(lab, fleet, "all gw1 links down", HaNode.Gw2, () => lab.LinksDown(HaNode.Gw1), rows);
+        Assert.True(lab.HoldsVip(HaNode.Gw2), "gw2 holds the inside VIP");
         AssertSurvived(down, Flows, "after gw1's links went down");
 
         output.WriteLine($"{Flows} flows, advert {lab.Advert.TotalSeconds:0.00} s");
