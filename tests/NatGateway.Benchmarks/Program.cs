@@ -8,6 +8,7 @@ var benchmarks = new SortedDictionary<string, IBenchmark>(StringComparer.Ordinal
     ["capacity"] = new CapacityBenchmark(),
     ["conntrack"] = new NatGateway.Benchmarks.Conntrack.ConntrackBenchmark(),
     ["doctor"] = new NatGateway.Benchmarks.Doctor.DoctorBenchmark(),
+    ["ha"] = new NatGateway.Benchmarks.Ha.HaBenchmark(),
     ["nat"] = new NatGateway.Benchmarks.Nat.NatBenchmark(),
 };
 
