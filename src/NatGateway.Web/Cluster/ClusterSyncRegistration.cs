@@ -33,12 +33,15 @@ public static class ClusterSyncRegistration
                     return Results.Problem(title: "Only the primary resyncs its peer",
                         detail: "a resync replaces the backup's configuration with the primary's; run it on the primary", statusCode: StatusCodes.Status409Conflict);
                 sync.RequestResync();
-                return Results.Accepted(value: new { requested = true });
+                return Results.Accepted(value: new ResyncRequested(true));
             })
             .DisableAntiforgery()
             .AddEndpointFilter(NatGateway.Web.Api.JsonBody.NoBodyUnlessJson)
             .RequireRole(Role.Admin)
             .WithSummary("Replace the backup's configuration with this primary's revision in force (after a divergence)")
-            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<ResyncRequested>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
     }
 }
+
+/// <summary>The answer of <c>POST /api/v1/cluster/resync</c>: the next sync round sends the revision in force with the resync flag.</summary>
+public sealed record ResyncRequested(bool Requested);

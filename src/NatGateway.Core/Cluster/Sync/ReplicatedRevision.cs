@@ -35,7 +35,8 @@ public sealed record SharedState(IReadOnlyList<NatRule> Rules, SettingsUpdate Se
     /// <summary>SHA-256 (hex) of the canonical documents: equal on both nodes exactly when they hold the same shared state.</summary>
     public string ContentHash()
     {
-        var text = RulesDocument.Serialize(Rules) + "\n" + SettingsDocument.Serialize(Settings) + "\n"
+        // Positions as the list orders them (a document read back numbers them so; a list built in memory may not).
+        var text = RulesDocument.Serialize(Rules.Select((r, i) => r with { Position = i }).ToList()) + "\n" + SettingsDocument.Serialize(Settings) + "\n"
                    + (Conntrack is { } c ? ConntrackDocument.Serialize(c) : "");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
