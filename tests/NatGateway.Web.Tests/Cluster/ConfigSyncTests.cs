@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NatGateway.Core.Cluster;
 using NatGateway.Core.Cluster.Sync;
+using NatGateway.Core.Kernel;
 using NatGateway.Core.Revisions;
 using NatGateway.Data.Entities;
 using Xunit;
@@ -233,6 +234,74 @@ public sealed class ConfigSyncTests(SyncPair pair, ITestOutputHelper output) : I
             using var response = await sync.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path} on the sync listener: {(int)response.StatusCode}");
         }
+    }
+
+    [Fact]
+    public async Task After_a_failover_the_roles_follow_VRRP_and_a_diverged_backup_is_kept_until_a_resync()
+    {
+        var (gw1, gw2) = (pair.Primary, pair.Backup);
+        var common = await ApplyOnPrimaryAsync(gw1, $"common-{Guid.NewGuid():N}"[..16], 6000 + Random.Shared.Next(300));
+        await WaitForRevisionAsync(gw2, common);
+        try
+        {
+            // Failover while gw1 is down: keepalived makes gw2 primary, and changes are made there.
+            await gw1.StopAsync();
+            gw2.Kernel.Cluster = new VrrpStateServices(VrrpState.Primary);
+            var onlyOnGw2 = await ApplyOnPrimaryAsync(gw2, $"gw2-{Guid.NewGuid():N}"[..16], 6400 + Random.Shared.Next(300));
+            Assert.True(onlyOnGw2 > common);
+
+            // gw1 comes back and preempts with its older configuration: gw2's is not overwritten, the pair is diverged.
+            gw2.Kernel.Cluster = new VrrpStateServices(VrrpState.Backup);
+            gw1.Kernel.Cluster = new VrrpStateServices(VrrpState.Primary);
+            await gw1.StartAsync();
+            var diverged = await WaitForPeerStateAsync(gw1, PeerReplicationState.Diverged);
+            Assert.Equal(onlyOnGw2, diverged.PeerRevisionId);
+            Assert.Contains("resync", diverged.LastError);
+            // More rounds pass; gw2 still has its own revision in force.
+            var rounds = gw1.PeerStatus.Current.LastContact;
+            await WaitUntilAsync(() => gw1.PeerStatus.Current.LastContact > rounds);
+            Assert.Equal(onlyOnGw2, (await InForceAsync(gw2))?.Id);
+            using (var refused = await gw2.Admin.PostAsync("api/v1/cluster/resync", Json("{}")))
+                Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+
+            // The operator's resync on the primary replaces gw2's configuration with gw1's, under gw1's id.
+            using (var resync = await gw1.Admin.PostAsync("api/v1/cluster/resync", Json("{}")))
+                Assert.Equal(HttpStatusCode.Accepted, resync.StatusCode);
+            var replaced = await WaitForRevisionAsync(gw2, common);
+            Assert.Equal(SharedState.Of((await InForceAsync(gw1))!.Gateway).ContentHash(), SharedState.Of(replaced.Gateway).ContentHash());
+            Assert.Null(await gw2.Services.GetRequiredService<RevisionStore>().ContentAsync(onlyOnGw2));
+            await WaitForPeerStateAsync(gw1, PeerReplicationState.InSync);
+
+            // New revisions on gw1 get ids above everything gw2 held, and replicate again.
+            var next = await ApplyOnPrimaryAsync(gw1, $"after-{Guid.NewGuid():N}"[..16], 6800 + Random.Shared.Next(300));
+            Assert.True(next > onlyOnGw2);
+            await WaitForRevisionAsync(gw2, next);
+        }
+        finally
+        {
+            if (!gw1.Running) await gw1.StartAsync();
+            gw1.Kernel.Cluster = new UnbuiltClusterServices();
+            gw2.Kernel.Cluster = new UnbuiltClusterServices();
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > Deadline) throw new Xunit.Sdk.XunitException($"condition not met after {Deadline}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>keepalived as the notify hook would have reported it: only the VRRP state matters to configuration sync.</summary>
+    private sealed class VrrpStateServices(VrrpState state) : IClusterServices
+    {
+        public void Apply(ClusterConfig config) { }
+        public void Stop() { }
+        public ClusterServicesStatus Status() => new() { KeepalivedRunning = true, ConntrackdRunning = true, State = state };
+        public void Notify(VrrpState state, string reason) { }
     }
 
     private sealed class ShiftedClock(TimeSpan shift) : TimeProvider

@@ -143,7 +143,7 @@ public sealed class ConfigSyncService(
         var resync = _resync;
         var content = await store.GetAsync(inForce.Id, ct);
         var revision = new ReplicatedRevision(inForce.Id, inForce.Kind, content?.Author, content?.Comment, SharedState.Of(inForce.Gateway), resync);
-        tracker.Update(s => s with { State = PeerReplicationState.Behind, BehindBy = behind });
+        tracker.Update(s => s with { State = PeerReplicationState.Behind, BehindBy = behind, LastError = null });
         ReplicationResult result;
         try
         {
