@@ -65,7 +65,16 @@ public static class AccessMatrix
         new("POST", "/api/v1/doctor/drops", Role.Operator),
         new("GET", "/api/v1/doctor/drops", Role.Viewer),
         new("POST", "/api/v1/trace", Role.Operator),
+        new("POST", "/api/v1/cluster/resync", Role.Admin),
     ];
+
+    /// <summary>
+    /// Role "peer": the HA pair's configuration sync, served only on the sync listener (<c>natgw serve --cluster-listen</c>)
+    /// and outside the browser pipeline (no cookie, no antiforgery). Every request must carry an HMAC-SHA256 signature with
+    /// the pair's shared secret inside the replay window; anything else there is 401, and these paths are 404 on every other
+    /// listener. Not in the endpoint table (a branch before routing), so the crawl never reaches them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PeerRoutes = ["GET /peer/v1/state", "POST /peer/v1/revisions"];
 
     /// <summary>Pages (Blazor routes) that need a signed-in user: a viewer, except /users and /tokens (admin).</summary>
     public static readonly IReadOnlyList<string> Pages =

@@ -22,7 +22,8 @@ public sealed class ApplyPipeline(
     CommitStep commit,
     NatRulesService rules,
     ILogger<ApplyPipeline> logger,
-    IEnumerable<IApplyObserver> observers)
+    IEnumerable<IApplyObserver> observers,
+    Cluster.Sync.ClusterRoleGate? clusterRole = null)
 {
     private readonly IApplyObserver[] _observers = observers.ToArray();
 
@@ -85,7 +86,7 @@ public sealed class ApplyPipeline(
 
     private static ApplyOutcome Classify(Exception e) => e switch
     {
-        RulesInvalidException or ConfirmationPendingException => ApplyOutcome.Refused,
+        RulesInvalidException or ConfirmationPendingException or Cluster.Sync.BackupNodeRefusesChangesException => ApplyOutcome.Refused,
         NftablesException or SettingsApplyException => ApplyOutcome.Failed,
         KernelUnavailableException => ApplyOutcome.Interrupted,
         _ => ApplyOutcome.Error,
@@ -94,6 +95,8 @@ public sealed class ApplyPipeline(
     private async Task<ApplyPipelineResult> RunStepsAsync(ApplyRequest request, CancellationToken ct)
     {
         if (!request.RunsWhilePending && await store.PendingAsync(ct) is { } pending) throw new ConfirmationPendingException(pending.RevisionId);
+        // HA pair: a backup takes its configuration from the primary only (pages and the API refuse earlier; this covers every caller).
+        if (request.IsLocalChange && clusterRole?.LocalChangeRefusal() is { } refusal) throw new Cluster.Sync.BackupNodeRefusesChangesException(refusal);
 
         var timing = new StageTimer();
         var journaled = await journal.RunAsync(request, ct);

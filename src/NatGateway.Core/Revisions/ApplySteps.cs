@@ -16,6 +16,12 @@ public sealed record ApplyRequest(GatewayState Target, RevisionKind Kind, string
 
     /// <summary>An automatic revert or a recovery runs even while a change waits for confirmation.</summary>
     public bool RunsWhilePending => Kind is RevisionKind.AutoRevert or RevisionKind.Startup;
+
+    /// <summary>HA configuration sync: the primary's revision id, stored as this revision's id on the backup (null: a local change).</summary>
+    public long? ReplicatedId { get; init; }
+
+    /// <summary>A change someone made on this node (not a replicated one, a revert or a recovery): refused on a backup.</summary>
+    public bool IsLocalChange => ReplicatedId is null && Kind is not (RevisionKind.AutoRevert or RevisionKind.Startup);
 }
 
 /// <summary>Step 1: the intent is durable (state applying) before the kernel changes.</summary>
@@ -91,7 +97,8 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
             Interfaces = fixes,
         };
         timing.Lap("in force");
-        var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore), ct);
+        var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore)
+            { Id = request.ReplicatedId }, ct);
         timing.Lap("write");
         var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
         return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared };

@@ -266,7 +266,7 @@ public sealed class RevisionStore(
         var rulesDocument = RulesDocument.Serialize(target.Rules);
         var revision = new Revision
         {
-            CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
+            Id = entry.Id ?? 0, CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
             RulesDocument = rulesDocument, RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s, target.Interfaces) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
@@ -339,6 +339,50 @@ public sealed class RevisionStore(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Revisions.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.State, state).SetProperty(r => r.Outcome, outcome).SetProperty(r => r.ConfirmBy, confirmBy), ct);
+    }
+
+    // ---- HA configuration sync ----
+
+    /// <summary>The highest revision id stored (0: none).</summary>
+    public async Task<long> MaxIdAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Revisions.MaxAsync(r => (long?)r.Id, ct) ?? 0;
+    }
+
+    /// <summary>
+    /// Revisions newer than <paramref name="afterId"/> that were put in force (applied, pending, or reverted later) and
+    /// are not local to this kernel (baseline): what a peer at <paramref name="afterId"/> has missed.
+    /// </summary>
+    public async Task<int> CountInForceSinceAsync(long afterId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Revisions.CountAsync(r => r.Id > afterId && r.Kind != RevisionKind.Baseline
+            && (r.State == RevisionState.Applied || r.State == RevisionState.PendingConfirmation || r.State == RevisionState.Reverted), ct);
+    }
+
+    /// <summary>
+    /// The next revision gets an id above <paramref name="id"/> (SQLite AUTOINCREMENT's <c>sqlite_sequence</c>): the
+    /// primary allocates above every id the backup holds, so the backup can store each replicated revision under its id.
+    /// </summary>
+    public async Task ReserveIdsThroughAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var updated = await db.Database.ExecuteSqlAsync($"""UPDATE sqlite_sequence SET seq = {id} WHERE name = 'Revisions' AND seq < {id}""", ct);
+        if (updated == 0)
+            await db.Database.ExecuteSqlAsync($"""INSERT INTO sqlite_sequence (name, seq) SELECT 'Revisions', {id} WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'Revisions')""", ct);
+    }
+
+    /// <summary>
+    /// The operator's resync on a backup: revisions from <paramref name="fromId"/> on (which the primary does not have) are
+    /// deleted so the primary's revision can be stored under its id. Returns how many were deleted.
+    /// </summary>
+    public async Task<int> DeleteFromAsync(long fromId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var deleted = await db.Revisions.Where(r => r.Id >= fromId).ExecuteDeleteAsync(ct);
+        await RevisionDocuments.DeleteUnreferencedAsync(db, ct);
+        return deleted;
     }
 
     // ---- retention ----
@@ -484,4 +528,8 @@ public sealed record RevisionContent(long Id, RevisionKind Kind, RevisionState S
 
 /// <summary>What the journal step writes: the target (settings and conntrack captured when the change leaves them), and what was in force.</summary>
 public sealed record JournalEntry(RevisionKind Kind, string? Comment, string? Author, GatewayState Target, CompiledRuleset Compiled,
-    RevisionContent? Previous, CapacityApplyRequest? ConntrackBefore);
+    RevisionContent? Previous, CapacityApplyRequest? ConntrackBefore)
+{
+    /// <summary>The id to store the revision under (HA sync: the primary's id on the backup); null: the next free id.</summary>
+    public long? Id { get; init; }
+}

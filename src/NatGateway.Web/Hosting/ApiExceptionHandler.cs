@@ -37,6 +37,12 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
                 statusCode: StatusCodes.Status503ServiceUnavailable,
                 extensions: new Dictionary<string, object?> { ["reason"] = unavailable.Reason });
         }
+        else if (exception is NatGateway.Core.Cluster.Sync.BackupNodeRefusesChangesException backup)
+        {
+            // HA pair: the change belongs on the primary (it replicates here); nothing was changed.
+            result = Results.Problem(title: "This node is the backup", detail: backup.Message, statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["reason"] = backup.Message });
+        }
         else
         {
             logger.LogError(exception, "{Method} {Path} failed", request.Method, path.Value);

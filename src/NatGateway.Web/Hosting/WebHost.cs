@@ -26,7 +26,10 @@ public static class WebHost
             ContentRootPath = contentRoot,
             EnvironmentName = options.Environment,
         });
-        builder.WebHost.UseUrls(options.Urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var urls = options.Urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // HA pair: the sync listener on the sync address only, beside the management URLs (Cluster/PeerSyncListener).
+        if (options.ClusterSync is { } sync) urls = [.. urls, NatGateway.Web.Cluster.PeerSyncListener.Url(sync)];
+        builder.WebHost.UseUrls(urls);
         // Static web assets (MudBlazor's _content, the top-level wwwroot) from the build manifest when not published.
         builder.WebHost.UseStaticWebAssets();
         // Every request body (API, forms) is capped at 1 MiB unless its endpoint says otherwise (BodyLimits.WithBodyLimit).
@@ -45,6 +48,8 @@ public static class WebHost
         // Before any hosted service starts: an unusable database stops natgw here, with the kernel untouched.
         DatabaseSetup.Migrate(options.DatabasePath);
 
+        // HA pair: requests on the sync listener go to the peer endpoints alone (HMAC-signed, no cookies, no browser pipeline).
+        NatGateway.Web.Cluster.PeerSyncEndpoint.MapPeerSync(app);
         // Cross-site and host protection (Access/): a foreign Host is refused before anything runs; every response
         // carries the security headers; cookie-authenticated unsafe requests must be same-origin (after authentication).
         app.UseMiddleware<HostFilter>();
@@ -61,6 +66,8 @@ public static class WebHost
         app.UseMiddleware<CrossSiteProtection>();
         app.UseAuthorization();
         app.UseAntiforgery();
+        // A backup of an HA pair refuses local changes to what the primary replicates (409 with the reason).
+        app.UseMiddleware<NatGateway.Web.Cluster.BackupWriteGuard>();
         // Stylesheets and scripts hold no data; the sign-in page needs them before anyone has signed in.
         app.MapStaticAssets().AllowAnonymous();
         // Liveness only: no data, no authentication.
@@ -77,6 +84,7 @@ public static class WebHost
         app.MapTokensApi();
         app.MapDoctorApi();
         app.MapTraceApi();
+        NatGateway.Web.Cluster.ClusterSyncRegistration.MapClusterSyncApi(app);
         app.MapApiDocs();
         NatGateway.Web.Metrics.MetricsRegistration.MapNatgwMetrics(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -155,6 +163,7 @@ public static class WebHost
         NatGateway.Web.Metrics.MetricsRegistration.AddNatgwMetrics(services, options.MetricsAccess);
         NatGateway.Core.Doctor.DoctorMonitorRegistration.AddDoctorMonitor(services);
         NatGateway.Core.Tracing.TracingRegistration.AddTracing(services);
+        NatGateway.Web.Cluster.ClusterSyncRegistration.AddClusterSync(services, options.ClusterSync);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

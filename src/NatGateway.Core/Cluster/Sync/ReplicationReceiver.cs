@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+using NatGateway.Core.Kernel;
+using NatGateway.Core.Revisions;
+using NatGateway.Core.Rules;
+using NatGateway.Core.Settings;
+using NatGateway.Nftables;
+
+namespace NatGateway.Core.Cluster.Sync;
+
+/// <summary>
+/// The peer endpoints' side of configuration sync: answers the node's state, and on the backup puts a replicated
+/// revision in force through its own <see cref="ApplyPipeline"/> (journal first, one nftables transaction, settings,
+/// sizing) under the primary's revision id. A backup that holds revisions the primary does not have is never overwritten
+/// unless the request is the operator's resync.
+/// </summary>
+public sealed class ReplicationReceiver(
+    RevisionStore store,
+    ApplyPipeline pipeline,
+    NatRulesService rules,
+    KernelSettingsService settings,
+    ClusterRoleGate role,
+    IClusterSyncSettingsProvider provider,
+    PeerStatusTracker tracker,
+    ILogger<ReplicationReceiver> logger)
+{
+    public async Task<PeerNodeState> StateAsync(CancellationToken ct = default)
+    {
+        var config = provider.Current ?? throw new InvalidOperationException("cluster sync is not configured");
+        var inForce = await store.InForceAsync(ct);
+        ClusterServicesStatus? services = null;
+        try { services = settings.Kernel.Cluster.Status(); }
+        catch (Exception e) when (e is KernelUnavailableException or NotSupportedException or InvalidOperationException) { }
+        return new PeerNodeState
+        {
+            Node = config.NodeName,
+            ConfiguredRole = config.Role,
+            Vrrp = services?.State ?? VrrpState.Unknown,
+            RevisionId = inForce?.Id,
+            ContentHash = inForce is null ? null : SharedState.Of(inForce.Gateway).ContentHash(),
+            MaxRevisionId = await store.MaxIdAsync(ct),
+            Services = services,
+        };
+    }
+
+    public async Task<ReplicationResult> AcceptAsync(ReplicatedRevision incoming, string peerName, CancellationToken ct = default)
+    {
+        if (role.Current() != SyncRole.Backup)
+            return new ReplicationResult(ReplicationOutcome.NotBackup, null,
+                $"this node is {role.Current().ToString().ToLowerInvariant()} (VRRP state {role.Vrrp()}), not the backup: it takes no revisions from its peer");
+        var result = await pipeline.ExclusiveAsync(() => AcceptHeldAsync(incoming, peerName, ct), ct);
+        if (result.Outcome == ReplicationOutcome.Applied)
+        {
+            // The draft follows the revision in force (this node may become primary: its draft must start from here).
+            await rules.ReplaceDraftAsync(incoming.State.Rules, ct);
+            rules.RaiseChanged();
+        }
+        tracker.NoteReceived(result);
+        return result;
+    }
+
+    private async Task<ReplicationResult> AcceptHeldAsync(ReplicatedRevision incoming, string peerName, CancellationToken ct)
+    {
+        var hash = incoming.State.ContentHash();
+        var inForce = await store.InForceAsync(ct);
+        if (inForce?.Id == incoming.Id && SharedState.Of(inForce.Gateway).ContentHash() == hash)
+            return new ReplicationResult(ReplicationOutcome.AlreadyPresent, incoming.Id, null);
+
+        var maxId = await store.MaxIdAsync(ct);
+        if (maxId >= incoming.Id)
+        {
+            if (!incoming.Resync)
+                return new ReplicationResult(ReplicationOutcome.Diverged, inForce?.Id,
+                    $"this node already holds revision(s) up to {maxId} (in force: {inForce?.Id.ToString() ?? "none"}), so revision {incoming.Id} " +
+                    "cannot be stored under its id; the nodes' histories differ. A resync from the primary replaces this node's newer revisions");
+            var deleted = await store.DeleteFromAsync(incoming.Id, ct);
+            logger.LogWarning("resync from {Peer}: deleted {Count} revision(s) from id {Id} on that this node held and the primary does not",
+                peerName, deleted, incoming.Id);
+        }
+
+        var target = incoming.State.OnNode(inForce?.Gateway.Settings ?? SettingsDocument.Capture(settings.Read()));
+        try
+        {
+            var request = new ApplyRequest(target, incoming.Kind, incoming.Comment, incoming.Author) { ReplicatedId = incoming.Id };
+            var applied = await pipeline.RunHeldAsync(request, ct);
+            await store.SetOutcomeAsync(applied.Revision,
+                $"replicated from {peerName} (its revision {incoming.Id}){(incoming.Resync ? " by a resync" : "")}", ct);
+            store.NotifyChanged();
+            logger.LogInformation("revision {Id} ({Kind}) replicated from {Peer} is in force", incoming.Id, incoming.Kind, peerName);
+            return new ReplicationResult(ReplicationOutcome.Applied, applied.Revision.Id, null);
+        }
+        catch (Exception e) when (e is RulesInvalidException or NftablesException or SettingsApplyException or ConfirmationPendingException
+                                      or InterfaceFixApplyException or KernelUnavailableException or ArgumentException)
+        {
+            logger.LogWarning("revision {Id} replicated from {Peer} was not applied: {Reason}", incoming.Id, peerName, e.Message);
+            return new ReplicationResult(ReplicationOutcome.Failed, inForce?.Id, $"the backup's apply failed: {e.Message}");
+        }
+    }
+}
