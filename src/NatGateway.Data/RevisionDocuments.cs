@@ -46,6 +46,19 @@ public static class RevisionDocuments
         }
     }
 
+    /// <summary>Stores one document (unless a revision already holds the same text) and returns its hash.</summary>
+    public static async Task<string> StoreAsync(NatGatewayDbContext db, string text, CancellationToken ct = default)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var hash = DocumentCodec.Hash(bytes);
+        if (!await db.RevisionDocuments.AsNoTracking().AnyAsync(x => x.Hash == hash, ct))
+        {
+            db.RevisionDocuments.Add(new RevisionDocument { Hash = hash, Content = DocumentCodec.Pack(bytes), Length = bytes.Length });
+            await db.SaveChangesAsync(ct);
+        }
+        return hash;
+    }
+
     /// <summary>The number of elements of a JSON array, without building it.</summary>
     public static int CountArray(string json)
     {

@@ -54,6 +54,29 @@ public sealed class ApplyPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task The_readable_diff_made_beside_the_kernel_step_is_stored_for_applied_failed_and_interrupted_revisions()
+    {
+        await AddForwardAsync("web", 8080);
+        var applied = await _revisions.ApplyRulesAsync(null, "test");
+        Assert.Contains("added web", applied.Diff);
+        Assert.Contains("added web", (await _revisions.GetAsync(applied.Id))!.Diff); // stored, not only on the returned entity
+
+        await AddForwardAsync("mail", 2525);
+        _kernel.RecordingNftables.ApplyFailure = new NftablesException("refused", "Error: test");
+        await Assert.ThrowsAsync<NftablesException>(() => _revisions.ApplyRulesAsync(null, "test"));
+        var failed = (await _revisions.ListAsync())[0];
+        Assert.Equal(RevisionState.Failed, failed.State);
+        Assert.Contains("added mail", (await _revisions.GetAsync(failed.Id))!.Diff);
+
+        _kernel.RecordingNftables.ApplyFailure = new KernelUnavailableException("agent socket closed");
+        await Assert.ThrowsAsync<KernelUnavailableException>(() => _revisions.ApplyRulesAsync(null, "test"));
+        var interrupted = (await _revisions.ListAsync())[0];
+        Assert.Equal(RevisionState.Interrupted, interrupted.State);
+        Assert.Contains("added mail", (await _revisions.GetAsync(interrupted.Id))!.Diff);
+        _kernel.RecordingNftables.ApplyFailure = null;
+    }
+
+    [Fact]
     public async Task Each_step_returns_its_own_result()
     {
         var first = await _pipeline.RunAsync(new ApplyRequest(new GatewayState([Forward("web", 8080, 1)], null), RevisionKind.Apply, "first", "test"));

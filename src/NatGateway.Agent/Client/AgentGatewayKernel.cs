@@ -91,17 +91,9 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     private readonly Lock _preparedGate = new();
     private (IReadOnlyList<NatRule> Rules, int Count, byte[] Json)? _preparedJson;
 
-    private static byte[] SerializeRules(IReadOnlyList<NatRule> rules)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
-            writer.WriteEndArray();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+    // The revision's rules document is these very bytes (RuleListUtf8: once per draft snapshot): the agent parses
+    // whitespace as JSON allows, and the apply no longer writes the same 10,000 rules twice.
+    private static byte[] SerializeRules(IReadOnlyList<NatRule> rules) => NatGateway.Core.Rules.RuleListUtf8.Of(rules);
 
     public void Dispose() => _pool.Dispose();
 }

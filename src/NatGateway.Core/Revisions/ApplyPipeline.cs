@@ -111,11 +111,13 @@ public sealed class ApplyPipeline(
         }
         catch (NftablesException e)
         {
+            await WriteDiffAsync(journaled);
             await store.FinishAsync(revision, RevisionState.Failed, $"nftables refused the batch: {e.NftError}", ct);
             throw;
         }
         catch (KernelUnavailableException)
         {
+            await WriteDiffAsync(journaled);
             await InterruptAsync(revision, ct);
             throw;
         }
@@ -135,16 +137,22 @@ public sealed class ApplyPipeline(
         catch (Exception e) when (e is SettingsApplyException or InterfaceFixApplyException)
         {
             nftables.Undo(journaled, nft);
+            await WriteDiffAsync(journaled);
             await store.FinishAsync(revision, RevisionState.Failed, e.Message, ct);
             throw;
         }
         catch (KernelUnavailableException)
         {
+            await WriteDiffAsync(journaled);
             await InterruptAsync(revision, ct);
             throw;
         }
         Hit(request, Failpoints.AfterSettings);
         timing.Lap("settings");
+
+        // Before the commit: a revision in force (or pending confirmation) always has its diff.
+        await WriteDiffAsync(journaled);
+        timing.Lap("diff");
 
         var committed = await commit.RunAsync(request, journaled, ct);
         Hit(request, Failpoints.AfterCommit);
@@ -165,6 +173,22 @@ public sealed class ApplyPipeline(
     private static void Hit(ApplyRequest request, string failpoint)
     {
         if (request.Kind != RevisionKind.Startup) Failpoints.Hit(failpoint);
+    }
+
+    /// <summary>
+    /// Stores the journal entry's readable diff. Its failure is logged and never fails the apply: the kernel step has run,
+    /// and the revision's state (what recovery and rollback use) is already in the journal.
+    /// </summary>
+    private async Task WriteDiffAsync(JournalResult journaled)
+    {
+        try
+        {
+            await store.WriteDiffAsync(journaled.Revision, await journaled.Diff, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogError(e, "revision {Id}: its readable diff could not be made or stored; the revision is recorded without it", journaled.Revision.Id);
+        }
     }
 
     /// <summary>The agent went away mid-apply: the kernel may hold part of this revision until recovery runs.</summary>

@@ -32,6 +32,9 @@ public sealed record JournalResult(Revision Revision, RevisionContent? Previous,
 
     /// <summary>The kernel side getting the target rules ready (<see cref="INatTables.Prepare"/>) while the journal was written.</summary>
     public Task Prepared { get; init; } = Task.CompletedTask;
+
+    /// <summary>The readable diff (<see cref="RevisionStore.Describe"/>), made beside the kernel step; the pipeline stores it.</summary>
+    public Task<string> Diff { get; init; } = Task.FromResult("");
 }
 
 /// <summary>Step 2: our nftables tables, one transaction. Null <see cref="Kernel"/> = skipped (a settings-only change).</summary>
@@ -97,11 +100,16 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
             Interfaces = fixes,
         };
         timing.Lap("in force");
-        var revision = await store.BeginAsync(new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore)
-            { Id = request.ReplicatedId }, ct);
+        var entry = new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore)
+            { Id = request.ReplicatedId };
+        var revision = await store.BeginAsync(entry, ct);
         timing.Lap("write");
+        // The readable diff (a keyed rule diff and a line diff of two rulesets: tens of ms at 10,000 rules) is for people,
+        // not for recovery: it is made while the kernel step runs (mostly the agent's time) and stored before the commit.
+        var diff = Task.Run(() => RevisionStore.Describe(entry), CancellationToken.None);
+        _ = diff.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
-        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared };
+        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared, Diff = diff };
     }
 }
 

@@ -321,7 +321,9 @@ public sealed class RevisionService(
     {
         var (state, errors) = parsed;
         if (state is null) return (null, errors);
-        await rules.ReplaceDraftAsync(MarkIdAllocator.AssignMissing(state.Rules), ct);
+        // The parse validated every rule against the ones before it (GatewayStateDocument.Parse: a state only without errors);
+        // mark ids, which AssignMissing fills, are not part of the validation.
+        await rules.ReplaceDraftAsync(MarkIdAllocator.AssignMissing(state.Rules), ct, validated: true);
         return (state, errors);
     }
 }

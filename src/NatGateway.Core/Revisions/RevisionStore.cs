@@ -254,26 +254,21 @@ public sealed class RevisionStore(
 
     /// <summary>
     /// Writes the journal entry (state <see cref="RevisionState.Applying"/>) before the kernel is touched: the whole target
-    /// state (settings and conntrack concrete), the compiled ruleset and the readable diff against <see cref="JournalEntry.Previous"/>.
+    /// state (settings and conntrack concrete) and the compiled ruleset. The readable diff is not part of it: the apply
+    /// makes it (<see cref="Describe"/>) beside the kernel step and adds it with <see cref="WriteDiffAsync"/>; recovery
+    /// needs only the state, so an entry a crash interrupts simply has no diff.
     /// </summary>
     public async Task<Revision> BeginAsync(JournalEntry entry, CancellationToken ct = default)
     {
         var previous = entry.Previous;
         var target = entry.Target;
-        var previousConntrack = previous?.Gateway.Conntrack ?? (previous is null ? null : entry.ConntrackBefore);
-        // The readable diff and the rules document are independent pure functions of the entry: made side by side.
-        var describing = Task.Run(() => DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText), CancellationToken.None);
-        var rulesDocument = RulesDocument.Serialize(target.Rules);
         var revision = new Revision
         {
             Id = entry.Id ?? 0, CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
-            RulesDocument = rulesDocument, RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json, RulesetText = entry.Compiled.NftText,
+            RulesDocument = RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json,
+            RulesetText = entry.Compiled.NftText,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s, target.Interfaces) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
-            Diff = await describing
-                   + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
-                   + string.Concat(InterfaceFixes.Diff(previous?.Gateway.Interfaces, target.Interfaces).Select(l => "interface " + l + "\n"))
-                   + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n")),
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Revisions.Add(revision);
@@ -281,6 +276,30 @@ public sealed class RevisionStore(
         // The next apply and the pending diff compare against these rules: keep the parsed list rather than parse it back.
         if (revision.RulesHash is { Length: > 0 } hash) _cache.Add("rules:" + hash, target.Rules, 2L * revision.RulesDocument.Length);
         return revision;
+    }
+
+    /// <summary>The readable diff of a journal entry against what was in force: rules, ruleset lines, settings, fixes, conntrack.</summary>
+    public static string Describe(JournalEntry entry)
+    {
+        var previous = entry.Previous;
+        var target = entry.Target;
+        var previousConntrack = previous?.Gateway.Conntrack ?? (previous is null ? null : entry.ConntrackBefore);
+        return DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText)
+               + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
+               + string.Concat(InterfaceFixes.Diff(previous?.Gateway.Interfaces, target.Interfaces).Select(l => "interface " + l + "\n"))
+               + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n"));
+    }
+
+    /// <summary>Adds the readable diff to a journal entry (stored once by hash, like the other documents).</summary>
+    public async Task WriteDiffAsync(Revision revision, string diff, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var hash = await RevisionDocuments.StoreAsync(db, diff, ct);
+        await db.Revisions.Where(r => r.Id == revision.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.DiffHash, hash), ct);
+        await tx.CommitAsync(ct);
+        revision.Diff = diff;
+        revision.DiffHash = hash;
     }
 
     /// <summary>Ends a journal entry that did not commit (failed, interrupted).</summary>

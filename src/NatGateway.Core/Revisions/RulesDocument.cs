@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using NatGateway.Core.Rules;
 using NatGateway.Nat;
 
 namespace NatGateway.Core.Revisions;
@@ -7,17 +8,8 @@ namespace NatGateway.Core.Revisions;
 /// <summary>The rules part of a revision: a JSON array of the rules in order, each in the REST shape (<see cref="NatRuleJson"/>).</summary>
 internal static class RulesDocument
 {
-    public static string Serialize(IReadOnlyList<NatRule> rules)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartArray();
-            foreach (var rule in rules) NatRuleJson.Write(writer, rule);
-            writer.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+    /// <summary>The document of <paramref name="rules"/> (<see cref="RuleListUtf8"/>: the bytes the agent is sent too).</summary>
+    public static string Serialize(IReadOnlyList<NatRule> rules) => Encoding.UTF8.GetString(RuleListUtf8.Of(rules));
 
     public static IReadOnlyList<NatRule> Parse(string document)
     {
