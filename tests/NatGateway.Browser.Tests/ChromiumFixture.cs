@@ -143,6 +143,38 @@ public static class PageExtensions
         }
     }
 
+    /// <summary>
+    /// Opens the Rules page's "Add rule" menu and clicks the item <paramref name="kind"/> (e.g. "dnat"). The menu button is
+    /// clicked again until the item is visible: a click that lands while the page re-renders (the pending diff, drift
+    /// and counters load after the first render) can be lost, and waiting for an item of a menu that never opened hung
+    /// until the 60 s default on a loaded box.
+    /// </summary>
+    public static async Task ClickAddRuleAsync(this IPage page, string kind)
+    {
+        var menu = page.Locator("[data-testid=add-rule] button").First;
+        var item = page.Locator($"[data-testid=add-{kind}]");
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            await menu.ClickAsync();
+            try
+            {
+                await Assertions.Expect(item).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 10_000 });
+                break;
+            }
+            catch (PlaywrightException) when (DateTime.UtcNow < deadline)
+            {
+                // The popover is in the DOM but still opening: wait for it rather than click the button (closing it).
+                if (await item.CountAsync() > 0)
+                {
+                    await Assertions.Expect(item).ToBeVisibleAsync();
+                    break;
+                }
+            }
+        }
+        await item.ClickAsync();
+    }
+
     /// <summary>Clicks a button that closes the open dialog and waits until the dialog is gone.</summary>
     public static async Task CloseDialogWithAsync(this IPage page, ILocator button)
     {

@@ -73,8 +73,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
                 await Assertions.Expect(page.GetByLabel("Comment (optional)", new() { Exact = true })).ToHaveAttributeAsync("data-testid", "apply-comment");
                 await Assertions.Expect(page.GetByRole(AriaRole.Switch, new() { Name = "Enable rule web forward to the lab server", Exact = true })).ToHaveCountAsync(1);
                 report.Append(await SeriousViolationsAsync(page, "/rules"));
-                await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
-                await page.Locator("[data-testid=add-dnat]").ClickAsync();
+                await page.ClickAddRuleAsync("dnat");
                 await page.Locator(".mud-dialog input[data-testid=field-name]").WaitForAsync();
                 report.Append(await SeriousViolationsAsync(page, "/rules with the rule editor open"));
             }
@@ -231,8 +230,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, PagesLabFixture 
         Assert.True(Math.Abs(barBox.Y + barBox.Height - (height - 8)) <= 2, $"the pending bar must stick to the window's bottom (it ends at {barBox.Y + barBox.Height})");
 
         // Saving a rule raises one snackbar, and it does not cover the pending bar.
-        await rules.Locator("[data-testid=add-rule] button").First.ClickAsync();
-        await rules.Locator("[data-testid=add-masquerade]").ClickAsync();
+        await rules.ClickAddRuleAsync("masquerade");
         var editor = rules.Locator(".mud-dialog");
         await editor.Locator("input[data-testid=field-name]").FillAsync("out");
         await editor.Locator("input[data-testid=field-interfaces]").FillAsync("wan0");

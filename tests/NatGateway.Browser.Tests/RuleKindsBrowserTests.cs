@@ -31,8 +31,7 @@ public sealed class RuleKindsBrowserTests(ChromiumFixture chromium)
 
     private static async Task<ILocator> OpenEditorAsync(IPage page, string kind)
     {
-        await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
-        await page.Locator($"[data-testid=add-{kind}]").ClickAsync();
+        await page.ClickAddRuleAsync(kind);
         return await page.OpenDialogAsync();
     }
 

@@ -22,8 +22,7 @@ public sealed class RulesBrowserTests(ChromiumFixture chromium)
 
         await page.GotoAsync("rules");
         await page.WaitForInteractiveAsync();
-        await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
-        await page.Locator("[data-testid=add-dnat]").ClickAsync();
+        await page.ClickAddRuleAsync("dnat");
 
         var editor = await page.OpenDialogAsync();
         await editor.Locator("input[data-testid=field-name]").FillAsync("web");
@@ -56,8 +55,7 @@ public sealed class RulesBrowserTests(ChromiumFixture chromium)
         await editor.Locator("input[data-testid=field-destination-port]").FillAsync("8088");
         await page.CloseDialogWithAsync(editor.Locator("button[data-testid=save-rule]"));
         await Assertions.Expect(page.Locator("[data-testid=rules]")).ToContainTextAsync("*:8088");
-        await page.Locator("[data-testid=add-rule] button").First.ClickAsync();
-        await page.Locator("[data-testid=add-masquerade]").ClickAsync();
+        await page.ClickAddRuleAsync("masquerade");
         editor = await page.OpenDialogAsync();
         await editor.Locator("input[data-testid=field-name]").FillAsync("out");
         await editor.Locator("input[data-testid=field-interfaces]").FillAsync("wan0");
