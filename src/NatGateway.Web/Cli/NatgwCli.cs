@@ -25,6 +25,10 @@ public static class NatgwCli
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(TraceCommand.Build());
+        // The HA pair's commands; ha-engine adds notify and status beside secret.
+        var ha = new Command("ha", "The HA pair (keepalived + conntrackd) of this node");
+        ha.Subcommands.Add(HaSecretCommand.Build());
+        root.Subcommands.Add(ha);
         return root;
     }
 }

@@ -77,6 +77,7 @@ public static class WebHost
         app.MapTokensApi();
         app.MapDoctorApi();
         app.MapTraceApi();
+        app.MapClusterApi();
         app.MapApiDocs();
         NatGateway.Web.Metrics.MetricsRegistration.MapNatgwMetrics(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -155,6 +156,7 @@ public static class WebHost
         NatGateway.Web.Metrics.MetricsRegistration.AddNatgwMetrics(services, options.MetricsAccess);
         NatGateway.Core.Doctor.DoctorMonitorRegistration.AddDoctorMonitor(services);
         NatGateway.Core.Tracing.TracingRegistration.AddTracing(services);
+        NatGateway.Core.Cluster.ClusterServiceRegistration.AddCluster(services);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

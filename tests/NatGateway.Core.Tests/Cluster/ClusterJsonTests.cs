@@ -6,15 +6,9 @@ namespace NatGateway.Core.Tests.Cluster;
 /// <summary>The cluster configuration's one JSON shape and its validation: round trip, and each rule's error at its JSON path.</summary>
 public sealed class ClusterJsonTests
 {
-    public const string Valid = """
-        {"enabled": true, "virtualRouterId": 51, "advertIntervalSeconds": 0.1,
-         "virtualAddresses": [{"side": "inside", "address": "10.77.1.1/24"}, {"side": "outside", "address": "10.77.2.1/24"}],
-         "local": {"name": "gw1", "role": "primary", "priority": 150, "insideInterface": "lan0", "outsideInterface": "wan0",
-                   "syncInterface": "sync0", "syncAddress": "10.77.3.1/30"},
-         "peer": {"name": "gw2", "syncAddress": "10.77.3.2", "syncPort": 5443}}
-        """;
+    private const string Valid = ClusterSamples.Valid;
 
-    public static ClusterConfig Config() => ClusterJson.Parse(Valid).Config!;
+    private static ClusterConfig Config() => ClusterSamples.Config();
 
     /// <summary><see cref="Valid"/> with one value replaced (textually: the tests read like the body an operator sends).</summary>
     private static Dictionary<string, string[]> ErrorsOf(string from, string to)

@@ -54,7 +54,7 @@ public sealed class ClusterRevisionTests : IDisposable
     }
 
     private static ClusterConfig Config(bool enabled = true, int priority = 150) =>
-        ClusterJsonTests.Config() with { Enabled = enabled, Local = ClusterJsonTests.Config().Local with { Priority = priority } };
+        ClusterSamples.Config() with { Enabled = enabled, Local = ClusterSamples.Config().Local with { Priority = priority } };
 
     private async Task<NatRule> AddMasqueradeAsync()
     {
