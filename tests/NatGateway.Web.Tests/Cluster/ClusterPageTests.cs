@@ -93,3 +93,35 @@ public sealed class ClusterPageTests : PageTestContext
         Assert.Empty(page.FindAll("[data-testid=cluster-error]"));
     }
 }
+
+/// <summary>The Rules page's conversion banner: shown once a cluster configuration is saved and the draft holds masquerade
+/// rules; one click turns them into SNAT to the outside VIP in the draft.</summary>
+public sealed class ClusterMasqueradeBannerTests : PageTestContext
+{
+    protected override void AddPageServices(IServiceCollection services)
+    {
+        base.AddPageServices(services);
+        ClusterServiceRegistration.AddCluster(services);
+    }
+
+    [Fact]
+    public async Task The_rules_page_offers_the_conversion_to_snat_to_the_outside_vip()
+    {
+        Kernel.Cluster = new ScriptedClusterServices();
+        var rules = Services.GetRequiredService<NatGateway.Core.Rules.NatRulesService>();
+        var masquerade = NatGateway.Nat.NatRuleJson.Parse("""{"kind": "masquerade", "name": "out", "outInterfaces": ["wan0"]}""").Rule!;
+        Assert.True((await rules.CreateAsync(masquerade, "test")).Saved);
+        SignIn("admin", Role.Admin);
+
+        var before = Render<Components.Cluster.ClusterMasqueradeBanner>();
+        Assert.Empty(before.FindAll("[data-testid=cluster-masquerade-banner]")); // no cluster configuration: nothing to say
+
+        await Services.GetRequiredService<ClusterService>().ApplyAsync(NatGateway.Core.Tests.Cluster.ClusterSamples.Config() with { Enabled = false }, "admin", null);
+        var banner = Render<Components.Cluster.ClusterMasqueradeBanner>();
+        banner.WaitForAssertion(() => Assert.Contains("10.77.2.1", banner.Find("[data-testid=cluster-masquerade-banner]").TextContent));
+        banner.Find("[data-testid=cluster-masquerade-convert]").Click();
+        banner.WaitForAssertion(() => Assert.Empty(banner.FindAll("[data-testid=cluster-masquerade-banner]")));
+        var snat = Assert.IsType<NatGateway.Nat.SnatRule>(Assert.Single(await rules.ListAsync()));
+        Assert.Equal("10.77.2.1", snat.TranslateTo.ToString());
+    }
+}
