@@ -87,7 +87,7 @@ public sealed class ApplyPipeline(
     private static ApplyOutcome Classify(Exception e) => e switch
     {
         RulesInvalidException or ConfirmationPendingException => ApplyOutcome.Refused,
-        NftablesException or SettingsApplyException or InterfaceFixApplyException or ClusterApplyException => ApplyOutcome.Failed,
+        NftablesException or SettingsApplyException or ClusterApplyException => ApplyOutcome.Failed,
         KernelUnavailableException => ApplyOutcome.Interrupted,
         _ => ApplyOutcome.Error,
     };
