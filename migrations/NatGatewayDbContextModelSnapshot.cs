@@ -112,6 +112,27 @@ namespace NatGateway.Migrations
                     b.ToTable("AuditLog", (string)null);
                 });
 
+            modelBuilder.Entity("NatGateway.Data.Entities.ClusterSecret", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Secret")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("SetAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SetBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ClusterSecrets", (string)null);
+                });
+
             modelBuilder.Entity("NatGateway.Data.Entities.DoctorStatusChange", b =>
                 {
                     b.Property<long>("Id")
@@ -210,6 +231,9 @@ namespace NatGateway.Migrations
 
                     b.Property<string>("Author")
                         .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClusterDocument")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Comment")

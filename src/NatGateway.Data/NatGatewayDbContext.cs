@@ -14,6 +14,7 @@ public sealed class NatGatewayDbContext(DbContextOptions<NatGatewayDbContext> op
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<DoctorStatusChange> DoctorStatusChanges => Set<DoctorStatusChange>();
+    public DbSet<ClusterSecret> ClusterSecrets => Set<ClusterSecret>();
 
     // A revision's documents are stored content-addressed whoever adds it (RevisionDocuments.StoreAdded).
     public override int SaveChanges(bool acceptAllChangesOnSuccess)

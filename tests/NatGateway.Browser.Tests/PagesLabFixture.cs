@@ -14,7 +14,7 @@ namespace NatGateway.Browser.Tests;
 public sealed class PagesLabFixture : IAsyncLifetime
 {
     /// <summary>Every routed page (grep <c>@page</c> in src/NatGateway.Web/Components/Pages).</summary>
-    public static readonly string[] Pages = ["", "rules", "conntrack", "history", "settings", "capacity", "doctor", "doctor/drops", "trace", "error"];
+    public static readonly string[] Pages = ["", "rules", "conntrack", "history", "settings", "capacity", "doctor", "doctor/drops", "trace", "cluster", "error"];
 
     private NamespaceLab? _lab;
     private NatgwProcess? _app;

@@ -130,7 +130,9 @@ public sealed class AccessKernelTests
                     // Confirm has nothing pending to confirm (409), a second rollback or reapply may find one pending.
                     // The doctor fix below is one the check does not offer: 409 means the role got through.
                     if (status is < 200 or > 299 && !(status == 409 && (route.Pattern.EndsWith("/confirm", StringComparison.Ordinal)
-                                                                        || route.Pattern == "/api/v1/doctor/fixes")))
+                                                                        || route.Pattern == "/api/v1/doctor/fixes"
+                                                                        || route.Pattern is "/api/v1/cluster/failover" or "/api/v1/cluster/failback"
+                                                                            or "/api/v1/cluster/masquerade-to-snat")))
                         wrong.Add($"{route} as {name}: {status}, allowed for {route.Role}: {await response.Content.ReadAsStringAsync()}");
                     continue;
                 }
@@ -201,6 +203,15 @@ public sealed class AccessKernelTests
             Assert.Equal(HttpStatusCode.Unauthorized, refusedRead.StatusCode);
     }
 
+    /// <summary>A whole, valid cluster configuration with cluster mode off (gw1 of a pair, the lab gateway's interfaces).</summary>
+    private const string ClusterOff = """
+        {"enabled": false, "virtualRouterId": 51, "advertIntervalSeconds": 1,
+         "virtualAddresses": [{"side": "inside", "address": "10.77.1.11/24"}, {"side": "outside", "address": "10.77.2.11/24"}],
+         "local": {"name": "gw1", "role": "primary", "priority": 150, "insideInterface": "lan0", "outsideInterface": "wan0",
+                   "syncInterface": "sync0", "syncAddress": "10.77.3.1/30"},
+         "peer": {"name": "gw2", "syncAddress": "10.77.3.2", "syncPort": 5443}}
+        """;
+
     private static HttpRequestMessage Request(AccessMatrix.Route route, Guid ruleId, IReadOnlyList<Guid> order, long revisionId, string export,
         long victimTokenId)
     {
@@ -235,6 +246,14 @@ public sealed class AccessKernelTests
             "POST /api/v1/doctor/drops" => ("", """{"seconds": 1}"""),
             // The static answer only (no liveSeconds): read-only.
             "POST /api/v1/trace" => ("", """{"protocol": "tcp", "source": "10.77.1.2", "destination": "10.77.1.1", "destinationPort": 8080, "inInterface": "lan0"}"""),
+            // Saved with cluster mode off: a revision of kind cluster that starts nothing (the lab runs no keepalived).
+            "PUT /api/v1/cluster" => ("", ClusterOff),
+            "PUT /api/v1/cluster/secret" => ("", """{"secret": "matrix-shared-secret-0123456789abcdef"}"""),
+            // Cluster mode is off (failover, failback) and the draft holds no masquerade rule (conversion): the admin gets
+            // 409 with nothing changed, which shows the role got through.
+            "POST /api/v1/cluster/failover" => ("", "{}"),
+            "POST /api/v1/cluster/failback" => ("", "{}"),
+            "POST /api/v1/cluster/masquerade-to-snat" => ("", "{}"),
             _ => throw new ArgumentOutOfRangeException(nameof(route), route.ToString(), "no valid request for this route: add one"),
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);

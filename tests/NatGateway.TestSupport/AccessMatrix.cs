@@ -66,6 +66,12 @@ public static class AccessMatrix
         new("GET", "/api/v1/doctor/drops", Role.Viewer),
         new("POST", "/api/v1/trace", Role.Operator),
         new("POST", "/api/v1/cluster/resync", Role.Admin),
+        new("GET", "/api/v1/cluster", Role.Viewer),
+        new("PUT", "/api/v1/cluster", Role.Admin),
+        new("POST", "/api/v1/cluster/failover", Role.Admin),
+        new("POST", "/api/v1/cluster/failback", Role.Admin),
+        new("PUT", "/api/v1/cluster/secret", Role.Admin),
+        new("POST", "/api/v1/cluster/masquerade-to-snat", Role.Admin),
     ];
 
     /// <summary>
@@ -78,7 +84,7 @@ public static class AccessMatrix
 
     /// <summary>Pages (Blazor routes) that need a signed-in user: a viewer, except /users and /tokens (admin).</summary>
     public static readonly IReadOnlyList<string> Pages =
-        ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit", "/account", "/users", "/tokens", "/doctor", "/doctor/drops", "/trace"];
+        ["/", "/rules", "/settings", "/capacity", "/conntrack", "/history", "/audit", "/account", "/users", "/tokens", "/doctor", "/doctor/drops", "/trace", "/cluster"];
 
     /// <summary>Signed-in routes that are neither API nor page: the OpenAPI document and reference, sign-out.</summary>
     public static readonly IReadOnlyList<string> OtherSignedIn = ["GET /openapi/v1.json", "GET /scalar", "POST /logout"];

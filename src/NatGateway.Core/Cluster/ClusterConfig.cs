@@ -36,6 +36,19 @@ public sealed record ClusterNode
     public required string SyncInterface { get; init; }
     /// <summary>This node's address on the sync link.</summary>
     public required InterfaceAddress SyncAddress { get; init; }
+    /// <summary>
+    /// "Fail over now": this node gives up the primary role while it is set. keepalived runs it with
+    /// <see cref="EffectivePriority"/> = <see cref="StandDownPriority"/>, so the peer (any priority above 1, and preempting
+    /// by default) takes over the VIPs; clearing it (or the commit-confirm window running out) gives the configured
+    /// priority back and the node preempts again. Kept in the revision, so it survives restarts and rollback restores it.
+    /// </summary>
+    public bool StandDown { get; init; }
+
+    /// <summary>The priority keepalived is given: <see cref="Priority"/>, or <see cref="StandDownPriority"/> while standing down.</summary>
+    public int EffectivePriority => StandDown ? StandDownPriority : Priority;
+
+    /// <summary>The lowest priority a VRRP router may have (RFC 5798 §5.2.4: 1..254 for a backup; 0 is "stop being master").</summary>
+    public const int StandDownPriority = 1;
 }
 
 /// <summary>The other node as this node reaches it over the sync link.</summary>

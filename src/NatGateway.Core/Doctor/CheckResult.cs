@@ -8,6 +8,8 @@ public enum CheckArea
     Routing,
     Interfaces,
     Cpu,
+    /// <summary>The HA pair (keepalived, conntrackd, the configuration sync).</summary>
+    Cluster,
 }
 
 /// <summary>One piece of evidence: a live value and where it came from (<c>/proc/net/softnet_stat</c>, <c>conntrack -S</c>, ...).</summary>

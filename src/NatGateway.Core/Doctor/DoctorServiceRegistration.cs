@@ -22,6 +22,7 @@ public static class DoctorServiceRegistration
         services.AddSingleton<IDoctorCheck, Checks.SoftnetCheck>();
         services.AddSingleton<IDoctorCheck, Checks.InterfaceErrorsCheck>();
         services.AddSingleton<IDoctorCheck, Checks.ConntrackEventsCheck>();
+        foreach (var check in Checks.ClusterCheck.All) services.AddSingleton<IDoctorCheck>(check);
         services.TryAddSingleton<IConntrackDoctorFacts>(sp => new MirrorConntrackDoctorFacts(
             sp.GetRequiredService<Kernel.IGatewayKernel>(),
             sp.GetRequiredService<Revisions.RevisionStore>(),
@@ -34,7 +35,8 @@ public static class DoctorServiceRegistration
             sp.GetRequiredService<Revisions.RevisionStore>(),
             sp.GetRequiredService<IConntrackDoctorFacts>(),
             sp.GetService<Conntrack.ConntrackMirrorService>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Cluster.ClusterService>()));
         services.AddSingleton<DoctorService>();
         services.AddSingleton<DropCaptureService>();
         // The LRO-off and MSS-clamp fixes go through the revisions like every other fix (one composition for the app and tests).

@@ -49,6 +49,12 @@ public sealed record DoctorSnapshot
     public required Fact<IReadOnlyList<SnatPortUse>> SnatPorts { get; init; }
     public required Fact<StateCensus> States { get; init; }
 
+    /// <summary>The HA pair as the Cluster page shows it (this node's services, the peer, findings). Not required: snapshots
+    /// built by hand, and a doctor without the cluster feature, have none (its checks are then not applicable).</summary>
+    public Fact<Cluster.ClusterView> Cluster { get; init; } = Fact<Cluster.ClusterView>.Missing(ClusterSource, "the cluster feature is not registered");
+
+    public const string ClusterSource = "keepalived notify, conntrackd -s, the configuration sync (ClusterService)";
+
     /// <summary>Whether a conntrack event listener is known to exist (natgw's own mirror is live).</summary>
     public bool ConntrackEventListener { get; init; }
 

@@ -13,7 +13,8 @@ public sealed class DoctorSnapshotCollector(
     Revisions.RevisionStore revisions,
     IConntrackDoctorFacts conntrackFacts,
     Conntrack.ConntrackMirrorService? mirror,
-    TimeProvider clock)
+    TimeProvider clock,
+    Cluster.ClusterService? cluster = null)
 {
     /// <summary>How many of the fullest SNAT destinations a snapshot keeps.</summary>
     public const int SnatPortLimit = 50;
@@ -47,6 +48,8 @@ public sealed class DoctorSnapshotCollector(
             States = conntrack.Value is { } read ? new Fact<StateCensus>(read.States, ConntrackSource)
                 : Fact<StateCensus>.Missing(ConntrackSource, conntrack.Problem!),
             ConntrackEventListener = mirror?.IsStarted == true,
+            Cluster = cluster is null ? Fact<Cluster.ClusterView>.Missing(DoctorSnapshot.ClusterSource, "the cluster feature is not registered")
+                : await ReadAsync(DoctorSnapshot.ClusterSource, () => cluster.ViewAsync(ct)),
             Previous = previous is null ? null : previous with { Previous = null },
         };
     }

@@ -9,7 +9,7 @@ namespace NatGateway.Core.Revisions;
 
 /// <summary>
 /// The one way the gateway's state changes in the kernel, in ordered steps: journal → nftables → sysctls → conntrack
-/// sizing → interface fixes (LRO) → commit, each returning its own result. Every apply, rollback, re-apply, automatic revert and recovery runs
+/// sizing → interface fixes (LRO) → cluster (keepalived/conntrackd) → commit, each returning its own result. Every apply, rollback, re-apply, automatic revert and recovery runs
 /// here, one at a time. The journal makes a crash at any point leave exactly one whole revision in force after recovery.
 /// </summary>
 public sealed class ApplyPipeline(
@@ -19,6 +19,7 @@ public sealed class ApplyPipeline(
     SysctlsStep sysctls,
     ConntrackSizingStep conntrackSizing,
     InterfaceFixesStep interfaceFixes,
+    ClusterStep cluster,
     CommitStep commit,
     NatRulesService rules,
     ILogger<ApplyPipeline> logger,
@@ -87,7 +88,7 @@ public sealed class ApplyPipeline(
     private static ApplyOutcome Classify(Exception e) => e switch
     {
         RulesInvalidException or ConfirmationPendingException or Cluster.Sync.BackupNodeRefusesChangesException => ApplyOutcome.Refused,
-        NftablesException or SettingsApplyException => ApplyOutcome.Failed,
+        NftablesException or SettingsApplyException or ClusterApplyException => ApplyOutcome.Failed,
         KernelUnavailableException => ApplyOutcome.Interrupted,
         _ => ApplyOutcome.Error,
     };
@@ -127,15 +128,18 @@ public sealed class ApplyPipeline(
         // Settings, then conntrack sizing/timeouts: each all or nothing; on failure the rules go back too, so no mix is left.
         SysctlsResult sys;
         ConntrackSizingResult sizing;
-        InterfaceFixesResult fixes;
+        InterfaceFixesResult fixes = InterfaceFixesResult.Nothing;
+        ClusterStepResult clustered;
         try
         {
             sys = await sysctls.RunAsync(request, revision.Author, ct);
             sizing = await conntrackSizing.RunAsync(request, revision.Author, ct);
             fixes = interfaceFixes.Run(journaled);
+            clustered = cluster.Run(request, journaled);
         }
-        catch (Exception e) when (e is SettingsApplyException or InterfaceFixApplyException)
+        catch (Exception e) when (e is SettingsApplyException or InterfaceFixApplyException or ClusterApplyException)
         {
+            if (e is ClusterApplyException) interfaceFixes.Undo(fixes);
             nftables.Undo(journaled, nft);
             await WriteDiffAsync(journaled);
             await store.FinishAsync(revision, RevisionState.Failed, e.Message, ct);
@@ -163,7 +167,7 @@ public sealed class ApplyPipeline(
             request.Kind.Text(), revision.State.Text(), revision.Author, timing.TotalMilliseconds, timing.ToString(), journaled.Timing);
         rules.RaiseChanged();
         store.NotifyChanged();
-        return new ApplyPipelineResult(journaled, nft, sys, sizing, committed) { Interfaces = fixes };
+        return new ApplyPipelineResult(journaled, nft, sys, sizing, committed) { Interfaces = fixes, Cluster = clustered };
     }
 
     /// <summary>

@@ -12,7 +12,11 @@ public sealed record ApplyRequest(GatewayState Target, RevisionKind Kind, string
     TimeSpan? ConfirmWithin = null, bool Persist = false)
 {
     /// <summary>A settings-only change leaves nftables alone when its compiled ruleset equals the one in force.</summary>
-    public bool KeepsRules => Kind is RevisionKind.Settings or RevisionKind.Capacity;
+    public bool KeepsRules => Kind is RevisionKind.Settings or RevisionKind.Capacity or RevisionKind.Cluster;
+
+    /// <summary>The target is a whole stored state (a rollback, revert, re-apply or recovery): a part it lacks means "none",
+    /// not "keep the one in force".</summary>
+    public bool RestoresStoredState => Kind is RevisionKind.Rollback or RevisionKind.AutoRevert or RevisionKind.Reapply or RevisionKind.Startup;
 
     /// <summary>An automatic revert or a recovery runs even while a change waits for confirmation.</summary>
     public bool RunsWhilePending => Kind is RevisionKind.AutoRevert or RevisionKind.Startup;
@@ -58,6 +62,9 @@ public sealed record ApplyPipelineResult(JournalResult Journal, NftablesResult N
     /// <summary>What the interface-fixes step (LRO) changed.</summary>
     public InterfaceFixesResult Interfaces { get; init; } = InterfaceFixesResult.Nothing;
 
+    /// <summary>What the cluster step (keepalived/conntrackd) did.</summary>
+    public ClusterStepResult Cluster { get; init; } = ClusterStepResult.Nothing;
+
     public Revision Revision => Journal.Revision;
 }
 
@@ -91,6 +98,15 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
             rules.Compile([])), ct);
 
         var previous = await store.InForceAsync(ct);
+        var cluster = ClusterOf(request, previous);
+        // Translation that survives failover: no masquerade in cluster mode (ClusterRulePolicy). A revert or recovery puts
+        // back a state that was in force, so it is never refused here.
+        if (!request.RunsWhilePending && cluster is { Enabled: true })
+        {
+            var refused = target.Rules.Select(r => (r.Id, r.Name, Issue: NatGateway.Core.Cluster.ClusterRulePolicy.Refusal(r, cluster)))
+                .Where(p => p.Issue is not null).Select(p => (p.Id, p.Name, p.Issue!)).ToList();
+            if (refused.Count > 0) throw new RulesInvalidException(refused);
+        }
         var conntrackBefore = ConntrackDocument.Capture(settings.Kernel.Sysctl);
         var full = target with
         {
@@ -98,6 +114,7 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
             Conntrack = target.Conntrack ?? conntrackBefore,
             // Not read back from the kernel (no kernel state says "forced by us"): they carry over from the revision in force.
             Interfaces = fixes,
+            Cluster = cluster,
         };
         timing.Lap("in force");
         var entry = new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore)
@@ -110,6 +127,17 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         _ = diff.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
         return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared, Diff = diff };
+    }
+
+    /// <summary>
+    /// The cluster configuration the revision holds: the request's, else the one in force. A restored stored state without
+    /// one (a revision from before cluster mode) means cluster mode off: the configuration in force, disabled.
+    /// </summary>
+    private static NatGateway.Core.Cluster.ClusterConfig? ClusterOf(ApplyRequest request, RevisionContent? previous)
+    {
+        if (request.Target.Cluster is { } wanted) return wanted;
+        var inForce = previous?.Gateway.Cluster;
+        return request.RestoresStoredState && inForce is { Enabled: true } ? inForce with { Enabled = false } : inForce;
     }
 }
 

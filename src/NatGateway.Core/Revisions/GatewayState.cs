@@ -6,10 +6,11 @@ using NatGateway.Nat;
 
 namespace NatGateway.Core.Revisions;
 
-/// <summary>The whole desired state a revision holds: the ordered NAT rules, the managed kernel settings, conntrack sizing
-/// and the per-interface fixes (LRO off, MSS clamp). <see cref="Interfaces"/> null in a request = keep the ones in force.</summary>
+/// <summary>The whole desired state a revision holds: the ordered NAT rules, the managed kernel settings, conntrack sizing,
+/// the per-interface fixes (LRO off, MSS clamp) and the HA pair's configuration. <see cref="Interfaces"/> and <see cref="Cluster"/>
+/// null in a request = keep the ones in force.</summary>
 public sealed record GatewayState(IReadOnlyList<NatRule> Rules, SettingsUpdate? Settings, Capacity.CapacityApplyRequest? Conntrack = null,
-    InterfaceFixes? Interfaces = null)
+    InterfaceFixes? Interfaces = null, Cluster.ClusterConfig? Cluster = null)
 {
     /// <summary>The interface fixes, none when the state holds none.</summary>
     public InterfaceFixes Fixes => Interfaces ?? InterfaceFixes.None;

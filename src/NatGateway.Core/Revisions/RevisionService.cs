@@ -134,6 +134,27 @@ public sealed class RevisionService(
         return await pipeline.RunAsync(request, ct);
     }
 
+    /// <summary>
+    /// Applies a cluster configuration (the Cluster page / PUT /api/v1/cluster, and "fail over now") as a revision; rules,
+    /// settings, sizing and interface fixes stay as in force. The caller validated <paramref name="config"/>
+    /// (<see cref="Cluster.ClusterConfigValidator"/>); the journal refuses it while an enabled masquerade rule is in force.
+    /// </summary>
+    public async Task<ApplyPipelineResult> ApplyClusterAsync(Cluster.ClusterConfig config, string? comment, string? author,
+        TimeSpan? confirmWithin = null, CancellationToken ct = default)
+    {
+        var inForce = await store.InForceAsync(ct);
+        var request = new ApplyRequest(new GatewayState(inForce?.Gateway.Rules ?? await store.RulesInForceAsync(ct), null, null, null, config),
+            RevisionKind.Cluster, comment, author, confirmWithin);
+        return await pipeline.RunAsync(request, ct);
+    }
+
+    /// <summary>The cluster configuration of the revision in force (null: never configured).</summary>
+    public async Task<(long? RevisionId, Cluster.ClusterConfig? Config)> ClusterInForceAsync(CancellationToken ct = default)
+    {
+        var inForce = await store.InForceAsync(ct);
+        return (inForce?.Id, inForce?.Gateway.Cluster);
+    }
+
     /// <summary>Keeps the change: POST /api/v1/revisions/{id}/confirm.</summary>
     public async Task<bool> ConfirmAsync(long id, string? author, CancellationToken ct = default)
     {
@@ -252,6 +273,12 @@ public sealed class RevisionService(
         if (state.Fixes.LroOff.Count > 0
             && settings.Kernel.Diagnostics.ReadOffloads().Any(o => o.LroActive && state.Fixes.LroOff.Contains(o.Interface)))
             return false;
+        // Cluster mode on but keepalived/conntrackd not running (a restart of the agent, a crash): re-apply starts them.
+        if (state.Cluster is { Enabled: true })
+        {
+            var status = settings.Kernel.Cluster.Status();
+            if (!status.KeepalivedRunning || !status.ConntrackdRunning) return false;
+        }
         if (state.Settings is { } wanted)
         {
             var now = SettingsDocument.Capture(settings.Read());

@@ -20,6 +20,8 @@ public static class RevisionServiceRegistration
         services.AddSingleton<SysctlsStep>();
         services.AddSingleton<ConntrackSizingStep>();
         services.AddSingleton<InterfaceFixesStep>();
+        services.TryAddSingleton<Cluster.ClusterMode>();
+        services.AddSingleton<ClusterStep>();
         services.AddSingleton<CommitStep>();
         services.AddSingleton<ApplyPipeline>();
         services.AddSingleton<RevisionService>();

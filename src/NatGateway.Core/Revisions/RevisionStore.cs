@@ -176,7 +176,7 @@ public sealed class RevisionStore(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.Revisions.AsNoTracking().Where(r => r.Id == from || r.Id == to)
-            .Select(r => new { r.Id, r.RulesHash, r.RulesetTextHash, r.SettingsDocument, r.ConntrackDocument }).ToListAsync(ct);
+            .Select(r => new { r.Id, r.RulesHash, r.RulesetTextHash, r.SettingsDocument, r.ConntrackDocument, r.ClusterDocument }).ToListAsync(ct);
         var a = rows.FirstOrDefault(r => r.Id == from);
         var b = rows.FirstOrDefault(r => r.Id == to);
         if (a is null || b is null) return null;
@@ -195,7 +195,8 @@ public sealed class RevisionStore(
         }, ct);
         IReadOnlyList<string> settings = [.. SettingsDocument.Diff(SettingsDocument.Parse(a.SettingsDocument), SettingsDocument.Parse(b.SettingsDocument)),
             .. InterfaceFixes.Diff(InterfaceFixes.Parse(a.SettingsDocument), InterfaceFixes.Parse(b.SettingsDocument)),
-            .. ConntrackDocument.Diff(ConntrackDocument.Parse(a.ConntrackDocument), ConntrackDocument.Parse(b.ConntrackDocument))];
+            .. ConntrackDocument.Diff(ConntrackDocument.Parse(a.ConntrackDocument), ConntrackDocument.Parse(b.ConntrackDocument)),
+            .. ClusterDocument.Diff(ClusterDocument.Parse(a.ClusterDocument), ClusterDocument.Parse(b.ClusterDocument)).Select(l => "cluster " + l)];
         return new RevisionDiff(from, to, await rules, settings, await ruleset);
     }
 
@@ -269,6 +270,7 @@ public sealed class RevisionStore(
             RulesetText = entry.Compiled.NftText,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s, target.Interfaces) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
+            ClusterDocument = ClusterDocument.Serialize(target.Cluster),
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Revisions.Add(revision);
@@ -287,7 +289,8 @@ public sealed class RevisionStore(
         return DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText)
                + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
                + string.Concat(InterfaceFixes.Diff(previous?.Gateway.Interfaces, target.Interfaces).Select(l => "interface " + l + "\n"))
-               + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n"));
+               + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n"))
+               + string.Concat(ClusterDocument.Diff(previous?.Gateway.Cluster, target.Cluster).Select(l => "cluster " + l + "\n"));
     }
 
     /// <summary>Adds the readable diff to a journal entry (stored once by hash, like the other documents).</summary>
@@ -448,16 +451,17 @@ public sealed class RevisionStore(
             .OrderByDescending(r => r.Id);
 
     private sealed record ContentRow(long Id, RevisionKind Kind, RevisionState State, DateTimeOffset CreatedAt, DateTimeOffset? ConfirmBy,
-        long? PreviousRevisionId, string RulesHash, string? SettingsDocument, string? ConntrackDocument, string RulesetJsonHash, string? RulesetTextHash);
+        long? PreviousRevisionId, string RulesHash, string? SettingsDocument, string? ConntrackDocument, string RulesetJsonHash, string? RulesetTextHash,
+        string? ClusterDocument);
 
     private static readonly System.Linq.Expressions.Expression<Func<Revision, ContentRow>> ContentColumns = r =>
         new ContentRow(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId, r.RulesHash, r.SettingsDocument,
-            r.ConntrackDocument, r.RulesetJsonHash, r.RulesetTextHash);
+            r.ConntrackDocument, r.RulesetJsonHash, r.RulesetTextHash, r.ClusterDocument);
 
     private async Task<RevisionContent> ContentAsync(NatGatewayDbContext db, ContentRow r, CancellationToken ct) =>
         new(r.Id, r.Kind, r.State, r.CreatedAt, r.ConfirmBy, r.PreviousRevisionId,
             new GatewayState(await RulesAsync(db, r.RulesHash, ct), SettingsDocument.Parse(r.SettingsDocument), ConntrackDocument.Parse(r.ConntrackDocument),
-                InterfaceFixes.Parse(r.SettingsDocument)),
+                InterfaceFixes.Parse(r.SettingsDocument), ClusterDocument.Parse(r.ClusterDocument)),
             await TextAsync(db, r.RulesetJsonHash, ct) ?? "", await TextAsync(db, r.RulesetTextHash, ct));
 
     /// <summary>The rules of a stored document, parsed once per hash (read-only: the cached list is shared).</summary>
@@ -516,7 +520,7 @@ public sealed class RevisionStore(
     /// <summary>The full state of a revision entity (its documents parsed).</summary>
     public static GatewayState StateOf(Revision revision) =>
         new(RulesDocument.Parse(revision.RulesDocument), SettingsDocument.Parse(revision.SettingsDocument),
-            ConntrackDocument.Parse(revision.ConntrackDocument), InterfaceFixes.Parse(revision.SettingsDocument));
+            ConntrackDocument.Parse(revision.ConntrackDocument), InterfaceFixes.Parse(revision.SettingsDocument), ClusterDocument.Parse(revision.ClusterDocument));
 
     private static string[] Lines(string? text) =>
         (text ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();

@@ -31,7 +31,8 @@ public sealed class NatRulesService(
     IDbContextFactory<NatGatewayDbContext> dbFactory,
     NatCompileOptions compileOptions,
     TimeProvider clock,
-    Revisions.RevisionStore? revisions = null) : IDisposable
+    Revisions.RevisionStore? revisions = null,
+    Cluster.ClusterMode? clusterMode = null) : IDisposable
 {
     // The rules in force come from the revision store; the draft alone is this service's.
     private readonly Revisions.RevisionStore _revisions = revisions ?? new Revisions.RevisionStore(dbFactory, clock);
@@ -273,6 +274,7 @@ public sealed class NatRulesService(
                     errors.Add(new BatchError(b, new ValidationIssue("id", $"the same id is already in this batch at rules[{batchIndexById[rule.Id]}]")));
                     continue;
                 }
+                if (clusterMode?.Refusal(rule) is { } refusal) { errors.Add(new BatchError(b, refusal)); continue; }
                 var at = rule.Id == Guid.Empty ? -1 : draft.IndexOf(rule.Id);
                 if (at < 0 && rule.Id != Guid.Empty && indexById.TryGetValue(rule.Id, out var added)) at = added;
                 if (at >= 0)
@@ -639,6 +641,8 @@ public sealed class NatRulesService(
         var (earlier, later) = _index.Context(candidate, index, positionOf);
         var result = NatRuleValidator.Validate(candidate, earlier, new KernelHostFacts(kernel), later);
         if (!result.IsValid) return DraftWrite.None(new RuleSaveOutcome(null, result.Issues));
+        // In cluster mode a masquerade rule is refused at its field (the apply gate refuses it too: JournalStep).
+        if (clusterMode?.Refusal(candidate) is { } refusal) return DraftWrite.None(new RuleSaveOutcome(null, [refusal]));
         var stored = Stored(candidate with { Position = index });
         var outcome = new RuleSaveOutcome(candidate with { Position = index }, result.Issues);
         if (!insert)

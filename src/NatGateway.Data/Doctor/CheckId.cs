@@ -29,6 +29,16 @@ public enum CheckId
     InterfaceErrors,
     /// <summary>nf_conntrack_events=2 with a listener: the memory cost of event extensions.</summary>
     ConntrackEvents,
+    /// <summary>HA pair: this node's VRRP state (FAULT) and keepalived/conntrackd running in cluster mode.</summary>
+    VrrpState,
+    /// <summary>HA pair: conntrackd's lost sync messages and the configuration sync's lag (peer unreachable, behind, diverged).</summary>
+    ClusterSync,
+    /// <summary>HA pair: both nodes VRRP primary (split brain).</summary>
+    BothPrimary,
+    /// <summary>HA pair: a masquerade rule in force in cluster mode.</summary>
+    ClusterMasquerade,
+    /// <summary>HA pair: the peer holds another revision than this node.</summary>
+    PeerRevision,
 }
 
 /// <summary>The stable text ids of <see cref="CheckId"/> ("table-full", "snat-ports", ...).</summary>
@@ -47,6 +57,11 @@ public static class CheckIds
         CheckId.Softnet => "softnet",
         CheckId.InterfaceErrors => "interface-errors",
         CheckId.ConntrackEvents => "conntrack-events",
+        CheckId.VrrpState => "vrrp-state",
+        CheckId.ClusterSync => "cluster-sync",
+        CheckId.BothPrimary => "both-primary",
+        CheckId.ClusterMasquerade => "cluster-masquerade",
+        CheckId.PeerRevision => "peer-revision",
         _ => throw new ArgumentOutOfRangeException(nameof(id)),
     };
 

@@ -37,6 +37,9 @@ public sealed class Revision
     public string? SettingsDocument { get; set; }
     /// <summary>Conntrack sizing and timeouts of this state (JSON: conntrackMax, buckets, timeouts); null in older revisions.</summary>
     public string? ConntrackDocument { get; set; }
+    /// <summary>The HA pair's configuration of this state (JSON, <c>ClusterDocument</c> in Core); null = never configured.
+    /// The peers' shared secret is never in it (<see cref="ClusterSecret"/>).</summary>
+    public string? ClusterDocument { get; set; }
     /// <summary>While pending confirmation: when the previous revision is restored unless confirmed.</summary>
     public DateTimeOffset? ConfirmBy { get; set; }
     /// <summary>The revision that was in force before this one (what a revert goes back to).</summary>

@@ -24,6 +24,8 @@ public enum RevisionKind
     [JsonStringEnumMemberName("auto-revert")] AutoRevert,
     /// <summary>Recovery re-applied the revision in force (at start, or when the kernel side came back).</summary>
     [JsonStringEnumMemberName("startup")] Startup,
+    /// <summary>HA pair configuration change or "fail over now" (Cluster page, PUT /api/v1/cluster).</summary>
+    [JsonStringEnumMemberName("cluster")] Cluster,
 }
 
 /// <summary>
@@ -55,6 +57,7 @@ public static class RevisionNames
         RevisionKind.Reapply => "reapply",
         RevisionKind.AutoRevert => "auto-revert",
         RevisionKind.Startup => "startup",
+        RevisionKind.Cluster => "cluster",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

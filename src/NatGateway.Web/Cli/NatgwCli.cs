@@ -25,7 +25,9 @@ public static class NatgwCli
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(TraceCommand.Build());
-        root.Subcommands.Add(HaCommand.Build());
+        var ha = HaCommand.Build();
+        ha.Subcommands.Add(HaSecretCommand.Build());
+        root.Subcommands.Add(ha);
         return root;
     }
 }

@@ -85,6 +85,7 @@ public static class WebHost
         app.MapDoctorApi();
         app.MapTraceApi();
         NatGateway.Web.Cluster.ClusterSyncRegistration.MapClusterSyncApi(app);
+        app.MapClusterApi();
         app.MapApiDocs();
         NatGateway.Web.Metrics.MetricsRegistration.MapNatgwMetrics(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -164,6 +165,7 @@ public static class WebHost
         NatGateway.Core.Doctor.DoctorMonitorRegistration.AddDoctorMonitor(services);
         NatGateway.Core.Tracing.TracingRegistration.AddTracing(services);
         NatGateway.Web.Cluster.ClusterSyncRegistration.AddClusterSync(services, options.ClusterSync);
+        NatGateway.Core.Cluster.ClusterServiceRegistration.AddCluster(services);
     }
 
     /// <summary>The published folder when it holds wwwroot/, else the working directory (dotnet run from the project).</summary>

@@ -27,6 +27,7 @@ public static class MetricsRegistration
         services.AddSingleton<SnatMetrics>();
         services.AddSingleton<DoctorMetrics>();
         services.AddSingleton<RevisionMetrics>();
+        services.AddSingleton<ClusterMetrics>();
         // The pipeline reports each run to the histogram as it ends, scraped or not.
         services.AddSingleton<IApplyObserver>(sp => sp.GetRequiredService<RevisionMetrics>());
         services.AddSingleton<IScrapeCollector>(sp => sp.GetRequiredService<ConntrackMetrics>());
@@ -35,6 +36,7 @@ public static class MetricsRegistration
         services.AddSingleton<IScrapeCollector>(sp => sp.GetRequiredService<SnatMetrics>());
         services.AddSingleton<IScrapeCollector>(sp => sp.GetRequiredService<DoctorMetrics>());
         services.AddSingleton<IScrapeCollector>(sp => sp.GetRequiredService<RevisionMetrics>());
+        services.AddSingleton<IScrapeCollector>(sp => sp.GetRequiredService<ClusterMetrics>());
         services.AddSingleton<ScrapeCoordinator>();
         return services;
     }

@@ -28,4 +28,15 @@ public static class ClusterSamples
 
     public static ClusterConfig Gw1 => Node("gw1", ClusterNodeRole.Primary, 150, "1", "10.77.3.1", "gw2", "10.77.3.2");
     public static ClusterConfig Gw2 => Node("gw2", ClusterNodeRole.Backup, 100, "2", "10.77.3.2", "gw1", "10.77.3.1");
+
+    // The same lab pair's gw1 as an operator would PUT it (ha-config's API and page tests).
+    public const string Valid = """
+        {"enabled": true, "virtualRouterId": 51, "advertIntervalSeconds": 0.1,
+         "virtualAddresses": [{"side": "inside", "address": "10.77.1.1/24"}, {"side": "outside", "address": "10.77.2.1/24"}],
+         "local": {"name": "gw1", "role": "primary", "priority": 150, "insideInterface": "lan0", "outsideInterface": "wan0",
+                   "syncInterface": "sync0", "syncAddress": "10.77.3.1/30"},
+         "peer": {"name": "gw2", "syncAddress": "10.77.3.2", "syncPort": 5443}}
+        """;
+
+    public static ClusterConfig Config() => ClusterJson.Parse(Valid).Config!;
 }

@@ -15,7 +15,7 @@ public static class RevisionsHost
 {
     public static ServiceProvider Build(NatRulesService rules, KernelSettingsService settings, RuleFlowService flows,
         IDbContextFactory<NatGatewayDbContext> db, TimeProvider clock, CapacityService? capacity = null, RevisionRetention? retention = null,
-        IApplyObserver? observer = null)
+        IApplyObserver? observer = null, NatGateway.Core.Cluster.ClusterMode? clusterMode = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -24,6 +24,7 @@ public static class RevisionsHost
         if (capacity is not null) services.AddSingleton(capacity);
         if (retention is not null) services.AddSingleton(retention);
         if (observer is not null) services.AddSingleton(observer);
+        if (clusterMode is not null) services.AddSingleton(clusterMode);
         services.AddRevisions();
         return services.BuildServiceProvider();
     }

@@ -135,6 +135,7 @@ public sealed class DoctorViewModel(IDoctorReports reports, IConntrackDoctorFact
         CheckArea.Routing => "Routing",
         CheckArea.Interfaces => "Interfaces",
         CheckArea.Cpu => "CPU and softirq",
+        CheckArea.Cluster => "HA pair",
         _ => area.ToString(),
     };
 }
