@@ -231,7 +231,7 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
         {
             var load = await probe.LoadAsync(proxy.LocalUri, session, natgw.ProcessId, settings.PageLimit);
             peak = Math.Max(peak, load.PeakRssMiB);
-            Log(string.Create(CultureInfo.InvariantCulture, $"page load {i}: {(load.UsableMs is { } ms ? $"{ms:0} ms" : load.Failure)}, peak RSS {load.PeakRssMiB:0} MiB"));
+            Log(string.Create(CultureInfo.InvariantCulture, $"page load {i}: {(load.UsableMs is { } ms ? $"{ms:0} ms" : load.Failure)}, peak RSS {load.PeakRssMiB:0} MiB; {load.Timeline}"));
             if (load.UsableMs is null)
             {
                 failure = load.Failure;

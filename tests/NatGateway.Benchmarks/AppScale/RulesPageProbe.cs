@@ -6,7 +6,7 @@ namespace NatGateway.Benchmarks.AppScale;
 
 /// <summary>One load of the Rules page: time to the first rule row visible with the circuit live (null: not within the
 /// limit), and natgw serve's peak RSS during it (MiB).</summary>
-internal sealed record PageLoad(double? UsableMs, double PeakRssMiB, string? Failure);
+internal sealed record PageLoad(double? UsableMs, double PeakRssMiB, string? Failure, string Timeline = "");
 
 /// <summary>
 /// Headless Debian Chromium (<c>/usr/bin/chromium</c>; Playwright never downloads a browser) opening <c>/rules</c> of a
@@ -59,15 +59,36 @@ internal sealed class RulesPageProbe : IAsyncDisposable
         var page = await context.NewPageAsync();
         using var sampler = new RssSampler(webPid);
         var clock = Stopwatch.StartNew();
+        // Where the time goes: when each response finished (ms from navigation, KB on the wire) and the circuit's frames
+        // from the server (the first interactive render batch is the large one).
+        var timeline = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        string At() => clock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
+        page.RequestFinished += (_, request) =>
+        {
+            var path = new Uri(request.Url).AbsolutePath;
+            var name = path.Length > 1 ? path[(path.LastIndexOf('/') + 1)..] : path;
+            timeline.Enqueue($"{At()} {name}");
+        };
+        page.WebSocket += (_, socket) =>
+        {
+            timeline.Enqueue($"{At()} ws open");
+            socket.FrameReceived += (_, frame) =>
+            {
+                var size = frame.Binary?.Length ?? frame.Text?.Length ?? 0;
+                if (size > 2048) timeline.Enqueue($"{At()} ws<{size / 1024} KB");
+            };
+        };
         try
         {
             await page.GotoAsync("rules", new PageGotoOptions { WaitUntil = WaitUntilState.Commit, Timeout = (float)limit.TotalMilliseconds });
             var remaining = Math.Max(1, limit.TotalMilliseconds - clock.Elapsed.TotalMilliseconds);
             await page.Locator("[data-testid=rule-name]").First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = (float)remaining });
+            timeline.Enqueue($"{At()} row visible");
             remaining = Math.Max(1, limit.TotalMilliseconds - clock.Elapsed.TotalMilliseconds);
             await page.Locator("[data-interactive=true]").First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = (float)remaining });
             var usable = clock.Elapsed.TotalMilliseconds;
-            return new PageLoad(usable, await sampler.StopAsync(), null);
+            timeline.Enqueue($"{At()} interactive");
+            return new PageLoad(usable, await sampler.StopAsync(), null, string.Join(", ", timeline));
         }
         catch (TimeoutException)
         {
