@@ -132,7 +132,7 @@ public sealed class AccessKernelTests
                     if (status is < 200 or > 299 && !(status == 409 && (route.Pattern.EndsWith("/confirm", StringComparison.Ordinal)
                                                                         || route.Pattern == "/api/v1/doctor/fixes"
                                                                         || route.Pattern is "/api/v1/cluster/failover" or "/api/v1/cluster/failback"
-                                                                            or "/api/v1/cluster/masquerade-to-snat")))
+                                                                            or "/api/v1/cluster/masquerade-to-snat" or "/api/v1/cluster/resync")))
                         wrong.Add($"{route} as {name}: {status}, allowed for {route.Role}: {await response.Content.ReadAsStringAsync()}");
                     continue;
                 }
@@ -249,11 +249,13 @@ public sealed class AccessKernelTests
             // Saved with cluster mode off: a revision of kind cluster that starts nothing (the lab runs no keepalived).
             "PUT /api/v1/cluster" => ("", ClusterOff),
             "PUT /api/v1/cluster/secret" => ("", """{"secret": "matrix-shared-secret-0123456789abcdef"}"""),
-            // Cluster mode is off (failover, failback) and the draft holds no masquerade rule (conversion): the admin gets
+            // Cluster mode is off (failover, failback, resync) and the draft holds no masquerade rule (conversion): the admin gets
             // 409 with nothing changed, which shows the role got through.
             "POST /api/v1/cluster/failover" => ("", "{}"),
             "POST /api/v1/cluster/failback" => ("", "{}"),
             "POST /api/v1/cluster/masquerade-to-snat" => ("", "{}"),
+            // No peer configured in the lab: the admin gets 409 "cluster sync is not configured", nothing sent.
+            "POST /api/v1/cluster/resync" => ("", "{}"),
             _ => throw new ArgumentOutOfRangeException(nameof(route), route.ToString(), "no valid request for this route: add one"),
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);
