@@ -32,8 +32,10 @@ public sealed class ClusterServicesKernelTests : IClassFixture<ClusterServicesKe
         Assert.Contains("10.77.2.1/24", _pair.Addresses(1, "out1"));
         Assert.DoesNotContain("10.77.1.1/24", _pair.Addresses(2, "in2"));
         // The primary's notify ran -f, -R, -B (no -c with the external cache disabled): conntrackd answered each (a
-        // failed step leaves SequenceDone unset), and -R shows as a resync with the kernel table.
-        WaitUntil(() => VrrpStateRecord.Read(new ClusterRunFiles(_pair.RunDirectory(1)).StateFile).SequenceDone is not null, "gw1's sequence done");
+        // failed step is in SequenceError), and -R shows as a resync with the kernel table.
+        var stateFile = new ClusterRunFiles(_pair.RunDirectory(1)).StateFile;
+        WaitUntil(() => VrrpStateRecord.Read(stateFile).SequenceDone is not null, "gw1's sequence done");
+        Assert.Null(VrrpStateRecord.Read(stateFile).SequenceError);
         WaitUntil(() => _pair.Status(1).Sync is { Resyncs: >= 1 }, "gw1's conntrackd counts the notify's resync");
         // Cluster mode sets nf_conntrack_tcp_loose=0 in the node's namespace.
         Assert.Equal("0", _pair.Sysctl(1, "net/netfilter/nf_conntrack_tcp_loose"));

@@ -125,15 +125,28 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
         return ConntrackdStatsParser.Parse(general.Output, runtime.ExitCode == 0 ? runtime.Output : null);
     }
 
-    public void Notify(VrrpState state, string reason)
+    public void Notify(VrrpState state, string reason) => Notify(state, reason, DateTimeOffset.UtcNow);
+
+    /// <param name="state">The state keepalived entered.</param>
+    /// <param name="reason">Why (shown with the transition).</param>
+    /// <param name="at">When keepalived reported the transition (<c>natgw ha notify</c> passes its own process start).
+    /// A notification older than the recorded transition was overtaken by a later one (keepalived runs its notify
+    /// scripts in parallel) and is ignored: recording it or running its sequence would undo the later state's.</param>
+    public void Notify(VrrpState state, string reason, DateTimeOffset at)
     {
         if (state is not (VrrpState.Primary or VrrpState.Backup or VrrpState.Fault))
             throw new ArgumentOutOfRangeException(nameof(state), state, "keepalived notifies primary, backup or fault");
         if (reason.Length > 200) reason = reason[..200];
-        var previous = VrrpStateRecord.Read(Files.StateFile);
         Directory.CreateDirectory(Files.Directory);
-        var transition = new VrrpTransition(DateTimeOffset.UtcNow, previous.State, state, reason);
-        new VrrpStateRecord(state, transition, previous.Relinquished).Write(Files.StateFile);
+        VrrpTransition transition;
+        // One writer at a time among the notify processes of this run directory (the check and the write together).
+        using (StateLock())
+        {
+            var previous = VrrpStateRecord.Read(Files.StateFile);
+            if (previous.LastTransition is { } last && last.At > at) return;
+            transition = new VrrpTransition(at, previous.State, state, reason);
+            new VrrpStateRecord(state, transition, previous.Relinquished).Write(Files.StateFile);
+        }
 
         var failures = new List<string>();
         foreach (var step in NotifySequence(state, ExternalCacheDisabled()))
@@ -141,11 +154,11 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             var result = Conntrackd(step);
             if (result.ExitCode != 0) failures.Add($"conntrackd {string.Join(' ', step)}: exit {result.ExitCode} {result.Output.Trim()}");
         }
-        // Done is recorded for this transition only (keepalived runs its notify scripts in parallel; a later one owns
-        // the record now). A failed sequence leaves it unset.
+        // The end is recorded for this transition only (keepalived runs its notify scripts in parallel; a later one owns
+        // the record now), with the failed steps if any.
         var current = VrrpStateRecord.Read(Files.StateFile);
-        if (failures.Count == 0 && current.LastTransition == transition)
-            (current with { SequenceDone = DateTimeOffset.UtcNow }).Write(Files.StateFile);
+        if (current.LastTransition == transition)
+            (current with { SequenceDone = DateTimeOffset.UtcNow, SequenceError = failures.Count > 0 ? string.Join("; ", failures) : null }).Write(Files.StateFile);
         if (failures.Count > 0) throw new ClusterServiceException(string.Join("; ", failures));
     }
 
@@ -172,6 +185,24 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
         (VrrpState.Fault, true) => [],
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "keepalived notifies primary, backup or fault"),
     };
+
+    /// <summary>An exclusive lock on the state file's companion (.NET takes an flock for FileShare.None and fails at once
+    /// when another process holds it, so this waits for it, up to 5 s).</summary>
+    private FileStream StateLock()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Files.StateFile + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                Thread.Sleep(5);
+            }
+        }
+    }
 
     /// <summary>The mode of the conntrackd this run directory runs (its generated file), not of this instance's options:
     /// <c>natgw ha notify --run-dir</c> runs Notify in a process of its own with default options.</summary>

@@ -37,6 +37,30 @@ public sealed class ClusterConfWriterTests
     }
 
     [Fact]
+    public void A_notification_overtaken_by_a_later_one_is_ignored()
+    {
+        // keepalived forks fault → backup → primary scripts in order but they run in parallel: the older may arrive last.
+        var directory = Path.Combine(Path.GetTempPath(), "natgw-notify-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var files = new ClusterRunFiles(directory);
+            using var services = new LocalClusterServices(new ProcSysctl(), new ClusterServiceOptions { Files = files, Conntrackd = "/bin/true" });
+            var t0 = DateTimeOffset.UtcNow;
+            services.Notify(VrrpState.Primary, "keepalived notify", t0.AddMilliseconds(300));
+            services.Notify(VrrpState.Backup, "keepalived notify", t0);
+            var record = VrrpStateRecord.Read(files.StateFile);
+            Assert.Equal(VrrpState.Primary, record.State);
+            Assert.Equal(t0.AddMilliseconds(300), record.LastTransition?.At);
+            Assert.NotNull(record.SequenceDone);
+            Assert.Null(record.SequenceError);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Keepalived_conf_matches_the_golden_file()
     {
         var text = KeepalivedConf.Render(ClusterSamples.Gw1, Files, Natgw, ViaAgent);
