@@ -31,7 +31,11 @@ public sealed class ClusterServicesKernelTests : IClassFixture<ClusterServicesKe
         Assert.Contains("10.77.1.1/24", _pair.Addresses(1, "in1"));
         Assert.Contains("10.77.2.1/24", _pair.Addresses(1, "out1"));
         Assert.DoesNotContain("10.77.1.1/24", _pair.Addresses(2, "in2"));
-        // The primary's notify ran -c, -f, -R, -B: conntrackd answered, and -R shows as a resync with the kernel table.
+        // The primary's notify ran -f, -R, -B (no -c with the external cache disabled): conntrackd answered each (a
+        // failed step is in SequenceError), and -R shows as a resync with the kernel table.
+        var stateFile = new ClusterRunFiles(_pair.RunDirectory(1)).StateFile;
+        WaitUntil(() => VrrpStateRecord.Read(stateFile).SequenceDone is not null, "gw1's sequence done");
+        Assert.Null(VrrpStateRecord.Read(stateFile).SequenceError);
         WaitUntil(() => _pair.Status(1).Sync is { Resyncs: >= 1 }, "gw1's conntrackd counts the notify's resync");
         // Cluster mode sets nf_conntrack_tcp_loose=0 in the node's namespace.
         Assert.Equal("0", _pair.Sysctl(1, "net/netfilter/nf_conntrack_tcp_loose"));
@@ -45,14 +49,17 @@ public sealed class ClusterServicesKernelTests : IClassFixture<ClusterServicesKe
     }
 
     [KernelFact]
-    public void Conntrackd_replicates_an_entry_to_the_peers_external_cache()
+    public void Conntrackd_replicates_an_entry_into_the_peers_kernel_table()
     {
         _pair.EnsureStarted();
         WaitUntil(() => _pair.Status(2).Sync is not null && _pair.Status(1).Sync is not null, "both conntrackd answer");
-        var before = _pair.Status(2).Sync!.EntriesExternalCache;
+        // DisableExternalCache On (the default): the peer's entry goes straight into gw2's kernel table
+        // (conntrack-tools src/external_inject.c), so a packet reaching gw2 before its notify ran finds it there.
         ProcessRunner.Run("ip", "netns", "exec", _pair.Namespace(1), "conntrack", "-I", "-p", "tcp", "-s", "10.77.1.100", "-d", "10.77.2.100",
             "--sport", "41000", "--dport", "80", "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "300").EnsureSuccess("conntrack -I");
-        WaitUntil(() => _pair.Status(2).Sync!.EntriesExternalCache > before, "the entry reaches gw2's external cache");
+        WaitUntil(() => ProcessRunner.Run("ip", "netns", "exec", _pair.Namespace(2), "conntrack", "-L", "-p", "tcp", "--sport", "41000", "--dport", "80")
+            .StandardOutput.Contains("src=10.77.1.100 dst=10.77.2.100 sport=41000 dport=80", StringComparison.Ordinal), "the entry in gw2's kernel table");
+        Assert.Equal(0, _pair.Status(2).Sync!.EntriesExternalCache);
     }
 
     [KernelFact]

@@ -20,7 +20,9 @@ public sealed class HaLabFixture : IDisposable
 /// Issue 15's acceptance in namespaces: established TCP flows through a keepalived (VRRPv3, 0.1 s adverts) + conntrackd
 /// (FTFW) pair survive the primary's keepalived being SIGKILLed, the failback by preemption and the primary losing all
 /// its links, each with the largest gap ≤ 1 s; the same links-down failover with conntrackd stopped on the backup kills
-/// them (the sync is what saves them). The gaps are the one timing the issue asks to assert; the deadlines are generous.
+/// them (the sync is what saves them). The daemons are the product's (<see cref="HaLab"/>: each gateway's
+/// LocalClusterServices with the real <c>natgw ha notify</c>). The gaps are the one timing the issue asks to assert; the
+/// deadlines are generous.
 /// </summary>
 [LongRunning(30)]
 public sealed class HaFailoverKernelTests(HaLabFixture fixture, ITestOutputHelper output) : IClassFixture<HaLabFixture>

@@ -21,6 +21,9 @@ public static class ConntrackdStatsParser
             var line = lines[i].TrimEnd('\r');
             if (line.StartsWith("cache internal:", StringComparison.Ordinal)) { section = "internal"; continue; }
             if (line.StartsWith("cache external:", StringComparison.Ordinal)) { section = "external"; continue; }
+            // DisableExternalCache On: no external cache, the peer's entries are injected into the kernel table
+            // (conntrack-tools src/external_inject.c external_inject_ct_stats prints "external inject:" instead).
+            if (line.StartsWith("external inject:", StringComparison.Ordinal)) { externalCache = 0; section = null; continue; }
             if (line.StartsWith("UDP traffic", StringComparison.Ordinal) || line.StartsWith("TCP traffic", StringComparison.Ordinal)
                 || line.StartsWith("Multicast traffic", StringComparison.Ordinal)) { section = "channel"; continue; }
             if (line.StartsWith("message tracking:", StringComparison.Ordinal)) { section = "tracking"; continue; }

@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace NatGateway.Core.Cluster;
 
 /// <summary>
-/// One daemon run in the foreground as a child of this process and restarted when it exits (100 ms, doubling to 5 s;
-/// back to 100 ms after a run of 30 s). Every start happens on the supervisor's own thread, created by the thread that
+/// One daemon run in the foreground as a child of this process and restarted when it exits (after the restart delay,
+/// 100 ms by default, doubling to 5 s or the delay when longer; back to the first delay after a run of 30 s). Every start happens on the supervisor's own thread, created by the thread that
 /// called <see cref="Start"/>: a child inherits the network namespace of the thread that forks it, so a supervisor
 /// started inside a lab namespace (setns on that thread) restarts its daemon there too.
 /// </summary>
@@ -14,6 +14,7 @@ public sealed partial class SupervisedProcess : IDisposable
     private readonly string _file;
     private readonly IReadOnlyList<string> _args;
     private readonly Action? _beforeStart;
+    private readonly TimeSpan _restartDelay;
     private readonly object _gate = new();
     private readonly Queue<string> _log = new();
     private readonly ManualResetEventSlim _stopping = new();
@@ -26,8 +27,10 @@ public sealed partial class SupervisedProcess : IDisposable
     /// <param name="args">Its arguments (foreground mode).</param>
     /// <param name="beforeStart">Runs before every start, on the supervisor's thread (conntrackd: remove the lock file
     /// a killed instance left, which would make the next one refuse to start).</param>
-    public SupervisedProcess(string name, string file, IReadOnlyList<string> args, Action? beforeStart = null)
+    /// <param name="restartDelay">The first wait before a restart (default 100 ms).</param>
+    public SupervisedProcess(string name, string file, IReadOnlyList<string> args, Action? beforeStart = null, TimeSpan? restartDelay = null)
     {
+        _restartDelay = restartDelay ?? TimeSpan.FromMilliseconds(100);
         Name = name;
         _file = file;
         _args = args;
@@ -91,7 +94,8 @@ public sealed partial class SupervisedProcess : IDisposable
 
     private void Run()
     {
-        var delay = TimeSpan.FromMilliseconds(100);
+        var delay = _restartDelay;
+        var longest = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, _restartDelay.Ticks));
         while (!_stopping.IsSet)
         {
             var started = Stopwatch.StartNew();
@@ -123,9 +127,9 @@ public sealed partial class SupervisedProcess : IDisposable
             process.WaitForExit();
             if (_stopping.IsSet) return;
             Record($"natgw: {Name} exited with {process.ExitCode}; restarting in {delay.TotalMilliseconds:0} ms");
-            if (started.Elapsed > TimeSpan.FromSeconds(30)) delay = TimeSpan.FromMilliseconds(100);
+            if (started.Elapsed > TimeSpan.FromSeconds(30)) delay = _restartDelay;
             if (_stopping.Wait(delay)) return;
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, longest.Ticks));
         }
     }
 

@@ -6,9 +6,12 @@ namespace NatGateway.Core.Cluster;
 /// <summary>
 /// The VRRP state recorded by the notify hook, in the run directory: the notify may run in the agent (agent mode) or
 /// in the <c>natgw ha notify</c> process itself (single-process mode), and Status must see it from either.
-/// Written to a temporary file and renamed, so a reader never sees half of it.
+/// Written to a temporary file and renamed, so a reader never sees half of it. <paramref name="SequenceDone"/>: when
+/// conntrackd's sequence for <paramref name="LastTransition"/> ended (null while it runs); <paramref name="SequenceError"/>:
+/// the steps that failed, with conntrackd's words (null when every step succeeded).
 /// </summary>
-public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransition, bool Relinquished)
+public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransition, bool Relinquished, DateTimeOffset? SequenceDone = null,
+    string? SequenceError = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -47,7 +47,9 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             CheckKeepalived(keepalivedText);
             SetTcpLoose();
 
-            if (conntrackdText != _conntrackdText || _conntrackd is null)
+            // A daemon that is down (killed, and its supervisor still waiting to restart it) is started now: Apply brings
+            // the node to the configuration, running.
+            if (conntrackdText != _conntrackdText || _conntrackd is not { IsRunning: true })
             {
                 _conntrackd?.Stop(StopGrace);
                 WriteFile(Files.ConntrackdConf, conntrackdText);
@@ -57,11 +59,11 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
                 {
                     File.Delete(Files.ConntrackdLock);
                     File.Delete(Files.ConntrackdSocket);
-                });
+                }, Options.RestartDelay);
                 _conntrackd.Start();
                 _conntrackdText = conntrackdText;
             }
-            if (keepalivedText != _keepalivedText || _keepalived is null)
+            if (keepalivedText != _keepalivedText || _keepalived is not { IsRunning: true })
             {
                 WriteFile(Files.KeepalivedConf, keepalivedText);
                 // keepalived re-reads its file on SIGHUP (keepalived(8)) without dropping the VIPs it holds.
@@ -69,8 +71,17 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
                 else
                 {
                     _keepalived?.Stop(StopGrace);
+                    // A keepalived killed hard leaves its pid files, and its VRRP child can stay a zombie where nothing
+                    // reaps orphans (a container's PID 1): the next keepalived then reads "daemon is already running" and
+                    // exits. Only our supervisor runs a keepalived on this run directory, after the last one exited.
                     _keepalived = new SupervisedProcess("keepalived", Options.Keepalived,
-                        ["-n", "-l", "-D", "-G", "-P", "-f", Files.KeepalivedConf, "-p", Files.KeepalivedPid, "-r", Files.VrrpPid, "-c", Files.CheckersPid]);
+                        ["-n", "-l", "-D", "-G", "-P", "-f", Files.KeepalivedConf, "-p", Files.KeepalivedPid, "-r", Files.VrrpPid, "-c", Files.CheckersPid],
+                        () =>
+                        {
+                            File.Delete(Files.KeepalivedPid);
+                            File.Delete(Files.VrrpPid);
+                            File.Delete(Files.CheckersPid);
+                        }, Options.RestartDelay);
                     _keepalived.Start();
                 }
                 _keepalivedText = keepalivedText;
@@ -114,32 +125,97 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
         return ConntrackdStatsParser.Parse(general.Output, runtime.ExitCode == 0 ? runtime.Output : null);
     }
 
-    public void Notify(VrrpState state, string reason)
+    public void Notify(VrrpState state, string reason) => Notify(state, reason, DateTimeOffset.UtcNow);
+
+    /// <param name="state">The state keepalived entered.</param>
+    /// <param name="reason">Why (shown with the transition).</param>
+    /// <param name="at">When keepalived reported the transition (<c>natgw ha notify</c> passes its own process start).
+    /// A notification older than the recorded transition was overtaken by a later one (keepalived runs its notify
+    /// scripts in parallel) and is ignored: recording it or running its sequence would undo the later state's.</param>
+    public void Notify(VrrpState state, string reason, DateTimeOffset at)
     {
         if (state is not (VrrpState.Primary or VrrpState.Backup or VrrpState.Fault))
             throw new ArgumentOutOfRangeException(nameof(state), state, "keepalived notifies primary, backup or fault");
         if (reason.Length > 200) reason = reason[..200];
-        var previous = VrrpStateRecord.Read(Files.StateFile);
         Directory.CreateDirectory(Files.Directory);
-        new VrrpStateRecord(state, new VrrpTransition(DateTimeOffset.UtcNow, previous.State, state, reason), previous.Relinquished).Write(Files.StateFile);
-
-        // HA-NOTES' sequence (conntrackd's own primary-backup.sh, doc/sync/primary-backup.sh in conntrack-tools):
-        // primary: commit the external cache into the kernel (-c), flush both caches (-f), resync the internal cache
-        // from the kernel (-R), send everything to the peer (-B); backup: shorten the kernel entries' timeouts (-t) and
-        // ask the peer for a full resync (-n); fault: -t only.
-        string[][] steps = state switch
+        VrrpTransition transition;
+        // One writer at a time among the notify processes of this run directory (the check and the write together).
+        using (StateLock())
         {
-            VrrpState.Primary => [["-c"], ["-f"], ["-R"], ["-B"]],
-            VrrpState.Backup => [["-t"], ["-n"]],
-            _ => [["-t"]],
-        };
+            var previous = VrrpStateRecord.Read(Files.StateFile);
+            if (previous.LastTransition is { } last && last.At > at) return;
+            transition = new VrrpTransition(at, previous.State, state, reason);
+            new VrrpStateRecord(state, transition, previous.Relinquished).Write(Files.StateFile);
+        }
+
         var failures = new List<string>();
-        foreach (var step in steps)
+        foreach (var step in NotifySequence(state, ExternalCacheDisabled()))
         {
             var result = Conntrackd(step);
             if (result.ExitCode != 0) failures.Add($"conntrackd {string.Join(' ', step)}: exit {result.ExitCode} {result.Output.Trim()}");
         }
+        // The end is recorded for this transition only (keepalived runs its notify scripts in parallel; a later one owns
+        // the record now), with the failed steps if any.
+        var current = VrrpStateRecord.Read(Files.StateFile);
+        if (current.LastTransition == transition)
+            (current with { SequenceDone = DateTimeOffset.UtcNow, SequenceError = failures.Count > 0 ? string.Join("; ", failures) : null }).Write(Files.StateFile);
         if (failures.Count > 0) throw new ClusterServiceException(string.Join("; ", failures));
+    }
+
+    /// <summary>
+    /// conntrackd's commands for a transition: HA-NOTES' sequence, after conntrackd's own doc/sync/primary-backup.sh
+    /// (conntrack-tools): primary: commit the external cache into the kernel (-c), flush both caches (-f), resync the
+    /// internal cache from the kernel (-R), send everything to the peer (-B); backup: -t, then ask the peer for a full
+    /// resync (-n); fault: -t.
+    /// With the external cache disabled (the default) the peer's entries are already in the kernel table, and
+    /// conntrack-tools' src/external_inject.c makes commit and the external flush no-ops (external_inject_ct_commit
+    /// returns LOCAL_RET_OK, external_inject_ct_flush is empty), so -c is dropped. -t is dropped too: in
+    /// src/sync-mode.c RESET_TIMERS arms an alarm that after PurgeTimeout runs nl_flush_conntrack_table_selective
+    /// (src/netlink.c), which deletes every replicated entry from the kernel table — with no external cache those are
+    /// the peer's entries this backup needs at the next failover, and a flow that stays idle would not be sent again.
+    /// A backup's stale entries then go when the peer replicates their end, or time out.
+    /// </summary>
+    public static IReadOnlyList<string[]> NotifySequence(VrrpState state, bool externalCacheDisabled) => (state, externalCacheDisabled) switch
+    {
+        (VrrpState.Primary, false) => [["-c"], ["-f"], ["-R"], ["-B"]],
+        (VrrpState.Primary, true) => [["-f"], ["-R"], ["-B"]],
+        (VrrpState.Backup, false) => [["-t"], ["-n"]],
+        (VrrpState.Backup, true) => [["-n"]],
+        (VrrpState.Fault, false) => [["-t"]],
+        (VrrpState.Fault, true) => [],
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "keepalived notifies primary, backup or fault"),
+    };
+
+    /// <summary>An exclusive lock on the state file's companion (.NET takes an flock for FileShare.None and fails at once
+    /// when another process holds it, so this waits for it, up to 5 s).</summary>
+    private FileStream StateLock()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Files.StateFile + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                Thread.Sleep(5);
+            }
+        }
+    }
+
+    /// <summary>The mode of the conntrackd this run directory runs (its generated file), not of this instance's options:
+    /// <c>natgw ha notify --run-dir</c> runs Notify in a process of its own with default options.</summary>
+    private bool ExternalCacheDisabled()
+    {
+        try
+        {
+            return File.ReadAllText(Files.ConntrackdConf).Contains("\tDisableExternalCache On\n", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Options.DisableExternalCache;
+        }
     }
 
     /// <summary>"Fail over now": this node advertises priority <see cref="KeepalivedConf.RelinquishedPriority"/> (keepalived

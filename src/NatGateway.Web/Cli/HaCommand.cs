@@ -38,7 +38,13 @@ public static class HaCommand
         foreach (var option in new Option[] { reason, agent, runDirectory }) notify.Options.Add(option);
         notify.SetAction(parse => Run(parse.GetValue(agent), parse.GetValue(runDirectory), services =>
         {
-            services.Notify(ParseState(parse.GetValue(state)!), parse.GetValue(reason) ?? "keepalived notify");
+            // keepalived forks its notify scripts in the order of its transitions but runs them in parallel: this
+            // process's start, not the moment it gets here, orders two quick ones (fault → backup → primary).
+            if (services is LocalClusterServices local)
+                local.Notify(ParseState(parse.GetValue(state)!), parse.GetValue(reason) ?? "keepalived notify",
+                    new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()));
+            else
+                services.Notify(ParseState(parse.GetValue(state)!), parse.GetValue(reason) ?? "keepalived notify");
             return 0;
         }));
 

@@ -20,6 +20,47 @@ public sealed class ClusterConfWriterTests
     private static readonly string[] ViaAgent = ["--agent", "/run/natgw/agent.sock"];
 
     [Fact]
+    public void The_notify_sequence_leaves_out_what_an_absent_external_cache_makes_a_no_op_or_harmful()
+    {
+        static string Of(VrrpState state, bool disabled) => string.Join(' ', LocalClusterServices.NotifySequence(state, disabled).Select(s => string.Join(' ', s)));
+        // With the external cache: conntrackd's doc/sync/primary-backup.sh (HA-NOTES).
+        Assert.Equal("-c -f -R -B", Of(VrrpState.Primary, false));
+        Assert.Equal("-t -n", Of(VrrpState.Backup, false));
+        Assert.Equal("-t", Of(VrrpState.Fault, false));
+        // Without it (the default): no commit (a no-op in external_inject.c), no -t (its scheduled selective flush would
+        // delete the peer's entries from this backup's kernel table, src/sync-mode.c + src/netlink.c).
+        Assert.Equal("-f -R -B", Of(VrrpState.Primary, true));
+        Assert.Equal("-n", Of(VrrpState.Backup, true));
+        Assert.Equal("", Of(VrrpState.Fault, true));
+        Assert.True(new ClusterServiceOptions().DisableExternalCache, "the product default is DisableExternalCache On");
+        Assert.Throws<ArgumentOutOfRangeException>(() => LocalClusterServices.NotifySequence(VrrpState.Stopped, true));
+    }
+
+    [Fact]
+    public void A_notification_overtaken_by_a_later_one_is_ignored()
+    {
+        // keepalived forks fault → backup → primary scripts in order but they run in parallel: the older may arrive last.
+        var directory = Path.Combine(Path.GetTempPath(), "natgw-notify-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var files = new ClusterRunFiles(directory);
+            using var services = new LocalClusterServices(new ProcSysctl(), new ClusterServiceOptions { Files = files, Conntrackd = "/bin/true" });
+            var t0 = DateTimeOffset.UtcNow;
+            services.Notify(VrrpState.Primary, "keepalived notify", t0.AddMilliseconds(300));
+            services.Notify(VrrpState.Backup, "keepalived notify", t0);
+            var record = VrrpStateRecord.Read(files.StateFile);
+            Assert.Equal(VrrpState.Primary, record.State);
+            Assert.Equal(t0.AddMilliseconds(300), record.LastTransition?.At);
+            Assert.NotNull(record.SequenceDone);
+            Assert.Null(record.SequenceError);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Keepalived_conf_matches_the_golden_file()
     {
         var text = KeepalivedConf.Render(ClusterSamples.Gw1, Files, Natgw, ViaAgent);

@@ -31,6 +31,15 @@ public sealed class ConntrackdStatsParserTests
     }
 
     [Fact]
+    public void Without_an_external_cache_the_injected_section_counts_as_an_empty_external_cache()
+    {
+        // Captured from the product's primary with DisableExternalCache On after its notify sequence (-f, -R, -B):
+        // "external inject:" replaces "cache external:", and -R is the one resync with the kernel table.
+        var stats = ConntrackdStatsParser.Parse(Captured("conntrackd-s-primary-noexternal.txt"), Captured("conntrackd-s-runtime-primary-noexternal.txt"));
+        Assert.Equal(new ConntrackdStats(EntriesInternalCache: 0, EntriesExternalCache: 0, MessagesSent: 111, MessagesReceived: 110, MessagesLost: 0, Resyncs: 1), stats);
+    }
+
+    [Fact]
     public void Resyncs_come_from_the_runtime_statistics()
     {
         Assert.Equal(3, ConntrackdStatsParser.ParseResyncs("netlink stats:\n\tresync with kernel table:\t           3\n"));

@@ -4,7 +4,8 @@ using NatGateway.Core.Cluster;
 namespace NatGateway.TestSupport.Ha;
 
 /// <summary>What one failover did to an <see cref="EchoFleet"/>: when it was triggered, when the new primary's notify
-/// hook ran (the VIP move: keepalived adds the VIPs as it runs the hook), and the window's gaps.</summary>
+/// hook recorded the transition (the VIP move: keepalived adds the VIPs as it runs the hook; the time is taken in
+/// <c>natgw ha notify</c>, so it includes that process's start), and the window's gaps.</summary>
 public sealed record HaFailoverResult(string Trigger, DateTimeOffset TriggeredAt, long StartTimestamp, VrrpTransition Transition,
     EchoWindowFigures Figures, bool Settled)
 {

@@ -26,7 +26,12 @@ public enum HaNode
 /// The server has no route back to the inside network: a reply reaches the client only through the SNAT to the outside
 /// VIP, so a gateway without the flow's conntrack entry cannot carry it (what the control proves). The gateways'
 /// NAT is the product's compiler output (SNAT to the outside VIP) applied with <see cref="LocalNatTables"/> in each
-/// gateway's namespace; keepalived and conntrackd run from <see cref="HaLabConfigs"/> until ha-engine's services land.
+/// gateway's namespace. keepalived and conntrackd are the product's: one <see cref="LocalClusterServices"/> per gateway,
+/// created and applied (<see cref="Config"/>) on a thread inside that gateway's namespace, so its supervisor threads
+/// start the daemons there; the configurations are <see cref="KeepalivedConf"/>/<see cref="ConntrackdConf"/>'s and
+/// keepalived's notify runs the real <c>natgw ha notify STATE --run-dir DIR</c>. The lab's supervisors wait
+/// <see cref="HoldDown"/> before restarting a daemon that exited, so a daemon a trigger killed stays down until the lab
+/// applies again (the product's restart itself is ClusterServicesKernelTests').
 /// </summary>
 public sealed class HaLab : IDisposable
 {
@@ -39,10 +44,11 @@ public sealed class HaLab : IDisposable
     public const string SyncInterface = "sync0";
     public static readonly TimeSpan DefaultAdvert = TimeSpan.FromMilliseconds(100);
 
-    private readonly List<Process> _started = [];
+    /// <summary>The lab's restart delay: longer than any test holds a trigger.</summary>
+    public static readonly TimeSpan HoldDown = TimeSpan.FromMinutes(30);
+
     private readonly List<string> _namespaces = [];
-    private readonly Dictionary<HaNode, Process> _keepalived = [];
-    private readonly Dictionary<HaNode, Process> _conntrackd = [];
+    private readonly Dictionary<HaNode, LocalClusterServices> _services = [];
 
     public string Id { get; }
     public string Switch { get; }
@@ -50,7 +56,7 @@ public sealed class HaLab : IDisposable
     public string Server { get; }
     public string RunDirectory { get; }
     public TimeSpan Advert { get; }
-    /// <summary>conntrackd's DisableExternalCache (see <see cref="HaLabConfigs.Conntrackd"/>).</summary>
+    /// <summary>conntrackd's DisableExternalCache (<see cref="ClusterServiceOptions.DisableExternalCache"/>).</summary>
     public bool ExternalCacheDisabled { get; }
 
     private HaLab(string id, TimeSpan advert, bool externalCacheDisabled)
@@ -65,14 +71,19 @@ public sealed class HaLab : IDisposable
     }
 
     public string Namespace(HaNode node) => $"hal-{Id}-{(node == HaNode.Gw1 ? "g1" : "g2")}";
-    public HaNodePaths Paths(HaNode node) => new(Path.Combine(RunDirectory, node == HaNode.Gw1 ? "gw1" : "gw2"));
+    /// <summary>The node's run directory (the product's layout: configurations, pid files, conntrackd's socket, the
+    /// VRRP state file the notify writes).</summary>
+    public ClusterRunFiles Files(HaNode node) => new(Path.Combine(RunDirectory, node == HaNode.Gw1 ? "gw1" : "gw2"));
+
+    /// <summary>The product's cluster services of the node.</summary>
+    public LocalClusterServices Services(HaNode node) => _services[node];
     public static HaNode Other(HaNode node) => node == HaNode.Gw1 ? HaNode.Gw2 : HaNode.Gw1;
 
-    /// <summary>Builds the topology, applies the SNAT rule on both gateways and starts conntrackd then keepalived on both;
-    /// returns once gw1 holds the VIPs and gw2 is backup.</summary>
-    /// <param name="disableExternalCache">Default on: with the external cache, a packet reaching the new primary between
-    /// the VIP move and the notify hook's commit finds no entry, is delivered locally and answered with a RST (measured
-    /// here: 78 of 1,000 flows reset at a SIGKILL failover with it off).</param>
+    /// <summary>Builds the topology, applies the SNAT rule on both gateways and applies the cluster configuration on gw1
+    /// then gw2; returns once gw1 holds the VIPs and gw2 is backup.</summary>
+    /// <param name="disableExternalCache">The product's default (on): with the external cache, a packet reaching the
+    /// new primary between the VIP move and the notify hook's commit finds no entry, is delivered locally and answered
+    /// with a RST (measured here: 78 of 1,000 flows reset at a SIGKILL failover with it off).</param>
     public static HaLab Create(TimeSpan? advert = null, bool disableExternalCache = true)
     {
         Root.Require();
@@ -89,7 +100,7 @@ public sealed class HaLab : IDisposable
         }
     }
 
-    /// <summary>The cluster configuration of one node (the product's typed model; the lab renders it).</summary>
+    /// <summary>The cluster configuration of one node (the product's typed model, applied by its services).</summary>
     public ClusterConfig Config(HaNode node) => new()
     {
         Enabled = true,
@@ -159,22 +170,19 @@ public sealed class HaLab : IDisposable
             Sysctl(ns, "net.ipv4.ip_forward", "1");
             // The product's NAT: the compiler's batch in one transaction, libnftables in the gateway's namespace.
             NetworkNamespace.RunIn(ns, () => new LocalNatTables(new NatCompileOptions()).Apply([SnatToOutsideVip]));
-            // HA-NOTES: a backup must not pick up mid-stream TCP by itself; conntrackd supplies those entries
-            // (nf_conntrack_tcp_loose, Documentation/networking/nf_conntrack-sysctl.rst). Set after the NAT table
-            // exists so conntrack is registered in the namespace.
-            Sysctl(ns, "net.netfilter.nf_conntrack_tcp_loose", "0");
-            var paths = Paths(node);
-            Directory.CreateDirectory(paths.Directory);
-            File.WriteAllText(paths.KeepalivedConf, HaLabConfigs.Keepalived(Config(node), paths));
-            File.WriteAllText(paths.ConntrackdConf, HaLabConfigs.Conntrackd(Config(node), paths, ExternalCacheDisabled));
-            File.WriteAllText(paths.NotifyScript, HaLabConfigs.NotifyScript(paths));
-            File.SetUnixFileMode(paths.NotifyScript, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            // The product's services set nf_conntrack_tcp_loose=0 (HA-NOTES) when they apply: after the NAT table, so
+            // conntrack is registered in the namespace.
+            _services[node] = NetworkNamespace.RunIn(ns, () => new LocalClusterServices(new ProcSysctl(), new ClusterServiceOptions
+            {
+                Files = Files(node),
+                NatgwCommand = ["/usr/share/dotnet/dotnet", RepositoryPaths.NatgwDll],
+                DisableExternalCache = ExternalCacheDisabled,
+                RestartDelay = HoldDown,
+            }));
         }
-        foreach (var node in new[] { HaNode.Gw1, HaNode.Gw2 }) StartConntrackd(node);
-        StartKeepalived(HaNode.Gw1);
+        Apply(HaNode.Gw1);
         WaitForTransition(HaNode.Gw1, VrrpState.Primary, DateTimeOffset.MinValue, TimeSpan.FromSeconds(60));
-        StartKeepalived(HaNode.Gw2);
+        Apply(HaNode.Gw2);
         WaitForTransition(HaNode.Gw2, VrrpState.Backup, DateTimeOffset.MinValue, TimeSpan.FromSeconds(60));
         // Neighbours resolved before any measurement.
         foreach (var (ns, address) in new[] { (Client, InsideVip), (Client, ServerAddress), (Server, OutsideVip) })
@@ -202,34 +210,27 @@ public sealed class HaLab : IDisposable
     public void Sysctl(string ns, string key, string value) =>
         Exec(ns, "sysctl", "-q", "-w", $"{key}={value}").EnsureSuccess($"sysctl {key}");
 
-    // ---- daemons -------------------------------------------------------------------------------------------------
+    // ---- daemons (the product's) -------------------------------------------------------------------------------------
 
-    /// <summary>keepalived in the gateway's namespace, foreground, VRRP only, unique pid files (HA-NOTES command line).</summary>
-    public void StartKeepalived(HaNode node)
-    {
-        var p = Paths(node);
-        // After a SIGKILL the pid files stay, and the VRRP child can linger as a zombie when nothing reaps orphans (a
-        // container's PID 1): keepalived then reads "daemon is already running" and exits. Our daemons are ours to know.
-        foreach (var file in new[] { p.KeepalivedPid, p.VrrpPid, p.CheckersPid })
-            if (File.Exists(file)) File.Delete(file);
-        _keepalived[node] = Start(Namespace(node), "keepalived",
-            ["-n", "-l", "-D", "-G", "-P", "-f", p.KeepalivedConf, "-p", p.KeepalivedPid, "-r", p.VrrpPid, "-c", p.CheckersPid],
-            Path.Combine(p.Directory, "keepalived.out"));
-    }
+    /// <summary>The product's Apply of the node's configuration, on a thread in its namespace (the supervisors it creates
+    /// start their daemons there): writes both files and starts whichever daemon is not running.</summary>
+    public void Apply(HaNode node) => NetworkNamespace.RunIn(Namespace(node), () => _services[node].Apply(Config(node)));
 
-    public bool KeepalivedRunning(HaNode node) => _keepalived.TryGetValue(node, out var p) && !p.HasExited;
+    /// <summary>keepalived back on the node (Apply starts it; the lab's supervisor would wait <see cref="HoldDown"/>).</summary>
+    public void StartKeepalived(HaNode node) => Apply(node);
+
+    public bool KeepalivedRunning(HaNode node) => _services[node].KeepalivedPid is not null;
 
     /// <summary>SIGKILL of keepalived's VRRP child and then its parent: no priority-0 advert, no VIP removal (the VIPs
     /// stay on the node until the peer's gratuitous ARP moves the neighbours). Returns when both are gone.</summary>
     public DateTimeOffset KillKeepalived(HaNode node)
     {
-        var p = Paths(node);
-        var vrrp = int.Parse(File.ReadAllText(p.VrrpPid).Trim(), CultureInfo.InvariantCulture);
-        var parent = _keepalived[node];
+        var parent = _services[node].KeepalivedPid ?? throw new InvalidOperationException($"keepalived is not running on {node}");
+        var vrrp = int.Parse(File.ReadAllText(Files(node).VrrpPid).Trim(), CultureInfo.InvariantCulture);
         var at = DateTimeOffset.UtcNow;
         // Child first: keepalived's children watch their parent, and one that noticed would shut down cleanly (SIGTERM path).
-        ProcessRunner.Run("kill", "-KILL", vrrp.ToString(CultureInfo.InvariantCulture), parent.Id.ToString(CultureInfo.InvariantCulture)).EnsureSuccess("kill -KILL keepalived");
-        if (!parent.WaitForExit(30_000)) throw new TimeoutException("keepalived did not exit after SIGKILL");
+        ProcessRunner.Run("kill", "-KILL", vrrp.ToString(CultureInfo.InvariantCulture), parent.ToString(CultureInfo.InvariantCulture)).EnsureSuccess("kill -KILL keepalived");
+        WaitUntil(() => !KeepalivedRunning(node), TimeSpan.FromSeconds(30), "keepalived gone after SIGKILL");
         WaitUntil(() => !File.Exists($"/proc/{vrrp}/stat") || File.ReadAllText($"/proc/{vrrp}/stat").Split(' ')[2] == "Z",
             TimeSpan.FromSeconds(30), "keepalived's VRRP child gone");
         return at;
@@ -239,32 +240,31 @@ public sealed class HaLab : IDisposable
     /// moment the signal was sent, after the process has exited.</summary>
     public DateTimeOffset StopKeepalived(HaNode node)
     {
-        var parent = _keepalived[node];
+        var parent = _services[node].KeepalivedPid ?? throw new InvalidOperationException($"keepalived is not running on {node}");
         var at = DateTimeOffset.UtcNow;
-        ProcessRunner.Run("kill", "-TERM", parent.Id.ToString(CultureInfo.InvariantCulture)).EnsureSuccess("kill -TERM keepalived");
-        if (!parent.WaitForExit(30_000)) throw new TimeoutException("keepalived did not exit after SIGTERM");
+        ProcessRunner.Run("kill", "-TERM", parent.ToString(CultureInfo.InvariantCulture)).EnsureSuccess("kill -TERM keepalived");
+        WaitUntil(() => !KeepalivedRunning(node), TimeSpan.FromSeconds(30), "keepalived gone after SIGTERM");
         return at;
     }
 
+    /// <summary>conntrackd back on the node (Apply starts it) and answering on its socket.</summary>
     public void StartConntrackd(HaNode node)
     {
-        var p = Paths(node);
-        if (File.Exists(p.ConntrackdLock)) File.Delete(p.ConntrackdLock); // a stale lock from a killed instance refuses the start
-        _conntrackd[node] = Start(Namespace(node), "conntrackd", ["-C", p.ConntrackdConf], Path.Combine(p.Directory, "conntrackd.out"));
+        Apply(node);
         WaitUntil(() => Conntrackd(node, "-s").ExitCode == 0, TimeSpan.FromSeconds(60), $"conntrackd answers on {node}");
     }
 
-    /// <summary>Stops conntrackd (its own -k) and waits for the process to exit.</summary>
+    /// <summary>Stops the node's conntrackd (its own -k) and waits for the process to exit.</summary>
     public void StopConntrackd(HaNode node)
     {
         Conntrackd(node, "-k");
-        if (_conntrackd.TryGetValue(node, out var p) && !p.WaitForExit(30_000)) throw new TimeoutException($"conntrackd on {node} did not exit");
+        WaitUntil(() => !ConntrackdRunning(node), TimeSpan.FromSeconds(30), $"conntrackd on {node} exits");
     }
 
-    public bool ConntrackdRunning(HaNode node) => _conntrackd.TryGetValue(node, out var p) && !p.HasExited;
+    public bool ConntrackdRunning(HaNode node) => _services[node].ConntrackdPid is not null;
 
     public CommandResult Conntrackd(HaNode node, params string[] args) =>
-        Exec(Namespace(node), "conntrackd", ["-C", Paths(node).ConntrackdConf, .. args]);
+        Exec(Namespace(node), "conntrackd", ["-C", Files(node).ConntrackdConf, .. args]);
 
     /// <summary>Waits until the node holds at least <paramref name="count"/> of the peer's flows to <paramref name="port"/>
     /// (the peer's FTFW replication has caught up): in its external cache, or with the external cache disabled in its
@@ -314,65 +314,34 @@ public sealed class HaLab : IDisposable
 
     // ---- VRRP state ----------------------------------------------------------------------------------------------
 
-    /// <summary>The notifications keepalived ran on the node ("begin" lines: the moment of the transition).</summary>
-    public IReadOnlyList<VrrpTransition> Transitions(HaNode node)
-    {
-        var file = Paths(node).Transitions;
-        if (!File.Exists(file)) return [];
-        var result = new List<VrrpTransition>();
-        var from = VrrpState.Unknown;
-        foreach (var line in File.ReadAllLines(file))
-        {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 3 || parts[2] != "begin") continue;
-            var seconds = decimal.Parse(parts[0], CultureInfo.InvariantCulture);
-            var at = DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * 10_000_000m));
-            var to = parts[1] switch
-            {
-                "primary" => VrrpState.Primary,
-                "backup" => VrrpState.Backup,
-                "fault" => VrrpState.Fault,
-                _ => VrrpState.Unknown,
-            };
-            result.Add(new VrrpTransition(at, from, to, "keepalived notify"));
-            from = to;
-        }
-        return result;
-    }
+    /// <summary>What the node's last notify recorded (the product's state file, written by <c>natgw ha notify</c>).</summary>
+    public VrrpStateRecord Record(HaNode node) => VrrpStateRecord.Read(Files(node).StateFile);
 
     /// <summary>Waits for the node's notify hook to report <paramref name="state"/> at or after <paramref name="after"/>
-    /// and returns that transition.</summary>
+    /// and returns that transition (its time: when <c>natgw ha notify</c> recorded it, so the CLI's start is in it).</summary>
     public VrrpTransition WaitForTransition(HaNode node, VrrpState state, DateTimeOffset after, TimeSpan deadline)
     {
         VrrpTransition? found = null;
         try
         {
-            WaitUntil(() => (found = Transitions(node).FirstOrDefault(t => t.To == state && t.At >= after)) is not null,
+            WaitUntil(() => (found = Record(node).LastTransition is { } t && t.To == state && t.At >= after ? t : null) is not null,
                 deadline, $"{node} reports {state}");
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message}; transitions: {string.Join(", ", Transitions(node).Select(t => $"{t.At:HH:mm:ss.fff} {t.To}"))}; " +
-                $"keepalived's last lines: {KeepalivedLogTail(node)}", e);
+            throw new TimeoutException($"{e.Message}; last: {Record(node)}; daemons' last lines: {KeepalivedLogTail(node)}", e);
         }
         return found!;
     }
 
-    /// <summary>Waits until the notify hook's conntrackd sequence for <paramref name="transition"/> has finished.</summary>
-    public void WaitForNotifyDone(HaNode node, VrrpTransition transition, TimeSpan deadline)
-    {
-        var word = transition.To switch { VrrpState.Primary => "primary", VrrpState.Backup => "backup", _ => "fault" };
-        WaitUntil(() => File.ReadAllLines(Paths(node).Transitions).Any(l => l.EndsWith($" {word} done", StringComparison.Ordinal)
-                && decimal.Parse(l.Split(' ')[0], CultureInfo.InvariantCulture) * 1000m >= transition.At.ToUnixTimeMilliseconds() - 1),
-            deadline, $"{node}'s {word} notify sequence done");
-    }
+    /// <summary>Waits until the notify hook's conntrackd sequence for <paramref name="transition"/> has ended (with the
+    /// control's conntrackd stopped its steps fail: <see cref="VrrpStateRecord.SequenceError"/>).</summary>
+    public void WaitForNotifyDone(HaNode node, VrrpTransition transition, TimeSpan deadline) =>
+        WaitUntil(() => Record(node) is { SequenceDone: not null } r && r.LastTransition == transition,
+            deadline, $"{node}'s {transition.To} notify sequence done (last: {Record(node)})");
 
-    /// <summary>The last lines keepalived wrote on the node (for a failure's message).</summary>
-    public string KeepalivedLogTail(HaNode node, int lines = 15)
-    {
-        var file = Path.Combine(Paths(node).Directory, "keepalived.out");
-        return File.Exists(file) ? string.Join(" | ", File.ReadLines(file).TakeLast(lines)) : "(none)";
-    }
+    /// <summary>The last lines the node's daemons wrote (for a failure's message).</summary>
+    public string KeepalivedLogTail(HaNode node) => _services[node].RecentOutput.Replace('\n', '|');
 
     public bool HoldsVip(HaNode node) =>
         Exec(Namespace(node), "ip", "-4", "-o", "addr", "show", "dev", InsideInterface).StandardOutput.Contains($" {InsideVip}/", StringComparison.Ordinal);
@@ -384,14 +353,12 @@ public sealed class HaLab : IDisposable
         LinksUp(HaNode.Gw1);
         LinksUp(HaNode.Gw2);
         foreach (var node in new[] { HaNode.Gw1, HaNode.Gw2 })
-            if (!ConntrackdRunning(node)) StartConntrackd(node);
-        foreach (var node in new[] { HaNode.Gw1, HaNode.Gw2 })
-            if (!KeepalivedRunning(node)) StartKeepalived(node);
+            if (!ConntrackdRunning(node) || !KeepalivedRunning(node)) StartConntrackd(node);
         WaitUntil(() => CurrentState(HaNode.Gw1) == VrrpState.Primary && CurrentState(HaNode.Gw2) == VrrpState.Backup && !HoldsVip(HaNode.Gw2),
             TimeSpan.FromSeconds(60), "gw1 primary and gw2 backup");
     }
 
-    public VrrpState CurrentState(HaNode node) => Transitions(node) is { Count: > 0 } t ? t[^1].To : VrrpState.Unknown;
+    public VrrpState CurrentState(HaNode node) => Record(node).State;
 
     public static void WaitUntil(Func<bool> condition, TimeSpan deadline, string what)
     {
@@ -403,31 +370,11 @@ public sealed class HaLab : IDisposable
         }
     }
 
-    /// <summary>Starts a process inside a namespace (<c>ip netns exec</c> execs it: the process is the daemon itself).</summary>
-    private Process Start(string ns, string file, IEnumerable<string> args, string log)
-    {
-        var gate = new Lock();
-        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "netns", "exec", ns, file }.Concat(args)) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file} in {ns}");
-        // Drained so a chatty daemon (keepalived -l logs to the console) never blocks on a full pipe.
-        DataReceivedEventHandler append = (_, e) => { if (e.Data is { } line) lock (gate) File.AppendAllText(log, line + "\n"); };
-        p.OutputDataReceived += append;
-        p.ErrorDataReceived += append;
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        lock (_started) _started.Add(p);
-        return p;
-    }
-
     public void Dispose()
     {
-        lock (_started)
-            foreach (var p in _started)
-            {
-                try { if (!p.HasExited) p.Kill(entireProcessTree: true); p.WaitForExit(5000); } catch (Exception) { /* already gone */ }
-                p.Dispose();
-            }
+        // The product's Stop: SIGTERM, then SIGKILL of the tree; in the namespace (it gives the sysctl back there).
+        foreach (var (node, services) in _services)
+            try { NetworkNamespace.RunIn(Namespace(node), services.Dispose); } catch (Exception) { /* the namespace sweep below */ }
         foreach (var ns in _namespaces)
         {
             var pids = ProcessRunner.Run("ip", "netns", "pids", ns).StandardOutput
