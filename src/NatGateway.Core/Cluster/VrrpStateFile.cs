@@ -8,7 +8,7 @@ namespace NatGateway.Core.Cluster;
 /// in the <c>natgw ha notify</c> process itself (single-process mode), and Status must see it from either.
 /// Written to a temporary file and renamed, so a reader never sees half of it.
 /// </summary>
-public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransition, bool Relinquished)
+public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransition)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -34,5 +34,5 @@ public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransi
         File.Move(temporary, path, overwrite: true);
     }
 
-    public static VrrpStateRecord Empty { get; } = new(VrrpState.Unknown, null, false);
+    public static VrrpStateRecord Empty { get; } = new(VrrpState.Unknown, null);
 }

@@ -6,7 +6,8 @@ namespace NatGateway.Core.Tests.Fakes;
 /// <summary>
 /// <see cref="IClusterServices"/> without daemons, for tests where keepalived/conntrackd are not the point: Apply
 /// "starts" both (and checks the config as the real writers would), Notify records transitions as keepalived's hook
-/// would, Relinquish flips the state to backup, and tests can set <see cref="Sync"/> or <see cref="FailNext"/>.
+/// would, a stand-down config (<see cref="ClusterNode.StandDown"/>) applied to the primary makes it the backup (as
+/// the preempting peer would), and tests can set <see cref="Sync"/> or <see cref="FailNext"/>.
 /// </summary>
 public sealed class FakeClusterServices : IClusterServices
 {
@@ -14,7 +15,6 @@ public sealed class FakeClusterServices : IClusterServices
     private readonly List<VrrpTransition> _transitions = [];
     private VrrpState _state = VrrpState.Stopped;
     private bool _running;
-    private bool _relinquished;
 
     public ClusterConfig? Applied { get; private set; }
     public int Applies { get; private set; }
@@ -39,6 +39,8 @@ public sealed class FakeClusterServices : IClusterServices
                 _running = true;
                 Record(VrrpState.Unknown, "started");
             }
+            // keepalived reloads with priority 1 and the peer preempts within Master_Down_Interval; the fake does it now.
+            else if (config.Local.StandDown && _state == VrrpState.Primary) Record(VrrpState.Backup, "stood down");
         }
     }
 
@@ -55,7 +57,7 @@ public sealed class FakeClusterServices : IClusterServices
             return new ClusterServicesStatus
             {
                 KeepalivedRunning = _running, ConntrackdRunning = _running, State = _running ? _state : VrrpState.Stopped,
-                LastTransition = _transitions.LastOrDefault(), Sync = _running ? Sync : null, Relinquished = _relinquished,
+                LastTransition = _transitions.LastOrDefault(), Sync = _running ? Sync : null,
             };
         }
     }
@@ -67,23 +69,10 @@ public sealed class FakeClusterServices : IClusterServices
         lock (_gate) { ThrowIfFailing(); Record(state, reason); }
     }
 
-    public void Relinquish(bool relinquish, string reason)
-    {
-        lock (_gate)
-        {
-            ThrowIfFailing();
-            if (!_running) throw new InvalidOperationException("the cluster services are not running");
-            _relinquished = relinquish;
-            // The real peer takes over within Master_Down_Interval and keepalived notifies backup; the fake does it now.
-            if (relinquish && _state == VrrpState.Primary) Record(VrrpState.Backup, reason);
-        }
-    }
-
     private void StopLocked(string reason)
     {
         if (!_running) return;
         _running = false;
-        _relinquished = false;
         Record(VrrpState.Stopped, reason);
     }
 

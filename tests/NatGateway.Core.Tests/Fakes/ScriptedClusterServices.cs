@@ -35,8 +35,6 @@ public sealed class ScriptedClusterServices : IClusterServices
     };
 
     public void Notify(VrrpState state, string reason) => Notified.Add((state, reason));
-
-    public void Relinquish(bool relinquish, string reason) { }
 }
 
 /// <summary>A peer status the test sets (<see cref="Set"/> raises <see cref="Changed"/>).</summary>

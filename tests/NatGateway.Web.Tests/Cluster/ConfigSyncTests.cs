@@ -302,7 +302,6 @@ public sealed class ConfigSyncTests(SyncPair pair, ITestOutputHelper output) : I
         public void Stop() { }
         public ClusterServicesStatus Status() => new() { KeepalivedRunning = true, ConntrackdRunning = true, State = state };
         public void Notify(VrrpState state, string reason) { }
-        public void Relinquish(bool relinquish, string reason) { }
     }
 
     private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
