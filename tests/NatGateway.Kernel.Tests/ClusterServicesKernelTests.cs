@@ -63,18 +63,22 @@ public sealed class ClusterServicesKernelTests : IClassFixture<ClusterServicesKe
     }
 
     [KernelFact]
-    public void Relinquish_hands_the_VIPs_to_the_peer_and_its_undo_takes_them_back()
+    public void Apply_of_the_stand_down_config_moves_the_VIPs_to_gw2_and_Apply_without_it_takes_them_back()
     {
         _pair.EnsureStarted();
         WaitUntil(() => _pair.Status(1).State == VrrpState.Primary && _pair.Status(2).State == VrrpState.Backup, "gw1 primary");
-        _pair.Run(1, s => s.Relinquish(true, "fail over now (test)"));
+        var keepalived = _pair.Node(1).KeepalivedPid;
+        var config = _pair.Node(1).Applied ?? throw new InvalidOperationException("gw1 has no config");
+        _pair.Run(1, s => s.Apply(config with { Local = config.Local with { StandDown = true } }));
         WaitUntil(() => _pair.Status(2).State == VrrpState.Primary && _pair.Status(1).State == VrrpState.Backup, "gw2 takes over");
-        Assert.True(_pair.Status(1).Relinquished);
-        Assert.True(_pair.Status(1).KeepalivedRunning, "a relinquished node keeps running as the backup");
         WaitUntil(() => _pair.Addresses(2, "in2").Contains("10.77.1.1/24"), "the inside VIP on gw2");
-        _pair.Run(1, s => s.Relinquish(false, "fail back (test)"));
+        // A reload (SIGHUP), not a restart: the same keepalived runs on as the backup.
+        Assert.Equal(keepalived, _pair.Node(1).KeepalivedPid);
+        Assert.True(_pair.Status(1).KeepalivedRunning, "a node that stands down keeps running as the backup");
+        _pair.Run(1, s => s.Apply(config));
         WaitUntil(() => _pair.Status(1).State == VrrpState.Primary && _pair.Status(2).State == VrrpState.Backup, "gw1 preempts back");
-        Assert.False(_pair.Status(1).Relinquished);
+        WaitUntil(() => _pair.Addresses(1, "in1").Contains("10.77.1.1/24"), "the inside VIP back on gw1");
+        Assert.Equal(keepalived, _pair.Node(1).KeepalivedPid);
     }
 
     [KernelFact]

@@ -17,7 +17,4 @@ public sealed class RemoteClusterServices(AgentGatewayKernel kernel) : IClusterS
 
     public void Notify(VrrpState state, string reason) =>
         kernel.Call(new AgentRequest { Op = AgentOperation.ClusterNotify, VrrpState = state, Reason = reason });
-
-    public void Relinquish(bool relinquish, string reason) =>
-        kernel.Call(new AgentRequest { Op = AgentOperation.ClusterRelinquish, Enabled = relinquish, Reason = reason });
 }

@@ -57,6 +57,4 @@ public enum AgentOperation
     ClusterStatus,
     /// <summary>keepalived's notify hook (<c>natgw ha notify</c>): records the transition, runs conntrackd's sequence.</summary>
     ClusterNotify,
-    /// <summary>"Fail over now" and its undo (<c>IClusterServices.Relinquish</c>).</summary>
-    ClusterRelinquish,
 }

@@ -123,12 +123,6 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 Kernel.Cluster.Notify(state, Reason(request.Reason));
                 return new AgentResponse();
             }
-            case AgentOperation.ClusterRelinquish:
-            {
-                var relinquish = Required(request.Enabled, "enabled");
-                Kernel.Cluster.Relinquish(relinquish, Reason(request.Reason));
-                return new AgentResponse();
-            }
             default:
                 throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
         }

@@ -29,6 +29,4 @@ public sealed record ClusterServicesStatus
     public VrrpTransition? LastTransition { get; init; }
     /// <summary>Null when conntrackd does not answer (stopped, or its socket is not up yet).</summary>
     public ConntrackdStats? Sync { get; init; }
-    /// <summary>True while this node has given up the primary role on request (<see cref="NatGateway.Core.Kernel.IClusterServices.Relinquish"/>).</summary>
-    public bool Relinquished { get; init; }
 }

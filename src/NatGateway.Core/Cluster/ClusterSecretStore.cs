@@ -20,6 +20,9 @@ public sealed class ClusterSecretStore(IDbContextFactory<NatGatewayDbContext> db
     public const int MinimumBytes = 32;
     public const int MaximumBytes = 1024;
 
+    /// <summary>Raised with the new secret's bytes after <see cref="SetAsync"/> stored it (the sync signs with it from then on).</summary>
+    public event Action<byte[]>? Changed;
+
     /// <summary>Why <paramref name="secret"/> cannot be the secret, or null.</summary>
     public static string? Problem(string? secret)
     {
@@ -60,5 +63,6 @@ public sealed class ClusterSecretStore(IDbContextFactory<NatGatewayDbContext> db
         row.SetAt = clock.GetUtcNow();
         row.SetBy = TextLimits.Actor(actor);
         await db.SaveChangesAsync(ct);
+        Changed?.Invoke(row.Secret);
     }
 }

@@ -13,19 +13,14 @@ public static class KeepalivedConf
 {
     public const string SyncGroup = "VG_NATGW";
 
-    /// <summary>The priority a node advertises while it relinquishes the primary role ("fail over now"): the lowest
-    /// VRRP priority, so a peer with preemption (keepalived's default) takes the VIPs within Master_Down_Interval.</summary>
-    public const int RelinquishedPriority = 1;
-
     /// <param name="config">The pair's configuration (checked by <see cref="ClusterFileText"/>).</param>
     /// <param name="files">The run directory (the pid files are on keepalived's command line, not in the file).</param>
     /// <param name="notifyCommand">The argv of <c>natgw</c> up to (not including) <c>ha notify STATE</c>, e.g.
     /// <c>["/usr/bin/natgw"]</c>, or <c>["/usr/bin/dotnet", "/opt/natgw/natgw.dll"]</c>; extra arguments (such as
     /// <c>--agent PATH</c>) come after the state.</param>
     /// <param name="notifyArguments">Appended after <c>ha notify STATE</c>: how the CLI reaches the services.</param>
-    /// <param name="relinquished">Advertise <see cref="RelinquishedPriority"/> instead of the configured priority.</param>
     public static string Render(ClusterConfig config, ClusterRunFiles files, IReadOnlyList<string> notifyCommand,
-        IReadOnlyList<string>? notifyArguments = null, bool relinquished = false)
+        IReadOnlyList<string>? notifyArguments = null)
     {
         ClusterFileText.EnsureWritable(config);
         if (notifyCommand.Count == 0) throw new ArgumentException("the notify command is empty", nameof(notifyCommand));
@@ -62,7 +57,9 @@ public static class KeepalivedConf
         }
         sb.Append("}\n");
 
-        var priority = relinquished ? RelinquishedPriority : local.Priority;
+        // "Fail over now" is a revision: a node that stands down (ClusterNode.StandDown) advertises priority 1, and the
+        // peer, preempting (keepalived's default, no nopreempt written), takes the VIPs within Master_Down_Interval.
+        var priority = local.EffectivePriority;
         foreach (var instance in instances)
         {
             sb.Append('\n');

@@ -10,7 +10,7 @@ namespace NatGateway.Core.Cluster;
 /// conntrackd's sequence for <paramref name="LastTransition"/> ended (null while it runs); <paramref name="SequenceError"/>:
 /// the steps that failed, with conntrackd's words (null when every step succeeded).
 /// </summary>
-public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransition, bool Relinquished, DateTimeOffset? SequenceDone = null,
+public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransition, DateTimeOffset? SequenceDone = null,
     string? SequenceError = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -37,5 +37,5 @@ public sealed record VrrpStateRecord(VrrpState State, VrrpTransition? LastTransi
         File.Move(temporary, path, overwrite: true);
     }
 
-    public static VrrpStateRecord Empty { get; } = new(VrrpState.Unknown, null, false);
+    public static VrrpStateRecord Empty { get; } = new(VrrpState.Unknown, null);
 }

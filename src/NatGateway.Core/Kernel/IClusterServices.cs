@@ -19,11 +19,6 @@ public interface IClusterServices
 
     /// <summary>Records a transition reported by keepalived's notify hook and runs conntrackd's sequence for it.</summary>
     void Notify(VrrpState state, string reason);
-
-    /// <summary>"Fail over now" (reversible): with <paramref name="relinquish"/> this node stops competing for the
-    /// primary role (it advertises the lowest priority, so the peer takes the VIPs) but keeps running as the backup;
-    /// false restores its configured priority.</summary>
-    void Relinquish(bool relinquish, string reason);
 }
 
 /// <summary>Placeholder until the cluster services land (i15-base).</summary>
@@ -33,5 +28,4 @@ public sealed class UnbuiltClusterServices : IClusterServices
     public void Stop() => throw new NotSupportedException("cluster services are not built yet");
     public ClusterServicesStatus Status() => new() { KeepalivedRunning = false, ConntrackdRunning = false, State = VrrpState.Stopped };
     public void Notify(VrrpState state, string reason) => throw new NotSupportedException("cluster services are not built yet");
-    public void Relinquish(bool relinquish, string reason) => throw new NotSupportedException("cluster services are not built yet");
 }

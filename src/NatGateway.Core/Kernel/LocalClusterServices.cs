@@ -41,8 +41,7 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             ClusterFileText.EnsureWritable(config);
             Directory.CreateDirectory(Files.Directory);
             File.SetUnixFileMode(Files.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var relinquished = VrrpStateRecord.Read(Files.StateFile).Relinquished;
-            var keepalivedText = KeepalivedConf.Render(config, Files, Options.NatgwCommand, NotifyArguments, relinquished);
+            var keepalivedText = KeepalivedConf.Render(config, Files, Options.NatgwCommand, NotifyArguments);
             var conntrackdText = ConntrackdConf.Render(config, Files, Options.DisableExternalCache);
             CheckKeepalived(keepalivedText);
             SetTcpLoose();
@@ -66,7 +65,12 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             if (keepalivedText != _keepalivedText || _keepalived is not { IsRunning: true })
             {
                 WriteFile(Files.KeepalivedConf, keepalivedText);
-                // keepalived re-reads its file on SIGHUP (keepalived(8)) without dropping the VIPs it holds.
+                // A running keepalived is reloaded, never restarted: it re-reads the whole file on SIGHUP (keepalived(8))
+                // and keeps the VIPs of the instances that stay, so a stand-down (priority 1: the peer preempts), an
+                // advert or VIP change moves the addresses by VRRP, not by a daemon going away. A restart (stop, start)
+                // happens only when keepalived is not running (first Apply, or it exited and the supervisor lost it).
+                // conntrackd (above) has no reload (conntrackd(8): no SIGHUP re-read), so a change of its file restarts
+                // it; its file changes only with the sync link's addresses/interface, not with a stand-down.
                 if (_keepalived is { IsRunning: true } running) running.Signal(SupervisedProcess.SigHup);
                 else
                 {
@@ -111,7 +115,6 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             State = keepalivedRunning ? record.State : VrrpState.Stopped,
             LastTransition = record.LastTransition,
             Sync = sync,
-            Relinquished = record.Relinquished,
         };
     }
 
@@ -145,7 +148,7 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             var previous = VrrpStateRecord.Read(Files.StateFile);
             if (previous.LastTransition is { } last && last.At > at) return;
             transition = new VrrpTransition(at, previous.State, state, reason);
-            new VrrpStateRecord(state, transition, previous.Relinquished).Write(Files.StateFile);
+            new VrrpStateRecord(state, transition).Write(Files.StateFile);
         }
 
         var failures = new List<string>();
@@ -218,26 +221,6 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
         }
     }
 
-    /// <summary>"Fail over now": this node advertises priority <see cref="KeepalivedConf.RelinquishedPriority"/> (keepalived
-    /// reloads its file), so the peer preempts it and takes the VIPs; keepalived keeps running, so this node is still
-    /// the backup when the peer fails. <paramref name="relinquish"/> false gives the configured priority back (and, with
-    /// preemption, the primary role when this node's priority is the higher).</summary>
-    public void Relinquish(bool relinquish, string reason)
-    {
-        lock (_gate)
-        {
-            if (_config is null || _keepalived is null) throw new InvalidOperationException("the cluster services are not running");
-            var record = VrrpStateRecord.Read(Files.StateFile);
-            Directory.CreateDirectory(Files.Directory);
-            (record with { Relinquished = relinquish }).Write(Files.StateFile);
-            var text = KeepalivedConf.Render(_config, Files, Options.NatgwCommand, NotifyArguments, relinquish);
-            WriteFile(Files.KeepalivedConf, text);
-            _keepalivedText = text;
-            if (!_keepalived.Signal(SupervisedProcess.SigHup))
-                throw new ClusterServiceException($"keepalived is not running ({reason}): {_keepalived.RecentOutput}");
-        }
-    }
-
     /// <summary>The daemons' recent output (for error messages and test failures).</summary>
     public string RecentOutput
     {
@@ -246,6 +229,9 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
             lock (_gate) return $"keepalived:\n{_keepalived?.RecentOutput}\nconntrackd:\n{_conntrackd?.RecentOutput}";
         }
     }
+
+    /// <summary>The configuration last applied (null while stopped).</summary>
+    public ClusterConfig? Applied { get { lock (_gate) return _config; } }
 
     public int? KeepalivedPid { get { lock (_gate) return _keepalived?.ProcessId; } }
     public int? ConntrackdPid { get { lock (_gate) return _conntrackd?.ProcessId; } }
@@ -272,7 +258,7 @@ public sealed class LocalClusterServices(ISysctl sysctl, ClusterServiceOptions? 
         if (wasRunning)
         {
             var previous = VrrpStateRecord.Read(Files.StateFile);
-            new VrrpStateRecord(VrrpState.Stopped, new VrrpTransition(DateTimeOffset.UtcNow, previous.State, VrrpState.Stopped, reason), false)
+            new VrrpStateRecord(VrrpState.Stopped, new VrrpTransition(DateTimeOffset.UtcNow, previous.State, VrrpState.Stopped, reason))
                 .Write(Files.StateFile);
         }
         // Only the process that ran the services gives the sysctl back (a `natgw ha notify --run-dir` process disposing

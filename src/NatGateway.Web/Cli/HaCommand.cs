@@ -77,7 +77,7 @@ public static class HaCommand
         var w = new StringWriter();
         w.WriteLine($"keepalived   {(s.KeepalivedRunning ? "running" : "stopped")}");
         w.WriteLine($"conntrackd   {(s.ConntrackdRunning ? "running" : "stopped")}");
-        w.WriteLine($"vrrp state   {s.State.ToString().ToLowerInvariant()}{(s.Relinquished ? " (relinquished: fail-over requested)" : "")}");
+        w.WriteLine($"vrrp state   {s.State.ToString().ToLowerInvariant()}");
         if (s.LastTransition is { } t)
             w.WriteLine($"last change  {t.At:yyyy-MM-dd HH:mm:ss.fff}Z {t.From.ToString().ToLowerInvariant()} -> {t.To.ToString().ToLowerInvariant()} ({t.Reason})");
         if (s.Sync is { } x)

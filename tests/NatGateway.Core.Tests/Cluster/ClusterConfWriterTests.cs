@@ -80,9 +80,10 @@ public sealed class ClusterConfWriterTests
     }
 
     [Fact]
-    public void Relinquished_node_advertises_the_lowest_priority()
+    public void A_node_that_stands_down_advertises_the_lowest_priority()
     {
-        var text = KeepalivedConf.Render(ClusterSamples.Gw1, Files, Natgw, ViaAgent, relinquished: true);
+        var standDown = ClusterSamples.Gw1 with { Local = ClusterSamples.Gw1.Local with { StandDown = true } };
+        var text = KeepalivedConf.Render(standDown, Files, Natgw, ViaAgent);
         Assert.Contains("    priority 1\n", text);
         Assert.DoesNotContain("priority 150", text);
         Assert.Contains("    priority 150\n", KeepalivedConf.Render(ClusterSamples.Gw1, Files, Natgw, ViaAgent));

@@ -22,7 +22,7 @@ public sealed class ClusterRevisionTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("natgw-cluster-").FullName;
     private readonly InMemoryKernel _kernel = new("lan0", "wan0", "sync0");
-    private readonly ScriptedClusterServices _services = new();
+    private readonly FakeClusterServices _services = new() { StateOnStart = VrrpState.Backup };
     private readonly SettablePeerStatus _peer = new();
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
     private readonly TestDbFactory _db;
@@ -114,9 +114,9 @@ public sealed class ClusterRevisionTests : IDisposable
         // (The in-memory nftables always reports drift, so recovery always re-applies: the services are what is checked.)
         await _revisions.RecoverAsync();
         Assert.Single(_services.Applied); // running and unchanged: keepalived is not restarted
-        _services.Applied.Clear(); // as after an agent restart: keepalived and conntrackd are gone
+        _services.Lose(); // as after an agent restart: keepalived and conntrackd are gone
         Assert.Contains("re-applied", await _revisions.RecoverAsync());
-        Assert.Single(_services.Applied);
+        Assert.Equal(2, _services.Applied.Count);
         Assert.True(_services.Status().KeepalivedRunning);
     }
 
@@ -207,8 +207,8 @@ public sealed class ClusterRevisionTests : IDisposable
     public async Task The_view_shows_both_nodes_and_its_findings_feed_the_doctor()
     {
         await _cluster.ApplyAsync(Config(), "admin", null);
-        _services.State = VrrpState.Primary;
-        _services.LastTransition = new VrrpTransition(_clock.GetUtcNow(), VrrpState.Backup, VrrpState.Primary, "keepalived notify: became master");
+        _services.Time = _clock;
+        _services.Notify(VrrpState.Primary, "keepalived notify: became master");
         _services.Sync = new ConntrackdStats(120, 80, 5000, 4000, 40, 1);
         _peer.Set(new ClusterPeerStatus
         {

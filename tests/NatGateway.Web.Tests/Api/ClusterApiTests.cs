@@ -44,7 +44,7 @@ public sealed class ClusterApiTests(InProcessApp app) : IClassFixture<InProcessA
     [Fact]
     public async Task The_pair_is_configured_failed_over_and_its_secret_set_through_the_api()
     {
-        var services = new ScriptedClusterServices { State = VrrpState.Primary };
+        var services = new FakeClusterServices { StateOnStart = VrrpState.Primary };
         app.Kernel.Cluster = services;
 
         var empty = await ViewAsync();

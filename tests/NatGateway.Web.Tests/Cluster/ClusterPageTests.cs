@@ -15,7 +15,7 @@ namespace NatGateway.Web.Tests.Cluster;
 /// </summary>
 public sealed class ClusterPageTests : PageTestContext
 {
-    private readonly ScriptedClusterServices _services = new() { State = VrrpState.Primary };
+    private readonly FakeClusterServices _services = new() { StateOnStart = VrrpState.Primary };
     private readonly SettablePeerStatus _peer = new();
 
     protected override void AddPageServices(IServiceCollection services)
@@ -35,7 +35,7 @@ public sealed class ClusterPageTests : PageTestContext
     public async Task Both_nodes_show_their_state_and_a_split_brain_is_called_out_live()
     {
         await ConfigureAsync();
-        _services.LastTransition = new VrrpTransition(DateTimeOffset.UtcNow, VrrpState.Backup, VrrpState.Primary, "keepalived notify: became master");
+        _services.Notify(VrrpState.Primary, "keepalived notify: became master");
         _services.Sync = new ConntrackdStats(12, 8, 500, 400, 0, 1);
         SignIn("viewer", Role.Viewer);
         var page = Render<Components.Pages.Cluster>();
@@ -107,7 +107,7 @@ public sealed class ClusterMasqueradeBannerTests : PageTestContext
     [Fact]
     public async Task The_rules_page_offers_the_conversion_to_snat_to_the_outside_vip()
     {
-        Kernel.Cluster = new ScriptedClusterServices();
+        Kernel.Cluster = new FakeClusterServices { StateOnStart = VrrpState.Backup };
         var rules = Services.GetRequiredService<NatGateway.Core.Rules.NatRulesService>();
         var masquerade = NatGateway.Nat.NatRuleJson.Parse("""{"kind": "masquerade", "name": "out", "outInterfaces": ["wan0"]}""").Rule!;
         Assert.True((await rules.CreateAsync(masquerade, "test")).Saved);

@@ -8,6 +8,7 @@ using NatGateway.Core.Cluster;
 using NatGateway.Core.Cluster.Sync;
 using NatGateway.Core.Kernel;
 using NatGateway.Core.Revisions;
+using NatGateway.Core.Tests.Fakes;
 using NatGateway.Data.Entities;
 using Xunit;
 using Xunit.Abstractions;
@@ -246,13 +247,13 @@ public sealed class ConfigSyncTests(SyncPair pair, ITestOutputHelper output) : I
         {
             // Failover while gw1 is down: keepalived makes gw2 primary, and changes are made there.
             await gw1.StopAsync();
-            gw2.Kernel.Cluster = new VrrpStateServices(VrrpState.Primary);
+            gw2.Kernel.Cluster = new FakeClusterServices().RunAs(VrrpState.Primary);
             var onlyOnGw2 = await ApplyOnPrimaryAsync(gw2, $"gw2-{Guid.NewGuid():N}"[..16], 6400 + Random.Shared.Next(300));
             Assert.True(onlyOnGw2 > common);
 
             // gw1 comes back and preempts with its older configuration: gw2's is not overwritten, the pair is diverged.
-            gw2.Kernel.Cluster = new VrrpStateServices(VrrpState.Backup);
-            gw1.Kernel.Cluster = new VrrpStateServices(VrrpState.Primary);
+            gw2.Kernel.Cluster = new FakeClusterServices().RunAs(VrrpState.Backup);
+            gw1.Kernel.Cluster = new FakeClusterServices().RunAs(VrrpState.Primary);
             await gw1.StartAsync();
             var diverged = await WaitForPeerStateAsync(gw1, PeerReplicationState.Diverged);
             Assert.Equal(onlyOnGw2, diverged.PeerRevisionId);
@@ -296,15 +297,6 @@ public sealed class ConfigSyncTests(SyncPair pair, ITestOutputHelper output) : I
     }
 
     /// <summary>keepalived as the notify hook would have reported it: only the VRRP state matters to configuration sync.</summary>
-    private sealed class VrrpStateServices(VrrpState state) : IClusterServices
-    {
-        public void Apply(ClusterConfig config) { }
-        public void Stop() { }
-        public ClusterServicesStatus Status() => new() { KeepalivedRunning = true, ConntrackdRunning = true, State = state };
-        public void Notify(VrrpState state, string reason) { }
-        public void Relinquish(bool relinquish, string reason) { }
-    }
-
     private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
