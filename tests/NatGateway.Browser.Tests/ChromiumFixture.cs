@@ -144,35 +144,37 @@ public static class PageExtensions
     }
 
     /// <summary>
-    /// Opens the Rules page's "Add rule" menu and clicks the item <paramref name="kind"/> (e.g. "dnat"). The menu button is
-    /// clicked again until the item is visible: a click that lands while the page re-renders (the pending diff, drift
-    /// and counters load after the first render) can be lost, and waiting for an item of a menu that never opened hung
-    /// until the 60 s default on a loaded box.
+    /// Opens the Rules page's "Add rule" menu, clicks the item <paramref name="kind"/> (e.g. "dnat") and returns the rule
+    /// editor once its dialog is visible. The page re-renders after the first render and after each save (pending diff,
+    /// lint, drift and counters load then): a click on the menu button can be lost, and an open menu's items can be
+    /// replaced under the pointer ("element was detached from the DOM" until the 60 s default on a loaded box). So the
+    /// state waited for is the editor's dialog: menu and item are clicked again, with short waits, until it is open.
     /// </summary>
-    public static async Task ClickAddRuleAsync(this IPage page, string kind)
+    public static async Task<ILocator> ClickAddRuleAsync(this IPage page, string kind)
     {
         var menu = page.Locator("[data-testid=add-rule] button").First;
         var item = page.Locator($"[data-testid=add-{kind}]");
+        var dialog = page.Locator(".mud-dialog");
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
-            await menu.ClickAsync();
             try
             {
-                await Assertions.Expect(item).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 10_000 });
-                break;
+                if (await item.CountAsync() == 0) await menu.ClickAsync(new LocatorClickOptions { Timeout = 10_000 });
+                await item.ClickAsync(new LocatorClickOptions { Timeout = 10_000 });
+                await Assertions.Expect(dialog).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 10_000 });
+                return dialog;
             }
-            catch (PlaywrightException) when (DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is PlaywrightException or TimeoutException && DateTime.UtcNow < deadline)
             {
-                // The popover is in the DOM but still opening: wait for it rather than click the button (closing it).
-                if (await item.CountAsync() > 0)
+                // The dialog is opening after all (in the DOM, not yet visible): wait for it rather than click again.
+                if (await dialog.CountAsync() > 0)
                 {
-                    await Assertions.Expect(item).ToBeVisibleAsync();
-                    break;
+                    await Assertions.Expect(dialog).ToBeVisibleAsync();
+                    return dialog;
                 }
             }
         }
-        await item.ClickAsync();
     }
 
     /// <summary>Clicks a button that closes the open dialog and waits until the dialog is gone.</summary>
