@@ -30,6 +30,13 @@ public static class WebHost
         builder.WebHost.UseUrls(urls);
         // Static web assets (MudBlazor's _content, the top-level wwwroot) from the build manifest when not published.
         builder.WebHost.UseStaticWebAssets();
+        // Serve the build manifest as a published one would: fingerprinted assets "immutable" (cached by the browser, no
+        // request on the next page load) instead of MapStaticAssets' hot-reload mode, which it turns on for any build (not
+        // published) manifest and which rewrites every asset's Cache-Control to no-cache (a revalidation round trip per
+        // script and stylesheet, before the circuit can start, on every page load). natgw is never hot-reloaded; the lab,
+        // the tests and the benchmarks run the build output. ASP.NET Core source: StaticAssetDevelopmentRuntimeHandler.IsEnabled
+        // (key "ReloadStaticAssetsAtRuntime"). An explicit setting (e.g. an environment variable) still wins.
+        builder.Configuration["ReloadStaticAssetsAtRuntime"] ??= "false";
         // Every request body (API, forms) is capped at 1 MiB unless its endpoint says otherwise (BodyLimits.WithBodyLimit).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = BodyLimits.Default);
         HttpsSetup.Configure(builder, options);

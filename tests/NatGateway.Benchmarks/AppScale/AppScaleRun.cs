@@ -224,26 +224,35 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
         await using var proxy = new NamespaceTcpProxy(lab.Gateway, new IPEndPoint(IPAddress.Loopback, natgw.BaseAddress.Port));
         await using var probe = await RulesPageProbe.StartAsync();
         var session = await probe.SignInAsync(proxy.LocalUri, TestAccounts.AdminName, TestAccounts.AdminPassword);
-        var usable = new List<double>();
         var peak = idle;
         string? failure = null;
-        for (var i = 0; i < Math.Min(settings.Rounds, 3) + 1; i++) // load 0: warm-up (JIT of the page), counted only if it is the only one
+        // Warm: a new tab of the signed-in browser (what the operator waits for after sign-in); cold: a fresh context with
+        // the cookie (empty HTTP cache, the first visit). Alternated in pairs so both see the same load on the box.
+        var usable = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+        for (var i = 0; i < Math.Min(settings.Rounds, 5) + 1 && failure is null; i++) // round 0: warm-up (JIT of the page), counted only if it is the only one
         {
-            var load = await probe.LoadAsync(proxy.LocalUri, session, natgw.ProcessId, settings.PageLimit);
-            peak = Math.Max(peak, load.PeakRssMiB);
-            Log(string.Create(CultureInfo.InvariantCulture, $"page load {i}: {(load.UsableMs is { } ms ? $"{ms:0} ms" : load.Failure)}, peak RSS {load.PeakRssMiB:0} MiB; {load.Timeline}"));
-            if (load.UsableMs is null)
+            foreach (var warm in new[] { true, false })
             {
-                failure = load.Failure;
-                break;
+                var load = await probe.LoadAsync(proxy.LocalUri, session, natgw.ProcessId, settings.PageLimit, warm);
+                peak = Math.Max(peak, load.PeakRssMiB);
+                Log(string.Create(CultureInfo.InvariantCulture, $"page load {i} {(warm ? "warm" : "cold")}: {(load.UsableMs is { } ms ? $"{ms:0} ms" : load.Failure)}, peak RSS {load.PeakRssMiB:0} MiB; {load.Timeline}"));
+                if (load.UsableMs is null)
+                {
+                    failure = load.Failure;
+                    break;
+                }
+                if (i > 0 || load.UsableMs > settings.PageLimit.TotalMilliseconds / 4) usable[warm].Add(load.UsableMs.Value);
             }
-            if (i > 0) usable.Add(load.UsableMs.Value);
-            else if (load.UsableMs > settings.PageLimit.TotalMilliseconds / 4) { usable.Add(load.UsableMs.Value); break; } // slow: one load says it
+            if (i == 0 && usable[true].Count + usable[false].Count > 0) break; // slow: one load says it
         }
-        if (usable.Count > 0)
-            report.AddTimed("Rules page: first rule row usable (Chromium)", n, usable, null, "—", "≤ 1 s", 1000, note: "from navigation to the first row visible with the circuit live");
-        else
-            report.Add(new AppScaleFigure("Rules page: first rule row usable (Chromium)", n, failure ?? "not measured", null, "—", null, "≤ 1 s", false));
+        foreach (var warm in new[] { true, false })
+        {
+            var row = warm ? "Rules page: first rule row usable (Chromium, warm: new tab after sign-in)" : "Rules page: first rule row usable (Chromium, cold HTTP cache)";
+            if (usable[warm].Count > 0)
+                report.AddTimed(row, n, usable[warm], null, "—", "≤ 1 s", 1000, note: "from navigation to the first row visible with the circuit live; Chromium started before");
+            else
+                report.Add(new AppScaleFigure(row, n, failure ?? "not measured", null, "—", null, "≤ 1 s", false));
+        }
         var above = peak - idle;
         report.Add(new AppScaleFigure("Rules page: natgw serve RSS above idle", n, string.Create(CultureInfo.InvariantCulture, $"{above:0} MiB"), null, "—", null,
             "≤ 300 MB", above <= 300, string.Create(CultureInfo.InvariantCulture, $"idle {idle:0} MiB, peak {peak:0} MiB (VmRSS)")));
