@@ -37,6 +37,8 @@ public sealed class HaAgentPairFixture : IAsyncLifetime
 
     public HaLab Lab => _lab ?? throw new InvalidOperationException("the lab was not created (skipped?)");
     public NatgwProcess Gw(HaNode node) => _gateways[node];
+    /// <summary>How long the set-up took (both natgw started, configured, gw1 elected, the SNAT rule applied).</summary>
+    public TimeSpan SetUp { get; private set; }
     /// <summary>The revision of the SNAT rule applied on gw1 at set-up.</summary>
     public long SnatRevision { get; private set; }
 
@@ -47,6 +49,7 @@ public sealed class HaAgentPairFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (SkipReason is not null) return;
+        var watch = Stopwatch.StartNew();
         _lab = HaLab.Create(inProcessServices: false);
         // Both gateways start at once (each a cold natgw: JIT and migrations dominate).
         var starts = new[] { HaNode.Gw1, HaNode.Gw2 }.ToDictionary(n => n, StartAsync);
@@ -62,6 +65,7 @@ public sealed class HaAgentPairFixture : IAsyncLifetime
         await CreateRuleAsync(Gw(HaNode.Gw1), "snat-to-vip", "10.77.1.0/24");
         SnatRevision = await ApplyAsync(Gw(HaNode.Gw1), "ha-e2e: SNAT to the outside VIP");
         Lab.ResolveNeighbours();
+        SetUp = watch.Elapsed;
     }
 
     private async Task<NatgwProcess> StartAsync(HaNode node, string? dataDirectory)
@@ -74,9 +78,16 @@ public sealed class HaAgentPairFixture : IAsyncLifetime
 
     private Task<NatgwProcess> StartAsync(HaNode node) => StartAsync(node, null);
 
-    /// <summary>Stops both natgw processes of <paramref name="node"/> (kill -9 of the web and of the agent's tree: its
-    /// keepalived and conntrackd are its children and go with it).</summary>
-    public async Task StopAsync(HaNode node) => await Gw(node).KillHardAsync();
+    /// <summary>Stops both natgw processes of <paramref name="node"/> as <c>systemctl stop</c> would (SIGTERM; the agent
+    /// stops its keepalived and conntrackd as it exits, AgentCommand).</summary>
+    public async Task StopAsync(HaNode node) => await Gw(node).StopAsync();
+
+    /// <summary>The names of the processes running in <paramref name="node"/>'s namespace.</summary>
+    public IReadOnlyList<string> ProcessesIn(HaNode node) =>
+        ProcessRunner.Run("ip", "netns", "pids", Lab.Namespace(node)).StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => { try { return File.ReadAllText($"/proc/{p}/comm").Trim(); } catch (IOException) { return ""; } })
+            .Where(c => c.Length > 0).ToList();
 
     /// <summary>natgw again on the node's database (agent and web); returns once the web answers.</summary>
     public async Task RestartAsync(HaNode node) => _gateways[node] = await StartAsync(node, Gw(node).DataDirectory);
@@ -187,13 +198,22 @@ public sealed class HaAgentPairFixture : IAsyncLifetime
         var survivors = new List<string>();
         await Until(() =>
         {
-            survivors = inLab.Where(p => File.Exists($"/proc/{p}/stat") && File.ReadAllText($"/proc/{p}/stat").Split(' ')[2] != "Z")
-                .Select(p => $"{p} ({File.ReadAllText($"/proc/{p}/comm").Trim()})").ToList();
+            survivors = inLab.Select(Alive).OfType<string>().ToList();
             return Task.FromResult(survivors.Count == 0);
         }, TimeSpan.FromSeconds(30), () => $"processes of the HA pair still running: {string.Join(", ", survivors)}");
         var left = ProcessRunner.Run("ip", "netns", "list").StandardOutput.Split('\n')
             .Where(l => namespaces.Any(ns => l.StartsWith(ns + " ", StringComparison.Ordinal) || l.Trim() == ns)).ToList();
         if (left.Count > 0) throw new InvalidOperationException($"namespaces of the HA pair left behind: {string.Join(", ", left)}");
+    }
+
+    /// <summary>"PID (comm)" while the process runs (a zombie or a pid that is gone: null).</summary>
+    private static string? Alive(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] == "Z" ? null : $"{pid} ({File.ReadAllText($"/proc/{pid}/comm").Trim()})";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 }
 
@@ -225,6 +245,7 @@ public sealed class HaAgentPairKernelTests(HaAgentPairFixture fixture, ITestOutp
     [HaPairFact]
     public async Task VRRP_elects_the_configured_primary_and_the_VIPs_are_on_it()
     {
+        output.WriteLine($"set-up (lab, two natgw in agent mode, configuration through the API, election, SNAT applied): {fixture.SetUp.TotalSeconds:0.0} s");
         await fixture.WaitForBaselineAsync();
         var gw1 = await fixture.ClusterAsync(HaNode.Gw1);
         var gw2 = await fixture.ClusterAsync(HaNode.Gw2);
@@ -275,9 +296,12 @@ public sealed class HaAgentPairKernelTests(HaAgentPairFixture fixture, ITestOutp
             Assert.Contains("primary", body, StringComparison.Ordinal);
         }
 
-        // (d) gw2's natgw down (web and agent; its keepalived and conntrackd are the agent's children and stop with it),
-        // a change on gw1 meanwhile, gw2's natgw back: it receives the revision it missed under the same id.
+        // (d) gw2's natgw stopped (web and agent, SIGTERM as systemctl stop sends): the agent takes its keepalived and
+        // conntrackd with it (its children; a node whose natgw is down must not stay in the VRRP group or hold sync state
+        // it no longer manages). A change on gw1 meanwhile; gw2's natgw back: it receives the missed revision, same id.
         await fixture.StopAsync(HaNode.Gw2);
+        await HaAgentPairFixture.Until(() => Task.FromResult(!fixture.ProcessesIn(HaNode.Gw2).Any(c => c is "keepalived" or "conntrackd")),
+            Deadline, () => $"gw2's daemons stopped with its agent (running: {string.Join(", ", fixture.ProcessesIn(HaNode.Gw2))})", TimeSpan.FromMilliseconds(100));
         await HaAgentPairFixture.CreateRuleAsync(gw1, "while-gw2-down", "10.77.1.64/26");
         var missed = await HaAgentPairFixture.ApplyAsync(gw1, "ha-e2e: applied while gw2 is down");
         await fixture.RestartAsync(HaNode.Gw2);

@@ -240,6 +240,22 @@ public sealed class NatgwProcess : IAsyncDisposable
         await KillAgentHardAsync();
     }
 
+    /// <summary>
+    /// The clean stop an operator's <c>systemctl stop</c> gives (SIGTERM: the web, then in agent mode the agent, which
+    /// stops keepalived and conntrackd, its children, as it exits); each waited for, kill -9 after 60 s.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        foreach (var p in new[] { _process, _agent })
+        {
+            if (p is null || p.HasExited) continue;
+            // ip netns exec and setpriv exec in place: the pid is natgw's own dotnet process.
+            ProcessRunner.Run("kill", "-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            try { await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60)); }
+            catch (TimeoutException) { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }
+        }
+    }
+
     /// <summary>kill -9 of the agent alone (agent mode); the web process keeps running.</summary>
     public async Task KillAgentHardAsync()
     {
