@@ -75,7 +75,7 @@ public static class AccessMatrix
     ];
 
     /// <summary>
-    /// Role "peer": the HA pair's configuration sync, served only on the sync listener (<c>natgw serve --cluster-listen</c>)
+    /// Role "peer": the HA pair's configuration sync, served only on the sync listener (<c>PeerSyncServer</c>, on the sync address of the cluster configuration in force)
     /// and outside the browser pipeline (no cookie, no antiforgery). Every request must carry an HMAC-SHA256 signature with
     /// the pair's shared secret inside the replay window; anything else there is 401, and these paths are 404 on every other
     /// listener. Not in the endpoint table (a branch before routing), so the crawl never reaches them.

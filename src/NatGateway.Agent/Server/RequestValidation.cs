@@ -191,9 +191,9 @@ public static class RequestValidation
         return n;
     }
 
-    /// <summary>A cluster configuration: every nested part present, then the writers' own checks
-    /// (<see cref="NatGateway.Core.Cluster.ClusterFileText.Problems"/>: names, interfaces, addresses, VRID, priority,
-    /// advert interval), so no value reaches keepalived.conf or conntrackd.conf unchecked.</summary>
+    /// <summary>A cluster configuration: every nested part present, then the one validator the web side ran too
+    /// (<see cref="NatGateway.Core.Cluster.ClusterConfigValidator"/>: names, interfaces, addresses, VRID, priority, advert
+    /// interval), so no value reaches keepalived.conf or conntrackd.conf unchecked.</summary>
     public static NatGateway.Core.Cluster.ClusterConfig Cluster(NatGateway.Core.Cluster.ClusterConfig? config)
     {
         var c = Required(config, "cluster");
@@ -209,7 +209,11 @@ public static class RequestValidation
             var v = Required(addresses[i], $"cluster.virtualAddresses[{i}]");
             Required(Required(v.Address, $"cluster.virtualAddresses[{i}].address").Address, $"cluster.virtualAddresses[{i}].address");
         }
-        if (NatGateway.Core.Cluster.ClusterFileText.Problems(c) is [var (field, message), ..]) throw new AgentRequestException("cluster." + field, message);
+        if (NatGateway.Core.Cluster.ClusterConfigValidator.Validate(c) is { Count: > 0 } problems)
+        {
+            var (field, messages) = problems.First();
+            throw new AgentRequestException("cluster." + field, messages[0]);
+        }
         return c;
     }
 

@@ -77,4 +77,26 @@ public sealed record ClusterConfig
     public required IReadOnlyList<VirtualAddress> VirtualAddresses { get; init; }
     public required ClusterNode Local { get; init; }
     public required ClusterPeer Peer { get; init; }
+
+    /// <summary>The part both nodes hold alike, which the configuration sync replicates.</summary>
+    public ClusterShared Shared => new(Enabled, VirtualRouterId, AdvertInterval, VirtualAddresses);
+
+    /// <summary>This node's configuration with the pair's <paramref name="shared"/> part (a replicated revision on the backup).</summary>
+    public ClusterConfig WithShared(ClusterShared shared) => this with
+    {
+        Enabled = shared.Enabled, VirtualRouterId = shared.VirtualRouterId, AdvertInterval = shared.AdvertInterval,
+        VirtualAddresses = shared.VirtualAddresses,
+    };
+}
+
+/// <summary>
+/// The pair's shared configuration (<see cref="ClusterConfig.Shared"/>): cluster mode, the VRRP virtual router and its
+/// addresses. Both nodes must hold the same, or VRRP elects nothing sensible and SNAT translates to different addresses;
+/// the primary replicates it to the backup with every revision (<c>Sync/ReplicatedRevision</c>).
+/// </summary>
+public sealed record ClusterShared(bool Enabled, int VirtualRouterId, TimeSpan AdvertInterval, IReadOnlyList<VirtualAddress> VirtualAddresses)
+{
+    /// <summary>Value equality over the addresses too (a record compares lists by reference).</summary>
+    public bool SameAs(ClusterShared other) => Enabled == other.Enabled && VirtualRouterId == other.VirtualRouterId
+        && AdvertInterval == other.AdvertInterval && VirtualAddresses.SequenceEqual(other.VirtualAddresses);
 }

@@ -7,14 +7,19 @@ using NatGateway.Nat;
 namespace NatGateway.Core.Cluster;
 
 /// <summary>
-/// Checks a <see cref="ClusterConfig"/> before it reaches a revision (and so keepalived.conf / conntrackd.conf, which are
-/// generated from it): every value is range-checked and every name checked against the kernel's rules here, so the
-/// writers never see text they would have to escape. Errors are keyed by JSON path, as <see cref="ClusterJson"/> names them.
+/// The one check of a <see cref="ClusterConfig"/>: before it reaches a revision (the API, the page, a replicated shared
+/// part), again in <c>natgw agent</c> (which trusts nothing from the web process), and in the writers of keepalived.conf
+/// and conntrackd.conf (<see cref="ClusterFileText.EnsureWritable"/>). Every value is range-checked and every name checked
+/// against the kernel's rules here, so the writers never see text they would have to escape. Errors are keyed by JSON
+/// path, as <see cref="ClusterJson"/> names them.
 /// </summary>
 public static class ClusterConfigValidator
 {
     /// <summary>keepalived's router_id and our node names: short, and only characters that need no quoting anywhere.</summary>
     public const int MaxNodeNameLength = 32;
+
+    /// <summary>A bound on what keepalived is handed (its virtual_ipaddress blocks); far above any real pair.</summary>
+    public const int MaxVirtualAddresses = 64;
 
     public static Dictionary<string, string[]> Validate(ClusterConfig c)
     {
@@ -51,6 +56,7 @@ public static class ClusterConfigValidator
         // The sync link: both ends in one subnet, so the nodes reach each other without a router.
         var local = c.Local.SyncAddress;
         if (Unusable(local.Address) is { } badLocal) Add("local.syncAddress", badLocal);
+        else if (PrefixProblem(local) is { } badPrefix) Add("local.syncAddress", badPrefix);
         else if (HostProblem(local) is { } hostProblem) Add("local.syncAddress", hostProblem);
         if (Unusable(c.Peer.SyncAddress) is { } badPeer) Add("peer.syncAddress", badPeer);
         else if (local.Address.AddressFamily != c.Peer.SyncAddress.AddressFamily)
@@ -60,9 +66,11 @@ public static class ClusterConfigValidator
         else if (!InPrefix(c.Peer.SyncAddress, local))
             Add("peer.syncAddress", $"must be in local.syncAddress's subnet {Network(local)} (the sync link is one subnet)");
 
-        // Virtual addresses: at least one per side; per side one family (one VRRP instance carries one family,
-        // RFC 5798 §1: a virtual router is per address family); no repeats; never a sync address.
+        // Virtual addresses: at least one per side; no repeats; never a sync address. Both families may share a side:
+        // a VRRP virtual router is per address family (RFC 5798 §1), so KeepalivedConf writes one instance per family and
+        // side, all in the one sync group.
         if (c.VirtualAddresses.Count == 0) Add("virtualAddresses", "needs an inside and an outside virtual address");
+        if (c.VirtualAddresses.Count > MaxVirtualAddresses) Add("virtualAddresses", $"at most {MaxVirtualAddresses} virtual addresses");
         foreach (var side in Enum.GetValues<VirtualAddressSide>())
             if (c.VirtualAddresses.Count > 0 && !c.VirtualAddresses.Any(v => v.Side == side))
                 Add("virtualAddresses", $"needs an {ClusterJson.Name(side)} virtual address");
@@ -72,12 +80,10 @@ public static class ClusterConfigValidator
             var vip = c.VirtualAddresses[i];
             var key = $"virtualAddresses[{i}].address";
             if (Unusable(vip.Address.Address) is { } bad) { Add(key, bad); continue; }
+            if (PrefixProblem(vip.Address) is { } badPrefix) { Add(key, badPrefix); continue; }
             if (HostProblem(vip.Address) is { } hostProblem) { Add(key, hostProblem); continue; }
             if (seen.TryGetValue(vip.Address.Address, out var first)) { Add(key, $"the same address as virtualAddresses[{first}]"); continue; }
             seen[vip.Address.Address] = i;
-            var firstOfSide = c.VirtualAddresses.First(v => v.Side == vip.Side);
-            if (firstOfSide.Address.Address.AddressFamily != vip.Address.Address.AddressFamily)
-                Add(key, $"the {ClusterJson.Name(vip.Side)} side already carries {Family(firstOfSide.Address.Address)}: a VRRP instance carries one address family");
             if (vip.Address.Address.Equals(local.Address) || vip.Address.Address.Equals(c.Peer.SyncAddress))
                 Add(key, "must not be a sync address");
         }
@@ -113,7 +119,15 @@ public static class ClusterConfigValidator
         }
         else if (a.IsIPv6Multicast) return "must be a unicast address (not multicast)";
         else if (a.IsIPv4MappedToIPv6) return "must not be an IPv4-mapped IPv6 address";
+        else if (a.IsIPv6LinkLocal) return "must not be a link-local address";
+        else if (a.ScopeId != 0) return "must not carry a scope id";
         return null;
+    }
+
+    private static string? PrefixProblem(InterfaceAddress a)
+    {
+        var max = a.Address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        return a.PrefixLength < 1 || a.PrefixLength > max ? $"the prefix length must be 1..{max}" : null;
     }
 
     /// <summary>An IPv4 address that is its prefix's network or broadcast address is no host address (/31 and /32 have none).</summary>
@@ -142,5 +156,4 @@ public static class ClusterConfigValidator
         return $"{IpMath.FromNumber(IpMath.ToNumber(a.Address) >> shift << shift, family)}/{a.PrefixLength}";
     }
 
-    private static string Family(IPAddress a) => a.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
 }

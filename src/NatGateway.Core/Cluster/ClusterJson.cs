@@ -31,19 +31,7 @@ public static class ClusterJson
     public static void Write(Utf8JsonWriter w, ClusterConfig c)
     {
         w.WriteStartObject();
-        w.WriteBoolean("enabled", c.Enabled);
-        w.WriteNumber("virtualRouterId", c.VirtualRouterId);
-        // Centiseconds are the unit on the wire (RFC 5798 §5.2.7); decimal keeps 0.1 exactly 0.1 in the text.
-        w.WriteNumber("advertIntervalSeconds", Centiseconds(c.AdvertInterval) / 100m);
-        w.WriteStartArray("virtualAddresses");
-        foreach (var vip in c.VirtualAddresses)
-        {
-            w.WriteStartObject();
-            w.WriteString("side", Name(vip.Side));
-            w.WriteString("address", vip.Address.ToString());
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        WriteSharedFields(w, c.Shared);
         w.WriteStartObject("local");
         w.WriteString("name", c.Local.Name);
         w.WriteString("role", Name(c.Local.Role));
@@ -60,6 +48,39 @@ public static class ClusterJson
         w.WriteNumber("syncPort", c.Peer.SyncPort);
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    /// <summary>The shared part alone, as an object (<c>{"enabled": true, "virtualRouterId": 51, ...}</c>): the replicated revision's <c>cluster</c>.</summary>
+    public static void WriteShared(Utf8JsonWriter w, ClusterShared shared)
+    {
+        w.WriteStartObject();
+        WriteSharedFields(w, shared);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The shared part's canonical text (compact), for the replicated content's hash.</summary>
+    public static string SharedText(ClusterShared shared)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream)) WriteShared(w, shared);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteSharedFields(Utf8JsonWriter w, ClusterShared c)
+    {
+        w.WriteBoolean("enabled", c.Enabled);
+        w.WriteNumber("virtualRouterId", c.VirtualRouterId);
+        // Centiseconds are the unit on the wire (RFC 5798 §5.2.7); decimal keeps 0.1 exactly 0.1 in the text.
+        w.WriteNumber("advertIntervalSeconds", Centiseconds(c.AdvertInterval) / 100m);
+        w.WriteStartArray("virtualAddresses");
+        foreach (var vip in c.VirtualAddresses)
+        {
+            w.WriteStartObject();
+            w.WriteString("side", Name(vip.Side));
+            w.WriteString("address", vip.Address.ToString());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>The advert interval in whole centiseconds (rounded: a TimeSpan made from 0.1 s is exact anyway).</summary>
@@ -119,27 +140,7 @@ public static class ClusterJson
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (root.ValueKind != JsonValueKind.Object) { errors["body"] = ["must be a JSON object"]; return (null, errors); }
         var r = new Reader(errors);
-        var enabled = r.Bool(root, "", "enabled");
-        var vrid = r.Int(root, "", "virtualRouterId");
-        var advert = r.Advert(root, "advertIntervalSeconds");
-        var vips = new List<VirtualAddress>();
-        if (r.Property(root, "", "virtualAddresses", JsonValueKind.Array) is { } list)
-        {
-            var i = 0;
-            foreach (var item in list.EnumerateArray())
-            {
-                var path = $"virtualAddresses[{i}]";
-                if (item.ValueKind != JsonValueKind.Object) errors[path] = ["must be an object with side and address"];
-                else
-                {
-                    var side = r.Enum(item, path + ".", "side", ("inside", VirtualAddressSide.Inside), ("outside", VirtualAddressSide.Outside));
-                    var address = r.Address(item, path + ".", "address", withPrefix: true);
-                    r.Unknown(item, path + ".", "side", "address");
-                    if (side is { } s && address is { } a) vips.Add(new VirtualAddress(s, a));
-                }
-                i++;
-            }
-        }
+        var shared = ReadShared(root, r, errors);
         ClusterNode? local = null;
         if (r.Property(root, "", "local", JsonValueKind.Object) is { } l)
         {
@@ -172,15 +173,58 @@ public static class ClusterJson
             if (name is not null && address is not null && port is { } po)
                 peer = new ClusterPeer { Name = name, SyncAddress = address.Address, SyncPort = po };
         }
-        r.Unknown(root, "", "enabled", "virtualRouterId", "advertIntervalSeconds", "virtualAddresses", "local", "peer");
-        if (errors.Count > 0 || enabled is null || vrid is null || advert is null || local is null || peer is null) return (null, errors);
+        r.Unknown(root, "", [.. SharedFields, "local", "peer"]);
+        if (errors.Count > 0 || shared is null || local is null || peer is null) return (null, errors);
         var config = new ClusterConfig
         {
-            Enabled = enabled.Value, VirtualRouterId = vrid.Value, AdvertInterval = advert.Value, VirtualAddresses = vips, Local = local, Peer = peer,
+            Enabled = shared.Enabled, VirtualRouterId = shared.VirtualRouterId, AdvertInterval = shared.AdvertInterval,
+            VirtualAddresses = shared.VirtualAddresses, Local = local, Peer = peer,
         };
         if (validate)
             foreach (var (k, v) in ClusterConfigValidator.Validate(config)) errors[k] = v;
         return errors.Count > 0 ? (null, errors) : (config, errors);
+    }
+
+    private static readonly string[] SharedFields = ["enabled", "virtualRouterId", "advertIntervalSeconds", "virtualAddresses"];
+
+    /// <summary>
+    /// Reads the shared part alone (<see cref="WriteShared"/>'s object: a replicated revision's <c>cluster</c>). The
+    /// receiving node checks the whole configuration it makes of it with its own part (<see cref="ClusterConfigValidator"/>).
+    /// </summary>
+    public static (ClusterShared? Shared, Dictionary<string, string[]> Errors) ParseShared(JsonElement root)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (root.ValueKind != JsonValueKind.Object) { errors["body"] = ["must be a JSON object"]; return (null, errors); }
+        var r = new Reader(errors);
+        var shared = ReadShared(root, r, errors);
+        r.Unknown(root, "", SharedFields);
+        return errors.Count > 0 ? (null, errors) : (shared, errors);
+    }
+
+    private static ClusterShared? ReadShared(JsonElement root, Reader r, Dictionary<string, string[]> errors)
+    {
+        var enabled = r.Bool(root, "", "enabled");
+        var vrid = r.Int(root, "", "virtualRouterId");
+        var advert = r.Advert(root, "advertIntervalSeconds");
+        var vips = new List<VirtualAddress>();
+        if (r.Property(root, "", "virtualAddresses", JsonValueKind.Array) is { } list)
+        {
+            var i = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                var path = $"virtualAddresses[{i}]";
+                if (item.ValueKind != JsonValueKind.Object) errors[path] = ["must be an object with side and address"];
+                else
+                {
+                    var side = r.Enum(item, path + ".", "side", ("inside", VirtualAddressSide.Inside), ("outside", VirtualAddressSide.Outside));
+                    var address = r.Address(item, path + ".", "address", withPrefix: true);
+                    r.Unknown(item, path + ".", "side", "address");
+                    if (side is { } s && address is { } a) vips.Add(new VirtualAddress(s, a));
+                }
+                i++;
+            }
+        }
+        return enabled is { } e && vrid is { } v && advert is { } a2 ? new ClusterShared(e, v, a2, vips) : null;
     }
 
     /// <summary>Field readers that record an error under the field's JSON path and answer null.</summary>

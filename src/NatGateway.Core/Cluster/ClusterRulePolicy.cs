@@ -59,7 +59,15 @@ public sealed class ClusterMode
 
     public bool Enabled => _inForce is { Enabled: true };
 
-    public void Set(ClusterConfig? config) => _inForce = config;
+    /// <summary>Raised after <see cref="Set"/> hands over another configuration (the sync listener rebinds, the sync settings change).</summary>
+    public event Action? Changed;
+
+    public void Set(ClusterConfig? config)
+    {
+        var before = _inForce;
+        _inForce = config;
+        if (!ReferenceEquals(before, config)) Changed?.Invoke();
+    }
 
     public ValidationIssue? Refusal(NatRule rule) => ClusterRulePolicy.Refusal(rule, _inForce);
 }

@@ -24,7 +24,8 @@ public sealed class ClusterService(
     IGatewayKernel kernel,
     IClusterPeerStatus peer,
     TimeProvider clock,
-    ILogger<ClusterService> logger)
+    ILogger<ClusterService> logger,
+    Sync.ClusterRoleGate? role = null)
 {
     /// <summary>Raised after a revision changes (cluster or not) or the peer's state changes: live views rebuild.</summary>
     public event Action? Changed
@@ -72,19 +73,35 @@ public sealed class ClusterService(
         var view = new ClusterView
         {
             At = clock.GetUtcNow(), Config = config, Secret = await secrets.InfoAsync(ct), Local = local, Peer = remote,
-            Replication = new ClusterReplicationView(config is { Enabled: true } ? p.State : PeerReplicationState.NotConfigured, p.LastContact, p.BehindBy, p.LastError),
+            Replication = new ClusterReplicationView(config is { Enabled: true } ? p.State : PeerReplicationState.NotConfigured, p.LastContact, p.BehindBy,
+                p.ListenerError is { } listener ? string.Join("; ", new[] { listener, p.LastError }.OfType<string>()) : p.LastError),
             MasqueradeRules = inForce.OfType<MasqueradeRule>().Where(m => m.Enabled).Select(m => new ClusterRuleRef(m.Id, m.Name)).ToList(),
         };
         return view with { Findings = ClusterHealth.Evaluate(view, inForce) };
     }
 
     /// <summary>
-    /// Errors that stop <paramref name="config"/> beyond its own fields: enabling cluster mode while an enabled masquerade
-    /// rule is in force or in the draft (named under <c>enabled</c>, with the conversion offered).
+    /// Errors that stop <paramref name="config"/> beyond its own fields: on the backup of a pair, a change to the shared
+    /// part (<see cref="ClusterShared"/>); enabling cluster mode while an enabled masquerade rule is in force or in the
+    /// draft (named under <c>enabled</c>, with the conversion offered).
     /// </summary>
     public async Task<Dictionary<string, string[]>> CheckAsync(ClusterConfig config, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        // The shared part is the primary's to change: the backup takes it with every replicated revision.
+        if (role?.LocalChangeRefusal() is { } reason && mode.InForce?.Shared is { } current && !current.SameAs(config.Shared))
+        {
+            var shared = config.Shared;
+            foreach (var (key, same) in new[]
+                     {
+                         ("enabled", current.Enabled == shared.Enabled), ("virtualRouterId", current.VirtualRouterId == shared.VirtualRouterId),
+                         ("advertIntervalSeconds", current.AdvertInterval == shared.AdvertInterval),
+                         ("virtualAddresses", current.VirtualAddresses.SequenceEqual(shared.VirtualAddresses)),
+                     })
+                if (!same)
+                    errors[key] = [$"is shared by the pair and replicated from the primary: change it there (a resync from the primary replaces this node's); {reason}"];
+            return errors;
+        }
         if (!config.Enabled) return errors;
         var names = (await store.RulesInForceAsync(ct)).Concat(await rules.ListAsync(ct))
             .OfType<MasqueradeRule>().Where(m => m.Enabled).Select(m => m.Name).Distinct(StringComparer.Ordinal).ToList();

@@ -45,6 +45,8 @@ public sealed record ClusterPeerStatus
     public ClusterServicesStatus? PeerServices { get; init; }
     /// <summary>The last failure, in words (null after a success).</summary>
     public string? LastError { get; init; }
+    /// <summary>Why this node's sync listener is not listening (null: listening, or cluster mode off).</summary>
+    public string? ListenerError { get; init; }
     /// <summary>When the peer last answered an authenticated request.</summary>
     public DateTimeOffset? LastContact { get; init; }
     /// <summary>When a revision was last replicated (sent by the primary, or received by the backup).</summary>
@@ -54,7 +56,7 @@ public sealed record ClusterPeerStatus
 
     /// <summary>A state the doctor and the page show as a warning: unreachable, behind, diverged or refused.</summary>
     public bool IsWarning => State is PeerReplicationState.Unreachable or PeerReplicationState.Behind or PeerReplicationState.Diverged
-        or PeerReplicationState.AuthenticationFailed;
+        or PeerReplicationState.AuthenticationFailed || ListenerError is not null;
 }
 
 /// <summary>The replication state of this node's peer, kept current by the configuration sync.</summary>

@@ -97,7 +97,10 @@ public sealed class ApplyPipeline(
     {
         if (!request.RunsWhilePending && await store.PendingAsync(ct) is { } pending) throw new ConfirmationPendingException(pending.RevisionId);
         // HA pair: a backup takes its configuration from the primary only (pages and the API refuse earlier; this covers every caller).
-        if (request.IsLocalChange && clusterRole?.LocalChangeRefusal() is { } refusal) throw new Cluster.Sync.BackupNodeRefusesChangesException(refusal);
+        // A cluster revision changes what the primary does not replicate (this node's own part: priority, interfaces, a
+        // stand-down or its end); ClusterService.CheckAsync refuses a change of the shared part on the backup.
+        if (request.IsLocalChange && request.Kind != RevisionKind.Cluster && clusterRole?.LocalChangeRefusal() is { } refusal)
+            throw new Cluster.Sync.BackupNodeRefusesChangesException(refusal);
 
         var timing = new StageTimer();
         var journaled = await journal.RunAsync(request, ct);

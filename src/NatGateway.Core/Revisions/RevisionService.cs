@@ -195,11 +195,11 @@ public sealed class RevisionService(
     }
 
     /// <summary>Puts the revision in force back into the kernel (after drift), as a new revision: commit-confirmed like any apply.</summary>
-    public async Task<Revision?> ReapplyActiveAsync(string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default)
+    public async Task<Revision?> ReapplyActiveAsync(string? author, TimeSpan? confirmWithin = null, CancellationToken ct = default, string? comment = null)
     {
         var active = await store.InForceAsync(ct);
         return active is null ? null
-            : (await pipeline.RunAsync(new ApplyRequest(active.Gateway, RevisionKind.Reapply, $"re-apply revision {active.Id}", author, confirmWithin), ct)).Revision;
+            : (await pipeline.RunAsync(new ApplyRequest(active.Gateway, RevisionKind.Reapply, comment ?? $"re-apply revision {active.Id}", author, confirmWithin), ct)).Revision;
     }
 
     /// <summary>

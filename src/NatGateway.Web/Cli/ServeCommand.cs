@@ -127,7 +127,6 @@ public static class ServeCommand
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 36500) r.AddError("--audit-days must be between 1 and 36500");
         });
-        ClusterSyncOptions.AddTo(command);
         command.Action = new ServeAction();
         return command;
     }
@@ -136,15 +135,8 @@ public static class ServeCommand
     {
         public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
         {
-            var (clusterSync, clusterError) = ClusterSyncOptions.Read(parseResult);
-            if (clusterError is not null)
-            {
-                Console.Error.WriteLine($"natgw: {clusterError}");
-                return 2;
-            }
             var options = new ServeOptions
             {
-                ClusterSync = clusterSync,
                 Urls = parseResult.GetValue(Urls) ?? ServeOptions.DefaultUrls,
                 DatabasePath = Path.GetFullPath(parseResult.GetValue(Database) ?? NatGateway.Data.DatabaseSetup.DefaultPath()),
                 ContentRoot = parseResult.GetValue(ContentRoot),

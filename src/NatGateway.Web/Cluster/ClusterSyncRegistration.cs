@@ -8,16 +8,19 @@ namespace NatGateway.Web.Cluster;
 /// <summary>Configuration sync between the two nodes of an HA pair (issue 15, deliver 4).</summary>
 public static class ClusterSyncRegistration
 {
-    public static void AddClusterSync(this IServiceCollection services, ClusterSyncSettings? settings)
+    public static void AddClusterSync(this IServiceCollection services)
     {
-        services.AddSingleton<IClusterSyncSettingsProvider>(new FixedClusterSyncSettings(settings));
+        services.AddSingleton<StoredClusterSyncSettings>();
+        services.AddSingleton<IClusterSyncSettingsProvider>(sp => sp.GetRequiredService<StoredClusterSyncSettings>());
+        services.AddHostedService<SyncSettingsLoader>();
         services.AddSingleton(new ConfigSyncOptions());
         services.AddSingleton<ClusterRoleGate>();
         services.AddSingleton<PeerStatusTracker>();
         services.AddSingleton<IClusterPeerStatus>(sp => sp.GetRequiredService<PeerStatusTracker>());
         services.AddSingleton<ReplicationReceiver>();
         services.AddSingleton<PeerSignatureHolder>();
-        services.AddSingleton<PeerSyncListener>();
+        services.AddSingleton<PeerSyncServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeerSyncServer>());
         services.AddSingleton<ConfigSyncService>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigSyncService>());
     }
@@ -41,6 +44,13 @@ public static class ClusterSyncRegistration
             .WithSummary("Replace the backup's configuration with this primary's revision in force (after a divergence)")
             .Produces<ResyncRequested>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
     }
+}
+
+/// <summary>Reads the stored secret once at start (the cluster configuration in force is loaded by <c>AddCluster</c>'s loader).</summary>
+internal sealed class SyncSettingsLoader(StoredClusterSyncSettings settings) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => settings.LoadAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The answer of <c>POST /api/v1/cluster/resync</c>: the next sync round sends the revision in force with the resync flag.</summary>

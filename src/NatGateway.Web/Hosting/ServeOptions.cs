@@ -30,6 +30,4 @@ public sealed record ServeOptions
     public int AuditRetentionDays { get; init; } = 365;
     /// <summary>Who may scrape <c>/metrics</c> (<c>--metrics-access</c>).</summary>
     public NatGateway.Web.Metrics.MetricsAccessMode MetricsAccess { get; init; } = NatGateway.Web.Metrics.MetricsAccessMode.Loopback;
-    /// <summary>HA configuration sync (<c>--cluster-*</c>); null: a single gateway. Its listener is added to <see cref="Urls"/>.</summary>
-    public NatGateway.Core.Cluster.Sync.ClusterSyncSettings? ClusterSync { get; init; }
 }

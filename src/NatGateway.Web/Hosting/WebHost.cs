@@ -27,8 +27,6 @@ public static class WebHost
             EnvironmentName = options.Environment,
         });
         var urls = options.Urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        // HA pair: the sync listener on the sync address only, beside the management URLs (Cluster/PeerSyncListener).
-        if (options.ClusterSync is { } sync) urls = [.. urls, NatGateway.Web.Cluster.PeerSyncListener.Url(sync)];
         builder.WebHost.UseUrls(urls);
         // Static web assets (MudBlazor's _content, the top-level wwwroot) from the build manifest when not published.
         builder.WebHost.UseStaticWebAssets();
@@ -48,8 +46,6 @@ public static class WebHost
         // Before any hosted service starts: an unusable database stops natgw here, with the kernel untouched.
         DatabaseSetup.Migrate(options.DatabasePath);
 
-        // HA pair: requests on the sync listener go to the peer endpoints alone (HMAC-signed, no cookies, no browser pipeline).
-        NatGateway.Web.Cluster.PeerSyncEndpoint.MapPeerSync(app);
         // Cross-site and host protection (Access/): a foreign Host is refused before anything runs; every response
         // carries the security headers; cookie-authenticated unsafe requests must be same-origin (after authentication).
         app.UseMiddleware<HostFilter>();
@@ -164,7 +160,7 @@ public static class WebHost
         NatGateway.Web.Metrics.MetricsRegistration.AddNatgwMetrics(services, options.MetricsAccess);
         NatGateway.Core.Doctor.DoctorMonitorRegistration.AddDoctorMonitor(services);
         NatGateway.Core.Tracing.TracingRegistration.AddTracing(services);
-        NatGateway.Web.Cluster.ClusterSyncRegistration.AddClusterSync(services, options.ClusterSync);
+        NatGateway.Web.Cluster.ClusterSyncRegistration.AddClusterSync(services);
         NatGateway.Core.Cluster.ClusterServiceRegistration.AddCluster(services);
     }
 

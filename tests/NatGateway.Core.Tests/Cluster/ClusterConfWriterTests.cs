@@ -133,7 +133,7 @@ public sealed class ClusterConfWriterTests
     public void Names_that_could_add_configuration_are_refused(string name)
     {
         var config = ClusterSamples.Gw1 with { Local = ClusterSamples.Gw1.Local with { Name = name } };
-        Assert.Contains(ClusterFileText.Problems(config), p => p.Field == "local.name");
+        Assert.Contains("local.name", ClusterConfigValidator.Validate(config).Keys);
         Assert.Throws<ArgumentException>(() => KeepalivedConf.Render(config, Files, Natgw));
         Assert.Throws<ArgumentException>(() => ConntrackdConf.Render(config, Files, false));
     }
@@ -146,21 +146,30 @@ public sealed class ClusterConfWriterTests
     public void Interface_names_are_checked_by_the_kernel_rules(string name)
     {
         var config = ClusterSamples.Gw1 with { Local = ClusterSamples.Gw1.Local with { SyncInterface = name } };
-        Assert.Contains(ClusterFileText.Problems(config), p => p.Field == "local.syncInterface");
+        Assert.Contains("local.syncInterface", ClusterConfigValidator.Validate(config).Keys);
     }
 
     [Fact]
     public void Values_outside_the_protocol_ranges_are_refused()
     {
         var g = ClusterSamples.Gw1;
-        Assert.Contains(ClusterFileText.Problems(g with { VirtualRouterId = 256 }), p => p.Field == "virtualRouterId");
-        Assert.Contains(ClusterFileText.Problems(g with { AdvertInterval = TimeSpan.FromMilliseconds(105) }), p => p.Field == "advertInterval");
-        Assert.Contains(ClusterFileText.Problems(g with { AdvertInterval = TimeSpan.FromSeconds(41) }), p => p.Field == "advertInterval");
-        Assert.Contains(ClusterFileText.Problems(g with { Local = g.Local with { Priority = 255 } }), p => p.Field == "local.priority");
-        Assert.Contains(ClusterFileText.Problems(g with { Peer = g.Peer with { SyncAddress = IPAddress.Parse("10.77.3.1") } }), p => p.Field == "peer.syncAddress");
-        Assert.Contains(ClusterFileText.Problems(g with { Peer = g.Peer with { SyncAddress = IPAddress.Parse("fd77:3::2") } }), p => p.Field == "peer.syncAddress");
-        Assert.Contains(ClusterFileText.Problems(g with { VirtualAddresses = [g.VirtualAddresses[0]] }), p => p.Field == "virtualAddresses");
-        Assert.Empty(ClusterFileText.Problems(g));
+        Assert.Contains("virtualRouterId", ClusterConfigValidator.Validate(g with { VirtualRouterId = 256 }).Keys);
+        Assert.Contains("advertIntervalSeconds", ClusterConfigValidator.Validate(g with { AdvertInterval = TimeSpan.FromMilliseconds(105) }).Keys);
+        Assert.Contains("advertIntervalSeconds", ClusterConfigValidator.Validate(g with { AdvertInterval = TimeSpan.FromSeconds(41) }).Keys);
+        Assert.Contains("local.priority", ClusterConfigValidator.Validate(g with { Local = g.Local with { Priority = 255 } }).Keys);
+        Assert.Contains("peer.syncAddress", ClusterConfigValidator.Validate(g with { Peer = g.Peer with { SyncAddress = IPAddress.Parse("10.77.3.1") } }).Keys);
+        Assert.Contains("peer.syncAddress", ClusterConfigValidator.Validate(g with { Peer = g.Peer with { SyncAddress = IPAddress.Parse("fd77:3::2") } }).Keys);
+        Assert.Contains("virtualAddresses", ClusterConfigValidator.Validate(g with { VirtualAddresses = [g.VirtualAddresses[0]] }).Keys);
+        // From the agent's wire a prefix is any number: the writers must never see /40 on an IPv4 address.
+        Assert.Contains("virtualAddresses[1].address", ClusterConfigValidator.Validate(g with
+        {
+            VirtualAddresses = [g.VirtualAddresses[0], g.VirtualAddresses[1] with { Address = g.VirtualAddresses[1].Address with { PrefixLength = 40 } }],
+        }).Keys);
+        Assert.Contains("local.syncAddress", ClusterConfigValidator.Validate(g with
+        {
+            Local = g.Local with { SyncAddress = new NatGateway.Core.Kernel.InterfaceAddress(IPAddress.Parse("fe80::1"), 64) },
+        }).Keys);
+        Assert.Empty(ClusterConfigValidator.Validate(g));
     }
 
     [Fact]

@@ -55,6 +55,9 @@ public sealed class FakeClusterServices : IClusterServices
             }
             // keepalived reloads with priority 1 and the peer preempts within Master_Down_Interval; the fake does it now.
             else if (config.Local.StandDown && _state == VrrpState.Primary) Record(VrrpState.Backup, "stood down");
+            // ... and takes the VIPs back when its priority returns (preempt, keepalived's default).
+            else if (!config.Local.StandDown && Applied.Count >= 2 && Applied[^2].Local.StandDown && _state == VrrpState.Backup)
+                Record(VrrpState.Primary, "priority back: preempted");
         }
     }
 

@@ -286,6 +286,75 @@ public sealed class ConfigSyncTests(SyncPair pair, ITestOutputHelper output) : I
         }
     }
 
+    /// <summary>PUT /api/v1/cluster with <paramref name="config"/>; returns the answer's status and body.</summary>
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> PutClusterAsync(SyncNode node, ClusterConfig config)
+    {
+        using var response = await node.Admin.PutAsync("api/v1/cluster", Json(ClusterJson.Serialize(config)));
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    [Fact]
+    public async Task The_clusters_shared_part_is_replicated_over_the_backups_own_node_part_and_only_the_primary_changes_it()
+    {
+        var (gw1, gw2) = (pair.Primary, pair.Backup);
+        var (services1, services2) = (new FakeClusterServices(), new FakeClusterServices());
+        (gw1.Kernel.Cluster, gw2.Kernel.Cluster) = (services1, services2);
+        var (primary, backup) = (NatGateway.Core.Tests.Cluster.ClusterSamples.Gw1, NatGateway.Core.Tests.Cluster.ClusterSamples.Gw2);
+        try
+        {
+            // The backup is configured first (its own node part, and the shared part as the operator typed it there).
+            var (status, body) = await PutClusterAsync(gw2, backup with { VirtualRouterId = 77 });
+            Assert.True(status == HttpStatusCode.OK, $"PUT on the backup: {(int)status} {body}");
+            var backupOwn = body.GetProperty("revisionId").GetInt64();
+
+            // The primary's configuration: its shared part (VRID 51, adverts 0.2 s) reaches the backup as a revision in force
+            // there under the primary's id, over the backup's own node part. The backup's first cluster revision holds an id
+            // the primary had not reserved: the primary puts its state in force again under a new id, and sends that.
+            (status, body) = await PutClusterAsync(gw1, primary with { AdvertInterval = TimeSpan.FromMilliseconds(200) });
+            Assert.True(status == HttpStatusCode.OK, $"PUT on the primary: {(int)status} {body}");
+            await WaitUntilAsync(() => InForceAsync(gw2).Result?.Gateway.Cluster?.VirtualRouterId == 51);
+            var onPrimary = (await InForceAsync(gw1))!;
+            var onBackup = (await InForceAsync(gw2))!;
+            Assert.Equal(onPrimary.Id, onBackup.Id);
+            Assert.True(onPrimary.Id > backupOwn);
+            await WaitUntilAsync(() => gw1.PeerStatus.Current is { State: PeerReplicationState.InSync } s && s.PeerRevisionId == onPrimary.Id);
+            Assert.Equal(51, onBackup.Gateway.Cluster!.VirtualRouterId);
+            Assert.Equal(TimeSpan.FromMilliseconds(200), onBackup.Gateway.Cluster.AdvertInterval);
+            Assert.Equal(backup.Local, onBackup.Gateway.Cluster.Local);
+            Assert.Equal(backup.Peer, onBackup.Gateway.Cluster.Peer);
+            // ... and the backup's keepalived got it: its own priority and interfaces, the pair's VRID and adverts.
+            var given = services2.Applied[^1];
+            Assert.Equal((51, TimeSpan.FromMilliseconds(200), backup.Local.Priority, backup.Local.InsideInterface),
+                (given.VirtualRouterId, given.AdvertInterval, given.Local.Priority, given.Local.InsideInterface));
+
+            // On the backup the shared part is refused at its field, with the reason; its own part is its own to change.
+            (status, body) = await PutClusterAsync(gw2, onBackup.Gateway.Cluster with { VirtualRouterId = 52 });
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains("primary", body.GetProperty("errors").GetProperty("virtualRouterId")[0].GetString());
+            (status, body) = await PutClusterAsync(gw2, onBackup.Gateway.Cluster with { Local = backup.Local with { Priority = 90 } });
+            Assert.True(status == HttpStatusCode.OK, $"priority change on the backup: {(int)status} {body}");
+            Assert.Equal(90, services2.Applied[^1].Local.Priority);
+            // Its own part does not make the pair differ.
+            var stillInSync = gw1.PeerStatus.Current.LastContact;
+            await WaitUntilAsync(() => gw1.PeerStatus.Current.LastContact > stillInSync);
+            Assert.Equal(PeerReplicationState.InSync, gw1.PeerStatus.Current.State);
+
+            // Cluster mode off on the primary turns it off on the backup (its services are stopped).
+            (status, body) = await PutClusterAsync(gw1, primary with { Enabled = false });
+            Assert.True(status == HttpStatusCode.OK, $"disable: {(int)status} {body}");
+            var off = await WaitForRevisionAsync(gw2, body.GetProperty("revisionId").GetInt64());
+            Assert.False(off.Gateway.Cluster!.Enabled);
+            Assert.Equal(90, off.Gateway.Cluster.Local.Priority);
+            Assert.False(services2.Status().KeepalivedRunning);
+            Assert.False(services2.Applied[^1].Enabled);
+        }
+        finally
+        {
+            gw1.Kernel.Cluster = new UnbuiltClusterServices();
+            gw2.Kernel.Cluster = new UnbuiltClusterServices();
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var watch = Stopwatch.StartNew();

@@ -80,7 +80,7 @@ public sealed class PeerProtocolTests
         var settings = new SettingsUpdate { Ipv4Forwarding = true, RpFilterAll = 2, RpFilterInterfaces = new Dictionary<string, int> { ["lan0"] = 1 } };
         var gateway = new GatewayState([Rule("web", 7), Rule("mail", 9)], settings,
             new NatGateway.Core.Capacity.CapacityApplyRequest { Timeouts = new Dictionary<string, int> { ["nf_conntrack_udp_timeout"] = 30 } },
-            InterfaceFixes.None.WithLroOff("wan0", true));
+            InterfaceFixes.None.WithLroOff("wan0", true), NatGateway.Core.Tests.Cluster.ClusterSamples.Config());
         var shared = SharedState.Of(gateway);
         Assert.Empty(shared.Settings.RpFilterInterfaces);
 
@@ -93,12 +93,27 @@ public sealed class PeerProtocolTests
         Assert.Equal(gateway.Rules.Select(r => (r.Id, r.Name, r.MarkId)), back.State.Rules.Select(r => (r.Id, r.Name, r.MarkId)));
         Assert.Equal(shared.ContentHash(), back.State.ContentHash());
         Assert.Equal(30, back.State.Conntrack!.Timeouts["nf_conntrack_udp_timeout"]);
+        Assert.True(back.State.Cluster!.SameAs(gateway.Cluster!.Shared));
 
-        // On the backup: the shared values over its own per-interface rp_filter; its interface fixes are left to the journal.
-        var onNode = back.State.OnNode(new SettingsUpdate { RpFilterInterfaces = new Dictionary<string, int> { ["eth7"] = 2 } });
+        // On the backup: the shared values over its own per-interface rp_filter and its own node part of the cluster
+        // configuration; its interface fixes are left to the journal.
+        var primary = gateway.Cluster!;
+        var backupCluster = primary with
+        {
+            VirtualRouterId = primary.VirtualRouterId + 1, AdvertInterval = TimeSpan.FromSeconds(1), VirtualAddresses = [primary.VirtualAddresses[0]],
+            Local = primary.Local with { Name = "gw2", Role = ClusterNodeRole.Backup, Priority = 100, StandDown = true },
+            Peer = primary.Peer with { Name = "gw1" },
+        };
+        var onNode = back.State.OnNode(new SettingsUpdate { RpFilterInterfaces = new Dictionary<string, int> { ["eth7"] = 2 } }, backupCluster);
         Assert.Equal(2, onNode.Settings!.RpFilterInterfaces["eth7"]);
         Assert.True(onNode.Settings.Ipv4Forwarding);
         Assert.Null(onNode.Interfaces);
+        Assert.Equal(backupCluster.Local, onNode.Cluster!.Local);
+        Assert.Equal(backupCluster.Peer, onNode.Cluster.Peer);
+        Assert.True(onNode.Cluster.Shared.SameAs(primary.Shared));
+        // The backup's node part does not make its content differ from the primary's.
+        Assert.Equal(shared.ContentHash(), SharedState.Of(gateway with { Cluster = onNode.Cluster }).ContentHash());
+        Assert.NotEqual(shared.ContentHash(), SharedState.Of(gateway with { Cluster = backupCluster }).ContentHash());
 
         // Per-node values do not change the content hash; a shared one does.
         var otherNode = gateway with { Settings = settings with { RpFilterInterfaces = new Dictionary<string, int> { ["eth1"] = 0 } }, Interfaces = InterfaceFixes.None };
@@ -117,6 +132,7 @@ public sealed class PeerProtocolTests
     [InlineData("""{"format": "natgw-replicated-revision", "version": 1, "id": 3, "kind": "apply", "rules": [], "settings": {"ipv4Forwarding": "yes"}}""", "settings.")]
     [InlineData("""{"format": "natgw-replicated-revision", "version": 1, "id": 3, "kind": "apply", "rules": [], "settings": {}, "conntrack": {"conntrackMax": "many"}}""", "conntrack")]
     [InlineData("""{"format": "natgw-replicated-revision", "version": 1, "id": 3""", "body")]
+    [InlineData("""{"format": "natgw-replicated-revision", "version": 1, "id": 3, "kind": "apply", "rules": [], "settings": {}, "cluster": {"enabled": true, "local": {}}}""", "cluster.")]
     public void A_malformed_replicated_revision_is_refused_naming_the_field(string json, string field)
     {
         var (revision, errors) = ReplicatedRevision.Parse(Encoding.UTF8.GetBytes(json));

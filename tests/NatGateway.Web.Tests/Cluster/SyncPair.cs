@@ -90,13 +90,16 @@ public sealed class SyncNode : IAsyncDisposable
             ContentRoot = Path.Combine(RepositoryPaths.Root, "src", "NatGateway.Web"),
             AllowedHosts = "127.0.0.1",
             Environment = "Production",
-            ClusterSync = Settings,
         }, ["--applicationName", "natgw"], services =>
         {
             services.AddSingleton<IGatewayKernel>(Kernel);
+            // The sync settings given, not read from a stored configuration: the model refuses loopback sync addresses,
+            // and these two apps share one host (the kernel test HaPairKernelTests configures a real pair through the API).
+            services.AddSingleton<IClusterSyncSettingsProvider>(new FixedSettings(Settings));
             // natgw's monitors would reach for a kernel; only the sync loop runs (ASP.NET Core's own services stay).
             foreach (var d in services.Where(d => d.ServiceType == typeof(IHostedService) && IsNatgw(d)).ToList()) services.Remove(d);
             services.AddHostedService(sp => sp.GetRequiredService<ConfigSyncService>());
+            services.AddHostedService(sp => sp.GetRequiredService<NatGateway.Web.Cluster.PeerSyncServer>());
         });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
@@ -118,6 +121,12 @@ public sealed class SyncNode : IAsyncDisposable
     private static bool IsNatgw(ServiceDescriptor d) =>
         (d.ImplementationType ?? d.ImplementationInstance?.GetType() ?? d.ImplementationFactory?.Method.DeclaringType)?.Assembly.GetName().Name
             is { } name && (name == "natgw" || name.StartsWith("NatGateway", StringComparison.Ordinal));
+
+    private sealed class FixedSettings(ClusterSyncSettings settings) : IClusterSyncSettingsProvider
+    {
+        public ClusterSyncSettings? Current => settings;
+        public event Action? Changed { add { } remove { } }
+    }
 
     public IClusterPeerStatus PeerStatus => Services.GetRequiredService<IClusterPeerStatus>();
 

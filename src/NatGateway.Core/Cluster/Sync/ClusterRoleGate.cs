@@ -4,17 +4,14 @@ using NatGateway.Core.Kernel;
 
 namespace NatGateway.Core.Cluster.Sync;
 
-/// <summary>Where this node's configuration sync gets its settings (the stored cluster model and the secret store, or
-/// <c>natgw serve</c>'s options); null: not configured.</summary>
+/// <summary>Where this node's configuration sync gets its settings (<see cref="StoredClusterSyncSettings"/>: the cluster
+/// configuration in force and the stored secret); null: not configured.</summary>
 public interface IClusterSyncSettingsProvider
 {
     ClusterSyncSettings? Current { get; }
-}
 
-/// <summary>Fixed settings (<c>natgw serve</c>'s options, tests), or none.</summary>
-public sealed class FixedClusterSyncSettings(ClusterSyncSettings? settings) : IClusterSyncSettingsProvider
-{
-    public ClusterSyncSettings? Current => settings;
+    /// <summary>Raised when <see cref="Current"/> may have changed (the sync listener rebinds).</summary>
+    event Action? Changed;
 }
 
 /// <summary>This node's part in configuration sync right now.</summary>

@@ -23,6 +23,7 @@ public sealed class ConfigSyncService(
     IClusterSyncSettingsProvider provider,
     ClusterRoleGate role,
     RevisionStore store,
+    RevisionService revisions,
     PeerStatusTracker tracker,
     TimeProvider clock,
     ConfigSyncOptions options,
@@ -49,6 +50,7 @@ public sealed class ConfigSyncService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.Changed += Wake;
+        provider.Changed += Wake;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -73,6 +75,7 @@ public sealed class ConfigSyncService(
         finally
         {
             store.Changed -= Wake;
+            provider.Changed -= Wake;
             _client?.Dispose();
         }
     }
@@ -127,7 +130,7 @@ public sealed class ConfigSyncService(
         }
 
         // The peer is behind when it holds nothing yet or one of this node's revisions with the same content; otherwise diverged.
-        var known = peer.RevisionId is null || await HeldHereAsync(peer.RevisionId.Value, peer.ContentHash, ct);
+        var known = peer.RevisionId is null || await HeldHereAsync(peer.RevisionId.Value, peer.DataHash, ct);
         var behind = await store.CountInForceSinceAsync(peer.RevisionId ?? 0, ct);
         if (!known && !_resync)
         {
@@ -141,6 +144,24 @@ public sealed class ConfigSyncService(
         }
 
         var resync = _resync;
+        if (!resync && peer.MaxRevisionId >= inForce.Id)
+        {
+            // The peer already uses this revision's id for one of its own (a new backup's first cluster configuration, or
+            // its own node part changed since): put the same state in force here again under an id above the peer's
+            // (reserved above) and send that. The kernel gets the same ruleset in one transaction: no flow notices.
+            tracker.Update(s => s with { State = PeerReplicationState.Behind, BehindBy = Math.Max(behind, 1), LastError = null });
+            try
+            {
+                await revisions.ReapplyActiveAsync("cluster sync", null, ct,
+                    $"revision {inForce.Id} again under a new id, which {peer.Node} can store (it holds ids up to {peer.MaxRevisionId})");
+                Wake();
+            }
+            catch (ConfirmationPendingException e)
+            {
+                tracker.Update(s => s with { LastError = $"waiting for the change pending confirmation before sending to {peer.Node}: {e.Message}" });
+            }
+            return;
+        }
         var content = await store.GetAsync(inForce.Id, ct);
         var revision = new ReplicatedRevision(inForce.Id, inForce.Kind, content?.Author, content?.Comment, SharedState.Of(inForce.Gateway), resync);
         tracker.Update(s => s with { State = PeerReplicationState.Behind, BehindBy = behind, LastError = null });
@@ -171,17 +192,18 @@ public sealed class ConfigSyncService(
     }
 
     /// <summary>
-    /// The peer's revision is one this node put in force: the same id with the same content, or (a backup's own recovery
-    /// re-applies a revision under a new id) the content of one of the newest revisions here.
+    /// The peer's revision holds data this node put in force (<see cref="SharedState.DataHash"/>): the same id with the same
+    /// data, or (a backup's own recovery re-applies a revision under a new id; a new backup's own first cluster
+    /// configuration) the data of one of the newest revisions here.
     /// </summary>
     private async Task<bool> HeldHereAsync(long peerId, string? peerHash, CancellationToken ct)
     {
         if (peerHash is null) return false;
-        if (await store.ContentAsync(peerId, ct) is { } same) return SharedState.Of(same.Gateway).ContentHash() == peerHash;
+        if (await store.ContentAsync(peerId, ct) is { } same && SharedState.Of(same.Gateway).DataHash() == peerHash) return true;
         foreach (var summary in (await store.PageAsync(1, 50, ct)).Items)
         {
             if (!(summary.State.IsInForce() || summary.State == RevisionState.Reverted)) continue;
-            if (await store.ContentAsync(summary.Id, ct) is { } ours && SharedState.Of(ours.Gateway).ContentHash() == peerHash) return true;
+            if (await store.ContentAsync(summary.Id, ct) is { } ours && SharedState.Of(ours.Gateway).DataHash() == peerHash) return true;
         }
         return false;
     }

@@ -11,14 +11,16 @@ namespace NatGateway.Core.Cluster.Sync;
 
 /// <summary>
 /// The part of a node's state the pair shares. Rules (with their ids and mark ids: a synced conntrack entry's mark must
-/// name the same rule on both nodes), forwarding, rp_filter's <c>all</c>/<c>default</c>, and conntrack sizing/timeouts.
+/// name the same rule on both nodes), forwarding, rp_filter's <c>all</c>/<c>default</c>, conntrack sizing/timeouts and the
+/// cluster configuration's shared part (<see cref="ClusterShared"/>: cluster mode, VRID, advert interval, VIPs).
 /// Per-node values stay on each node: rp_filter per interface, the interface fixes (LRO, MSS clamp) and the cluster
-/// node's own values (interface names, priority, sync address).
+/// node's own values (<see cref="ClusterConfig.Local"/>, <see cref="ClusterConfig.Peer"/>: names, priority, interfaces,
+/// sync addresses, stand-down).
 /// </summary>
-public sealed record SharedState(IReadOnlyList<NatRule> Rules, SettingsUpdate Settings, CapacityApplyRequest? Conntrack)
+public sealed record SharedState(IReadOnlyList<NatRule> Rules, SettingsUpdate Settings, CapacityApplyRequest? Conntrack, ClusterShared? Cluster = null)
 {
     /// <summary>The shared part of a revision's whole state.</summary>
-    public static SharedState Of(GatewayState state) => new(state.Rules, SharedSettings(state.Settings), state.Conntrack);
+    public static SharedState Of(GatewayState state) => new(state.Rules, SharedSettings(state.Settings), state.Conntrack, state.Cluster?.Shared);
 
     private static SettingsUpdate SharedSettings(SettingsUpdate? s) => new()
     {
@@ -27,19 +29,28 @@ public sealed record SharedState(IReadOnlyList<NatRule> Rules, SettingsUpdate Se
 
     /// <summary>
     /// The state the backup puts in force: the shared part over its own per-node values (its per-interface rp_filter from
-    /// <paramref name="local"/>, its interface fixes kept by the journal because the target leaves them unset).
+    /// <paramref name="localSettings"/>, its interface fixes kept by the journal because the target leaves them unset, its
+    /// own node and peer part of <paramref name="localCluster"/> under the primary's shared cluster part).
     /// </summary>
-    public GatewayState OnNode(SettingsUpdate? local) => new(Rules,
-        Settings with { RpFilterInterfaces = local?.RpFilterInterfaces ?? new Dictionary<string, int>() }, Conntrack);
+    public GatewayState OnNode(SettingsUpdate? localSettings, ClusterConfig? localCluster) => new(Rules,
+        Settings with { RpFilterInterfaces = localSettings?.RpFilterInterfaces ?? new Dictionary<string, int>() }, Conntrack,
+        Cluster: Cluster is { } shared && localCluster is not null ? localCluster.WithShared(shared) : null);
 
     /// <summary>SHA-256 (hex) of the canonical documents: equal on both nodes exactly when they hold the same shared state.</summary>
-    public string ContentHash()
-    {
-        // Positions as the list orders them (a document read back numbers them so; a list built in memory may not).
-        var text = RulesDocument.Serialize(Rules.Select((r, i) => r with { Position = i }).ToList()) + "\n" + SettingsDocument.Serialize(Settings) + "\n"
-                   + (Conntrack is { } c ? ConntrackDocument.Serialize(c) : "");
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-    }
+    public string ContentHash() => Hash(DataText() + "\n" + (Cluster is { } k ? ClusterJson.SharedText(k) : ""));
+
+    /// <summary>
+    /// The hash of what a backup must never lose without a resync (rules, settings, sizing): the cluster's shared part is
+    /// left out, because only the primary decides it (the backup refuses to change it) and a new backup's own first
+    /// configuration is no divergence.
+    /// </summary>
+    public string DataHash() => Hash(DataText());
+
+    // Positions as the list orders them (a document read back numbers them so; a list built in memory may not).
+    private string DataText() => RulesDocument.Serialize(Rules.Select((r, i) => r with { Position = i }).ToList()) + "\n"
+                                 + SettingsDocument.Serialize(Settings) + "\n" + (Conntrack is { } c ? ConntrackDocument.Serialize(c) : "");
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
 
 /// <summary>
@@ -78,6 +89,11 @@ public sealed record ReplicatedRevision(long Id, RevisionKind Kind, string? Auth
             {
                 w.WritePropertyName("conntrack");
                 w.WriteRawValue(ConntrackDocument.Serialize(c));
+            }
+            if (State.Cluster is { } cluster)
+            {
+                w.WritePropertyName("cluster");
+                ClusterJson.WriteShared(w, cluster);
             }
             w.WriteEndObject();
         }
@@ -135,8 +151,15 @@ public sealed record ReplicatedRevision(long Id, RevisionKind Kind, string? Auth
                 try { conntrack = ConntrackDocument.Parse(c.GetRawText()); }
                 catch (Exception e) when (e is JsonException or InvalidDataException) { errors["conntrack"] = [e.Message]; }
             }
+            ClusterShared? cluster = null;
+            if (root.TryGetProperty("cluster", out var k2) && k2.ValueKind != JsonValueKind.Null)
+            {
+                var (shared, clusterErrors) = ClusterJson.ParseShared(k2);
+                foreach (var (key, messages) in clusterErrors) errors["cluster." + key] = messages;
+                cluster = shared;
+            }
             if (errors.Count > 0 || settings is null) return (null, errors);
-            return (new ReplicatedRevision(id, kind, author, comment, new SharedState(rules, settings, conntrack), resync), errors);
+            return (new ReplicatedRevision(id, kind, author, comment, new SharedState(rules, settings, conntrack, cluster), resync), errors);
         }
         catch (JsonException e)
         {
@@ -169,6 +192,8 @@ public sealed record PeerNodeState
     public long? RevisionId { get; init; }
     /// <summary><see cref="SharedState.ContentHash"/> of the revision in force (null: none yet).</summary>
     public string? ContentHash { get; init; }
+    /// <summary><see cref="SharedState.DataHash"/> of the revision in force (null: none yet).</summary>
+    public string? DataHash { get; init; }
     /// <summary>The highest revision id the node holds (in force or not): the primary allocates above it.</summary>
     public long MaxRevisionId { get; init; }
     public ClusterServicesStatus? Services { get; init; }

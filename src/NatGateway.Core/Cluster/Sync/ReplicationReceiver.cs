@@ -21,6 +21,7 @@ public sealed class ReplicationReceiver(
     ClusterRoleGate role,
     IClusterSyncSettingsProvider provider,
     PeerStatusTracker tracker,
+    ClusterMode mode,
     ILogger<ReplicationReceiver> logger)
 {
     public async Task<PeerNodeState> StateAsync(CancellationToken ct = default)
@@ -37,6 +38,7 @@ public sealed class ReplicationReceiver(
             Vrrp = services?.State ?? VrrpState.Unknown,
             RevisionId = inForce?.Id,
             ContentHash = inForce is null ? null : SharedState.Of(inForce.Gateway).ContentHash(),
+            DataHash = inForce is null ? null : SharedState.Of(inForce.Gateway).DataHash(),
             MaxRevisionId = await store.MaxIdAsync(ct),
             Services = services,
         };
@@ -77,7 +79,12 @@ public sealed class ReplicationReceiver(
                 peerName, deleted, incoming.Id);
         }
 
-        var target = incoming.State.OnNode(inForce?.Gateway.Settings ?? SettingsDocument.Capture(settings.Read()));
+        // This node's own cluster part: what its services run (a resync may just have deleted the revision that stored it).
+        var localCluster = mode.InForce ?? inForce?.Gateway.Cluster;
+        var target = incoming.State.OnNode(inForce?.Gateway.Settings ?? SettingsDocument.Capture(settings.Read()), localCluster);
+        if (target.Cluster is { } merged && ClusterConfigValidator.Validate(merged) is { Count: > 0 } clusterErrors)
+            return new ReplicationResult(ReplicationOutcome.Failed, inForce?.Id,
+                "the primary's cluster configuration does not fit this node's: " + string.Join("; ", clusterErrors.Select(e => $"{e.Key} {e.Value[0]}")));
         try
         {
             var request = new ApplyRequest(target, incoming.Kind, incoming.Comment, incoming.Author) { ReplicatedId = incoming.Id };

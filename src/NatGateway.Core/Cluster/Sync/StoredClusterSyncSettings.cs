@@ -4,8 +4,8 @@ namespace NatGateway.Core.Cluster.Sync;
 /// The sync settings from what is stored: the cluster configuration in force (<see cref="ClusterMode"/>, which the apply
 /// pipeline keeps current with every cluster revision, its rollback and its revert) and the shared secret of
 /// <see cref="ClusterSecretStore"/> (read once by <see cref="LoadAsync"/>, then followed through its Changed event). Null
-/// while cluster mode is off or no secret is set. Not wired yet (phase 2 ha-wire ran out of time): natgw serve still
-/// uses <see cref="FixedClusterSyncSettings"/> from its --cluster-* options.
+/// while cluster mode is off or no secret is set. One place configures the pair: <c>PUT /api/v1/cluster</c> (or the
+/// Cluster page) and <c>PUT /api/v1/cluster/secret</c> (or <c>natgw ha secret</c>).
 /// </summary>
 public sealed class StoredClusterSyncSettings : IClusterSyncSettingsProvider
 {
@@ -18,10 +18,22 @@ public sealed class StoredClusterSyncSettings : IClusterSyncSettingsProvider
     {
         _mode = mode;
         _secrets = secrets;
-        secrets.Changed += s => _secret = s;
+        secrets.Changed += s =>
+        {
+            _secret = s;
+            Changed?.Invoke();
+        };
+        mode.Changed += () => Changed?.Invoke();
     }
 
-    public async Task LoadAsync(CancellationToken ct = default) => _secret ??= await _secrets.ReadAsync(ct);
+    public event Action? Changed;
+
+    public async Task LoadAsync(CancellationToken ct = default)
+    {
+        if (_secret is not null) return;
+        _secret ??= await _secrets.ReadAsync(ct);
+        if (_secret is not null) Changed?.Invoke();
+    }
 
     public ClusterSyncSettings? Current
     {

@@ -1,44 +1,114 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using NatGateway.Core.Cluster.Sync;
 
 namespace NatGateway.Web.Cluster;
 
 /// <summary>
-/// The sync listener: the one Kestrel endpoint on this node's sync address (<c>natgw serve --cluster-listen</c>). Requests
-/// that arrive on it reach only the peer endpoints (<see cref="PeerSyncEndpoint"/>), never a page or the REST API, and
-/// the peer endpoints answer on no other listener (elsewhere /peer/... is simply not mapped: 404).
+/// The sync listener: a Kestrel server of its own on this node's sync address and the pair's sync port (from the cluster
+/// configuration in force, <see cref="IClusterSyncSettingsProvider"/>), serving the peer endpoints alone
+/// (<see cref="PeerSyncEndpoint"/>) — never a page or the REST API, and the peer endpoints answer on no other listener
+/// (on the management listener /peer/... is simply not mapped: 404). It follows the configuration: started when cluster
+/// mode goes on, rebound when the sync address or port changes, stopped when cluster mode goes off. A bind that fails
+/// (the sync address not yet on its interface) is reported on the Cluster page and retried every <see cref="RetryInterval"/>.
 /// </summary>
-public sealed class PeerSyncListener(IClusterSyncSettingsProvider provider, IServer server)
+public sealed class PeerSyncServer(
+    IClusterSyncSettingsProvider provider,
+    IServiceProvider services,
+    PeerStatusTracker tracker,
+    ILoggerFactory loggers) : BackgroundService
 {
-    private int _port;
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>The URL Kestrel binds for <paramref name="settings"/> (added to <c>--urls</c> at start).</summary>
-    public static string Url(ClusterSyncSettings settings) => $"http://{settings.Listen}";
+    private readonly ILogger _logger = loggers.CreateLogger<PeerSyncServer>();
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private WebApplication? _server;
+    private volatile IPEndPoint? _bound;
 
-    public bool Matches(HttpContext http)
+    /// <summary>Where the sync listener listens now (null: not listening).</summary>
+    public IPEndPoint? BoundEndpoint => _bound;
+
+    private void Wake()
     {
-        if (provider.Current is not { } settings || http.Connection.LocalIpAddress is not { } local) return false;
-        if (local.IsIPv4MappedToIPv6) local = local.MapToIPv4();
-        return local.Equals(settings.Listen.Address) && http.Connection.LocalPort == Port(settings);
+        if (_wake.CurrentCount < 2) _wake.Release();
     }
 
-    /// <summary>The bound port: the configured one, or for port 0 (tests) the one Kestrel picked for the sync address.</summary>
-    private int Port(ClusterSyncSettings settings)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (settings.Listen.Port != 0) return settings.Listen.Port;
-        if (_port != 0) return _port;
-        foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
-            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip)
-                && ip.Equals(settings.Listen.Address))
-                return _port = uri.Port;
-        return -1;
+        provider.Changed += Wake;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var wanted = provider.Current?.Listen;
+                var failed = false;
+                if (!Equals(wanted, _bound) || (wanted is not null && _server is null))
+                {
+                    await StopServerAsync();
+                    if (wanted is not null) failed = !await StartServerAsync(wanted, stoppingToken);
+                }
+                try { await _wake.WaitAsync(failed ? RetryInterval : Timeout.InfiniteTimeSpan, stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        finally
+        {
+            provider.Changed -= Wake;
+            await StopServerAsync();
+        }
     }
 
-    /// <summary>The sync listener's actual endpoint (after start), for tests and the log.</summary>
-    public IPEndPoint? BoundEndpoint => provider.Current is { } s && Port(s) is > 0 and var p ? new IPEndPoint(s.Listen.Address, p) : null;
+    private async Task<bool> StartServerAsync(IPEndPoint endpoint, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [], ApplicationName = "natgw-peer-sync", ContentRootPath = AppContext.BaseDirectory,
+        });
+        // natgw's own logging (one log), and nothing else of the slim host's configuration.
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(endpoint);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = PeerSyncEndpoint.MaxBodyBytes;
+        });
+        var server = builder.Build();
+        server.Run(http => PeerSyncEndpoint.HandleAsync(http, services));
+        try
+        {
+            await server.StartAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            await server.DisposeAsync();
+            var problem = $"the sync listener cannot listen on {endpoint}: {e.Message} (retried every {RetryInterval.TotalSeconds:0} s)";
+            _logger.LogError("{Problem}", problem);
+            tracker.Update(s => s with { ListenerError = problem });
+            return false;
+        }
+        _server = server;
+        _bound = endpoint;
+        tracker.Update(s => s with { ListenerError = null });
+        _logger.LogInformation("HA sync listener on {Endpoint}", endpoint);
+        return true;
+    }
+
+    private async Task StopServerAsync()
+    {
+        if (_server is not { } server) return;
+        _server = null;
+        _bound = null;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await server.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>
@@ -52,15 +122,9 @@ public static class PeerSyncEndpoint
     /// <summary>A replicated revision of 20,000 rules is ~6 MB of JSON; room to spare, still bounded.</summary>
     public const long MaxBodyBytes = 32L << 20;
 
-    public static void MapPeerSync(this WebApplication app)
+    /// <summary>Answers one request on the sync listener with natgw's services (<paramref name="services"/>: the app's, not the listener's).</summary>
+    public static async Task HandleAsync(HttpContext http, IServiceProvider services)
     {
-        var listener = app.Services.GetRequiredService<PeerSyncListener>();
-        app.MapWhen(listener.Matches, branch => branch.Run(HandleAsync));
-    }
-
-    private static async Task HandleAsync(HttpContext http)
-    {
-        var services = http.RequestServices;
         var settings = services.GetRequiredService<IClusterSyncSettingsProvider>().Current;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("NatGateway.Web.Cluster.PeerSync");
         if (settings is null)
