@@ -159,7 +159,7 @@ public sealed class HaAgentPairFixture : IAsyncLifetime
             last = $"{primary} {p}, {other} {o?.ToString() ?? "-"}, VIP on {primary}: {Lab.HoldsVip(primary)}, on {other}: {Lab.HoldsVip(other)}";
             return (primaryState is null || p == primaryState) && (otherState is null || o == otherState)
                    && Lab.HoldsVip(primary) && !Lab.HoldsVip(other);
-        }, Deadline, () => $"{what} (last: {last})");
+        }, Deadline, () => $"{what} (last: {last})\n{Outputs()}");
     }
 
     /// <summary>Polls <paramref name="condition"/> every <paramref name="poll"/> (20 ms by default) until it holds; returns
@@ -305,10 +305,24 @@ public sealed class HaAgentPairKernelTests(HaAgentPairFixture fixture, ITestOutp
         await HaAgentPairFixture.CreateRuleAsync(gw1, "while-gw2-down", "10.77.1.64/26");
         var missed = await HaAgentPairFixture.ApplyAsync(gw1, "ha-e2e: applied while gw2 is down");
         await fixture.RestartAsync(HaNode.Gw2);
-        var caughtUp = await WaitInForceAsync(HaNode.Gw2, missed, Deadline);
-        output.WriteLine($"revision {missed} (missed while down) in force on gw2 {caughtUp.TotalSeconds:0.000} s after its natgw answered again");
-        using (var get = await fixture.Gw(HaNode.Gw2).Http.GetAsync($"api/v1/revisions/{missed}"))
-            Assert.Contains("\"while-gw2-down\"", await get.Content.ReadAsStringAsync());
+        // gw2's own start-up recovery records a revision of its own ("recovery: re-apply revision N", kind startup), which
+        // takes the next id on gw2 — the id of the revision it missed. The primary then sends the missed change again under
+        // an id both can store (ConfigSyncService: "revision M again under a new id"). So the state waited for is the
+        // pair agreeing again: gw2's revision in force is gw1's, by id, and holds the rule applied while gw2 was down.
+        var restarted = Stopwatch.StartNew();
+        long? gw1InForce = null, gw2InForce = null;
+        var gw2Body = "";
+        await HaAgentPairFixture.Until(async () =>
+        {
+            gw1InForce = HaAgentPairFixture.RevisionOf((await fixture.ClusterAsync(HaNode.Gw1)).GetProperty("local"));
+            gw2InForce = HaAgentPairFixture.RevisionOf((await fixture.ClusterAsync(HaNode.Gw2)).GetProperty("local"));
+            if (gw2InForce is null || gw2InForce != gw1InForce || gw2InForce < missed) return false;
+            using var get = await fixture.Gw(HaNode.Gw2).Http.GetAsync($"api/v1/revisions/{gw2InForce}");
+            gw2Body = await get.Content.ReadAsStringAsync();
+            return get.IsSuccessStatusCode && gw2Body.Contains("\"while-gw2-down\"", StringComparison.Ordinal);
+        }, Deadline, () => $"gw2 back in step with gw1 with the missed rule (gw1 in force {gw1InForce}, gw2 {gw2InForce}; gw2's {gw2Body})\n{fixture.Outputs()}");
+        output.WriteLine($"missed revision {missed}: the pair agrees on revision {gw2InForce} holding its rule {restarted.Elapsed.TotalSeconds:0.000} s after gw2's natgw answered again" +
+                         (gw2InForce == missed ? " (the same id)" : $" (a new id: gw2's start-up recovery took id {missed})"));
         // And the restarted agent runs gw2's daemons again (the revision in force's cluster configuration): the pair is whole.
         await fixture.WaitForBaselineAsync();
     }
