@@ -27,8 +27,9 @@ public static class AgentMode
     private static string CopyBuildOutput()
     {
         var source = new FileInfo(RepositoryPaths.NatgwDll);
+        // "|wwwroot": copies made before the static web assets were laid out in them are not reused.
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"{source.FullName}|{source.Length}|{source.LastWriteTimeUtc.Ticks}")))[..16].ToLowerInvariant();
+            $"{source.FullName}|{source.Length}|{source.LastWriteTimeUtc.Ticks}|wwwroot")))[..16].ToLowerInvariant();
         var target = Path.Combine(Path.GetTempPath(), $"natgw-bin-{key}");
         if (File.Exists(Path.Combine(target, "natgw.dll"))) return target;
         DeleteStaleCopies();
@@ -36,9 +37,13 @@ public static class AgentMode
         var staging = $"{target}.tmp-{Guid.NewGuid():N}";
         CopyTree(source.DirectoryName!, staging);
         // The development manifest of static web assets points into the checkout and the root's NuGet cache, which the web
-        // user cannot read: the web would stop at start (DirectoryNotFoundException). Without it, pages lack their CSS
-        // and scripts, which API tests do not need (browser tests run in single-process mode).
-        File.Delete(Path.Combine(staging, "natgw.staticwebassets.runtime.json"));
+        // user cannot read: the web would stop at start (DirectoryNotFoundException). The assets it lists are copied into
+        // the copy's wwwroot/ instead (the layout `dotnet publish` makes, which MapStaticAssets serves with the endpoints
+        // manifest), so pages have their CSS and Blazor's script (a browser test of an agent-mode web needs its circuit).
+        var manifest = Path.Combine(staging, "natgw.staticwebassets.runtime.json");
+        LayOutStaticWebAssets(manifest, Path.Combine(staging, "wwwroot"), readable: UnixFileMode.UserRead | UnixFileMode.UserWrite
+            | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.Delete(manifest);
         try
         {
             Directory.Move(staging, target); // rename(2): atomic; the loser of a race deletes its copy
@@ -48,6 +53,39 @@ public static class AgentMode
             Directory.Delete(staging, recursive: true);
         }
         return target;
+    }
+
+    /// <summary>
+    /// Copies every asset of a static web assets runtime manifest (<c>{"ContentRoots": [...], "Root": {"Children": {name:
+    /// {"Children", "Asset": {"ContentRootIndex", "SubPath"}}}}}</c>, the format of Microsoft.AspNetCore.StaticWebAssets'
+    /// StaticWebAssetsManifest) to its request path under <paramref name="webRoot"/>. natgw's manifest lists its assets
+    /// one by one (no patterns); a pattern node would be a build change this copy must learn, so it fails loudly.
+    /// </summary>
+    private static void LayOutStaticWebAssets(string manifestPath, string webRoot, UnixFileMode readable)
+    {
+        if (!File.Exists(manifestPath)) return;
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifestPath));
+        var roots = doc.RootElement.GetProperty("ContentRoots").EnumerateArray().Select(r => r.GetString()!).ToList();
+        var traversable = readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        void Walk(System.Text.Json.JsonElement node, string path)
+        {
+            if (node.TryGetProperty("Patterns", out var patterns) && patterns.ValueKind == System.Text.Json.JsonValueKind.Array && patterns.GetArrayLength() > 0)
+                throw new InvalidDataException($"static web assets manifest has patterns at '{path}'; AgentMode lays out explicit assets only");
+            if (node.TryGetProperty("Asset", out var asset) && asset.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                var from = Path.Combine(roots[asset.GetProperty("ContentRootIndex").GetInt32()], asset.GetProperty("SubPath").GetString()!);
+                var to = Path.Combine(webRoot, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                File.Copy(from, to, overwrite: true);
+                File.SetUnixFileMode(to, readable);
+            }
+            if (node.TryGetProperty("Children", out var children) && children.ValueKind == System.Text.Json.JsonValueKind.Object)
+                foreach (var child in children.EnumerateObject()) Walk(child.Value, path.Length == 0 ? child.Name : $"{path}/{child.Name}");
+        }
+        Directory.CreateDirectory(webRoot);
+        Walk(doc.RootElement.GetProperty("Root"), "");
+        foreach (var dir in Directory.EnumerateDirectories(webRoot, "*", SearchOption.AllDirectories).Append(webRoot))
+            File.SetUnixFileMode(dir, traversable);
     }
 
     /// <summary>Copies of earlier builds (about 50 MB each) are removed once they are a day old; a test run that is still

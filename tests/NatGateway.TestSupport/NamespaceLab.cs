@@ -13,7 +13,7 @@ namespace NatGateway.TestSupport;
 /// The client and the server route their traffic via the gateway; the gateway starts with
 /// IPv4 forwarding OFF (the kernel default in a new namespace), so tests decide.
 /// </summary>
-public sealed class NamespaceLab : IDisposable
+public sealed class NamespaceLab : IDisposable, INamespaceProcesses
 {
     public const string ClientAddress = "10.77.1.2";
     public const string GatewayLanAddress = "10.77.1.1";

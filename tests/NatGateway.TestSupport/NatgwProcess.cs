@@ -14,7 +14,7 @@ public sealed class NatgwProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly Process _process;
-    private readonly NamespaceLab? _lab;
+    private readonly INamespaceProcesses? _lab;
     private Process? _agent;
 
     public KernelMode Mode { get; }
@@ -43,7 +43,7 @@ public sealed class NatgwProcess : IAsyncDisposable
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _httpsCertificate;
 
     /// <param name="lab">The lab that owns <paramref name="ns"/>, or null for a namespace the caller owns (the benchmarks').</param>
-    private NatgwProcess(NamespaceLab? lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
+    private NatgwProcess(INamespaceProcesses? lab, string ns, string listenAddress, int port, IEnumerable<string> extraArgs,
         IDictionary<string, string>? environment, string dataDirectory, bool ownsDataDirectory, string adminToken,
         System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate, KernelMode mode, Process? agent,
         string? natgwDll = null, string environmentName = "Development", bool alsoLoopback = false)
@@ -64,8 +64,8 @@ public sealed class NatgwProcess : IAsyncDisposable
             "--db", DatabasePath,
         };
         if (mode == KernelMode.Agent)
-            // The boot-time files are the agent's to write (it got --sysctl-dir/--modprobe-dir); static files may be
-            // unreadable here (their manifest points into the checkout), which the API tests do not need.
+            // The boot-time files are the agent's to write (it got --sysctl-dir/--modprobe-dir); the static web assets are
+            // in the copy's wwwroot (AgentMode), the content root.
             args.AddRange(["--agent", AgentSocket, "--content-root", AgentMode.BinaryDirectory]);
         else
             args.AddRange(["--sysctl-dir", SysctlDirectory, "--modprobe-dir", ModprobeDirectory,
@@ -141,7 +141,7 @@ public sealed class NatgwProcess : IAsyncDisposable
     /// <param name="seedAccounts">False starts natgw on an empty database (first run: no account, no token; <see cref="Http"/>
     /// is anonymous, and natgw prints the setup link to <see cref="Output"/>).</param>
     /// <param name="httpsCertificate">Listen on https:// (the test passes --https-certificate/--https-key); clients trust only this certificate.</param>
-    public static async Task<NatgwProcess> StartAsync(NamespaceLab lab, string ns, string listenAddress, int port = 5080,
+    public static async Task<NatgwProcess> StartAsync(INamespaceProcesses lab, string ns, string listenAddress, int port = 5080,
         IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDirectory = null,
         bool allowLoopbackProxy = true, System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null,
         bool seedAccounts = true, KernelMode mode = KernelMode.SingleProcess, IDictionary<string, string>? agentEnvironment = null,
@@ -240,6 +240,22 @@ public sealed class NatgwProcess : IAsyncDisposable
         await KillAgentHardAsync();
     }
 
+    /// <summary>
+    /// The clean stop an operator's <c>systemctl stop</c> gives (SIGTERM: the web, then in agent mode the agent, which
+    /// stops keepalived and conntrackd, its children, as it exits); each waited for, kill -9 after 60 s.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        foreach (var p in new[] { _process, _agent })
+        {
+            if (p is null || p.HasExited) continue;
+            // ip netns exec and setpriv exec in place: the pid is natgw's own dotnet process.
+            ProcessRunner.Run("kill", "-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            try { await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60)); }
+            catch (TimeoutException) { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }
+        }
+    }
+
     /// <summary>kill -9 of the agent alone (agent mode); the web process keeps running.</summary>
     public async Task KillAgentHardAsync()
     {
@@ -266,7 +282,7 @@ public sealed class NatgwProcess : IAsyncDisposable
         agent.BeginErrorReadLine();
     }
 
-    private static async Task<Process> StartAgentProcessAsync(NamespaceLab lab, string ns, string dataDirectory,
+    private static async Task<Process> StartAgentProcessAsync(INamespaceProcesses lab, string ns, string dataDirectory,
         IDictionary<string, string>? environment, Action<string> log)
     {
         var socket = Path.Combine(dataDirectory, "run", "agent.sock");

@@ -14,7 +14,9 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
 {
     public IGatewayKernel Kernel { get; } = kernel;
 
-    public AgentResponse Handle(AgentRequest request)
+    /// <param name="request">A validated request/response operation.</param>
+    /// <param name="peer">The connection's SO_PEERCRED (null: none known, e.g. a test calling the dispatcher directly).</param>
+    public AgentResponse Handle(AgentRequest request, PeerCredentials? peer = null)
     {
         switch (request.Op)
         {
@@ -120,11 +122,31 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
             case AgentOperation.ClusterNotify:
             {
                 var state = NotifiedState(request.VrrpState);
-                Kernel.Cluster.Notify(state, Reason(request.Reason));
+                // keepalived forks its notify scripts in the order of its transitions but runs them in parallel, so two
+                // quick ones (backup → primary at start) can reach the agent in the other order: the notifying process's
+                // start orders them, as `natgw ha notify --run-dir` does. Read from the kernel for the SO_PEERCRED pid (the
+                // caller is connected, so the pid is still its own), never taken from the request. Found by the agent-mode
+                // HA test: gw1 held the VIPs while its recorded state stayed "backup".
+                if (Kernel.Cluster is LocalClusterServices local && StartOf(peer) is { } started)
+                    local.Notify(state, Reason(request.Reason), started);
+                else
+                    Kernel.Cluster.Notify(state, Reason(request.Reason));
                 return new AgentResponse();
             }
             default:
                 throw new AgentRequestException("op", $"{request.Op} is not a request/response operation");
         }
+    }
+
+    /// <summary>When the peer process started (null: no peer known, or it is gone).</summary>
+    private static DateTimeOffset? StartOf(PeerCredentials? peer)
+    {
+        if (peer is not { ProcessId: > 0 } p) return null;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(p.ProcessId);
+            return new DateTimeOffset(process.StartTime.ToUniversalTime());
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { return null; }
     }
 }

@@ -129,7 +129,7 @@ public sealed class AgentSession(Socket socket, PeerCredentials peer, AgentDispa
                     mirror.Dump();
                     break;
                 default:
-                    var response = dispatcher.Handle(request);
+                    var response = dispatcher.Handle(request, Peer);
                     Send(FrameType.Response, AgentJson.Serialize(response));
                     break;
             }

@@ -32,8 +32,13 @@ public enum HaNode
 /// keepalived's notify runs the real <c>natgw ha notify STATE --run-dir DIR</c>. The lab's supervisors wait
 /// <see cref="HoldDown"/> before restarting a daemon that exited, so a daemon a trigger killed stays down until the lab
 /// applies again (the product's restart itself is ClusterServicesKernelTests').
+/// <para>Created with <c>inProcessServices: false</c> the lab is the topology only (addresses, forwarding; no NAT, no
+/// daemons): each gateway then runs the whole product, <c>natgw agent</c> + <c>natgw serve --agent</c>
+/// (<see cref="NatgwProcess"/> started with this lab, <see cref="Start"/>), configured through its API; the members
+/// that reach the in-process services (<see cref="Services"/>, <see cref="Apply"/>, the daemon and state helpers) are
+/// for the in-process lab only.</para>
 /// </summary>
-public sealed class HaLab : IDisposable
+public sealed class HaLab : IDisposable, INamespaceProcesses
 {
     public const string InsideVip = "10.77.1.1";
     public const string OutsideVip = "10.77.2.1";
@@ -49,6 +54,7 @@ public sealed class HaLab : IDisposable
 
     private readonly List<string> _namespaces = [];
     private readonly Dictionary<HaNode, LocalClusterServices> _services = [];
+    private readonly List<Process> _processes = [];
 
     public string Id { get; }
     public string Switch { get; }
@@ -58,9 +64,12 @@ public sealed class HaLab : IDisposable
     public TimeSpan Advert { get; }
     /// <summary>conntrackd's DisableExternalCache (<see cref="ClusterServiceOptions.DisableExternalCache"/>).</summary>
     public bool ExternalCacheDisabled { get; }
+    /// <summary>The lab runs each gateway's NAT and cluster services in this process (false: the gateways' own natgw does).</summary>
+    public bool InProcessServices { get; }
 
-    private HaLab(string id, TimeSpan advert, bool externalCacheDisabled)
+    private HaLab(string id, TimeSpan advert, bool externalCacheDisabled, bool inProcessServices)
     {
+        InProcessServices = inProcessServices;
         ExternalCacheDisabled = externalCacheDisabled;
         Id = id;
         Advert = advert;
@@ -84,10 +93,11 @@ public sealed class HaLab : IDisposable
     /// <param name="disableExternalCache">The product's default (on): with the external cache, a packet reaching the
     /// new primary between the VIP move and the notify hook's commit finds no entry, is delivered locally and answered
     /// with a RST (measured here: 78 of 1,000 flows reset at a SIGKILL failover with it off).</param>
-    public static HaLab Create(TimeSpan? advert = null, bool disableExternalCache = true)
+    /// <param name="inProcessServices">False: the topology only; the caller runs natgw in the gateways (see the class).</param>
+    public static HaLab Create(TimeSpan? advert = null, bool disableExternalCache = true, bool inProcessServices = true)
     {
         Root.Require();
-        var lab = new HaLab(Guid.NewGuid().ToString("N")[..8], advert ?? DefaultAdvert, disableExternalCache);
+        var lab = new HaLab(Guid.NewGuid().ToString("N")[..8], advert ?? DefaultAdvert, disableExternalCache, inProcessServices);
         try
         {
             lab.Build();
@@ -126,6 +136,9 @@ public sealed class HaLab : IDisposable
 
     private static string SyncAddress(HaNode node) => node == HaNode.Gw1 ? "10.77.3.1" : "10.77.3.2";
     private static string HostByte(HaNode node) => node == HaNode.Gw1 ? "11" : "12";
+
+    /// <summary>The node's own address on the inside network (10.77.1.11 / .12): where its management web listens.</summary>
+    public static string InsideAddress(HaNode node) => $"10.77.1.{HostByte(node)}";
 
     /// <summary>The rule the lab's gateways apply: the one a cluster must use instead of masquerade (HA-NOTES: both nodes
     /// must produce the same translation for a synced entry to stay valid). Only the inside network is translated, as an
@@ -173,6 +186,7 @@ public sealed class HaLab : IDisposable
             Addr(ns, OutsideInterface, $"10.77.2.{HostByte(node)}/24");
             Addr(ns, SyncInterface, $"{SyncAddress(node)}/30");
             Sysctl(ns, "net.ipv4.ip_forward", "1");
+            if (!InProcessServices) continue;
             // The product's NAT: the compiler's batch in one transaction, libnftables in the gateway's namespace.
             NetworkNamespace.RunIn(ns, () => new LocalNatTables(new NatCompileOptions()).Apply([SnatToOutsideVip]));
             // The product's services set nf_conntrack_tcp_loose=0 (HA-NOTES) when they apply: after the NAT table, so
@@ -185,11 +199,18 @@ public sealed class HaLab : IDisposable
                 RestartDelay = HoldDown,
             }));
         }
+        if (!InProcessServices) return;
         Apply(HaNode.Gw1);
         WaitForTransition(HaNode.Gw1, VrrpState.Primary, DateTimeOffset.MinValue, TimeSpan.FromSeconds(60));
         Apply(HaNode.Gw2);
         WaitForTransition(HaNode.Gw2, VrrpState.Backup, DateTimeOffset.MinValue, TimeSpan.FromSeconds(60));
-        // Neighbours resolved before any measurement.
+        ResolveNeighbours();
+    }
+
+    /// <summary>Waits until the client reaches the inside VIP and the server, and the server the outside VIP (neighbours
+    /// resolved before any measurement); needs the VIPs up and the SNAT in force.</summary>
+    public void ResolveNeighbours()
+    {
         foreach (var (ns, address) in new[] { (Client, InsideVip), (Client, ServerAddress), (Server, OutsideVip) })
             WaitUntil(() => Exec(ns, "ping", "-c", "1", "-W", "1", address).ExitCode == 0, TimeSpan.FromSeconds(30), $"{address} from {ns}");
     }
@@ -208,6 +229,20 @@ public sealed class HaLab : IDisposable
     }
 
     private static void Ip(params string[] args) => ProcessRunner.Run("ip", args).EnsureSuccess("ip " + string.Join(' ', args));
+
+    /// <summary>Starts a long-running process in one of the lab's namespaces; the lab kills it on dispose (with every
+    /// other process left in its namespaces).</summary>
+    public Process Start(string ns, string file, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        if (!_namespaces.Contains(ns)) throw new ArgumentException($"{ns} is not a namespace of this lab", nameof(ns));
+        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "netns", "exec", ns, file }.Concat(args)) psi.ArgumentList.Add(a);
+        if (environment is not null)
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
+        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file} in {ns}");
+        lock (_processes) _processes.Add(p);
+        return p;
+    }
 
     public CommandResult Exec(string ns, string file, params string[] args) =>
         ProcessRunner.Run("ip", new[] { "netns", "exec", ns, file }.Concat(args), TimeSpan.FromSeconds(60));
@@ -380,6 +415,12 @@ public sealed class HaLab : IDisposable
         // The product's Stop: SIGTERM, then SIGKILL of the tree; in the namespace (it gives the sysctl back there).
         foreach (var (node, services) in _services)
             try { NetworkNamespace.RunIn(Namespace(node), services.Dispose); } catch (Exception) { /* the namespace sweep below */ }
+        lock (_processes)
+            foreach (var p in _processes)
+            {
+                try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (Exception) { /* raced with exit */ }
+                p.Dispose();
+            }
         foreach (var ns in _namespaces)
         {
             var pids = ProcessRunner.Run("ip", "netns", "pids", ns).StandardOutput
