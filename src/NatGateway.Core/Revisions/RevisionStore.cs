@@ -373,6 +373,18 @@ public sealed class RevisionStore(
     }
 
     /// <summary>
+    /// The lowest id a revision replicated from the HA primary may be stored under here: above the newest revision that is
+    /// more than a re-apply. Start-up recovery and re-apply records only put an earlier revision's state in force again,
+    /// so a backup drops them to store the primary's revision under its id (a backup restarting while the primary applied
+    /// would otherwise hold the id the primary gave the change it missed).
+    /// </summary>
+    public async Task<long> FirstReplicableIdAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await db.Revisions.Where(r => r.Kind != RevisionKind.Startup && r.Kind != RevisionKind.Reapply).MaxAsync(r => (long?)r.Id, ct) ?? 0) + 1;
+    }
+
+    /// <summary>
     /// Revisions newer than <paramref name="afterId"/> that were put in force (applied, pending, or reverted later) and
     /// are not local to this kernel (baseline): what a peer at <paramref name="afterId"/> has missed.
     /// </summary>

@@ -144,10 +144,10 @@ public sealed class ConfigSyncService(
         }
 
         var resync = _resync;
-        if (!resync && peer.MaxRevisionId >= inForce.Id)
+        if (!resync && inForce.Id < (peer.FirstReplicableId ?? peer.MaxRevisionId + 1))
         {
-            // The peer already uses this revision's id for one of its own (a new backup's first cluster configuration, or
-            // its own node part changed since): put the same state in force here again under an id above the peer's
+            // The peer already uses this revision's id for one of its own that is more than a re-apply (a new backup's first
+            // cluster configuration, or its own node part changed since): put the same state in force here again under an id above the peer's
             // (reserved above) and send that. The kernel gets the same ruleset in one transaction: no flow notices.
             tracker.Update(s => s with { State = PeerReplicationState.Behind, BehindBy = Math.Max(behind, 1), LastError = null });
             try

@@ -196,6 +196,9 @@ public sealed record PeerNodeState
     public string? DataHash { get; init; }
     /// <summary>The highest revision id the node holds (in force or not): the primary allocates above it.</summary>
     public long MaxRevisionId { get; init; }
+    /// <summary>The lowest id the node stores a replicated revision under (<c>RevisionStore.FirstReplicableIdAsync</c>);
+    /// null from a node that does not say (then above <see cref="MaxRevisionId"/>).</summary>
+    public long? FirstReplicableId { get; init; }
     public ClusterServicesStatus? Services { get; init; }
 }
 

@@ -40,6 +40,7 @@ public sealed class ReplicationReceiver(
             ContentHash = inForce is null ? null : SharedState.Of(inForce.Gateway).ContentHash(),
             DataHash = inForce is null ? null : SharedState.Of(inForce.Gateway).DataHash(),
             MaxRevisionId = await store.MaxIdAsync(ct),
+            FirstReplicableId = await store.FirstReplicableIdAsync(ct),
             Services = services,
         };
     }
@@ -68,15 +69,21 @@ public sealed class ReplicationReceiver(
             return new ReplicationResult(ReplicationOutcome.AlreadyPresent, incoming.Id, null);
 
         var maxId = await store.MaxIdAsync(ct);
+        var replacesRecords = false;
         if (maxId >= incoming.Id)
         {
-            if (!incoming.Resync)
+            replacesRecords = !incoming.Resync && incoming.Id >= await store.FirstReplicableIdAsync(ct);
+            if (!incoming.Resync && !replacesRecords)
                 return new ReplicationResult(ReplicationOutcome.Diverged, inForce?.Id,
                     $"this node already holds revision(s) up to {maxId} (in force: {inForce?.Id.ToString() ?? "none"}), so revision {incoming.Id} " +
                     "cannot be stored under its id; the nodes' histories differ. A resync from the primary replaces this node's newer revisions");
             var deleted = await store.DeleteFromAsync(incoming.Id, ct);
-            logger.LogWarning("resync from {Peer}: deleted {Count} revision(s) from id {Id} on that this node held and the primary does not",
-                peerName, deleted, incoming.Id);
+            if (replacesRecords)
+                logger.LogInformation("revision {Id} from {Peer} replaces {Count} start-up/re-apply record(s) of this node from that id on (each re-applied an earlier state)",
+                    incoming.Id, peerName, deleted);
+            else
+                logger.LogWarning("resync from {Peer}: deleted {Count} revision(s) from id {Id} on that this node held and the primary does not",
+                    peerName, deleted, incoming.Id);
         }
 
         // This node's own cluster part: what its services run (a resync may just have deleted the revision that stored it).
@@ -90,7 +97,7 @@ public sealed class ReplicationReceiver(
             var request = new ApplyRequest(target, incoming.Kind, incoming.Comment, incoming.Author) { ReplicatedId = incoming.Id };
             var applied = await pipeline.RunHeldAsync(request, ct);
             await store.SetOutcomeAsync(applied.Revision,
-                $"replicated from {peerName} (its revision {incoming.Id}){(incoming.Resync ? " by a resync" : "")}", ct);
+                $"replicated from {peerName} (its revision {incoming.Id}){(incoming.Resync ? " by a resync" : replacesRecords ? ", in place of this node's start-up re-apply record" : "")}", ct);
             store.NotifyChanged();
             logger.LogInformation("revision {Id} ({Kind}) replicated from {Peer} is in force", incoming.Id, incoming.Kind, peerName);
             return new ReplicationResult(ReplicationOutcome.Applied, applied.Revision.Id, null);
