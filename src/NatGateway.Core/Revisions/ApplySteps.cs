@@ -85,6 +85,11 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         // compiled, and the journal stores exactly that: the list is compiled once per apply, by the side that applies it.
         var prepared = request.KeepsRules ? null : Task.Run(() => rules.PrepareKernel(target.Rules, fixes.MssClamp), CancellationToken.None);
         _ = prepared?.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        // The revision's rules document, hashed and compressed on this side while the kernel side works (two cores). A
+        // change that keeps the rules stores the document in force again: nothing new to compress.
+        var rulesDocument = request.KeepsRules ? Task.FromResult<string?>(null)
+            : Task.Run<string?>(() => RevisionStore.PrepareRulesDocument(target.Rules), CancellationToken.None);
+        _ = rulesDocument.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         // The one whole-list validation of an apply (the agent re-checks what it receives, cached by hash); a draft
         // snapshot a write already checked is not validated again.
         var errors = rules.Errors(target.Rules);
@@ -123,7 +128,7 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         };
         timing.Lap("in force");
         var entry = new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore)
-            { Id = request.ReplicatedId };
+            { Id = request.ReplicatedId, RulesDocument = await rulesDocument };
         var revision = await store.BeginAsync(entry, ct);
         timing.Lap("write");
         // The readable diff (a keyed rule diff and a line diff of two rulesets: tens of ms at 10,000 rules) is for people,

@@ -266,7 +266,7 @@ public sealed class RevisionStore(
         var revision = new Revision
         {
             Id = entry.Id ?? 0, CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
-            RulesDocument = RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json,
+            RulesDocument = entry.RulesDocument ?? RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json,
             RulesetText = entry.Compiled.Text,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s, target.Interfaces) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
@@ -278,6 +278,17 @@ public sealed class RevisionStore(
         // The next apply and the pending diff compare against these rules: keep the parsed list rather than parse it back.
         if (revision.RulesHash is { Length: > 0 } hash) _cache.Add("rules:" + hash, target.Rules, 2L * revision.RulesDocument.Length);
         return revision;
+    }
+
+    /// <summary>
+    /// The rules document of <paramref name="rules"/>, hashed and compressed now (<see cref="RevisionDocuments.Prepack"/>):
+    /// the apply makes it while the kernel side prepares the list, so writing the journal entry does not wait for it.
+    /// </summary>
+    public static string PrepareRulesDocument(IReadOnlyList<NatRule> rules)
+    {
+        var text = RulesDocument.Serialize(rules);
+        RevisionDocuments.Prepack(text);
+        return text;
     }
 
     /// <summary>The readable diff of a journal entry against what was in force: rules, ruleset lines, settings, fixes, conntrack.</summary>
@@ -555,4 +566,7 @@ public sealed record JournalEntry(RevisionKind Kind, string? Comment, string? Au
 {
     /// <summary>The id to store the revision under (HA sync: the primary's id on the backup); null: the next free id.</summary>
     public long? Id { get; init; }
+
+    /// <summary>The target's rules document made (and hashed and compressed) ahead (<see cref="RevisionStore.PrepareRulesDocument"/>); null: made on writing.</summary>
+    public string? RulesDocument { get; init; }
 }
