@@ -23,20 +23,25 @@ public static class RevisionDocuments
             if (r.RuleCount == 0 && r.RulesDocument.Length > 2) r.RuleCount = CountArray(r.RulesDocument);
             // A revision holds up to four documents of megabytes each: hashed, then the new ones compressed, side by side.
             string?[] texts = [r.RulesDocument, r.RulesetJson ?? "", r.RulesetText, r.Diff];
-            var docs = new (byte[] Bytes, string Hash)?[texts.Length];
+            var docs = new (byte[] Bytes, string Hash, byte[]? Packed)?[texts.Length];
             Parallel.For(0, texts.Length, i =>
             {
                 if (texts[i] is not { } text) return;
+                if (Prepacked.TryGetValue(text, out var ready))
+                {
+                    docs[i] = (ready.Bytes, ready.Hash, ready.Content);
+                    return;
+                }
                 var bytes = Encoding.UTF8.GetBytes(text);
-                docs[i] = (bytes, DocumentCodec.Hash(bytes));
+                docs[i] = (bytes, DocumentCodec.Hash(bytes), null);
             });
-            var missing = new List<(byte[] Bytes, string Hash)>();
+            var missing = new List<(byte[] Bytes, string Hash, byte[]? Packed)>();
             foreach (var d in docs)
                 if (d is { } doc && !missing.Exists(m => m.Hash == doc.Hash) && !db.RevisionDocuments.Local.Any(x => x.Hash == doc.Hash)
                     && !db.RevisionDocuments.AsNoTracking().Any(x => x.Hash == doc.Hash))
                     missing.Add(doc);
             var packed = new byte[missing.Count][];
-            Parallel.For(0, missing.Count, i => packed[i] = DocumentCodec.Pack(missing[i].Bytes));
+            Parallel.For(0, missing.Count, i => packed[i] = missing[i].Packed ?? DocumentCodec.Pack(missing[i].Bytes));
             for (var i = 0; i < missing.Count; i++)
                 db.RevisionDocuments.Add(new RevisionDocument { Hash = missing[i].Hash, Content = packed[i], Length = missing[i].Bytes.Length });
             r.RulesHash = docs[0]!.Value.Hash;
@@ -45,6 +50,21 @@ public static class RevisionDocuments
             r.DiffHash = docs[3]?.Hash;
         }
     }
+
+    /// <summary>
+    /// Hashes and compresses <paramref name="text"/> ahead of the revision that will hold it (the apply does this for the
+    /// rules document while the kernel side prepares the list, issue 12); <see cref="StoreAdded"/> then takes the result
+    /// instead of doing it again. Kept with the string instance, weakly: the same text in another string is simply done again.
+    /// </summary>
+    public static void Prepack(string text) => Prepacked.GetValue(text, static t =>
+    {
+        var bytes = Encoding.UTF8.GetBytes(t);
+        return new PackedDocument(bytes, DocumentCodec.Hash(bytes), DocumentCodec.Pack(bytes));
+    });
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, PackedDocument> Prepacked = new();
+
+    private sealed record PackedDocument(byte[] Bytes, string Hash, byte[] Content);
 
     /// <summary>Stores one document (unless a revision already holds the same text) and returns its hash.</summary>
     public static async Task<string> StoreAsync(NatGatewayDbContext db, string text, CancellationToken ct = default)

@@ -64,26 +64,48 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
             if (op == AgentOperation.NatApply && _preparedJson is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count) array = p.Json;
             if (op is AgentOperation.NatApply or AgentOperation.NatPrepare) _preparedJson = null;
         }
+        if (op == AgentOperation.NatApply && array is not null)
+        {
+            // The agent validated and compiled exactly these bytes in the prepare: the apply names them by their SHA-256
+            // instead of sending (and having the agent parse and hash) megabytes again. A restarted agent no longer knows
+            // the hash and says so; then the whole list goes as before.
+            try
+            {
+                return _pool.Run(c => c.Call(Payload(op, null, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(array)), mssClamp).WrittenSpan));
+            }
+            catch (ArgumentException e) when (e.ParamName == "rulesHash")
+            {
+            }
+        }
         array ??= SerializeRules(rules);
         if (op == AgentOperation.NatPrepare)
             lock (_preparedGate) _preparedJson = (rules, rules.Count, array);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(array.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName("op");
-            JsonSerializer.Serialize(writer, op, AgentJson.Options);
-            writer.WritePropertyName("rules");
-            writer.WriteRawValue(array, skipInputValidation: true);
-            if (mssClamp is { Count: > 0 })
-            {
-                writer.WriteStartArray("mssClamp");
-                foreach (var name in mssClamp) writer.WriteStringValue(name);
-                writer.WriteEndArray();
-            }
-            writer.WriteEndObject();
-        }
+        var buffer = Payload(op, array, null, mssClamp);
         return _pool.Run(c => c.Call(buffer.WrittenSpan));
+    }
+
+    private static System.Buffers.ArrayBufferWriter<byte> Payload(AgentOperation op, byte[]? rulesArray, string? rulesHash, IReadOnlyList<string>? mssClamp)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>((rulesArray?.Length ?? 0) + 256);
+        using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        writer.WritePropertyName("op");
+        JsonSerializer.Serialize(writer, op, AgentJson.Options);
+        if (rulesArray is not null)
+        {
+            writer.WritePropertyName("rules");
+            writer.WriteRawValue(rulesArray, skipInputValidation: true);
+        }
+        if (rulesHash is not null) writer.WriteString("rulesHash", rulesHash);
+        if (mssClamp is { Count: > 0 })
+        {
+            writer.WriteStartArray("mssClamp");
+            foreach (var name in mssClamp) writer.WriteStringValue(name);
+            writer.WriteEndArray();
+        }
+        writer.WriteEndObject();
+        writer.Flush();
+        return buffer;
     }
 
     // The rules array of the list last prepared: the apply pipeline prepares, then applies, the very same list instance

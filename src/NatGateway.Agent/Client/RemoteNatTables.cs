@@ -15,8 +15,8 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
         return new ApplyResult(TimeSpan.FromTicks(r.DurationTicks), r.CommandCount);
     }
 
-    public void Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
-        kernel.CallWithRules(AgentOperation.NatPrepare, rules, mssClamp);
+    public RulesetDocuments? Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        kernel.CallWithRules(AgentOperation.NatPrepare, rules, mssClamp).Ruleset;
 
     public void Check(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
         kernel.CallWithRules(AgentOperation.NatCheck, rules, mssClamp);

@@ -20,6 +20,12 @@ public sealed record AgentRequest
     /// <summary>NAT rules in the REST JSON shape (NatRuleJson), an array.</summary>
     public JsonElement? Rules { get; init; }
 
+    /// <summary>
+    /// Instead of <see cref="Rules"/>, for <see cref="AgentOperation.NatApply"/> of a list this agent prepared: the SHA-256
+    /// (hex) of the rules array's exact bytes as they were sent. Only a list that passed validation is found by it.
+    /// </summary>
+    public string? RulesHash { get; init; }
+
     /// <summary>Interfaces to MSS-clamp, compiled with <see cref="Rules"/> (real interface names, at most 256).</summary>
     public string[]? MssClamp { get; init; }
 

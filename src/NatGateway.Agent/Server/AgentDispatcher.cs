@@ -36,13 +36,12 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
             }
             case AgentOperation.NatApply:
             {
-                var result = Kernel.NatTables.Apply(Rules(request.Rules), MssClamp(request.MssClamp));
+                var result = Kernel.NatTables.Apply(Rules(request.Rules, request.RulesHash), MssClamp(request.MssClamp));
                 Failpoints.Hit(Failpoints.AgentAfterNftables);
                 return new AgentResponse { Apply = new ApplyResultWire(result.Duration.Ticks, result.CommandCount) };
             }
             case AgentOperation.NatPrepare:
-                Kernel.NatTables.Prepare(Rules(request.Rules), MssClamp(request.MssClamp));
-                return new AgentResponse();
+                return new AgentResponse { Ruleset = Kernel.NatTables.Prepare(Rules(request.Rules), MssClamp(request.MssClamp)) };
             case AgentOperation.NatCheck:
                 Kernel.NatTables.Check(Rules(request.Rules), MssClamp(request.MssClamp));
                 return new AgentResponse();

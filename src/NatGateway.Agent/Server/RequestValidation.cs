@@ -39,7 +39,7 @@ public static class RequestValidation
         return v;
     }
 
-    /// <summary>Lists that passed <see cref="Rules"/>, by the SHA-256 of their exact bytes (Render, Apply and DetectDrift of
+    /// <summary>Lists that passed <see cref="Rules(JsonElement?)"/>, by the SHA-256 of their exact bytes (Render, Apply and DetectDrift of
     /// one revision send the same list: it is parsed and validated once).</summary>
     private static readonly ValidatedRulesCache RulesCache = new();
 
@@ -52,6 +52,25 @@ public static class RequestValidation
         if (names.Length > 256) throw new AgentRequestException("mssClamp", "at most 256 interfaces");
         return names.Select(n => Interface(n, "mssClamp")).ToArray();
     }
+
+    /// <summary>
+    /// The rules of a request: the array itself, or (for an apply of a list the agent prepared) only the SHA-256 of its
+    /// bytes, which names a list that already passed <see cref="Rules(JsonElement?)"/> in this process. A hash the cache
+    /// does not hold (the agent restarted, the entry went) is refused under the field <c>rulesHash</c>; the client then
+    /// sends the whole list. Nothing unchecked gets through: only validated lists are ever in the cache.
+    /// </summary>
+    public static IReadOnlyList<NatRule> Rules(JsonElement? element, string? rulesHash)
+    {
+        if (element is not null || rulesHash is null) return Rules(element);
+        if (rulesHash.Length != 64 || !rulesHash.All(char.IsAsciiHexDigit)) throw new AgentRequestException(RulesHashField, "not a SHA-256 in hex");
+        if (RulesCache.TryGet(Convert.FromHexString(rulesHash), out var known)) return known;
+        throw new AgentRequestException(RulesHashField, NotPreparedMessage);
+    }
+
+    /// <summary>The field of a refused <see cref="Rules(JsonElement?, string?)"/> by hash.</summary>
+    public const string RulesHashField = "rulesHash";
+
+    public const string NotPreparedMessage = "no list with this hash was prepared here; send the rules";
 
     public static IReadOnlyList<NatRule> Rules(JsonElement? element)
     {

@@ -14,7 +14,10 @@ namespace NatGateway.Core.Access;
 /// Tokens that authenticated are kept in memory, keyed by the hash of their text, together with the database's
 /// <see cref="DatabaseChangeStamp"/> read before the row: a request answers from memory (no query, ~1 ms less per API
 /// call) only while no connection has committed since, so a revoke or an expiry written by the CLI, another process or
-/// this one is seen by the very next request. Expiry is checked against the clock on every request.
+/// this one is seen by the very next request. Expiry is checked against the clock on every request. When some
+/// connection did commit (most often this process's own audit entry or rule write: every POST commits), the token's
+/// row alone is read again as its stored text (<see cref="RowFingerprintAsync"/>): unchanged, the cached token stands;
+/// changed in any way (revoked, expiry, secret, role), the token is looked up again as on a first use.
 /// </para>
 /// </summary>
 public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFactory, AuditLog audit, TimeProvider clock) : IDisposable
@@ -28,7 +31,7 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
     private readonly DatabaseChangeStamp _changes = new(dbFactory);
     private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
 
-    private sealed record CachedToken(ApiToken Token, long Stamp, DateTimeOffset CachedAt);
+    private sealed record CachedToken(ApiToken Token, long Stamp, DateTimeOffset CachedAt, string Fingerprint);
 
     /// <summary>How many authentications read the database (the rest answered from the cache); for tests.</summary>
     internal int DatabaseLookups => _databaseLookups;
@@ -74,20 +77,31 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
         var now = clock.GetUtcNow();
         if (_cache.TryGetValue(hash, out var cached))
         {
-            if (cached.Stamp == stamp && now - cached.CachedAt < CacheLifetime)
+            if (now - cached.CachedAt < CacheLifetime && !NeedsUseRecord(cached.Token, now, remoteAddress))
             {
-                if (StateOf(cached.Token, now) != ApiTokenState.Active)
+                var current = cached.Stamp == stamp ? cached
+                    : await RowFingerprintAsync(cached.Token.Id, ct) == cached.Fingerprint ? cached with { Stamp = stamp } : null;
+                if (current is not null)
                 {
-                    _cache.TryRemove(hash, out _);
-                    return null;
+                    if (StateOf(current.Token, now) != ApiTokenState.Active)
+                    {
+                        _cache.TryRemove(hash, out _);
+                        return null;
+                    }
+                    if (!ReferenceEquals(current, cached)) _cache.TryUpdate(hash, current, cached);
+                    return current.Token;
                 }
-                if (!NeedsUseRecord(cached.Token, now, remoteAddress)) return cached.Token;
             }
             _cache.TryRemove(hash, out _);
         }
         Interlocked.Increment(ref _databaseLookups);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Prefix == prefix, ct);
+        var tokenId = await db.ApiTokens.Where(t => t.Prefix == prefix).Select(t => (long?)t.Id).FirstOrDefaultAsync(ct);
+        if (tokenId is null) return null;
+        // The row's stored text before the row itself: a change committed between the two reads leaves a fingerprint
+        // older than the token, so the next check reads the token again; never a fingerprint newer than the token cached.
+        var fingerprint = await RowFingerprintAsync(tokenId.Value, ct);
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId, ct);
         if (token is null) return null;
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(token.SecretHash)))
             return null;
@@ -100,8 +114,29 @@ public sealed class ApiTokenService(IDbContextFactory<NatGatewayDbContext> dbFac
             // Same throttle as last use: one "token.use" entry per token per minute (or per new address).
             await audit.RecordAsync($"token {token.Name}", remoteAddress, "token.use", AuditResult.Succeeded, token.Role.Name(), ct);
         }
-        _cache[hash] = new CachedToken(token, stamp, now);
+        _cache[hash] = new CachedToken(token, stamp, now, fingerprint);
         return token;
+    }
+
+    /// <summary>
+    /// The stored text of everything that decides whether a token is accepted (revoked, expiry, secret hash, role,
+    /// prefix), read raw with one small query: far cheaper than materializing the row, and any write to those columns
+    /// (this service, the CLI, a hand edit) changes it.
+    /// </summary>
+    private async Task<string> RowFingerprintAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = """
+            SELECT quote("RevokedAt") || '|' || quote("ExpiresAt") || '|' || quote("SecretHash") || '|' || quote("Role") || '|' || quote("Prefix")
+            FROM "ApiTokens" WHERE "Id" = $id
+            """;
+        var p = command.CreateParameter();
+        p.ParameterName = "$id";
+        p.Value = id;
+        command.Parameters.Add(p);
+        return await command.ExecuteScalarAsync(ct) as string ?? "";
     }
 
     private static bool NeedsUseRecord(ApiToken token, DateTimeOffset now, string? remoteAddress) =>

@@ -18,9 +18,11 @@ public interface INatTables
     /// <summary>
     /// Gets <paramref name="rules"/> ready for an <see cref="Apply"/> of the same list that follows (parsed, validated and
     /// compiled), without touching the kernel: the apply pipeline runs it beside writing the journal, so the apply itself
-    /// is little more than the nft transaction. Optional; failures are for the apply to report.
+    /// is little more than the nft transaction. Returns what the kernel side compiled (its JSON batch and listing text),
+    /// which the journal stores, so the list is compiled once; null when the implementation prepares nothing (the caller
+    /// compiles). Optional; failures are for the apply to report.
     /// </summary>
-    void Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) { }
+    RulesetDocuments? Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => null;
 
     /// <summary>Lets the kernel check the compiled rules without committing them (<c>nft -c -j -f batch.json</c>).</summary>
     void Check(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null);

@@ -20,10 +20,12 @@ public sealed class LocalNatTables(NatCompileOptions options) : INatTables
     private CompiledRuleset Compile(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp) =>
         NatRulesetCompiler.Compile(rules, options, mssClamp ?? []);
 
-    public void Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
+    public RulesetDocuments Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
         var compiled = Compile(rules, mssClamp);
         lock (_gate) _prepared = (rules, rules.Count, string.Join(',', mssClamp ?? []), compiled);
+        // The listing text is the compiler's own (line for line the kernel's rendering, NftListingText): no kernel call.
+        return new RulesetDocuments(compiled.Json, NftListingText.Render(compiled));
     }
 
     public ApplyResult Apply(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)

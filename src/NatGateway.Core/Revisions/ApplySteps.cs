@@ -80,22 +80,32 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         // Fixes the request does not set carry over from the revision in force; the MSS clamp is compiled with the rules.
         var fixes = target.Interfaces ?? (await store.InForceAsync(ct))?.Gateway.Interfaces ?? InterfaceFixes.None;
         var timing = new StageTimer();
-        // The kernel side (the agent: parse, validate, compile) gets the list ready beside this step; it touches nothing in
-        // the kernel, so the journal is still written before the kernel changes. Its failure is the apply's to report.
-        var prepared = request.KeepsRules ? Task.CompletedTask : Task.Run(() => rules.PrepareKernel(target.Rules, fixes.MssClamp), CancellationToken.None);
-        _ = prepared.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-        // The revision's own compile (its JSON and text) runs beside the validation: both only read the list, and an
-        // invalid list throws below before anything is written, so the compile's result is then simply dropped.
-        var compiling = Task.Run(() => rules.Compile(target.Rules, fixes.MssClamp), CancellationToken.None);
-        _ = compiling.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-        // The one whole-list validation of an apply (the agent re-checks what it receives, cached by hash).
+        // The kernel side (the agent: parse, validate, compile) gets the list ready beside the validation; it touches
+        // nothing in the kernel, so the journal is still written before the kernel changes. It hands back the batch it
+        // compiled, and the journal stores exactly that: the list is compiled once per apply, by the side that applies it.
+        var prepared = request.KeepsRules ? null : Task.Run(() => rules.PrepareKernel(target.Rules, fixes.MssClamp), CancellationToken.None);
+        _ = prepared?.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        // The revision's rules document, hashed and compressed on this side while the kernel side works (two cores). A
+        // change that keeps the rules stores the document in force again: nothing new to compress.
+        var rulesDocument = request.KeepsRules ? Task.FromResult<string?>(null)
+            : Task.Run<string?>(() => RevisionStore.PrepareRulesDocument(target.Rules), CancellationToken.None);
+        _ = rulesDocument.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        // The one whole-list validation of an apply (the agent re-checks what it receives, cached by hash); a draft
+        // snapshot a write already checked is not validated again.
         var errors = rules.Errors(target.Rules);
         if (errors.Count > 0) throw new RulesInvalidException(errors);
         timing.Lap("validate");
-        var compiled = await compiling;
+        RulesetDocuments? fromKernel = null;
+        // A failed preparation (the agent refused or went away) is the kernel step's to report: the journal then holds
+        // this side's compile of the same list, and the apply sends the whole list again.
+        if (prepared is not null)
+            try { fromKernel = await prepared; }
+            catch (Exception e) when (e is not OutOfMemoryException) { }
+        timing.Lap("prepare");
+        var compiled = fromKernel ?? rules.Documents(target.Rules, fixes.MssClamp);
         timing.Lap("compile");
         await store.EnsureBaselineAsync(() => (new GatewayState([], SettingsDocument.Capture(settings.Read()), ConntrackDocument.Capture(settings.Kernel.Sysctl)),
-            rules.Compile([])), ct);
+            RulesetDocuments.Of(rules.Compile([]))), ct);
 
         var previous = await store.InForceAsync(ct);
         var cluster = ClusterOf(request, previous);
@@ -118,7 +128,7 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         };
         timing.Lap("in force");
         var entry = new JournalEntry(request.Kind, request.Comment, author, full, compiled, previous, conntrackBefore)
-            { Id = request.ReplicatedId };
+            { Id = request.ReplicatedId, RulesDocument = await rulesDocument };
         var revision = await store.BeginAsync(entry, ct);
         timing.Lap("write");
         // The readable diff (a keyed rule diff and a line diff of two rulesets: tens of ms at 10,000 rules) is for people,
@@ -126,7 +136,7 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         var diff = Task.Run(() => RevisionStore.Describe(entry), CancellationToken.None);
         _ = diff.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
-        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared, Diff = diff };
+        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared ?? Task.CompletedTask, Diff = diff };
     }
 
     /// <summary>

@@ -238,7 +238,7 @@ public sealed class RevisionStore(
     // ---- the journal ----
 
     /// <summary>The very first apply records what the kernel had before NatGateway touched it, so it can be rolled back to.</summary>
-    public async Task EnsureBaselineAsync(Func<(GatewayState KernelNow, CompiledRuleset Empty)> capture, CancellationToken ct = default)
+    public async Task EnsureBaselineAsync(Func<(GatewayState KernelNow, RulesetDocuments Empty)> capture, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.Revisions.AnyAsync(ct)) return;
@@ -246,7 +246,7 @@ public sealed class RevisionStore(
         db.Revisions.Add(new Revision
         {
             CreatedAt = clock.GetUtcNow(), Author = "natgw", Comment = "kernel state before NatGateway's first apply", Kind = RevisionKind.Baseline,
-            State = RevisionState.Applied, RulesDocument = "[]", RulesetJson = empty.Json, RulesetText = empty.NftText,
+            State = RevisionState.Applied, RulesDocument = "[]", RulesetJson = empty.Json, RulesetText = empty.Text,
             SettingsDocument = now.Settings is { } s ? SettingsDocument.Serialize(s) : null,
             ConntrackDocument = now.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null, Diff = "",
         });
@@ -266,8 +266,8 @@ public sealed class RevisionStore(
         var revision = new Revision
         {
             Id = entry.Id ?? 0, CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
-            RulesDocument = RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json,
-            RulesetText = entry.Compiled.NftText,
+            RulesDocument = entry.RulesDocument ?? RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json,
+            RulesetText = entry.Compiled.Text,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s, target.Interfaces) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
             ClusterDocument = ClusterDocument.Serialize(target.Cluster),
@@ -280,13 +280,24 @@ public sealed class RevisionStore(
         return revision;
     }
 
+    /// <summary>
+    /// The rules document of <paramref name="rules"/>, hashed and compressed now (<see cref="RevisionDocuments.Prepack"/>):
+    /// the apply makes it while the kernel side prepares the list, so writing the journal entry does not wait for it.
+    /// </summary>
+    public static string PrepareRulesDocument(IReadOnlyList<NatRule> rules)
+    {
+        var text = RulesDocument.Serialize(rules);
+        RevisionDocuments.Prepack(text);
+        return text;
+    }
+
     /// <summary>The readable diff of a journal entry against what was in force: rules, ruleset lines, settings, fixes, conntrack.</summary>
     public static string Describe(JournalEntry entry)
     {
         var previous = entry.Previous;
         var target = entry.Target;
         var previousConntrack = previous?.Gateway.Conntrack ?? (previous is null ? null : entry.ConntrackBefore);
-        return DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.NftText)
+        return DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.Text)
                + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
                + string.Concat(InterfaceFixes.Diff(previous?.Gateway.Interfaces, target.Interfaces).Select(l => "interface " + l + "\n"))
                + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n"))
@@ -562,9 +573,12 @@ public sealed record RevisionContent(long Id, RevisionKind Kind, RevisionState S
     long? PreviousRevisionId, GatewayState Gateway, string RulesetJson, string? RulesetText);
 
 /// <summary>What the journal step writes: the target (settings and conntrack captured when the change leaves them), and what was in force.</summary>
-public sealed record JournalEntry(RevisionKind Kind, string? Comment, string? Author, GatewayState Target, CompiledRuleset Compiled,
+public sealed record JournalEntry(RevisionKind Kind, string? Comment, string? Author, GatewayState Target, RulesetDocuments Compiled,
     RevisionContent? Previous, CapacityApplyRequest? ConntrackBefore)
 {
     /// <summary>The id to store the revision under (HA sync: the primary's id on the backup); null: the next free id.</summary>
     public long? Id { get; init; }
+
+    /// <summary>The target's rules document made (and hashed and compressed) ahead (<see cref="RevisionStore.PrepareRulesDocument"/>); null: made on writing.</summary>
+    public string? RulesDocument { get; init; }
 }
