@@ -32,6 +32,8 @@ public sealed class ConfigSyncService(
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private volatile bool _resync;
     private PeerClient? _client;
+    // Data hashes of this node's revisions by (id, created): a diverged peer is checked against up to 50 of them every round.
+    private readonly Dictionary<(long Id, DateTimeOffset CreatedAt), string> _dataHashes = [];
     private ClusterSyncSettings? _clientFor;
 
     /// <summary>The next round sends the revision in force with the resync flag: the backup drops revisions the primary does not have.</summary>
@@ -200,12 +202,24 @@ public sealed class ConfigSyncService(
     {
         if (peerHash is null) return false;
         if (await store.ContentAsync(peerId, ct) is { } same && SharedState.Of(same.Gateway).DataHash() == peerHash) return true;
-        foreach (var summary in (await store.PageAsync(1, 50, ct)).Items)
+        var page = (await store.PageAsync(1, 50, ct)).Items;
+        foreach (var summary in page)
         {
             if (!(summary.State.IsInForce() || summary.State == RevisionState.Reverted)) continue;
-            if (await store.ContentAsync(summary.Id, ct) is { } ours && SharedState.Of(ours.Gateway).DataHash() == peerHash) return true;
+            if (await DataHashAsync(summary, ct) == peerHash) return true;
         }
+        // Ids are reused only after a resync deleted them (CreatedAt tells them apart); forget what left the page.
+        if (_dataHashes.Count > 2 * page.Count)
+            foreach (var key in _dataHashes.Keys.Where(k => !page.Any(p => p.Id == k.Id && p.CreatedAt == k.CreatedAt)).ToList())
+                _dataHashes.Remove(key);
         return false;
+    }
+
+    private async Task<string?> DataHashAsync(RevisionSummary summary, CancellationToken ct)
+    {
+        if (_dataHashes.TryGetValue((summary.Id, summary.CreatedAt), out var known)) return known;
+        if (await store.ContentAsync(summary.Id, ct) is not { } content) return null;
+        return _dataHashes[(summary.Id, summary.CreatedAt)] = SharedState.Of(content.Gateway).DataHash();
     }
 
     private PeerClient ClientFor(ClusterSyncSettings settings)

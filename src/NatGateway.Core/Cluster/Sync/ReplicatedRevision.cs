@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -46,9 +47,15 @@ public sealed record SharedState(IReadOnlyList<NatRule> Rules, SettingsUpdate Se
     /// </summary>
     public string DataHash() => Hash(DataText());
 
+    private string DataText() => RulesHash(Rules) + "\n" + SettingsDocument.Serialize(Settings) + "\n" + (Conntrack is { } c ? ConntrackDocument.Serialize(c) : "");
+
+    // The rules' part is the costly one (10,000 rules: a few MB serialized) and the sync loop hashes the revision in force on
+    // both nodes every round: hashed once per list instance. The store hands out one shared, read-only list per rules document.
+    private static readonly ConditionalWeakTable<IReadOnlyList<NatRule>, string> RulesHashes = new();
+
     // Positions as the list orders them (a document read back numbers them so; a list built in memory may not).
-    private string DataText() => RulesDocument.Serialize(Rules.Select((r, i) => r with { Position = i }).ToList()) + "\n"
-                                 + SettingsDocument.Serialize(Settings) + "\n" + (Conntrack is { } c ? ConntrackDocument.Serialize(c) : "");
+    private static string RulesHash(IReadOnlyList<NatRule> rules) =>
+        RulesHashes.GetValue(rules, list => Hash(RulesDocument.Serialize(list.Select((r, i) => r with { Position = i }).ToList())));
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
