@@ -69,11 +69,12 @@ public static class RevisionDocuments
     /// <summary>Stores one document (unless a revision already holds the same text) and returns its hash.</summary>
     public static async Task<string> StoreAsync(NatGatewayDbContext db, string text, CancellationToken ct = default)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var hash = DocumentCodec.Hash(bytes);
+        Prepacked.TryGetValue(text, out var ready);
+        var bytes = ready?.Bytes ?? Encoding.UTF8.GetBytes(text);
+        var hash = ready?.Hash ?? DocumentCodec.Hash(bytes);
         if (!await db.RevisionDocuments.AsNoTracking().AnyAsync(x => x.Hash == hash, ct))
         {
-            db.RevisionDocuments.Add(new RevisionDocument { Hash = hash, Content = DocumentCodec.Pack(bytes), Length = bytes.Length });
+            db.RevisionDocuments.Add(new RevisionDocument { Hash = hash, Content = ready?.Content ?? DocumentCodec.Pack(bytes), Length = bytes.Length });
             await db.SaveChangesAsync(ct);
         }
         return hash;

@@ -125,7 +125,14 @@ public sealed class RulesDraftPageTests : PageTestContext
         page.WaitForElement("[data-testid=drift] button").Click();
 
         page.WaitForAssertion(() => Assert.Single(Kernel.RecordingNftables.Batches));
+        // The batch is recorded before the revision commits (the diff is stored first): wait for the pending state.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         var pending = await Revisions.PendingAsync();
+        while (pending is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            pending = await Revisions.PendingAsync();
+        }
         Assert.NotNull(pending);
         Assert.Equal(RevisionKind.Reapply, (await Revisions.GetAsync(pending.RevisionId))!.Kind);
         Assert.Equal(_clock.GetUtcNow() + Services.GetRequiredService<SafeApplyOptions>().ConfirmWindow, pending.ConfirmBy);

@@ -57,31 +57,48 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
     /// written straight into the payload: no JsonDocument of 10,000 rules parsed, cloned and written out again.</summary>
     internal AgentResponse CallWithRules(AgentOperation op, IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
-        // Prepare serializes the list and keeps the bytes for the Apply of the same list instance that follows (once).
-        byte[]? array = null;
-        lock (_preparedGate)
-        {
-            if (op == AgentOperation.NatApply && _preparedJson is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count) array = p.Json;
-            if (op is AgentOperation.NatApply or AgentOperation.NatPrepare) _preparedJson = null;
-        }
-        if (op == AgentOperation.NatApply && array is not null)
+        // Prepare serializes the list and keeps the bytes (and their hash) for the Apply of the same list instance that follows.
+        var prepared = op == AgentOperation.NatApply ? PreparedFor(rules) : null;
+        if (prepared is { } p)
         {
             // The agent validated and compiled exactly these bytes in the prepare: the apply names them by their SHA-256
             // instead of sending (and having the agent parse and hash) megabytes again. A restarted agent no longer knows
             // the hash and says so; then the whole list goes as before.
             try
             {
-                return _pool.Run(c => c.Call(Payload(op, null, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(array)), mssClamp).WrittenSpan));
+                return _pool.Run(c => c.Call(Payload(op, null, p.Hash, mssClamp).WrittenSpan));
             }
             catch (ArgumentException e) when (e.ParamName == "rulesHash")
             {
             }
         }
-        array ??= SerializeRules(rules);
+        var array = prepared?.Json ?? SerializeRules(rules);
         if (op == AgentOperation.NatPrepare)
-            lock (_preparedGate) _preparedJson = (rules, rules.Count, array);
+            lock (_preparedGate) _preparedJson = new PreparedList(rules, rules.Count, array, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(array)));
         var buffer = Payload(op, array, null, mssClamp);
         return _pool.Run(c => c.Call(buffer.WrittenSpan));
+    }
+
+    /// <summary>
+    /// The agent's compiled documents of the list last prepared (<see cref="AgentOperation.NatPreparedDocuments"/>), by
+    /// hash; null when this list was not the one prepared or the agent no longer holds it (restarted).
+    /// </summary>
+    internal NatGateway.Nftables.RulesetDocuments? PreparedDocuments(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp)
+    {
+        if (PreparedFor(rules) is not { } p) return null;
+        try
+        {
+            return _pool.Run(c => c.Call(Payload(AgentOperation.NatPreparedDocuments, null, p.Hash, mssClamp).WrittenSpan)).Ruleset;
+        }
+        catch (ArgumentException e) when (e.ParamName == "rulesHash")
+        {
+            return null;
+        }
+    }
+
+    private PreparedList? PreparedFor(IReadOnlyList<NatRule> rules)
+    {
+        lock (_preparedGate) return _preparedJson is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count ? p : null;
     }
 
     private static System.Buffers.ArrayBufferWriter<byte> Payload(AgentOperation op, byte[]? rulesArray, string? rulesHash, IReadOnlyList<string>? mssClamp)
@@ -110,8 +127,11 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
 
     // The rules array of the list last prepared: the apply pipeline prepares, then applies, the very same list instance
     // under its lock, so the bytes are serialized once and are the same bytes (the agent's validated-list cache hits).
+    // Kept after the apply (its documents are asked for beside it) until the next prepare replaces it.
     private readonly Lock _preparedGate = new();
-    private (IReadOnlyList<NatRule> Rules, int Count, byte[] Json)? _preparedJson;
+    private PreparedList? _preparedJson;
+
+    private sealed record PreparedList(IReadOnlyList<NatRule> Rules, int Count, byte[] Json, string Hash);
 
     // The revision's rules document is these very bytes (RuleListUtf8: once per draft snapshot): the agent parses
     // whitespace as JSON allows, and the apply no longer writes the same 10,000 rules twice.

@@ -15,8 +15,14 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
         return new ApplyResult(TimeSpan.FromTicks(r.DurationTicks), r.CommandCount);
     }
 
-    public RulesetDocuments? Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
-        kernel.CallWithRules(AgentOperation.NatPrepare, rules, mssClamp).Ruleset;
+    public bool Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
+    {
+        kernel.CallWithRules(AgentOperation.NatPrepare, rules, mssClamp);
+        return true;
+    }
+
+    public RulesetDocuments? PreparedDocuments(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        kernel.PreparedDocuments(rules, mssClamp);
 
     public void Check(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
         kernel.CallWithRules(AgentOperation.NatCheck, rules, mssClamp);

@@ -37,6 +37,11 @@ public enum AgentOperation
     ReadConntrackFacts,
     /// <summary>Parses, validates and compiles a rule list ahead of its <see cref="NatApply"/>; the kernel is not touched.</summary>
     NatPrepare,
+    /// <summary>
+    /// The JSON batch and listing text of the list last prepared, named by <see cref="AgentRequest.RulesHash"/>: asked for
+    /// while its <see cref="NatApply"/> runs, so the documents cross the socket beside the transaction, not before it.
+    /// </summary>
+    NatPreparedDocuments,
     DiagnosticsSoftnet,
     DiagnosticsInterrupts,
     DiagnosticsRps,

@@ -12,7 +12,8 @@ public sealed record AgentResponse
     public bool? Flag { get; init; }
     public long? Number { get; init; }
     public ApplyResultWire? Apply { get; init; }
-    /// <summary>What <see cref="AgentOperation.NatPrepare"/> compiled (the batch and its listing text): the journal stores it.</summary>
+    /// <summary>What <see cref="AgentOperation.NatPrepare"/> compiled (the batch and its listing text), from
+    /// <see cref="AgentOperation.NatPreparedDocuments"/>: the revision stores it. Null: that list is not prepared here.</summary>
     public RulesetDocuments? Ruleset { get; init; }
     public RuleCounters[]? Counters { get; init; }
     public DriftReport? Drift { get; init; }

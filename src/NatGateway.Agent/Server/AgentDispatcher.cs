@@ -41,7 +41,15 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 return new AgentResponse { Apply = new ApplyResultWire(result.Duration.Ticks, result.CommandCount) };
             }
             case AgentOperation.NatPrepare:
-                return new AgentResponse { Ruleset = Kernel.NatTables.Prepare(Rules(request.Rules), MssClamp(request.MssClamp)) };
+            {
+                var mssClamp = MssClamp(request.MssClamp);
+                // Validation and the compile on the two cores: the compile of a list that then fails validation is dropped
+                // (nothing can apply it: an apply by hash finds only validated lists, RequestValidation.Rules).
+                RulesBeside(request.Rules, rules => Kernel.NatTables.Prepare(rules, mssClamp));
+                return new AgentResponse();
+            }
+            case AgentOperation.NatPreparedDocuments:
+                return new AgentResponse { Ruleset = Kernel.NatTables.PreparedDocuments(Rules(null, request.RulesHash), MssClamp(request.MssClamp)) };
             case AgentOperation.NatCheck:
                 Kernel.NatTables.Check(Rules(request.Rules), MssClamp(request.MssClamp));
                 return new AgentResponse();

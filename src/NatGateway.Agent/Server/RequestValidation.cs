@@ -72,12 +72,23 @@ public static class RequestValidation
 
     public const string NotPreparedMessage = "no list with this hash was prepared here; send the rules";
 
-    public static IReadOnlyList<NatRule> Rules(JsonElement? element)
+    public static IReadOnlyList<NatRule> Rules(JsonElement? element) => RulesBeside(element, null);
+
+    /// <summary>
+    /// <see cref="Rules(JsonElement?)"/>, running <paramref name="beside"/> on the parsed list on another core while the
+    /// list is validated (the prepare compiles it there). Its work is waited for, and counts only when the list is valid:
+    /// a validation error is thrown even when <paramref name="beside"/> failed too. A list validated before runs it here.
+    /// </summary>
+    public static IReadOnlyList<NatRule> RulesBeside(JsonElement? element, Action<IReadOnlyList<NatRule>>? beside)
     {
         var array = Required(element, "rules");
         if (array.ValueKind != JsonValueKind.Array) throw new AgentRequestException("rules", "must be an array");
         var hash = ValidatedRulesCache.Hash(JsonMarshal.GetRawUtf8Value(array));
-        if (RulesCache.TryGet(hash, out var known)) return known;
+        if (RulesCache.TryGet(hash, out var known))
+        {
+            beside?.Invoke(known);
+            return known;
+        }
         var count = array.GetArrayLength();
         if (count > AgentProtocol.MaxRules) throw new AgentRequestException("rules", $"at most {AgentProtocol.MaxRules} rules");
         var rules = new NatRule[count];
@@ -92,9 +103,23 @@ public static class RequestValidation
             }
             rules[index++] = parsed.Rule!;
         }
-        if (rules.Select(r => r.Id).Distinct().Count() != rules.Length) throw new AgentRequestException("rules", "rule ids repeat");
-        if (RuleListValidator.FirstError(rules) is var (i, error))
-            throw new AgentRequestException($"rules[{i}].{error.Field}", error.Message);
+        var work = beside is null ? null : Task.Run(() => beside(rules));
+        try
+        {
+            if (rules.Select(r => r.Id).Distinct().Count() != rules.Length) throw new AgentRequestException("rules", "rule ids repeat");
+            if (RuleListValidator.FirstError(rules) is var (i, error))
+                throw new AgentRequestException($"rules[{i}].{error.Field}", error.Message);
+        }
+        catch (AgentRequestException)
+        {
+            try { work?.Wait(); } catch (AggregateException) { } // the list is refused for its validation error
+            throw;
+        }
+        try { work?.Wait(); }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
+        }
         RulesCache.Add(hash, rules);
         return rules;
     }

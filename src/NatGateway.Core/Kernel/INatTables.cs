@@ -17,12 +17,19 @@ public interface INatTables
 
     /// <summary>
     /// Gets <paramref name="rules"/> ready for an <see cref="Apply"/> of the same list that follows (parsed, validated and
-    /// compiled), without touching the kernel: the apply pipeline runs it beside writing the journal, so the apply itself
-    /// is little more than the nft transaction. Returns what the kernel side compiled (its JSON batch and listing text),
-    /// which the journal stores, so the list is compiled once; null when the implementation prepares nothing (the caller
-    /// compiles). Optional; failures are for the apply to report.
+    /// compiled), without touching the kernel: the apply pipeline runs it beside its own validation, so the apply itself
+    /// is little more than the nft transaction. True when the list is ready; false when the implementation prepares
+    /// nothing (the caller compiles). Optional; failures are for the apply to report.
     /// </summary>
-    RulesetDocuments? Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => null;
+    bool Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => false;
+
+    /// <summary>
+    /// What the kernel side compiled for the list last prepared (its JSON batch and listing text), which the revision
+    /// stores, so the list is compiled once per apply. Asked for while the nft transaction runs: the megabytes of a
+    /// 10,000-rule batch and its text are written and read on the other core, not before the kernel changes (issue 12).
+    /// Null when that list is not prepared here (the caller compiles).
+    /// </summary>
+    RulesetDocuments? PreparedDocuments(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => null;
 
     /// <summary>Lets the kernel check the compiled rules without committing them (<c>nft -c -j -f batch.json</c>).</summary>
     void Check(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null);

@@ -12,33 +12,41 @@ public sealed class LocalNatTables(NatCompileOptions options) : INatTables
 
     private NftablesNatEngine Engine => _engine.Value;
 
-    // The compiled batch of the list prepared for the next apply (one, used once): the apply pipeline prepares the very
-    // list instance it then applies, under its lock; the agent hands over the same validated instance for the same bytes.
+    // The compiled batch of the list last prepared: the apply pipeline prepares the very list instance it then applies,
+    // under its lock; the agent hands over the same validated instance for the same bytes. Kept after the apply, which
+    // the documents of the same list are read beside (PreparedDocuments), until the next prepare replaces it.
     private readonly Lock _gate = new();
-    private (IReadOnlyList<NatRule> Rules, int Count, string Clamp, CompiledRuleset Compiled)? _prepared;
+    private Prepared? _prepared;
+
+    private sealed record Prepared(IReadOnlyList<NatRule> Rules, int Count, string Clamp, CompiledRuleset Compiled)
+    {
+        public bool Holds(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp) =>
+            ReferenceEquals(Rules, rules) && Count == rules.Count && Clamp == ClampKey(mssClamp);
+    }
+
+    private static string ClampKey(IReadOnlyList<string>? mssClamp) => string.Join(',', mssClamp ?? []);
 
     private CompiledRuleset Compile(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp) =>
         NatRulesetCompiler.Compile(rules, options, mssClamp ?? []);
 
-    public RulesetDocuments Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
+    private CompiledRuleset? PreparedFor(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp)
     {
-        var compiled = Compile(rules, mssClamp);
-        lock (_gate) _prepared = (rules, rules.Count, string.Join(',', mssClamp ?? []), compiled);
-        // The listing text is the compiler's own (line for line the kernel's rendering, NftListingText): no kernel call.
-        return new RulesetDocuments(compiled.Json, NftListingText.Render(compiled));
+        lock (_gate) return _prepared is { } p && p.Holds(rules, mssClamp) ? p.Compiled : null;
     }
 
-    public ApplyResult Apply(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
+    public bool Prepare(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
-        CompiledRuleset? compiled = null;
-        lock (_gate)
-        {
-            if (_prepared is { } p && ReferenceEquals(p.Rules, rules) && p.Count == rules.Count && p.Clamp == string.Join(',', mssClamp ?? []))
-                compiled = p.Compiled;
-            _prepared = null;
-        }
-        return Engine.Apply(compiled ?? Compile(rules, mssClamp));
+        var compiled = Compile(rules, mssClamp);
+        lock (_gate) _prepared = new Prepared(rules, rules.Count, ClampKey(mssClamp), compiled);
+        return true;
     }
+
+    // The listing text is the compiler's own (line for line the kernel's rendering, NftListingText): no kernel call.
+    public RulesetDocuments? PreparedDocuments(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        PreparedFor(rules, mssClamp) is { } compiled ? new RulesetDocuments(compiled.Json, NftListingText.Render(compiled)) : null;
+
+    public ApplyResult Apply(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        Engine.Apply(PreparedFor(rules, mssClamp) ?? Compile(rules, mssClamp));
 
     public void Check(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => Engine.Check(Compile(rules, mssClamp));
 

@@ -115,13 +115,13 @@ public sealed class ApplyPipeline(
         }
         catch (NftablesException e)
         {
-            await WriteDiffAsync(journaled);
+            await WriteDetailsAsync(journaled);
             await store.FinishAsync(revision, RevisionState.Failed, $"nftables refused the batch: {e.NftError}", ct);
             throw;
         }
         catch (KernelUnavailableException)
         {
-            await WriteDiffAsync(journaled);
+            await WriteDetailsAsync(journaled);
             await InterruptAsync(revision, ct);
             throw;
         }
@@ -144,13 +144,13 @@ public sealed class ApplyPipeline(
         {
             if (e is ClusterApplyException) interfaceFixes.Undo(fixes);
             nftables.Undo(journaled, nft);
-            await WriteDiffAsync(journaled);
+            await WriteDetailsAsync(journaled);
             await store.FinishAsync(revision, RevisionState.Failed, e.Message, ct);
             throw;
         }
         catch (KernelUnavailableException)
         {
-            await WriteDiffAsync(journaled);
+            await WriteDetailsAsync(journaled);
             await InterruptAsync(revision, ct);
             throw;
         }
@@ -158,7 +158,7 @@ public sealed class ApplyPipeline(
         timing.Lap("settings");
 
         // Before the commit: a revision in force (or pending confirmation) always has its diff.
-        await WriteDiffAsync(journaled);
+        await WriteDetailsAsync(journaled);
         timing.Lap("diff");
 
         var committed = await commit.RunAsync(request, journaled, ct);
@@ -183,18 +183,20 @@ public sealed class ApplyPipeline(
     }
 
     /// <summary>
-    /// Stores the journal entry's readable diff. Its failure is logged and never fails the apply: the kernel step has run,
-    /// and the revision's state (what recovery and rollback use) is already in the journal.
+    /// Stores the journal entry's readable diff, and the kernel side's compiled documents when they followed the kernel
+    /// step. A failure is logged and never fails the apply: the kernel step has run, and the revision's state (what
+    /// recovery and rollback use) is already in the journal.
     /// </summary>
-    private async Task WriteDiffAsync(JournalResult journaled)
+    private async Task WriteDetailsAsync(JournalResult journaled)
     {
         try
         {
-            await store.WriteDiffAsync(journaled.Revision, await journaled.Diff, CancellationToken.None);
+            var documents = journaled.Documents is { } pending ? await pending : null;
+            await store.WriteDetailsAsync(journaled.Revision, documents, await journaled.Diff, CancellationToken.None);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogError(e, "revision {Id}: its readable diff could not be made or stored; the revision is recorded without it", journaled.Revision.Id);
+            logger.LogError(e, "revision {Id}: its readable diff or compiled ruleset could not be made or stored; the revision is recorded without them", journaled.Revision.Id);
         }
     }
 

@@ -34,8 +34,12 @@ public sealed record JournalResult(Revision Revision, RevisionContent? Previous,
     /// <summary>Where the step's time went ("validate 12 ms, compile 40 ms, ..."), for the apply's log line.</summary>
     public string Timing { get; init; } = "";
 
-    /// <summary>The kernel side getting the target rules ready (<see cref="INatTables.Prepare"/>) while the journal was written.</summary>
-    public Task Prepared { get; init; } = Task.CompletedTask;
+    /// <summary>
+    /// The compiled batch and its listing text, when the journal entry was written without them: the kernel side's
+    /// (<see cref="INatTables.PreparedDocuments"/>), read while the kernel step runs; the pipeline stores them with the
+    /// diff before the commit. Null: the entry holds them already.
+    /// </summary>
+    public Task<RulesetDocuments>? Documents { get; init; }
 
     /// <summary>The readable diff (<see cref="RevisionStore.Describe"/>), made beside the kernel step; the pipeline stores it.</summary>
     public Task<string> Diff { get; init; } = Task.FromResult("");
@@ -80,9 +84,8 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         // Fixes the request does not set carry over from the revision in force; the MSS clamp is compiled with the rules.
         var fixes = target.Interfaces ?? (await store.InForceAsync(ct))?.Gateway.Interfaces ?? InterfaceFixes.None;
         var timing = new StageTimer();
-        // The kernel side (the agent: parse, validate, compile) gets the list ready beside the validation; it touches
-        // nothing in the kernel, so the journal is still written before the kernel changes. It hands back the batch it
-        // compiled, and the journal stores exactly that: the list is compiled once per apply, by the side that applies it.
+        // The kernel side (the agent: parse, validate, compile) gets the list ready beside the validation here; it
+        // touches nothing in the kernel, so the journal is still written before the kernel changes.
         var prepared = request.KeepsRules ? null : Task.Run(() => rules.PrepareKernel(target.Rules, fixes.MssClamp), CancellationToken.None);
         _ = prepared?.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         // The revision's rules document, hashed and compressed on this side while the kernel side works (two cores). A
@@ -95,14 +98,24 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         var errors = rules.Errors(target.Rules);
         if (errors.Count > 0) throw new RulesInvalidException(errors);
         timing.Lap("validate");
-        RulesetDocuments? fromKernel = null;
         // A failed preparation (the agent refused or went away) is the kernel step's to report: the journal then holds
         // this side's compile of the same list, and the apply sends the whole list again.
+        var ready = false;
         if (prepared is not null)
-            try { fromKernel = await prepared; }
+            try { ready = await prepared; }
             catch (Exception e) when (e is not OutOfMemoryException) { }
         timing.Lap("prepare");
-        var compiled = fromKernel ?? rules.Documents(target.Rules, fixes.MssClamp);
+        // A prepared list is compiled once, by the side that applies it: its batch and listing text (megabytes at 10,000
+        // rules) come over while the nft transaction runs and are stored with the diff before the commit. Recovery never
+        // needs them (it applies a revision's rules), so the entry written first is the intent: target rules, settings.
+        RulesetDocuments? compiled = null;
+        Task<RulesetDocuments>? documents = null;
+        if (ready)
+        {
+            documents = Task.Run(() => KernelDocuments(target.Rules, fixes.MssClamp), CancellationToken.None);
+            _ = documents.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
+        else compiled = rules.Documents(target.Rules, fixes.MssClamp);
         timing.Lap("compile");
         await store.EnsureBaselineAsync(() => (new GatewayState([], SettingsDocument.Capture(settings.Read()), ConntrackDocument.Capture(settings.Kernel.Sysctl)),
             RulesetDocuments.Of(rules.Compile([]))), ct);
@@ -133,10 +146,21 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         timing.Lap("write");
         // The readable diff (a keyed rule diff and a line diff of two rulesets: tens of ms at 10,000 rules) is for people,
         // not for recovery: it is made while the kernel step runs (mostly the agent's time) and stored before the commit.
-        var diff = Task.Run(() => RevisionStore.Describe(entry), CancellationToken.None);
+        var diff = Task.Run(async () => RevisionStore.Describe(entry, compiled ?? await documents!), CancellationToken.None);
         _ = diff.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-        var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled.Json;
-        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared ?? Task.CompletedTask, Diff = diff };
+        var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled!.Json;
+        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Documents = documents, Diff = diff };
+    }
+
+    /// <summary>The kernel side's documents of the list it prepared, hashed and compressed for storing; this side's compile
+    /// when it no longer holds them (the agent restarted) or cannot be asked (it went away: the kernel step reports that).</summary>
+    private RulesetDocuments KernelDocuments(IReadOnlyList<NatGateway.Nat.NatRule> list, IReadOnlyList<string> mssClamp)
+    {
+        RulesetDocuments documents;
+        try { documents = rules.PreparedDocuments(list, mssClamp); }
+        catch (Exception e) when (e is not OutOfMemoryException) { documents = rules.Documents(list, mssClamp); }
+        RevisionStore.Prepack(documents);
+        return documents;
     }
 
     /// <summary>
@@ -157,8 +181,7 @@ public sealed class NftablesStep(NatRulesService rules)
     public NftablesResult Run(ApplyRequest request, JournalResult journal)
     {
         if (journal.RulesUnchanged) return new NftablesResult(null);
-        // The prepared list makes the apply use its compiled batch; a failed preparation leaves the apply to do it all.
-        try { journal.Prepared.Wait(); } catch (AggregateException) { }
+        // The list was prepared (or its preparation failed and the apply does it all) before the journal was written.
         return new NftablesResult(rules.ApplyToKernel(request.Target.Rules, journal.Target.Fixes.MssClamp));
     }
 

@@ -266,8 +266,10 @@ public sealed class RevisionStore(
         var revision = new Revision
         {
             Id = entry.Id ?? 0, CreatedAt = clock.GetUtcNow(), Author = entry.Author, Comment = entry.Comment, Kind = entry.Kind, State = RevisionState.Applying,
-            RulesDocument = entry.RulesDocument ?? RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count, RulesetJson = entry.Compiled.Json,
-            RulesetText = entry.Compiled.Text,
+            RulesDocument = entry.RulesDocument ?? RulesDocument.Serialize(target.Rules), RuleCount = target.Rules.Count,
+            // Documents that follow the kernel step (WriteDetailsAsync) are empty until then; only an applying or
+            // interrupted entry can be read so.
+            RulesetJson = entry.Compiled?.Json ?? "", RulesetText = entry.Compiled?.Text,
             SettingsDocument = target.Settings is { } s ? SettingsDocument.Serialize(s, target.Interfaces) : null, PreviousRevisionId = previous?.Id,
             ConntrackDocument = target.Conntrack is { } c ? ConntrackDocument.Serialize(c) : null,
             ClusterDocument = ClusterDocument.Serialize(target.Cluster),
@@ -291,13 +293,20 @@ public sealed class RevisionStore(
         return text;
     }
 
+    /// <summary>Hashes and compresses a compiled ruleset's documents ahead of <see cref="WriteDetailsAsync"/>.</summary>
+    public static void Prepack(RulesetDocuments documents)
+    {
+        RevisionDocuments.Prepack(documents.Json);
+        if (documents.Text is { } text) RevisionDocuments.Prepack(text);
+    }
+
     /// <summary>The readable diff of a journal entry against what was in force: rules, ruleset lines, settings, fixes, conntrack.</summary>
-    public static string Describe(JournalEntry entry)
+    public static string Describe(JournalEntry entry, RulesetDocuments compiled)
     {
         var previous = entry.Previous;
         var target = entry.Target;
         var previousConntrack = previous?.Gateway.Conntrack ?? (previous is null ? null : entry.ConntrackBefore);
-        return DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, entry.Compiled.Text)
+        return DescribeRules(previous?.Gateway.Rules ?? [], target.Rules, previous?.RulesetText, compiled.Text)
                + string.Concat(SettingsDocument.Diff(previous?.Gateway.Settings, target.Settings).Select(l => "setting " + l + "\n"))
                + string.Concat(InterfaceFixes.Diff(previous?.Gateway.Interfaces, target.Interfaces).Select(l => "interface " + l + "\n"))
                + string.Concat(ConntrackDocument.Diff(previousConntrack, target.Conntrack).Select(l => "conntrack " + l + "\n"))
@@ -305,12 +314,29 @@ public sealed class RevisionStore(
     }
 
     /// <summary>Adds the readable diff to a journal entry (stored once by hash, like the other documents).</summary>
-    public async Task WriteDiffAsync(Revision revision, string diff, CancellationToken ct = default)
+    public Task WriteDiffAsync(Revision revision, string diff, CancellationToken ct = default) => WriteDetailsAsync(revision, null, diff, ct);
+
+    /// <summary>
+    /// Adds a journal entry's readable diff and, when it was written without them, its compiled documents (the kernel
+    /// side's batch and listing text, which arrive while the kernel step runs), in one transaction.
+    /// </summary>
+    public async Task WriteDetailsAsync(Revision revision, RulesetDocuments? compiled, string diff, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var hash = await RevisionDocuments.StoreAsync(db, diff, ct);
-        await db.Revisions.Where(r => r.Id == revision.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.DiffHash, hash), ct);
+        if (compiled is not null)
+        {
+            var json = await RevisionDocuments.StoreAsync(db, compiled.Json, ct);
+            var text = compiled.Text is { } t ? await RevisionDocuments.StoreAsync(db, t, ct) : null;
+            await db.Revisions.Where(r => r.Id == revision.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.DiffHash, hash).SetProperty(r => r.RulesetJsonHash, json).SetProperty(r => r.RulesetTextHash, text), ct);
+            revision.RulesetJson = compiled.Json;
+            revision.RulesetJsonHash = json;
+            revision.RulesetText = compiled.Text;
+            revision.RulesetTextHash = text;
+        }
+        else await db.Revisions.Where(r => r.Id == revision.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.DiffHash, hash), ct);
         await tx.CommitAsync(ct);
         revision.Diff = diff;
         revision.DiffHash = hash;
@@ -573,7 +599,8 @@ public sealed record RevisionContent(long Id, RevisionKind Kind, RevisionState S
     long? PreviousRevisionId, GatewayState Gateway, string RulesetJson, string? RulesetText);
 
 /// <summary>What the journal step writes: the target (settings and conntrack captured when the change leaves them), and what was in force.</summary>
-public sealed record JournalEntry(RevisionKind Kind, string? Comment, string? Author, GatewayState Target, RulesetDocuments Compiled,
+/// <remarks><paramref name="Compiled"/> null: the kernel side's documents follow the kernel step (<see cref="RevisionStore.WriteDetailsAsync"/>).</remarks>
+public sealed record JournalEntry(RevisionKind Kind, string? Comment, string? Author, GatewayState Target, RulesetDocuments? Compiled,
     RevisionContent? Previous, CapacityApplyRequest? ConntrackBefore)
 {
     /// <summary>The id to store the revision under (HA sync: the primary's id on the backup); null: the next free id.</summary>

@@ -429,9 +429,13 @@ public sealed class NatRulesService(
 
     /// <summary>
     /// Gets the kernel side ready for <see cref="ApplyToKernel"/> of the same list (<see cref="INatTables.Prepare"/>); no
-    /// kernel change. Returns what the kernel side compiled (null: it compiled nothing; use <see cref="Documents"/>).
+    /// kernel change. False: it prepared nothing (use <see cref="Documents"/>).
     /// </summary>
-    public RulesetDocuments? PrepareKernel(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => kernel.NatTables.Prepare(rules, mssClamp);
+    public bool PrepareKernel(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => kernel.NatTables.Prepare(rules, mssClamp);
+
+    /// <summary>What the kernel side compiled for the list it prepared (<see cref="INatTables.PreparedDocuments"/>), else this side's compile.</summary>
+    public RulesetDocuments PreparedDocuments(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
+        kernel.NatTables.PreparedDocuments(rules, mssClamp) ?? Documents(rules, mssClamp);
 
     /// <summary>The MSS-clamp interfaces of the revision in force (none before the first revision).</summary>
     public async Task<IReadOnlyList<string>> MssClampInForceAsync(CancellationToken ct = default) =>

@@ -113,4 +113,36 @@ public sealed class AgentServerTests : IAsyncLifetime
         Assert.StartsWith("rules[0].", badRule.ParamName);
         Assert.True(connection.IsHealthy);
     }
+
+    [Fact]
+    public void The_documents_of_a_prepared_list_are_the_compilers_and_only_a_validated_list_has_any()
+    {
+        // NatPrepare only compiles (no kernel change); NatPreparedDocuments, asked for beside the apply, hands back the
+        // batch and listing text of exactly that list, by the hash of its bytes.
+        const string valid = """[{"id":"6b1f0d2e-2c11-4a52-9a40-8c2b0f1e7a01","kind":"dnat","name":"web","markId":7,"inInterfaces":["lan0"],"protocol":"tcp","destinationPort":"8080","targetAddress":"10.0.0.9","targetPort":"80"}]""";
+        const string invalid = """[{"id":"6b1f0d2e-2c11-4a52-9a40-8c2b0f1e7a02","kind":"dnat","name":"w","markId":8,"inInterfaces":["lan0"],"protocol":"tcp","destinationPort":"80","targetAddress":"10.0.0.999","targetPort":"80"}]""";
+        string HashOf(string json) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)));
+        using var connection = AgentConnection.Open(SocketPath);
+
+        var unknown = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest { Op = AgentOperation.NatPreparedDocuments, RulesHash = HashOf(valid) }));
+        Assert.Equal(RequestValidation.RulesHashField, unknown.ParamName);
+
+        var prepared = connection.Call(new AgentRequest { Op = AgentOperation.NatPrepare, Rules = System.Text.Json.JsonDocument.Parse(valid).RootElement });
+        Assert.Null(prepared.Ruleset); // the prepare's answer is small: the documents come with NatPreparedDocuments
+        var documents = connection.Call(new AgentRequest { Op = AgentOperation.NatPreparedDocuments, RulesHash = HashOf(valid) }).Ruleset;
+        var rule = NatGateway.Nat.NatRuleJson.Parse(System.Text.Json.JsonDocument.Parse(valid).RootElement[0]).Rule!;
+        var expected = NatGateway.Nftables.NatRulesetCompiler.Compile([rule], new NatGateway.Nftables.NatCompileOptions(), []);
+        Assert.NotNull(documents);
+        Assert.Equal(expected.Json, documents.Json);
+        Assert.Equal(NatGateway.Nftables.NftListingText.Render(expected), documents.Text);
+        Assert.Contains("6b1f0d2e-2c11-4a52-9a40-8c2b0f1e7a01 web\" : 10.0.0.9", documents.Text);
+
+        // A list that fails validation is compiled beside it at most, never kept: its hash names nothing.
+        var refused = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest
+            { Op = AgentOperation.NatPrepare, Rules = System.Text.Json.JsonDocument.Parse(invalid).RootElement }));
+        Assert.StartsWith("rules[0].", refused.ParamName);
+        var notKept = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest { Op = AgentOperation.NatPreparedDocuments, RulesHash = HashOf(invalid) }));
+        Assert.Equal(RequestValidation.RulesHashField, notKept.ParamName);
+        Assert.True(connection.IsHealthy);
+    }
 }

@@ -93,13 +93,16 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
         TimedHttp.PostAsync(http, "api/v1/rules/apply", JsonSerializer.Serialize(new { comment }), keepBody: true);
 
     /// <summary>
-    /// Each round from the same state (in force: the masquerade alone, untimed): the N rules imported as the draft
-    /// (timed), then applied (timed, to the last byte of the answer, which names the recorded revision).
+    /// Each round from the same state (in force: the masquerade alone, untimed): N rules, named for the round, imported as
+    /// the draft (timed), then applied (timed, to the last byte of the answer, which names the recorded revision).
     /// </summary>
     private async Task ApplyAndImportAsync(HttpClient http, JsonObject document, int forwards, EngineFigures engine)
     {
         var n = forwards + 1;
-        var full = ImportBody(document, ScaleRules.ArrayJson(ScaleRules.Create(forwards)));
+        // Each round's list is new to natgw and its agent (the names carry the round): an apply of a list either side
+        // already validated or compiled would measure their caches, not what an operator's new import costs.
+        string Full(int round) => ImportBody(document, ScaleRules.ArrayJson(ScaleRules.Create(forwards).Select(r => r with { Name = $"{r.Name}-r{round}" }).ToList()));
+        var full = Full(0);
         var small = ImportBody(document, ScaleRules.ArrayJson([ScaleRules.Masquerade(0)]));
         Log($"import body {full.Length / 1024.0 / 1024:0.00} MB");
         var imports = new List<double>();
@@ -109,6 +112,7 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
         {
             await TimedHttp.EnsureAsync(TimedHttp.PostAsync(http, "api/v1/config/import", small), "import of the masquerade alone");
             await TimedHttp.EnsureAsync(ApplyAsync(http, "app-scale reset"), "apply of the masquerade alone");
+            if (round > 0) full = Full(round);
             var import = await TimedHttp.EnsureAsync(TimedHttp.PostAsync(http, "api/v1/config/import", full), "config import");
             var apply = await TimedHttp.EnsureAsync(ApplyAsync(http, $"app-scale round {round}"), "rules/apply");
             revision = JsonDocument.Parse(apply.Body).RootElement.GetProperty("revisionId").GetInt64();
