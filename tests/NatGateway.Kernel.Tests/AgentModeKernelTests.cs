@@ -43,10 +43,19 @@ public sealed partial class AgentModeKernelTests(ITestOutputHelper output)
         // rules: in the namespace's nftables, and forwarding real traffic.
         using (var created = await app.Http.PostAsync("api/v1/rules", Json(Forward("web", 8080))))
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        long applied;
         using (var apply = await app.Http.PostAsync("api/v1/rules/apply", Json("""{"comment": "through the agent"}""")))
+        {
             Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
+            applied = (await apply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisionId").GetInt64();
+        }
         var table = lab.Exec(lab.Gateway, "nft", "list", "table", "ip", "natgw").EnsureSuccess("nft list").StandardOutput;
         Assert.Contains(NamespaceLab.ServerAddress, table);
+        // The revision holds what the agent compiled and applied (its listing text came over beside the transaction).
+        var detail = await app.Http.GetFromJsonAsync<JsonElement>($"api/v1/revisions/{applied}");
+        var rulesetText = detail.GetProperty("rulesetText").GetString() ?? "";
+        Assert.Contains("table ip natgw", rulesetText);
+        Assert.Contains(NamespaceLab.ServerAddress, rulesetText);
         Assert.True(lab.TcpConnects(lab.Client, NamespaceLab.GatewayLanAddress, 8080), "the forward must reach the server's port 80");
 
         // conntrack: the connection just made, read through the agent's ctnetlink.
