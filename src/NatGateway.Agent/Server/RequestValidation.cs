@@ -91,18 +91,7 @@ public static class RequestValidation
         }
         var count = array.GetArrayLength();
         if (count > AgentProtocol.MaxRules) throw new AgentRequestException("rules", $"at most {AgentProtocol.MaxRules} rules");
-        var rules = new NatRule[count];
-        var index = 0;
-        foreach (var item in array.EnumerateArray())
-        {
-            var parsed = NatRuleJson.Parse(item);
-            if (!parsed.Success)
-            {
-                var first = parsed.Errors.FirstOrDefault();
-                throw new AgentRequestException($"rules[{index}].{first?.Field}", first?.Message ?? "not a rule");
-            }
-            rules[index++] = parsed.Rule!;
-        }
+        var rules = ParseAll(array, count);
         var work = beside is null ? null : Task.Run(() => beside(rules));
         try
         {
@@ -121,6 +110,35 @@ public static class RequestValidation
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
         }
         RulesCache.Add(hash, rules);
+        return rules;
+    }
+
+    /// <summary>
+    /// Each element as a rule, on every core (10,000 rules: the largest part of a prepare's time after the compile); the
+    /// first malformed element in list order is the one reported. The parsed document is only read here.
+    /// </summary>
+    private static NatRule[] ParseAll(JsonElement array, int count)
+    {
+        // Collected first: indexing an array of objects walks it from the start each time.
+        var items = new JsonElement[count];
+        var n = 0;
+        foreach (var item in array.EnumerateArray()) items[n++] = item;
+        var parsed = new NatRuleParseResult[count];
+        const int chunk = 512;
+        Parallel.For(0, (count + chunk - 1) / chunk, c =>
+        {
+            for (var i = c * chunk; i < Math.Min(count, (c + 1) * chunk); i++) parsed[i] = NatRuleJson.Parse(items[i]);
+        });
+        var rules = new NatRule[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (!parsed[i].Success)
+            {
+                var first = parsed[i].Errors.FirstOrDefault();
+                throw new AgentRequestException($"rules[{i}].{first?.Field}", first?.Message ?? "not a rule");
+            }
+            rules[i] = parsed[i].Rule!;
+        }
         return rules;
     }
 
