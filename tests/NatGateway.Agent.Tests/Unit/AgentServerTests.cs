@@ -145,4 +145,17 @@ public sealed class AgentServerTests : IAsyncLifetime
         Assert.Equal(RequestValidation.RulesHashField, notKept.ParamName);
         Assert.True(connection.IsHealthy);
     }
+
+    [Fact]
+    public void Of_a_long_list_parsed_on_every_core_the_first_malformed_rule_in_list_order_is_reported()
+    {
+        string Rule(int i, string address) =>
+            $$"""{"kind":"dnat","name":"f{{i}}","markId":{{i + 1}},"inInterfaces":["lan0"],"protocol":"udp","destinationPort":"{{10000 + i}}","targetAddress":"{{address}}"}""";
+        // Bad elements in two different parse chunks, the later chunk's likely finished first: the earlier one is named.
+        var list = "[" + string.Join(",", Enumerable.Range(0, 1500).Select(i => Rule(i, i is 700 or 1300 ? "10.0.0.999" : "10.0.0.9"))) + "]";
+        using var connection = AgentConnection.Open(SocketPath);
+        var refused = Assert.Throws<ArgumentException>(() => connection.Call(new AgentRequest
+            { Op = AgentOperation.NatPrepare, Rules = System.Text.Json.JsonDocument.Parse(list).RootElement }));
+        Assert.StartsWith("rules[700].", refused.ParamName);
+    }
 }
