@@ -30,11 +30,16 @@ public sealed class RuleListUtf8Tests
         Assert.Equal(snapshot.Select(NatRuleJson.Serialize), parsed.Select(NatRuleJson.Serialize));
     }
 
-    [Fact]
-    public void The_document_keeps_the_indented_format_revisions_were_stored_in()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(2048)]
+    [InlineData(2049)]
+    [InlineData(10_001)]
+    public void The_document_keeps_the_indented_format_revisions_were_stored_in(int count)
     {
         // What RulesDocument.Serialize wrote before the bytes were shared: Utf8JsonWriter, indented, one object per rule.
-        var rules = new[] { Forward("a", 1), Forward("b", 2) };
+        // Long lists are written in chunks on every core and joined: byte for byte the same (the document's hash).
+        var rules = Enumerable.Range(0, count).Select(i => Forward($"f{i}", 1 + i % 65_000) with { Position = i }).ToArray();
         using var stream = new MemoryStream();
         using (var writer = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true }))
         {
