@@ -53,8 +53,9 @@ public sealed partial class TrafficTests
             }
             using (var advert = RawVrrp(AddressFamily.InterNetworkV6))
             {
-                // From the gateway's own outside address: keepalived's is the link-local one (RFC 5798 §5.1.2.1), which the
-                // lab's wan0 may still hold tentative; either way an untranslated advert arrives from the address it was sent from.
+                // From the gateway's own outside address. keepalived's is the link-local one (RFC 5798 §5.1.2.1); binding
+                // wan0's link-local here failed with EADDRNOTAVAIL (not investigated), and the point holds for any own
+                // address: an untranslated advert arrives from the address it was sent from.
                 advert.Bind(new IPEndPoint(IPAddress.Parse(NamespaceLab.GatewayWanAddress6), 0));
                 advert.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, wanIndex);
                 advert.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, 255);
