@@ -31,7 +31,9 @@ public static class ClusterRulePolicy
     /// <summary>
     /// The same rule as SNAT to the outside VIP of its family: same id, mark id, name, position, interfaces, sources,
     /// protocol, ports, options and timeouts (so its live connections keep their mark). Null when the cluster has no
-    /// outside VIP of that family.
+    /// outside VIP of that family. A masquerade for any source and protocol becomes an SNAT for any source and protocol,
+    /// which also matches the nodes' own VRRP adverts out of the outside interface: harmless, because the compiled
+    /// postrouting chain accepts protocol 112 untranslated before any source NAT rule (NatRulesetCompiler's VRRP exemption).
     /// </summary>
     public static SnatRule? ToSnat(MasqueradeRule m, ClusterConfig cluster) =>
         OutsideVip(cluster, m.Family) is not { } vip ? null : new SnatRule

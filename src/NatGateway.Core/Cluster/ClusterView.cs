@@ -55,9 +55,6 @@ public enum ClusterFindingKind
     PeerDiverged,
     /// <summary>No shared secret: the configuration sync refuses to run.</summary>
     SecretMissing,
-    /// <summary>An enabled SNAT rule matches any source and protocol out of the outside interface: it also translates this
-    /// node's own VRRP adverts (protocol 112), so the peer sees them from the VIP.</summary>
-    SnatTranslatesVrrp,
 }
 
 public enum ClusterFindingSeverity
@@ -116,20 +113,9 @@ public static class ClusterHealth
         if (masquerade.Count > 0)
             findings.Add(new(ClusterFindingKind.MasqueradeInClusterMode, ClusterFindingSeverity.Warning,
                 $"masquerade rule(s) {string.Join(", ", masquerade.Select(m => $"'{m.Name}'"))} in force in cluster mode: after a failover the peer translates to its own address; convert to SNAT to the outside VIP"));
-        // keepalived's adverts leave through the outside interface like any local packet, so postrouting's SNAT rewrites
-        // their source to the outside VIP when the rule matches them; the nodes then elect on adverts that no longer say
-        // who sent them (found in the HA lab: the new primary's adverts were dropped). A source or protocol match spares them.
-        if (v.Config?.Local.OutsideInterface is { } outside)
-        {
-            var vrrp = rulesInForce.OfType<SnatRule>()
-                .Where(r => r.Enabled && r.SourceCidrs.Count == 0 && r.Protocol is null
-                            && (r.OutInterfaces.Count == 0 || r.OutInterfaces.Any(p => InterfaceName.Matches(p, outside))))
-                .ToList();
-            if (vrrp.Count > 0)
-                findings.Add(new(ClusterFindingKind.SnatTranslatesVrrp, ClusterFindingSeverity.Warning,
-                    $"SNAT rule(s) {string.Join(", ", vrrp.Select(r => $"'{r.Name}'"))} match any source and protocol out of {outside}: they also " +
-                    "translate this node's own VRRP adverts to the virtual address, and the pair's election breaks; restrict their source to the inside network(s)"));
-        }
+        // No finding for an SNAT rule matching any source and protocol out of the outside interface: it would also match
+        // keepalived's own adverts, but the compiled postrouting chain accepts VRRP untranslated before any source NAT rule
+        // (NatRulesetCompiler's VRRP exemption), so the adverts always keep the node's own address.
         if (local.RevisionId is { } mine && v.Peer.RevisionId is { } theirs && mine != theirs && v.Replication.State != PeerReplicationState.Behind)
             findings.Add(new(ClusterFindingKind.RevisionMismatch, ClusterFindingSeverity.Warning,
                 $"{local.Name} has revision {mine} in force, {v.Peer.Name ?? "the peer"} has {theirs}"));

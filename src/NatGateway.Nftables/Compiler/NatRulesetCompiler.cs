@@ -10,7 +10,8 @@ namespace NatGateway.Nftables;
 /// add table ip natgw; delete table ip natgw; add table ip natgw      (same for ip6: replaces only our table)
 /// add chain ip natgw prerouting  { type nat hook prerouting priority dstnat; }   DNAT, list order (maps for plain forwards)
 /// add chain ip natgw output      { type nat hook output priority -100; }         DNAT of hairpin forwards for local traffic
-/// add chain ip natgw postrouting { type nat hook postrouting priority srcnat; }  hairpin masquerade, then SNAT/masquerade in list order
+/// add chain ip natgw postrouting { type nat hook postrouting priority srcnat; }  VRRP spared, hairpin masquerade, then SNAT/masquerade in list order
+///     meta l4proto vrrp counter accept comment "VRRP keeps its source address"    always the chain's first rule
 /// add chain ip natgw mssclamp { type filter hook forward priority mangle; }     only with MSS-clamp interfaces:
 ///     oifname { "wg0" } tcp flags syn tcp option maxseg size set rt mtu
 /// </code>
@@ -24,6 +25,8 @@ public static partial class NatRulesetCompiler
     public const string Postrouting = "postrouting";
     /// <summary>The MSS-clamp chain (not "fwd": a keyword of nft's parser; not "forward", to say what it is for).</summary>
     public const string MssClamp = "mssclamp";
+    /// <summary>The comment on each postrouting chain's first rule, the VRRP exemption (no rule id: no rule of the list owns it).</summary>
+    public const string VrrpComment = "VRRP keeps its source address";
 
     public static CompiledRuleset Compile(IReadOnlyList<NatRule> orderedRules, NatCompileOptions? options = null) =>
         Compile(orderedRules, options, []);
@@ -115,6 +118,7 @@ public static partial class NatRulesetCompiler
             Commands.Add(NftCommand.Add(BaseChain(Prerouting, "prerouting", -100)));
             Commands.Add(NftCommand.Add(BaseChain(Output, "output", -100)));
             Commands.Add(NftCommand.Add(BaseChain(Postrouting, "postrouting", 100)));
+            AddVrrpExemption();
             if (mssClamp.Count > 0)
             {
                 // Priority mangle (-150), as iptables' TCPMSS in the mangle table: before any filter chain can see the SYN.
@@ -333,6 +337,20 @@ public static partial class NatRulesetCompiler
         };
 
         // ---------- source NAT ----------
+
+        /// <summary>
+        /// The head of postrouting, before any source NAT: VRRP (IP protocol 112) leaves untranslated. RFC 5798 §5.1.1.1
+        /// (IPv4; §5.1.2.1 for IPv6, the link-local address) requires an advert's source to be the primary address of the
+        /// sending interface, and receivers use it to tell the routers apart (§6.4.3: equal priorities are broken by the
+        /// higher primary address) — an advert translated to a virtual or pool address names the wrong router. keepalived's
+        /// adverts leave through the outside interface like any local packet, so an SNAT or masquerade rule matching any
+        /// source and protocol would rewrite them (seen in the HA lab: the new primary's adverts were dropped with EPERM).
+        /// Nothing else of ours ever needs protocol 112 translated, so the exemption is unconditional, cluster mode or not.
+        /// <c>meta l4proto</c> rather than <c>ip protocol</c>: one expression for both tables (in ip6 it is the transport
+        /// header after any extension headers, in ip the protocol field), like the compiler's tcp/udp matches.
+        /// </summary>
+        private void AddVrrpExemption() =>
+            AddRule(Postrouting, null, VrrpComment, [NftMatch.Equal(new NftMeta("l4proto"), "vrrp"), new NftCounter(), new NftAccept()]);
 
         private void AddMasquerade(MasqueradeRule rule)
         {

@@ -169,6 +169,7 @@ public static class NftListingText
         NftCounter => "counter",
         NftMangle mangle => $"{Value(mangle.Key)} set {MarkValue(mangle.Value)}",
         NftJump jump => "jump " + jump.Target,
+        NftAccept => "accept",
         NftVerdictMapStatement vmap => $"{Value(vmap.Key)} vmap {Value(vmap.Data)}",
         NftCtTimeoutSet timeout => $"ct timeout set \"{timeout.ObjectName}\"",
         NftNat nat => Nat(nat),

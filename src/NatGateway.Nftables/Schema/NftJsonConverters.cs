@@ -125,6 +125,9 @@ public sealed class NftStatementConverter : JsonConverter<NftStatement>
             case NftJump j:
                 w.WriteStartObject("jump"); w.WriteString("target", j.Target); w.WriteEndObject();
                 break;
+            case NftAccept:
+                w.WriteNull("accept");
+                break;
             case NftVerdictMapStatement v:
                 w.WriteStartObject("vmap");
                 w.WritePropertyName("key"); expression.Write(w, v.Key, options);

@@ -24,6 +24,12 @@ public sealed record NftMangle(NftExpression Key, NftExpression Value) : NftStat
 /// <summary><c>{"jump":{"target":"chain"}}</c> — nft <c>jump chain</c>.</summary>
 public sealed record NftJump(string Target) : NftStatement;
 
+/// <summary>
+/// <c>{"accept":null}</c> — nft <c>accept</c>: ends this base chain for the packet. In a nat chain no NAT is set up by it,
+/// and the other tables' nat chains on the hook still run (nf_nat_inet_fn() calls each registered chain in turn).
+/// </summary>
+public sealed record NftAccept : NftStatement;
+
 public enum NftNatKind
 {
     /// <summary>nft <c>snat</c></summary>

@@ -37,11 +37,36 @@ public sealed class GoldenTests
             "\"hook\":\"forward\"", "\"tcp option\":{", "\"rt\":{", "\"right\":\"syn\"",
             "\"redirect\":null", "\"redirect\":{\"port\":", "\"type_flags\":[\"prefix\"]", "\"flags\":[\"netmap\"]", "\"family\":\"ip6\",\"addr\"",
             "\"numgen\":{", "\"jhash\":{", "\"vmap\":{\"key\":{\"numgen\"", "\"data\":{\"set\":[", "\"ct timeout\":{", "\"ct timeout\":\"",
+            "\"accept\":null",
         ];
         foreach (var shape in shapes) Assert.Contains(shape, all.Replace("\\u0026", "&"));
         // The shape that crashes libnftables 1.0.6 must never appear: a concatenated map/set type.
         Assert.DoesNotContain("\"type\":[", all);
         Assert.DoesNotContain(" . ", all);
         Assert.DoesNotContain("\"concat\"", all);
+    }
+
+    /// <summary>
+    /// VRRP adverts must keep the sender's primary address (RFC 5798 §5.1.1.1, §5.1.2.1): whatever the rules (hairpin
+    /// masquerades, SNAT, masquerade and prefix maps with any source and protocol, none at all), the first rule of both
+    /// families' postrouting chains accepts protocol 112 untranslated, and no other rule does.
+    /// </summary>
+    [Fact]
+    public void Every_postrouting_chain_starts_by_sparing_vrrp_whatever_the_rules()
+    {
+        var compilations = GoldenCases.All.Select(c => c.Compile()).Append(NatRulesetCompiler.Compile([]));
+        foreach (var compiled in compilations)
+            foreach (var family in new[] { "ip", "ip6" })
+            {
+                var postrouting = compiled.Batch.Commands.Select(c => c.Object).OfType<NatGateway.Nftables.Schema.NftRule>()
+                    .Where(r => r.Family == family && r.Chain == NatRulesetCompiler.Postrouting).ToList();
+                var first = postrouting[0];
+                Assert.Equal(NatRulesetCompiler.VrrpComment, first.Comment);
+                Assert.Equal(
+                    [NatGateway.Nftables.Schema.NftMatch.Equal(new NatGateway.Nftables.Schema.NftMeta("l4proto"), new NatGateway.Nftables.Schema.NftString("vrrp")),
+                     new NatGateway.Nftables.Schema.NftCounter(), new NatGateway.Nftables.Schema.NftAccept()],
+                    first.Expressions);
+                Assert.Single(postrouting, r => r.Comment == NatRulesetCompiler.VrrpComment);
+            }
     }
 }

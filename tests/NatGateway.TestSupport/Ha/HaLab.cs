@@ -142,11 +142,12 @@ public sealed class HaLab : IDisposable, INamespaceProcesses
 
     /// <summary>The rule the lab's gateways apply: the one a cluster must use instead of masquerade (HA-NOTES: both nodes
     /// must produce the same translation for a synced entry to stay valid). Only the inside network is translated, as an
-    /// operator writes it: a rule without a source also translates each gateway's own VRRP adverts on the outside link to
-    /// the VIP. When the peer's entry for its adverts is synced (the lab's first configurations synced every protocol;
-    /// the product's conntrackd.conf accepts only TCP, UDP, SCTP and DCCP), the new primary's advert finds that tuple
-    /// taken, with no ports to vary, and is dropped: keepalived logged "send advert error 1 (Operation not permitted)" and
-    /// the outside instance never took over (a fresh-clone run).</summary>
+    /// operator writes it. History: before the compiler spared VRRP (postrouting's first rule accepts protocol 112), a rule
+    /// without a source also translated each gateway's own VRRP adverts on the outside link to the VIP; with the peer's
+    /// entry for its adverts synced (the lab's first configurations synced every protocol; the product's conntrackd.conf
+    /// accepts only TCP, UDP, SCTP and DCCP), the new primary's advert found that tuple taken, with no ports to vary, and
+    /// was dropped: keepalived logged "send advert error 1 (Operation not permitted)" and the outside instance never took
+    /// over (a fresh-clone run). TrafficTests.Vrrp_keeps_its_source_… holds the exemption with real packets.</summary>
     public static SnatRule SnatToOutsideVip => new()
     {
         Id = Guid.Parse("00000000-0000-0000-0000-000000000015"), Name = "snat-to-vip", MarkId = 1,

@@ -27,8 +27,8 @@ public sealed class ClusterCheck(CheckId id, string title, string okSummary, str
         new(CheckId.BothPrimary, "Both nodes primary", "one primary",
             "When the nodes stop hearing each other's VRRP adverts (sync link or the inside/outside links cut, a firewall dropping " +
             "protocol 112) both become primary and answer for the same addresses: clients flip between them and connections break. " +
-            "An SNAT rule that matches the nodes' own adverts rewrites their source to the virtual address, which breaks the election too.",
-            ClusterFindingKind.BothPrimary, ClusterFindingKind.SnatTranslatesVrrp),
+            "NatGateway's own source NAT never translates the adverts (its postrouting chain accepts protocol 112 first).",
+            ClusterFindingKind.BothPrimary),
         new(CheckId.ClusterMasquerade, "Masquerade in cluster mode", "no masquerade rule in force",
             "Masquerade translates to the address of whichever node runs it. After a failover the peer's translation differs from the " +
             "one conntrackd synced, so those connections break. SNAT to the outside virtual address is the same on both nodes.",
