@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using NatGateway.Core.Rules;
 using NatGateway.Nat;
@@ -24,6 +25,11 @@ public partial class Rules : IDisposable
     private long _affectedFlows;
     private NatRule? _moving;
     private MudMenu? _addMenu;
+    // Stops the live reads of a page closed before they finished (at 10,000 rules they take long).
+    private readonly CancellationTokenSource _closed = new();
+
+    /// <summary>Completes when the layout's circuit marker is in the browser (null without the layout, as in bUnit).</summary>
+    [CascadingParameter(Name = "LayoutInteractive")] private Task? LayoutInteractive { get; set; }
 
     /// <summary>What the page shows of the list; tests assert on it.</summary>
     internal RulesViewModel Model { get; private set; } = default!;
@@ -42,34 +48,54 @@ public partial class Rules : IDisposable
     {
         if (!firstRender) return;
         Service.Changed += OnChanged;
+        _ = StartLiveAsync();
+    }
+
+    /// <summary>
+    /// Counters, the pending diff and the drift check, after the page is usable: they start once the layout's circuit
+    /// marker reached the browser, and run off the circuit's thread. At 10,000 rules they read every counter, diff the
+    /// draft against the revision in force and list the kernel's table; started with the first render they took the two
+    /// cores the render that makes the page usable needed.
+    /// </summary>
+    private async Task StartLiveAsync()
+    {
+        if (LayoutInteractive is { } interactive)
+        {
+            try { await interactive.WaitAsync(_closed.Token); }
+            catch (OperationCanceledException) { return; }
+        }
+        if (_disposed) return;
         _subscription = Counters.Subscribe(c => InvokeAsync(() =>
         {
             if (_disposed) return;
             Model.UpdateCounters(c);
             StateHasChanged();
         }));
-        // Off the circuit's thread: reading every counter, the pending diff and the drift check take long at 10,000 rules
-        // and would hold up the page's first interactive render (and the clicks after it).
-        _ = Task.Run(LoadLiveAsync);
+        await Task.Run(() => LoadLiveAsync(_closed.Token));
     }
 
-    private async Task LoadLiveAsync()
+    private async Task LoadLiveAsync(CancellationToken ct)
     {
-        var counters = Service.ReadCounters();
-        var (pending, flows) = await ReadPendingAsync(withRuleset: false);
-        DriftReport? drift;
-        try { drift = await Service.DetectDriftAsync(); }
-        catch (Exception e) when (e is NftablesException or InvalidOperationException) { drift = null; }
-        // One update, so the page re-renders once for all of it.
-        await InvokeAsync(() =>
+        try
         {
-            if (_disposed) return;
-            Model.UpdateCounters(counters);
-            // A change made meanwhile has read them already (and perhaps with the ruleset).
-            if (_pending is null) (_pending, _affectedFlows) = (pending, flows);
-            _drift = drift;
-            StateHasChanged();
-        });
+            var counters = Service.ReadCounters();
+            ct.ThrowIfCancellationRequested();
+            var (pending, flows) = await ReadPendingAsync(withRuleset: false, ct);
+            DriftReport? drift;
+            try { drift = await Service.DetectDriftAsync(ct); }
+            catch (Exception e) when (e is NftablesException or InvalidOperationException) { drift = null; }
+            // One update, so the page re-renders once for all of it.
+            await InvokeAsync(() =>
+            {
+                if (_disposed) return;
+                Model.UpdateCounters(counters);
+                // A change made meanwhile has read them already (and perhaps with the ruleset).
+                if (_pending is null) (_pending, _affectedFlows) = (pending, flows);
+                _drift = drift;
+                StateHasChanged();
+            });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
     private async Task LoadAsync()
@@ -82,19 +108,21 @@ public partial class Rules : IDisposable
 
     private async Task LoadPendingAsync() => (_pending, _affectedFlows) = await ReadPendingAsync(_showPreview);
 
-    private async Task<(PendingChanges Pending, long AffectedFlows)> ReadPendingAsync(bool withRuleset)
+    private async Task<(PendingChanges Pending, long AffectedFlows)> ReadPendingAsync(bool withRuleset, CancellationToken ct = default)
     {
         // The generated ruleset is rendered only when the preview is open (it costs a scratch-namespace apply).
-        var pending = await Service.GetPendingAsync(withRuleset);
+        var pending = await Service.GetPendingAsync(withRuleset, ct);
+        ct.ThrowIfCancellationRequested();
         // Lint before apply: the same report GET /api/v1/rules/pending carries (host reads; off the circuit's thread at first load).
-        if (pending.HasChanges) pending = pending with { Lint = await Lint.LintDraftAsync() };
+        if (pending.HasChanges) pending = pending with { Lint = await Lint.LintDraftAsync(ct) };
+        ct.ThrowIfCancellationRequested();
         long affected = 0;
         if (pending.HasChanges)
         {
             try
             {
                 // Connections that rules being changed or removed created (from the conntrack mark): the operator may drop just those.
-                var changed = await Revisions.ChangedMarkIdsAsync();
+                var changed = await Revisions.ChangedMarkIdsAsync(ct);
                 if (changed.Count > 0) affected = Flows.CountWithMarkIds(changed);
             }
             catch (Exception e) when (e is NotSupportedException or NatGateway.Netlink.NetlinkException or IOException) { affected = 0; }
@@ -379,6 +407,7 @@ public partial class Rules : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        _closed.Cancel();
         Service.Changed -= OnChanged;
         _subscription?.Dispose();
     }

@@ -36,6 +36,13 @@ public static class RuleKinds
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
+    /// <summary>The classes MudChip renders for a kind's chip (filled, small, <see cref="ChipColor"/>): the Rules table
+    /// renders its chips as plain elements.</summary>
+    public static string ChipClass(NatRuleKind kind) => ChipClasses[kind];
+
+    private static readonly IReadOnlyDictionary<NatRuleKind, string> ChipClasses = Enum.GetValues<NatRuleKind>()
+        .ToDictionary(k => k, k => "mud-chip mud-chip-filled mud-chip-size-small mud-chip-color-" + ChipColor(k).ToString().ToLowerInvariant());
+
     /// <summary>Every kind in the order the UI offers them (<see cref="NatRuleJson.Kinds"/>).</summary>
     public static IEnumerable<NatRuleKind> All => NatRuleJson.Kinds.Select(k => k.Kind);
 }
