@@ -32,6 +32,7 @@ public abstract class PageTestContext : AppTestContext
         services.AddSingleton(sp => new DashboardMonitor(Kernel, TimeProvider.System, NullLogger<DashboardMonitor>.Instance));
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
+        services.AddSingleton<NatGateway.Web.Api.RuleCountersCache>();
         services.AddSingleton(sp => new NatGateway.Core.Rules.RuleCountersMonitor(
             sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();

@@ -166,8 +166,9 @@ public sealed class ApplyPipeline(
         timing.Lap("commit");
         await store.PruneQuietlyAsync(ct);
         timing.Lap("prune");
-        logger.LogInformation("revision {Id} ({Kind}) {State} by {Author} in {Total} ms: {Stages} (journal: {JournalStages})", revision.Id,
-            request.Kind.Text(), revision.State.Text(), revision.Author, timing.TotalMilliseconds, timing.ToString(), journaled.Timing);
+        logger.LogInformation("revision {Id} ({Kind}) {State} by {Author} in {Total} ms: {Stages} (journal: {JournalStages}; kernel side prepared in {Prepared} ms)", revision.Id,
+            request.Kind.Text(), revision.State.Text(), revision.Author, timing.TotalMilliseconds, timing.ToString(), journaled.Timing,
+            journaled.Prepared is { IsCompletedSuccessfully: true } p ? Math.Round(p.Result.Took.TotalMilliseconds) : 0);
         rules.RaiseChanged();
         store.NotifyChanged();
         return new ApplyPipelineResult(journaled, nft, sys, sizing, committed) { Interfaces = fixes, Cluster = clustered };

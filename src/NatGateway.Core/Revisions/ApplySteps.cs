@@ -34,6 +34,10 @@ public sealed record JournalResult(Revision Revision, RevisionContent? Previous,
     /// <summary>Where the step's time went ("validate 12 ms, compile 40 ms, ..."), for the apply's log line.</summary>
     public string Timing { get; init; } = "";
 
+    /// <summary>The kernel side getting the target rules ready (<see cref="INatTables.Prepare"/>) while the journal was
+    /// written; the kernel step waits for it. Null: nothing to prepare (the change keeps the rules).</summary>
+    public Task<KernelPreparation>? Prepared { get; init; }
+
     /// <summary>
     /// The compiled batch and its listing text, when the journal entry was written without them: the kernel side's
     /// (<see cref="INatTables.PreparedDocuments"/>), read while the kernel step runs; the pipeline stores them with the
@@ -43,6 +47,20 @@ public sealed record JournalResult(Revision Revision, RevisionContent? Previous,
 
     /// <summary>The readable diff (<see cref="RevisionStore.Describe"/>), made beside the kernel step; the pipeline stores it.</summary>
     public Task<string> Diff { get; init; } = Task.FromResult("");
+}
+
+/// <summary>How the kernel side's preparation of a list went: ready (else the apply sends the whole list), and how long it took.</summary>
+public sealed record KernelPreparation(bool Ready, TimeSpan Took)
+{
+    /// <summary>Runs a preparation; its failure is not thrown here but left to the apply that follows to report.</summary>
+    public static KernelPreparation Run(Func<bool> prepare)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ready = false;
+        try { ready = prepare(); }
+        catch (Exception e) when (e is not OutOfMemoryException) { }
+        return new KernelPreparation(ready, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
 }
 
 /// <summary>Step 2: our nftables tables, one transaction. Null <see cref="Kernel"/> = skipped (a settings-only change).</summary>
@@ -84,10 +102,10 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         // Fixes the request does not set carry over from the revision in force; the MSS clamp is compiled with the rules.
         var fixes = target.Interfaces ?? (await store.InForceAsync(ct))?.Gateway.Interfaces ?? InterfaceFixes.None;
         var timing = new StageTimer();
-        // The kernel side (the agent: parse, validate, compile) gets the list ready beside the validation here; it
-        // touches nothing in the kernel, so the journal is still written before the kernel changes.
-        var prepared = request.KeepsRules ? null : Task.Run(() => rules.PrepareKernel(target.Rules, fixes.MssClamp), CancellationToken.None);
-        _ = prepared?.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        // The kernel side (the agent: parse, validate, compile) gets the list ready while this side validates and writes
+        // the journal; it touches nothing in the kernel, and the kernel step waits for it, so the journal is still written
+        // before the kernel changes. A failed preparation (the agent refused or went away) is the kernel step's to report.
+        var prepared = request.KeepsRules ? null : Task.Run(() => KernelPreparation.Run(() => rules.PrepareKernel(target.Rules, fixes.MssClamp)), CancellationToken.None);
         // The revision's rules document, hashed and compressed on this side while the kernel side works (two cores). A
         // change that keeps the rules stores the document in force again: nothing new to compress.
         var rulesDocument = request.KeepsRules ? Task.FromResult<string?>(null)
@@ -98,21 +116,17 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         var errors = rules.Errors(target.Rules);
         if (errors.Count > 0) throw new RulesInvalidException(errors);
         timing.Lap("validate");
-        // A failed preparation (the agent refused or went away) is the kernel step's to report: the journal then holds
-        // this side's compile of the same list, and the apply sends the whole list again.
-        var ready = false;
-        if (prepared is not null)
-            try { ready = await prepared; }
-            catch (Exception e) when (e is not OutOfMemoryException) { }
-        timing.Lap("prepare");
-        // A prepared list is compiled once, by the side that applies it: its batch and listing text (megabytes at 10,000
-        // rules) come over while the nft transaction runs and are stored with the diff before the commit. Recovery never
-        // needs them (it applies a revision's rules), so the entry written first is the intent: target rules, settings.
+        // A list is compiled once, by the side that applies it: its batch and listing text (megabytes at 10,000 rules)
+        // come over while the nft transaction runs and are stored with the diff before the commit (this side compiles
+        // them when the kernel side prepared nothing). Recovery never needs them (it applies a revision's rules), so the
+        // entry written first is the intent: target rules, settings. A change that keeps the rules compiles here, now:
+        // its batch tells whether nftables is touched at all.
         RulesetDocuments? compiled = null;
         Task<RulesetDocuments>? documents = null;
-        if (ready)
+        if (prepared is not null)
         {
-            documents = Task.Run(() => KernelDocuments(target.Rules, fixes.MssClamp), CancellationToken.None);
+            documents = Task.Run(async () => (await prepared).Ready ? KernelDocuments(target.Rules, fixes.MssClamp) : LocalDocuments(target.Rules, fixes.MssClamp),
+                CancellationToken.None);
             _ = documents.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
         else compiled = rules.Documents(target.Rules, fixes.MssClamp);
@@ -149,7 +163,7 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         var diff = Task.Run(async () => RevisionStore.Describe(entry, compiled ?? await documents!), CancellationToken.None);
         _ = diff.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         var unchanged = request.KeepsRules && previous is not null && previous.RulesetJson == compiled!.Json;
-        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Documents = documents, Diff = diff };
+        return new JournalResult(revision, previous, full, unchanged) { Timing = timing.ToString(), Prepared = prepared, Documents = documents, Diff = diff };
     }
 
     /// <summary>The kernel side's documents of the list it prepared, hashed and compressed for storing; this side's compile
@@ -159,6 +173,13 @@ public sealed class JournalStep(RevisionStore store, NatRulesService rules, Kern
         RulesetDocuments documents;
         try { documents = rules.PreparedDocuments(list, mssClamp); }
         catch (Exception e) when (e is not OutOfMemoryException) { documents = rules.Documents(list, mssClamp); }
+        RevisionStore.Prepack(documents);
+        return documents;
+    }
+
+    private RulesetDocuments LocalDocuments(IReadOnlyList<NatGateway.Nat.NatRule> list, IReadOnlyList<string> mssClamp)
+    {
+        var documents = rules.Documents(list, mssClamp);
         RevisionStore.Prepack(documents);
         return documents;
     }
@@ -181,7 +202,8 @@ public sealed class NftablesStep(NatRulesService rules)
     public NftablesResult Run(ApplyRequest request, JournalResult journal)
     {
         if (journal.RulesUnchanged) return new NftablesResult(null);
-        // The list was prepared (or its preparation failed and the apply does it all) before the journal was written.
+        // The prepared list makes the apply use its compiled batch; a failed preparation leaves the apply to do it all.
+        journal.Prepared?.Wait();
         return new NftablesResult(rules.ApplyToKernel(request.Target.Rules, journal.Target.Fixes.MssClamp));
     }
 

@@ -78,7 +78,9 @@ public partial class Rules : IDisposable
     {
         try
         {
-            var counters = Service.ReadCounters();
+            // The kernel lists our whole table for counters (10,000 rules: hundreds of ms): pages opened one after another
+            // (and the API's list) share one read a few seconds old rather than each reading it again.
+            var counters = await SharedCounters.ReadAsync();
             ct.ThrowIfCancellationRequested();
             var (pending, flows) = await ReadPendingAsync(withRuleset: false, ct);
             DriftReport? drift;
