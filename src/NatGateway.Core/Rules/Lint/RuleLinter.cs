@@ -16,13 +16,17 @@ public static class RuleLinter
     public static IReadOnlyList<LintFinding> Lint(IReadOnlyList<NatRule> rules, HostView host)
     {
         var findings = new List<LintFinding>();
+        // What depends only on a target address is worked out once per target: 10,000 forwards often share a few
+        // targets, and lint runs on every pending read (GET /api/v1/rules/pending, the Rules page).
+        var unrouted = new Dictionary<IpPrefix, IPAddress?>();
+        var hairpin = new Dictionary<IpPrefix, string?>();
         foreach (var rule in rules.Where(r => r.Enabled))
         {
             void Add(LintKind kind, string reason) => findings.Add(new LintFinding(kind, rule.Id, rule.Name, reason));
             var forwards = Forwards(rule).ToList();
             if (host.Routes is { } routes)
                 foreach (var forward in forwards)
-                    if (Unrouted(forward.Target, routes, host.Interfaces) is { } address)
+                    if (Once(unrouted, forward.Target, t => Unrouted(t, routes, host.Interfaces)) is { } address)
                         Add(LintKind.DnatTargetUnrouted, $"no route to {address}{forward.Via}: the forwarded packets have nowhere to go");
             if (host.ForeignChains is { Count: > 0 } chains)
                 foreach (var forward in forwards)
@@ -34,7 +38,7 @@ public static class RuleLinter
             if (host.Interfaces is { } nics)
             {
                 if (rule is MasqueradeRule masquerade) MasqueradeAddresses(masquerade, nics, Add);
-                HairpinCheck(rule, nics, Add);
+                HairpinCheck(rule, target => Once(hairpin, target, t => HairpinReason(t, nics)), Add);
             }
             if (host.SnatFlowsPerDestination is { } expected && expected > 0) SnatPool(rule, expected, Add);
         }
@@ -105,7 +109,13 @@ public static class RuleLinter
                         $"'{nic.Name}' has no {(rule.Family == NatFamily.Ipv6 ? "IPv6" : "IPv4")} address: masquerade out of it has nothing to translate to and the packets are dropped");
     }
 
-    private static void HairpinCheck(NatRule rule, IReadOnlyList<NetworkInterfaceInfo> nics, Action<LintKind, string> add)
+    private static T Once<T>(Dictionary<IpPrefix, T> known, IpPrefix target, Func<IpPrefix, T> work)
+    {
+        if (!known.TryGetValue(target, out var result)) known[target] = result = work(target);
+        return result;
+    }
+
+    private static void HairpinCheck(NatRule rule, Func<IpPrefix, string?> reasonFor, Action<LintKind, string> add)
     {
         IpPrefix? target = rule switch
         {
@@ -113,7 +123,12 @@ public static class RuleLinter
             PrefixMapRule { Hairpin: false } m => m.InsidePrefix,
             _ => null,
         };
-        if (target is null) return;
+        if (target is not null && reasonFor(target) is { } reason) add(LintKind.HairpinNeeded, reason);
+    }
+
+    /// <summary>Why a forward to <paramref name="target"/> needs hairpin (it is in a connected client subnet), or null.</summary>
+    private static string? HairpinReason(IpPrefix target, IReadOnlyList<NetworkInterfaceInfo> nics)
+    {
         foreach (var nic in nics.Where(n => !n.IsLoopback))
             foreach (var address in nic.Addresses)
             {
@@ -124,10 +139,9 @@ public static class RuleLinter
                 var subnet = new IpPrefix(IpMath.FromNumber(IpMath.ToNumber(address.Address) & ~HostBits(address.PrefixLength, max),
                     IpMath.FamilyOf(address.Address)), address.PrefixLength);
                 if (!subnet.Contains(target)) continue;
-                add(LintKind.HairpinNeeded,
-                    $"{target} is in {subnet} on {nic.Name}: clients there that use the public address get the answer straight from the target, which they drop; turn hairpin on");
-                return;
+                return $"{target} is in {subnet} on {nic.Name}: clients there that use the public address get the answer straight from the target, which they drop; turn hairpin on";
             }
+        return null;
     }
 
     private static System.Numerics.BigInteger HostBits(int length, int max) =>

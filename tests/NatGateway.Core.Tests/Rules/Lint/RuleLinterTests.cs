@@ -104,6 +104,21 @@ public sealed class RuleLinterTests
         Assert.Single(Of(LintKind.HairpinNeeded, [map], Host()));
     }
 
+    [Fact]
+    public void Findings_worked_out_once_per_target_are_those_of_each_rule_linted_alone()
+    {
+        // Lint keeps what depends only on a target (route, connected subnet) per target: a long list with shared targets
+        // must get, rule for rule, what linting that rule alone gets.
+        string[] targets = ["10.0.0.5", "10.5.0.5", "192.0.2.50", "10.0.0.9"];
+        var rules = Enumerable.Range(0, 400).Select(i => (NatRule)(Forward(targets[i % targets.Length], hairpin: i % 3 == 0) with
+            { Id = Guid.NewGuid(), Name = $"f{i}", DestinationPort = new PortRange(1000 + i) })).ToList();
+        var together = RuleLinter.Lint(rules, Host());
+        var alone = rules.SelectMany(r => RuleLinter.Lint([r], Host())).ToList();
+        Assert.Equal(alone, together);
+        Assert.Contains(together, f => f.Kind == LintKind.HairpinNeeded);
+        Assert.Contains(together, f => f.Kind == LintKind.DnatTargetUnrouted);
+    }
+
     private static ForeignForwardChain Chain(ForeignChainPolicy policy, params ForeignRule[] rules) =>
         new(ForeignTableFamily.Inet, "filter", "forward", 0, policy, rules);
 
