@@ -153,6 +153,34 @@ public sealed class LintKernelTests(LintLab fixture) : IClassFixture<LintLab>
         finally { await DeleteAsync(id); }
     }
 
+    [KernelFact]
+    public async Task The_pending_changes_carry_the_first_findings_and_their_count_while_the_lint_endpoint_lists_them_all()
+    {
+        const int Extra = 7;
+        var forwards = Enumerable.Range(0, NatGateway.Core.Rules.Lint.LintReport.SummaryLimit + Extra).Select(i =>
+            $$"""{"kind": "dnat", "name": "lint-many-{{i}}", "inInterfaces": ["wan0"], "protocol": "udp", "destinationPort": "{{20000 + i}}", "targetAddress": "10.77.1.2", "hairpin": false}""");
+        using var created = await App.Http.PostAsync("api/v1/rules/batch", Json($$"""{"rules": [{{string.Join(",", forwards)}}]}"""));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var ids = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToList();
+        try
+        {
+            var total = NatGateway.Core.Rules.Lint.LintReport.SummaryLimit + Extra;
+            var pending = (await App.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/pending")).GetProperty("lint");
+            Assert.Equal(total, pending.GetProperty("count").GetInt32());
+            // The first in rule order: the summary names the same findings the full list starts with.
+            var all = (await App.Http.GetFromJsonAsync<JsonElement>("api/v1/rules/lint")).GetProperty("findings").EnumerateArray()
+                .Where(f => ids.Contains(f.GetProperty("ruleId").GetGuid())).Select(f => f.GetProperty("ruleId").GetGuid()).ToList();
+            Assert.Equal(ids, all);
+            var shown = pending.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("ruleId").GetGuid()).ToList();
+            Assert.Equal(ids.Take(NatGateway.Core.Rules.Lint.LintReport.SummaryLimit), shown);
+        }
+        finally
+        {
+            using var deleted = await App.Http.PostAsync("api/v1/rules/bulk", Json(JsonSerializer.Serialize(new { action = "delete", ids })));
+            Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+        }
+    }
+
     private string Nft(string commands)
     {
         var result = Lab.Exec(Lab.Gateway, "nft", commands);

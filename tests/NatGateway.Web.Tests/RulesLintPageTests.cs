@@ -57,4 +57,20 @@ public sealed class RulesLintPageTests : PageTestContext
         page.Find("[data-testid=lint-toggle]").Click();
         page.WaitForAssertion(() => Assert.Equal(Rules.LintCollapsedCount, page.FindAll("[data-testid=lint-finding]").Count));
     }
+    [Fact]
+    public async Task More_warnings_than_the_bar_lists_are_counted_and_the_rest_pointed_to_the_lint_endpoint()
+    {
+        var extra = 5;
+        var rules = Enumerable.Range(0, Rules.MaxLintShown + extra).Select(i => NatRuleJson.Parse(
+            $$"""{"kind": "dnat", "name": "fwd{{i}}", "inInterfaces": ["wan0"], "protocol": "tcp", "destinationPort": "{{8000 + i}}", "targetAddress": "192.0.2.5"}""").Rule!).ToList();
+        Assert.True((await Service.SaveBatchAsync(rules, "test")).Succeeded);
+        var page = Render<Rules>();
+        var total = Rules.MaxLintShown + extra;
+        page.WaitForAssertion(() => Assert.Contains($"{total} lint warnings", page.Find("[data-testid=lint-findings]").TextContent));
+        Assert.Equal($"Show all {total}", page.Find("[data-testid=lint-toggle]").TextContent.Trim());
+
+        page.Find("[data-testid=lint-toggle]").Click();
+        page.WaitForAssertion(() => Assert.Equal(Rules.MaxLintShown, page.FindAll("[data-testid=lint-finding]").Count));
+        Assert.Equal($"… and {extra} more: GET /api/v1/rules/lint lists them all", page.Find("[data-testid=lint-more]").TextContent.Trim());
+    }
 }

@@ -228,9 +228,12 @@ public static class RulesEndpoints
             else if (ruleset.Count > 1 || !bool.TryParse(ruleset[0], out withRuleset))
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["ruleset"] = ["must be true or false"] });
             var pending = await service.GetPendingAsync(withRuleset, ct);
-            return Results.Ok(pending with { Lint = await lint.LintDraftAsync(ct) });
+            // A summary: the first findings and their count (GET /rules/lint has them all), as the Rules page shows them.
+            return Results.Ok(pending with { Lint = (await lint.LintDraftAsync(ct)).First(NatGateway.Core.Rules.Lint.LintReport.SummaryLimit) });
         })
-            .WithSummary("What applying the draft would change (?ruleset=true: with the generated ruleset and its diff), with its lint").Produces<PendingChanges>();
+            .WithSummary("What applying the draft would change (?ruleset=true: with the generated ruleset and its diff), with its lint")
+            .WithDescription($"lint: the first {NatGateway.Core.Rules.Lint.LintReport.SummaryLimit} findings in rule order, count: how many there are (GET /api/v1/rules/lint lists them all), unchecked.")
+            .Produces<PendingChanges>();
 
         rules.MapGet("/{id:guid}/counters", async (Guid id, NatRulesService service, CancellationToken ct) =>
         {

@@ -28,4 +28,16 @@ public sealed record LintFinding(LintKind Kind, Guid RuleId, string RuleName, st
 public sealed record LintReport(IReadOnlyList<LintFinding> Findings, IReadOnlyList<string> Unchecked)
 {
     public static LintReport Empty { get; } = new([], []);
+
+    /// <summary>The findings a summary shows at most: the pending changes' lint (API) and the Rules page's list.</summary>
+    public const int SummaryLimit = 200;
+
+    /// <summary>How many findings lint made: more than <see cref="Findings"/> holds in a report cut by <see cref="First"/>.</summary>
+    public int Count { get; init; } = Findings.Count;
+
+    /// <summary>
+    /// The report with at most <paramref name="max"/> findings (in list order) and <see cref="Count"/> still the whole
+    /// number: 10,000 forwards to one client subnet are 10,000 like findings, 2.5 MB that a summary need not carry.
+    /// </summary>
+    public LintReport First(int max) => Findings.Count <= max ? this : this with { Findings = Findings.Take(max).ToList() };
 }

@@ -70,7 +70,7 @@ public partial class Rules : IDisposable
             if (_disposed) return;
             Model.UpdateCounters(c);
             StateHasChanged();
-        }));
+        }), () => Presence.Connected);
         await Task.Run(() => LoadLiveAsync(_closed.Token));
     }
 
@@ -116,7 +116,7 @@ public partial class Rules : IDisposable
         var pending = await Service.GetPendingAsync(withRuleset, ct);
         ct.ThrowIfCancellationRequested();
         // Lint before apply: the same report GET /api/v1/rules/pending carries (host reads; off the circuit's thread at first load).
-        if (pending.HasChanges) pending = pending with { Lint = await Lint.LintDraftAsync(ct) };
+        if (pending.HasChanges) pending = pending with { Lint = (await Lint.LintDraftAsync(ct)).First(MaxLintShown) };
         ct.ThrowIfCancellationRequested();
         long affected = 0;
         if (pending.HasChanges)
@@ -134,7 +134,7 @@ public partial class Rules : IDisposable
 
     /// <summary>Lint warnings the pending bar shows before "Show all", and at most after it.</summary>
     internal const int LintCollapsedCount = 3;
-    internal const int MaxLintShown = 200;
+    internal const int MaxLintShown = NatGateway.Core.Rules.Lint.LintReport.SummaryLimit;
     private bool _showAllLint;
 
     private static string LintTitle(int count) => count == 1 ? "1 lint warning" : $"{count} lint warnings";
