@@ -32,9 +32,10 @@ public abstract class PageTestContext : AppTestContext
         services.AddSingleton(sp => new DashboardMonitor(Kernel, TimeProvider.System, NullLogger<DashboardMonitor>.Instance));
         services.AddSingleton(new NatGateway.Nftables.NatCompileOptions());
         services.AddSingleton<NatGateway.Core.Rules.NatRulesService>();
-        services.AddSingleton<NatGateway.Web.Api.RuleCountersCache>();
+        services.AddSingleton<NatGateway.Core.Rules.RuleCountersCache>();
+        services.AddScoped<NatGateway.Web.Components.CircuitPresence>();
         services.AddSingleton(sp => new NatGateway.Core.Rules.RuleCountersMonitor(
-            sp.GetRequiredService<NatGateway.Core.Rules.NatRulesService>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
+            sp.GetRequiredService<NatGateway.Core.Rules.RuleCountersCache>(), TimeProvider.System, NullLogger<NatGateway.Core.Rules.RuleCountersMonitor>.Instance));
         services.AddSingleton<NatGateway.Core.Rules.RuleFlowService>();
         services.AddSingleton<IOptions<NatGateway.Core.Rules.Lint.LintOptions>>(Options.Create(LintOptions));
         services.AddSingleton<NatGateway.Core.Rules.Lint.RuleLintService>();

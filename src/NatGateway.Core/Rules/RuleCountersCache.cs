@@ -1,19 +1,19 @@
-using NatGateway.Core.Rules;
 using NatGateway.Nftables;
 
-namespace NatGateway.Web.Api;
+namespace NatGateway.Core.Rules;
 
 /// <summary>
-/// Rule counters for <c>GET /api/v1/rules</c> (the list and its pages). The kernel has no per-rule read: every read
-/// lists our whole table, which with 10,000 forwards applied took 1.6–1.9 s here (on a loaded 2-core box) and made a
-/// 50-rule page cost that much. So a read is shared: counters younger than <see cref="FreshFor"/> are served as they
-/// are; older ones (up to <see cref="ServeStaleFor"/>) are served while one read in the background replaces them;
-/// beyond that, or on the first call, the request waits for a read. A page then writes only its own rules' counters.
+/// The one source of rule counters: the API's list and its pages, the metrics scrape, the Rules page's first counters and
+/// <see cref="RuleCountersMonitor"/>'s updates all read through it. The kernel has no per-rule read: every read lists our
+/// whole table, which with 10,000 forwards applied took 1.6–1.9 s here (on a loaded 2-core box). So a read is shared:
+/// counters younger than <see cref="FreshFor"/> are served as they are; older ones (up to <see cref="ServeStaleFor"/>)
+/// are served to <see cref="ReadAsync"/> while one read in the background replaces them; beyond that, on the first call,
+/// or for <see cref="ReadFreshAsync"/>, the caller waits for a read. Concurrent callers share the read under way.
 /// The single-rule routes (<c>/rules/{id}</c>, <c>/rules/{id}/counters</c>) still read the kernel each time.
 /// </summary>
 public sealed class RuleCountersCache(NatRulesService rules, TimeProvider clock)
 {
-    /// <summary>As often as the Rules page refreshes its counters.</summary>
+    /// <summary>As often as the Rules page refreshes its counters (<see cref="RuleCountersMonitor.Interval"/>).</summary>
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 
     /// <summary>Older than this, a request waits for a new read instead of being answered with old counters.</summary>
@@ -25,6 +25,7 @@ public sealed class RuleCountersCache(NatRulesService rules, TimeProvider clock)
     private Task<Entry>? _reading;
     private readonly Lock _lock = new();
 
+    /// <summary>Counters at most <see cref="FreshFor"/> old, or up to <see cref="ServeStaleFor"/> old while a new read runs.</summary>
     public async Task<IReadOnlyDictionary<Guid, RuleCounters>> ReadAsync()
     {
         var entry = Volatile.Read(ref _entry);
@@ -33,6 +34,14 @@ public sealed class RuleCountersCache(NatRulesService rules, TimeProvider clock)
         var reading = StartRead();
         if (entry is not null && age < ServeStaleFor) return entry.Counters;
         return (await reading).Counters;
+    }
+
+    /// <summary>Counters read less than <paramref name="maxAge"/> ago: a live view's next update, never an old one again.</summary>
+    public async Task<IReadOnlyDictionary<Guid, RuleCounters>> ReadFreshAsync(TimeSpan maxAge)
+    {
+        var entry = Volatile.Read(ref _entry);
+        if (entry is not null && clock.GetUtcNow() - entry.ReadAt < maxAge) return entry.Counters;
+        return (await StartRead()).Counters;
     }
 
     /// <summary>The read under way, or a new one: concurrent requests share one kernel listing.</summary>

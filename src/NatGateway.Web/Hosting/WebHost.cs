@@ -106,6 +106,9 @@ public static class WebHost
             .AddInteractiveServerComponents()
             // Blazor's default, stated so it stays bounded: one circuit message is at most 32 KB (the body cap does not see the hub).
             .AddHubOptions(o => o.MaximumReceiveMessageSize = 32 * 1024);
+        // Per circuit: whether its browser is connected (live feeds skip pages nobody sees).
+        services.AddScoped<NatGateway.Web.Components.CircuitPresence>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<NatGateway.Web.Components.CircuitPresence>());
         // Form posts (the /login page): small fields, few of them, nothing buffered past the 1 MiB body cap.
         services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
         {
@@ -150,7 +153,7 @@ public static class WebHost
         services.AddRevisions();
         services.AddSingleton<NatGateway.Data.DatabaseChangeStamp>();
         services.AddSingleton<NatGateway.Web.Api.RuleNameCache>();
-        services.AddSingleton<NatGateway.Web.Api.RuleCountersCache>();
+        services.AddSingleton<NatGateway.Core.Rules.RuleCountersCache>();
         services.AddSingleton(new NatGateway.Core.Revisions.RevisionRetention { KeepCount = options.KeepRevisions, KeepDays = options.KeepRevisionsDays });
         services.AddSingleton(new NatGateway.Core.Revisions.SafeApplyOptions { ConfirmWindow = TimeSpan.FromSeconds(options.ConfirmWindowSeconds) });
         services.AddSingleton<NatGateway.Core.Revisions.ConfirmationWatchdog>();

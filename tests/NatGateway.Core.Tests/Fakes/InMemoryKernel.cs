@@ -142,7 +142,15 @@ public sealed class RecordingNatTables : INatTables
 
     public string ListText() => "";
 
-    public IReadOnlyDictionary<Guid, NatGateway.Nftables.RuleCounters> ReadCounters() => new Dictionary<Guid, NatGateway.Nftables.RuleCounters>();
+    /// <summary>How many times the counters were read (each is a listing of the whole table in the real kernel).</summary>
+    public int CounterReads => Volatile.Read(ref _counterReads);
+    private int _counterReads;
+
+    public IReadOnlyDictionary<Guid, NatGateway.Nftables.RuleCounters> ReadCounters()
+    {
+        Interlocked.Increment(ref _counterReads);
+        return new Dictionary<Guid, NatGateway.Nftables.RuleCounters>();
+    }
 
     public NatGateway.Nftables.DriftReport DetectDrift(IReadOnlyList<NatGateway.Nat.NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
