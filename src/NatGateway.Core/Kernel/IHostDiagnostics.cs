@@ -26,7 +26,7 @@ public interface IHostDiagnostics
     /// <summary>Policy routing rules (<c>ip rule</c>, <c>ip -6 rule</c>) over rtnetlink RTM_GETRULE.</summary>
     IReadOnlyList<RoutingRule> ListRoutingRules();
 
-    /// <summary>The forward-hook base chains of the nftables tables that are not NatGateway's (<c>nft -j list ruleset</c>),
+    /// <summary>The forward-hook base chains of the nftables tables that are not NatGateway's (<c>nft -j list chains</c>, then <c>list table</c> of those tables),
     /// with their policies and rules, for lint. Read only: nothing in another table is ever changed.</summary>
     IReadOnlyList<ForeignForwardChain> ListForeignForwardChains();
 

@@ -31,7 +31,7 @@ public sealed class RuleLintService(IGatewayKernel kernel, NatRulesService rules
         var host = new HostView(
             Read("interfaces (ip addr)", kernel.ListInterfaces),
             Read("routes (ip route)", kernel.ListRoutes),
-            Read("foreign forward chains (nft list ruleset)", kernel.Diagnostics.ListForeignForwardChains),
+            Read("foreign forward chains (nft list chains, list table)", kernel.Diagnostics.ListForeignForwardChains),
             options.Value.SnatFlowsPerDestination);
         if (host.SnatFlowsPerDestination is null && list.Any(r => r.Enabled && r is SnatRule or MasqueradeRule))
             skipped.Add("SNAT pool size: no expected flows per destination are planned (Lint:SnatFlowsPerDestination)");
