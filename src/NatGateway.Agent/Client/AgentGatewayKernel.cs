@@ -48,6 +48,9 @@ public sealed class AgentGatewayKernel : IGatewayKernel, IDisposable
 
     public IReadOnlyList<NetworkInterfaceInfo> ListInterfaces() => Call(new AgentRequest { Op = AgentOperation.ListInterfaces }).Interfaces ?? [];
 
+    public NatGateway.Nat.HostFacts ReadHostFacts() =>
+        Call(new AgentRequest { Op = AgentOperation.ReadHostFacts }).HostFacts ?? throw new IOException("natgw agent: no host facts in the answer");
+
     public IReadOnlyList<RouteInfo> ListRoutes() => Call(new AgentRequest { Op = AgentOperation.ListRoutes }).Routes ?? [];
 
     public KernelConntrackFacts ReadConntrackFacts() =>

@@ -62,4 +62,6 @@ public enum AgentOperation
     ClusterStatus,
     /// <summary>keepalived's notify hook (<c>natgw ha notify</c>): records the transition, runs conntrackd's sequence.</summary>
     ClusterNotify,
+    /// <summary><c>IGatewayKernel.ReadHostFacts</c>: interface names and addresses, forwarding on or off.</summary>
+    ReadHostFacts,
 }

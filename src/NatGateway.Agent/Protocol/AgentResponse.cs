@@ -21,6 +21,7 @@ public sealed record AgentResponse
     public CpuStats[]? CpuStats { get; init; }
     public KernelConntrackFacts? Facts { get; init; }
     public NetworkInterfaceInfo[]? Interfaces { get; init; }
+    public NatGateway.Nat.HostFacts? HostFacts { get; init; }
     public RouteInfo[]? Routes { get; init; }
     public SoftnetCpu[]? Softnet { get; init; }
     public InterruptTable? Interrupts { get; init; }

@@ -88,6 +88,8 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 return new AgentResponse { Text = Kernel.Persistence.WriteConntrackHashsize(Buckets(request.Buckets)) };
             case AgentOperation.ListInterfaces:
                 return new AgentResponse { Interfaces = Kernel.ListInterfaces().ToArray() };
+            case AgentOperation.ReadHostFacts:
+                return new AgentResponse { HostFacts = Kernel.ReadHostFacts() };
             case AgentOperation.ListRoutes:
                 return new AgentResponse { Routes = Kernel.ListRoutes().ToArray() };
             case AgentOperation.ReadConntrackFacts:

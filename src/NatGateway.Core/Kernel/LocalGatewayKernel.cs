@@ -65,6 +65,16 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
         return result.OrderBy(i => i.Index).ThenBy(i => i.Name, StringComparer.Ordinal).ToList();
     }
 
+    public NatGateway.Nat.HostFacts ReadHostFacts() => new(
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Select(nic => new NatGateway.Nat.HostInterface(nic.Name, nic.GetIPProperties().UnicastAddresses
+                .Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                .Select(a => new System.Net.IPAddress(a.Address.GetAddressBytes())) // drop the %scope suffix
+                .ToList()))
+            .ToList(),
+        Sysctl.TryRead(SysctlKey.Ipv4Forwarding) is { } v4 && v4 != "0",
+        Sysctl.TryRead(SysctlKey.Ipv6Forwarding) is { } v6 && v6 != "0");
+
     public IReadOnlyList<RouteInfo> ListRoutes() =>
         ProcNetParsers.ParseIpv4Routes(ReadOrEmpty(Path.Combine(procNet, "route")))
             .Concat(ProcNetParsers.ParseIpv6Routes(ReadOrEmpty(Path.Combine(procNet, "ipv6_route"))))

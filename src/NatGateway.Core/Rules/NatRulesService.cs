@@ -666,7 +666,7 @@ public sealed class NatRulesService(
             ? r => draft.IndexOf(r.Id) is var q && q < index ? q : q + 1
             : r => draft.IndexOf(r.Id);
         var (earlier, later) = _index.Context(candidate, index, positionOf);
-        var result = NatRuleValidator.Validate(candidate, earlier, new KernelHostFacts(kernel), later);
+        var result = NatRuleValidator.Validate(candidate, earlier, kernel.ReadHostFacts(), later);
         if (!result.IsValid) return DraftWrite.None(new RuleSaveOutcome(null, result.Issues));
         // In cluster mode a masquerade rule is refused at its field (the apply gate refuses it too: JournalStep).
         if (clusterMode?.Refusal(candidate) is { } refusal) return DraftWrite.None(new RuleSaveOutcome(null, [refusal]));

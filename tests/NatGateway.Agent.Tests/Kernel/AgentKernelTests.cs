@@ -86,6 +86,12 @@ public sealed partial class AgentKernelTests(AgentLab agent) : IClassFixture<Age
         var written = kernel.Persistence.WriteSysctls(PersistedFile.Settings, [new PersistedSysctl(SysctlKey.Ipv4Forwarding, "1")]);
         Assert.Contains("net.ipv4.ip_forward = 1", File.ReadAllText(written));
         Assert.Contains(kernel.ListInterfaces(), i => i.Name == NamespaceLab.GatewayLanInterface);
+        // The validator's facts in one round trip: the same names and addresses as the full listing, forwarding as written.
+        var facts = kernel.ReadHostFacts();
+        Assert.Equal(kernel.ListInterfaces().Select(i => (i.Name, string.Join(",", i.Addresses.Select(a => a.Address)))).Order(),
+            facts.Interfaces.Select(i => (i.Name, string.Join(",", i.Addresses))).Order());
+        Assert.True(facts.Ipv4ForwardingEnabled);
+        Assert.Equal(agent.Lab.Exec(agent.Gateway, "sysctl", "-n", "net.ipv6.conf.all.forwarding").StandardOutput.Trim() != "0", facts.Ipv6ForwardingEnabled);
 
         kernel.Conntrack.Flush(IPFamily.Any);
         agent.CreateFlows(1000);

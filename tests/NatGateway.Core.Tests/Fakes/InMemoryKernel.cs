@@ -92,6 +92,11 @@ public sealed class InMemoryKernel : IGatewayKernel
 
     public IReadOnlyList<RouteInfo> ListRoutes() => Routes;
 
+    public NatGateway.Nat.HostFacts ReadHostFacts() => new(
+        Interfaces.Select(i => new NatGateway.Nat.HostInterface(i.Name, i.Addresses.Select(a => a.Address).ToList())).ToList(),
+        Sysctl.TryRead(SysctlKey.Ipv4Forwarding) is { } v4 && v4 != "0",
+        Sysctl.TryRead(SysctlKey.Ipv6Forwarding) is { } v6 && v6 != "0");
+
     /// <summary>Points the boot-time files at <paramref name="directory"/> (sysctl.d/ and modprobe.d/ under it).</summary>
     public void PersistTo(string directory) =>
         Persistence = new FilePersistence(new PersistencePaths(Path.Combine(directory, "sysctl.d"), Path.Combine(directory, "modprobe.d")));
