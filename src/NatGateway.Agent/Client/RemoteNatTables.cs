@@ -35,6 +35,8 @@ public sealed class RemoteNatTables(AgentGatewayKernel kernel) : INatTables
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters() =>
         (kernel.Call(new AgentRequest { Op = AgentOperation.NatReadCounters }).Counters ?? []).ToDictionary(c => c.RuleId);
 
+    public uint? Generation() => kernel.Call(new AgentRequest { Op = AgentOperation.NatGeneration }).Number is { } n ? (uint)n : null;
+
     public DriftReport DetectDrift(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) =>
         kernel.CallWithRules(AgentOperation.NatDetectDrift, rules, mssClamp).Drift
             ?? throw new IOException("natgw agent: no drift report");

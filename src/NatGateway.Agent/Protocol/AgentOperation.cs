@@ -64,4 +64,6 @@ public enum AgentOperation
     ClusterNotify,
     /// <summary><c>IGatewayKernel.ReadHostFacts</c>: interface names and addresses, forwarding on or off.</summary>
     ReadHostFacts,
+    /// <summary><c>INatTables.Generation</c>: the nf_tables ruleset generation (<see cref="AgentResponse.Number"/>).</summary>
+    NatGeneration,
 }

@@ -61,6 +61,8 @@ public sealed class AgentDispatcher(IGatewayKernel kernel)
                 return new AgentResponse { Counters = Kernel.NatTables.ReadCounters().Values.ToArray() };
             case AgentOperation.NatDetectDrift:
                 return new AgentResponse { Drift = Kernel.NatTables.DetectDrift(Rules(request.Rules), MssClamp(request.MssClamp)) };
+            case AgentOperation.NatGeneration:
+                return new AgentResponse { Number = Kernel.NatTables.Generation() };
             case AgentOperation.ConntrackTableStats:
                 return new AgentResponse { TableStats = Kernel.Conntrack.ReadTableStats() };
             case AgentOperation.ConntrackCpuStats:

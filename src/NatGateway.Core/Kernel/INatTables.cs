@@ -48,4 +48,10 @@ public interface INatTables
     /// <summary>Our tables in the kernel against the kernel's rendering of <paramref name="rules"/> (counters ignored):
     /// a rule added by hand or a deleted table shows up as a diff.</summary>
     DriftReport DetectDrift(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null);
+
+    /// <summary>
+    /// The ruleset generation (NFT_MSG_GETGEN): every committed transaction moves it, ours or anyone's (<c>nft</c> by
+    /// hand), so an equal reading means nothing in the ruleset changed since. Null where it cannot be read.
+    /// </summary>
+    uint? Generation();
 }

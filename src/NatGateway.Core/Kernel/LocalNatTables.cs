@@ -58,4 +58,6 @@ public sealed class LocalNatTables(NatCompileOptions options) : INatTables
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters() => Engine.ReadCounters();
 
     public DriftReport DetectDrift(IReadOnlyList<NatRule> rules, IReadOnlyList<string>? mssClamp = null) => Engine.DetectDrift(Compile(rules, mssClamp));
+
+    public uint? Generation() => Engine.Generation();
 }

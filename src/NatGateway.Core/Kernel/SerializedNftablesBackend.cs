@@ -21,4 +21,9 @@ public sealed class SerializedNftablesBackend(INftablesBackend inner) : INftable
     {
         lock (_gate) inner.DeleteCtTimeoutObjects(table, names);
     }
+
+    public uint? ReadGeneration()
+    {
+        lock (_gate) return inner.ReadGeneration();
+    }
 }

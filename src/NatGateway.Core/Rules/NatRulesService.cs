@@ -501,8 +501,27 @@ public sealed class NatRulesService(
         return DetectDrift(await _revisions.RulesInForceAsync(ct), await MssClampInForceAsync(ct));
     }
 
-    /// <summary>Our table in the kernel against <paramref name="inForce"/>.</summary>
-    public DriftReport DetectDrift(IReadOnlyList<NatRule> inForce, IReadOnlyList<string>? mssClamp = null) => kernel.NatTables.DetectDrift(inForce, mssClamp);
+    /// <summary>
+    /// Our table in the kernel against <paramref name="inForce"/>. The last answer stands while the list is the same
+    /// instance (the store keeps one parsed list per revision), the MSS clamp the same, and the ruleset generation has not
+    /// moved (every commit moves it, nft by hand included): every Rules page opened checks for drift, and at 10,000 rules a
+    /// check sends the whole list to the kernel side, which compiles it and lists the whole table.
+    /// </summary>
+    public DriftReport DetectDrift(IReadOnlyList<NatRule> inForce, IReadOnlyList<string>? mssClamp = null)
+    {
+        var clamp = string.Join(',', mssClamp ?? []);
+        // Read before the check: a change after this reading moves the generation, so the next check looks again.
+        var generation = kernel.NatTables.Generation();
+        if (Volatile.Read(ref _lastDrift) is { } last && generation is not null && generation == last.Generation
+            && ReferenceEquals(last.Rules, inForce) && last.Count == inForce.Count && last.Clamp == clamp)
+            return last.Report;
+        var report = kernel.NatTables.DetectDrift(inForce, mssClamp);
+        if (generation is { } known) Volatile.Write(ref _lastDrift, new DriftCheck(inForce, inForce.Count, clamp, known, report));
+        return report;
+    }
+
+    private sealed record DriftCheck(IReadOnlyList<NatRule> Rules, int Count, string Clamp, uint Generation, DriftReport Report);
+    private DriftCheck? _lastDrift;
 
     /// <summary>Our tables as the kernel lists them now (<c>nft list table ip natgw</c>).</summary>
     public string ListKernelTables() => kernel.NatTables.ListText();

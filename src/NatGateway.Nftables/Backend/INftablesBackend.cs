@@ -23,4 +23,10 @@ public interface INftablesBackend
     /// libnftables 1.0.6 aborts the process on "delete ct timeout" (cmd_evaluate_delete() asserts). Throws <see cref="NftablesException"/>.
     /// </summary>
     void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names);
+
+    /// <summary>
+    /// The ruleset generation of the backend's namespace (<see cref="NatGateway.Netlink.Netfilter.NftGeneration"/>): equal
+    /// readings mean no transaction was committed in between. Null where the backend cannot tell (then nothing is reused).
+    /// </summary>
+    uint? ReadGeneration();
 }

@@ -21,6 +21,12 @@ public sealed class LibNftablesBackend : INftablesBackend, IDisposable
     public void DeleteCtTimeoutObjects(string table, IReadOnlyList<string> names) =>
         NftCtTimeoutBackend.Delete(_netfilter, table, names);
 
+    public uint? ReadGeneration()
+    {
+        try { return NftGeneration.Read(_netfilter); }
+        catch (NetlinkException) { return null; }
+    }
+
     public void Dispose()
     {
         _context.Dispose();

@@ -36,6 +36,9 @@ public sealed class NftProcessBackend(string nftPath = "nft", IReadOnlyList<stri
         NftCtTimeoutBackend.Delete(socket, table, names);
     }
 
+    /// <summary>Not known: the nft tool does not print it, and this process may be in another namespace than its commands.</summary>
+    public uint? ReadGeneration() => null;
+
     public string Run(string commands, bool json, bool dryRun = false, bool stateless = false)
     {
         var prefix = commandPrefix ?? [];

@@ -137,6 +137,9 @@ public sealed class NftablesNatEngine(INftablesBackend backend, NatCompileOption
     /// <summary>Our tables as nft text without counter values (<c>nft -s list table ip natgw</c>).</summary>
     public string ListTablesText() => ListText(backend, Tables());
 
+    /// <summary>The namespace's ruleset generation (<see cref="INftablesBackend.ReadGeneration"/>); null when unknown.</summary>
+    public uint? Generation() => backend.ReadGeneration();
+
     /// <summary>Per-rule packet/byte counters keyed by rule id, from rule comments and map element comments.</summary>
     public IReadOnlyDictionary<Guid, RuleCounters> ReadCounters()
     {

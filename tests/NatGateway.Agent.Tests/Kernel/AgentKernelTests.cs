@@ -69,6 +69,17 @@ public sealed partial class AgentKernelTests(AgentLab agent) : IClassFixture<Age
         Assert.Contains("masquerade", table);
         Assert.Contains("10.77.2.2", table);
         Assert.False(kernel.NatTables.DetectDrift(rules).HasDrift);
+        // A change by hand moves the ruleset generation (what lets serve reuse a drift check), and the drift shows it.
+        var generation = kernel.NatTables.Generation();
+        Assert.NotNull(generation);
+        Assert.Equal(generation, kernel.NatTables.Generation());
+        agent.Lab.Exec(agent.Gateway, "nft", "add", "rule", "ip", "natgw", "prerouting", "tcp", "dport", "2222", "dnat", "to", "10.77.2.3")
+            .EnsureSuccess("nft add rule");
+        Assert.NotEqual(generation, kernel.NatTables.Generation());
+        Assert.Contains(kernel.NatTables.DetectDrift(rules).Diff, l => l.StartsWith("+ ", StringComparison.Ordinal) && l.Contains("tcp dport 2222"));
+        Assert.True(kernel.NatTables.DetectDrift(rules).HasDrift);
+        kernel.NatTables.Apply(rules);
+        Assert.False(kernel.NatTables.DetectDrift(rules).HasDrift);
         Assert.Equal(rules.Select(r => r.Id).Order(), kernel.NatTables.ReadCounters().Keys.Order());
         // The MSS clamp travels with the rules and lands in the same tables; a refused name changes nothing.
         kernel.NatTables.Apply(rules, ["wan0"]);

@@ -151,14 +151,21 @@ public sealed class RecordingNatTables : INatTables
     public int CounterReads => Volatile.Read(ref _counterReads);
     private int _counterReads;
 
+    /// <summary>Moves with every apply, as the kernel's ruleset generation does with every commit.</summary>
+    public uint? Generation() => (uint)Batches.Count;
+
     public IReadOnlyDictionary<Guid, NatGateway.Nftables.RuleCounters> ReadCounters()
     {
         Interlocked.Increment(ref _counterReads);
         return new Dictionary<Guid, NatGateway.Nftables.RuleCounters>();
     }
 
+    /// <summary>How many drift checks reached the kernel side.</summary>
+    public int DriftChecks { get; private set; }
+
     public NatGateway.Nftables.DriftReport DetectDrift(IReadOnlyList<NatGateway.Nat.NatRule> rules, IReadOnlyList<string>? mssClamp = null)
     {
+        DriftChecks++;
         var expected = Render(rules, mssClamp);
         return new NatGateway.Nftables.DriftReport(true, expected.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "- " + l).ToList(), expected, "");
     }

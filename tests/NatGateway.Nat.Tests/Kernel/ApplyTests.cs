@@ -102,6 +102,28 @@ public sealed class ApplyTests(GatewayLab gw) : IClassFixture<GatewayLab>
     }
 
     [KernelFact]
+    public void The_ruleset_generation_moves_with_every_commit_ours_or_by_hand_and_not_with_reads()
+    {
+        var compiled = gw.Engine.Compile([Rules.Forward(1, 8080, "10.77.2.2", 80), Rules.Masquerade(2)]);
+        gw.Engine.Apply(compiled);
+        var applied = gw.Engine.Generation();
+        Assert.NotNull(applied);
+        gw.Engine.DetectDrift(compiled);
+        gw.Engine.ReadCounters();
+        gw.NftCli("list", "ruleset");
+        Assert.Equal(applied, gw.Engine.Generation());
+
+        gw.NftCli("add", "table", "ip", "generation_probe");
+        var byHand = gw.Engine.Generation();
+        Assert.NotEqual(applied, byHand);
+        gw.NftCli("delete", "table", "ip", "generation_probe");
+        Assert.NotEqual(byHand, gw.Engine.Generation());
+        var deleted = gw.Engine.Generation();
+        gw.Engine.Apply(compiled);
+        Assert.NotEqual(deleted, gw.Engine.Generation());
+    }
+
+    [KernelFact]
     public void Drift_is_detected_as_a_readable_diff_and_cleared_by_reapplying()
     {
         var compiled = gw.Engine.Compile([Rules.Forward(1, 8080, "10.77.2.2", 80), Rules.Masquerade(2)]);
