@@ -510,18 +510,29 @@ public sealed class NatRulesService(
     public DriftReport DetectDrift(IReadOnlyList<NatRule> inForce, IReadOnlyList<string>? mssClamp = null)
     {
         var clamp = string.Join(',', mssClamp ?? []);
-        // Read before the check: a change after this reading moves the generation, so the next check looks again.
-        var generation = kernel.NatTables.Generation();
-        if (Volatile.Read(ref _lastDrift) is { } last && generation is not null && generation == last.Generation
-            && ReferenceEquals(last.Rules, inForce) && last.Count == inForce.Count && last.Clamp == clamp)
-            return last.Report;
-        var report = kernel.NatTables.DetectDrift(inForce, mssClamp);
-        if (generation is { } known) Volatile.Write(ref _lastDrift, new DriftCheck(inForce, inForce.Count, clamp, known, report));
-        return report;
+        if (ReusableDrift(inForce, clamp) is { } reused) return reused;
+        // One check at a time: pages opened together (or one opened while a closed page's check still runs) wait for the
+        // check under way and take its answer, instead of each sending the list again.
+        lock (_driftGate)
+        {
+            // Read before the check: a change after this reading moves the generation, so the next check looks again.
+            var generation = kernel.NatTables.Generation();
+            if (ReusableDrift(inForce, clamp, generation) is { } checkedMeanwhile) return checkedMeanwhile;
+            var report = kernel.NatTables.DetectDrift(inForce, mssClamp);
+            if (generation is { } known) Volatile.Write(ref _lastDrift, new DriftCheck(inForce, inForce.Count, clamp, known, report));
+            return report;
+        }
     }
+
+    private DriftReport? ReusableDrift(IReadOnlyList<NatRule> inForce, string clamp, uint? generation = null) =>
+        Volatile.Read(ref _lastDrift) is { } last && ReferenceEquals(last.Rules, inForce) && last.Count == inForce.Count && last.Clamp == clamp
+        && (generation ?? kernel.NatTables.Generation()) is { } now && now == last.Generation
+            ? last.Report
+            : null;
 
     private sealed record DriftCheck(IReadOnlyList<NatRule> Rules, int Count, string Clamp, uint Generation, DriftReport Report);
     private DriftCheck? _lastDrift;
+    private readonly Lock _driftGate = new();
 
     /// <summary>Our tables as the kernel lists them now (<c>nft list table ip natgw</c>).</summary>
     public string ListKernelTables() => kernel.NatTables.ListText();
