@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using NatGateway.Core.Rules;
 using NatGateway.Core.Tests.Fakes;
 using NatGateway.Data;
@@ -20,7 +19,7 @@ public sealed class DriftCheckReuseTests : IDisposable
     {
         var path = Path.Combine(_dir, "t.db");
         DatabaseSetup.Migrate(path);
-        _rules = new NatRulesService(_kernel, new DbFactory(path), new NatCompileOptions(), TimeProvider.System);
+        _rules = new NatRulesService(_kernel, new TestDbFactory(path), new NatCompileOptions(), TimeProvider.System);
     }
 
     public void Dispose()
@@ -50,13 +49,5 @@ public sealed class DriftCheckReuseTests : IDisposable
         _rules.ApplyToKernel(again);                           // a commit: the generation moves
         _rules.DetectDrift(again);
         Assert.Equal(5, _kernel.RecordingNftables.DriftChecks);
-    }
-
-    private sealed class DbFactory(string path) : IDbContextFactory<NatGatewayDbContext>
-    {
-        private readonly DbContextOptions<NatGatewayDbContext> _options =
-            new DbContextOptionsBuilder<NatGatewayDbContext>().UseSqlite(DatabaseSetup.ConnectionString(path)).Options;
-
-        public NatGatewayDbContext CreateDbContext() => new(_options);
     }
 }

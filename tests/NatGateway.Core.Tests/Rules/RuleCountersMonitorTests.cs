@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NatGateway.Core.Rules;
@@ -28,7 +27,7 @@ public sealed class RuleCountersMonitorTests : IAsyncLifetime
     {
         var path = Path.Combine(_dir, "t.db");
         DatabaseSetup.Migrate(path);
-        _rules = new NatRulesService(_kernel, new DbFactory(path), new NatCompileOptions(), _clock);
+        _rules = new NatRulesService(_kernel, new TestDbFactory(path), new NatCompileOptions(), _clock);
         _cache = new RuleCountersCache(_rules, _clock);
         // Not started: the tests run its rounds (TickAsync) themselves, the clock moved between them.
         _monitor = new RuleCountersMonitor(_cache, _clock, NullLogger<RuleCountersMonitor>.Instance);
@@ -102,13 +101,5 @@ public sealed class RuleCountersMonitorTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, "the state was not reached within 30 s");
             await Task.Delay(10);
         }
-    }
-
-    private sealed class DbFactory(string path) : IDbContextFactory<NatGatewayDbContext>
-    {
-        private readonly DbContextOptions<NatGatewayDbContext> _options =
-            new DbContextOptionsBuilder<NatGatewayDbContext>().UseSqlite(DatabaseSetup.ConnectionString(path)).Options;
-
-        public NatGatewayDbContext CreateDbContext() => new(_options);
     }
 }
