@@ -6,7 +6,7 @@ namespace NatGateway.Nat;
 /// </summary>
 public abstract record NatRule
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = RandomGuid.New();
     public string Name { get; init; } = "";
     public string? Description { get; init; }
     public bool Enabled { get; init; } = true;

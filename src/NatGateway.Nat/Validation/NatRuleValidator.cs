@@ -249,32 +249,47 @@ public static class NatRuleValidator
     {
         if (pool.PrefixLength is { } length && length < (pool.Family == NatFamily.Ipv6 ? 128 : 32))
             return $"'{pool}' is a network, not a host: give one address (e.g. {pool.From}) or a range a-b";
+        var (from, to) = (IpMath.ToNumber(pool.From), IpMath.ToNumber(pool.To));
         foreach (var (block, what) in pool.Family == NatFamily.Ipv6 ? Ipv6NonUnicast : Ipv4NonUnicast)
-            if (Overlaps(pool, block))
+            if (block.Overlaps(from, to))
                 return pool.IsSingle
                     ? $"'{pool}' is {what}, not a unicast host address"
                     : $"the range '{pool}' includes {what} ({block}); a target must be unicast host addresses";
         return null;
     }
 
-    private static readonly (IpPrefix Block, string What)[] Ipv4NonUnicast =
+    private static readonly (NonUnicastBlock Block, string What)[] Ipv4NonUnicast =
     [
-        (IpPrefix.Parse("0.0.0.0/8"), "the unspecified/\"this network\" block"),
-        (IpPrefix.Parse("127.0.0.0/8"), "a loopback address"),
-        (IpPrefix.Parse("224.0.0.0/4"), "a multicast address"),
-        (IpPrefix.Parse("240.0.0.0/4"), "a reserved or broadcast address"),
+        (new("0.0.0.0/8"), "the unspecified/\"this network\" block"),
+        (new("127.0.0.0/8"), "a loopback address"),
+        (new("224.0.0.0/4"), "a multicast address"),
+        (new("240.0.0.0/4"), "a reserved or broadcast address"),
     ];
 
-    private static readonly (IpPrefix Block, string What)[] Ipv6NonUnicast =
+    private static readonly (NonUnicastBlock Block, string What)[] Ipv6NonUnicast =
     [
-        (IpPrefix.Parse("::/128"), "the unspecified address"),
-        (IpPrefix.Parse("::1/128"), "the loopback address"),
-        (IpPrefix.Parse("ff00::/8"), "a multicast address"),
+        (new("::/128"), "the unspecified address"),
+        (new("::1/128"), "the loopback address"),
+        (new("ff00::/8"), "a multicast address"),
     ];
 
-    private static bool Overlaps(AddressPool pool, IpPrefix block) =>
-        block.Family == pool.Family
-        && IpMath.ToNumber(pool.From) <= IpMath.ToNumber(block.Last) && IpMath.ToNumber(block.First) <= IpMath.ToNumber(pool.To);
+    /// <summary>A block's ends as numbers, worked out once: every target address of a 10,000-rule list is checked against each (issue 12).</summary>
+    private sealed class NonUnicastBlock
+    {
+        private readonly IpPrefix _prefix;
+        private readonly System.Numerics.BigInteger _first, _last;
+
+        public NonUnicastBlock(string cidr)
+        {
+            _prefix = IpPrefix.Parse(cidr);
+            (_first, _last) = (IpMath.ToNumber(_prefix.First), IpMath.ToNumber(_prefix.Last));
+        }
+
+        /// <summary>Whether the addresses <paramref name="from"/>..<paramref name="to"/> (of the block's family) reach into the block.</summary>
+        public bool Overlaps(System.Numerics.BigInteger from, System.Numerics.BigInteger to) => from <= _last && _first <= to;
+
+        public override string ToString() => _prefix.ToString();
+    }
 
     private static bool SameMatch(ForwardMatch a, ForwardMatch b) =>
         a.Protocols.SetEquals(b.Protocols) && a.DestinationPort == b.DestinationPort && Equals(a.DestinationAddress, b.DestinationAddress)
@@ -285,9 +300,9 @@ public static class NatRuleValidator
     /// <summary>A prefix reaching into a block that is not unicast hosts (loopback, multicast, …).</summary>
     private static string? NonUnicastProblem(IpPrefix prefix)
     {
-        var pool = AddressPool.Range(prefix.First, prefix.Last);
+        var (first, last) = (IpMath.ToNumber(prefix.First), IpMath.ToNumber(prefix.Last));
         foreach (var (block, what) in prefix.Family == NatFamily.Ipv6 ? Ipv6NonUnicast : Ipv4NonUnicast)
-            if (Overlaps(pool, block))
+            if (block.Overlaps(first, last))
                 return $"{prefix} includes {what} ({block}); a map must be unicast host addresses";
         return null;
     }

@@ -97,6 +97,50 @@ public sealed class RuleJsonTests
         Assert.Equal(NatRuleJson.Serialize(rule), NatRuleJson.Serialize(again));
     }
 
+    [Theory]
+    [InlineData("2026-01-02T03:04:05Z")]
+    [InlineData("2026-01-02T03:04:05.1234567+02:00")]
+    [InlineData("2026-01-02T03:04:05-05:30")]
+    [InlineData("2026-01-02T03:04:05")] // no offset: read as UTC
+    [InlineData("2026-01-02 03:04:05Z")] // not ISO 8601's T: the general parse
+    [InlineData("2026-01-02")]
+    [InlineData("Fri, 02 Jan 2026 03:04:05 GMT")]
+    public void A_date_is_read_as_DateTimeOffset_TryParse_reads_it_assuming_UTC_whichever_parser_takes_it(string text)
+    {
+        Assert.True(DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var expected));
+        var rule = NatRuleJson.Parse($$"""{"kind":"masquerade","name":"m","outInterfaces":["wan0"],"createdAt":"{{text}}"}""").Rule!;
+        Assert.Equal((expected.UtcTicks, expected.Offset), (rule.CreatedAt.UtcTicks, rule.CreatedAt.Offset));
+    }
+
+    [Fact]
+    public void A_date_that_is_none_is_a_field_error()
+    {
+        var result = NatRuleJson.Parse("""{"kind":"masquerade","name":"m","outInterfaces":["wan0"],"updatedAt":"2026-13-02T03:04:05Z"}""");
+        Assert.False(result.Success);
+        Assert.Contains(result.Errors, e => e.Field == "updatedAt" && e.Message.Contains("is not an ISO 8601 date/time"));
+    }
+
+    [Fact]
+    public void Repeated_field_names_are_read_as_JSON_readers_do_the_last_one_wins()
+    {
+        var rule = NatRuleJson.Parse("""{"kind":"masquerade","name":"first","outInterfaces":["wan0"],"name":"second"}""").Rule!;
+        Assert.Equal("second", rule.Name);
+    }
+
+    [Fact]
+    public void New_rule_ids_are_random_version_4_guids_unique_across_threads()
+    {
+        var ids = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        Parallel.For(0, 8, _ =>
+        {
+            for (var i = 0; i < 2_000; i++) ids.Add(new MasqueradeRule { Name = "m" }.Id);
+        });
+        Assert.Equal(16_000, ids.Distinct().Count());
+        // RFC 9562: version 4 (the 13th hex digit) and variant 10 (the 17th digit is 8, 9, a or b).
+        Assert.All(ids, id => Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", id.ToString()));
+        Assert.Equal(4, ids.First().Version);
+    }
+
     [Fact]
     public void Nptv6_is_always_ipv6_and_one_to_one_takes_the_family_of_its_prefixes()
     {
