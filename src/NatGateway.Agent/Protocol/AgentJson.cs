@@ -38,6 +38,58 @@ public static class AgentJson
     public static T Deserialize<T>(ReadOnlySpan<byte> payload) where T : class =>
         JsonSerializer.Deserialize<T>(payload, Options) ?? throw new JsonException("null message");
 
+    /// <summary>
+    /// A request whose <see cref="AgentRequest.Rules"/> points into <paramref name="document"/>, the payload parsed once:
+    /// read as a plain property, the array of a 10,000-rule list (6 MB) was tokenized, copied and parsed again into a
+    /// document of its own, 30 ms of the agent's prepare (issue 12). The caller disposes the document once the request is
+    /// handled; the payload's bytes must stay as they are until then.
+    /// </summary>
+    public static AgentRequest ReadRequest(ReadOnlyMemory<byte> payload, out JsonDocument document)
+    {
+        document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = Options.MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
+        try
+        {
+            var root = document.RootElement;
+            var request = root.Deserialize<AgentRequest>(WithoutRules) ?? throw new JsonException("null message");
+            if (root.ValueKind != JsonValueKind.Object) return request;
+            JsonElement? rules = null;
+            // The property as Options reads it: case-insensitive (JsonSerializerDefaults.Web), the last one when repeated.
+            foreach (var property in root.EnumerateObject())
+                if (property.Name.Equals("rules", StringComparison.OrdinalIgnoreCase))
+                    rules = property.Value.ValueKind == JsonValueKind.Null ? null : property.Value;
+            return request with { Rules = rules };
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    // Options without AgentRequest.Rules: the serializer skips the array (UnmappedMemberHandling.Skip) instead of copying it.
+    private static readonly JsonSerializerOptions WithoutRules = CreateWithoutRules();
+
+    private static JsonSerializerOptions CreateWithoutRules()
+    {
+        var options = new JsonSerializerOptions(Options)
+        {
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+            {
+                Modifiers =
+                {
+                    static info =>
+                    {
+                        if (info.Type != typeof(AgentRequest)) return;
+                        var rules = info.Properties.Single(p => p.Name == "rules");
+                        info.Properties.Remove(rules);
+                    },
+                },
+            },
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+
     private sealed class IPAddressConverter : JsonConverter<IPAddress>
     {
         public override IPAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>

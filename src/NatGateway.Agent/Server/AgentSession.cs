@@ -101,16 +101,20 @@ public sealed class AgentSession(Socket socket, PeerCredentials peer, AgentDispa
             return;
         }
         AgentRequest request;
+        JsonDocument? document = null;
         try
         {
-            request = AgentJson.Deserialize<AgentRequest>(frame.Payload.Span);
+            request = AgentJson.ReadRequest(frame.Payload, out document);
             if (!Enum.IsDefined(request.Op)) throw new AgentRequestException("op", "unknown operation");
         }
         catch (Exception e) when (e is JsonException or AgentRequestException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
+            document?.Dispose();
             SendError(new AgentError { Kind = AgentErrorKind.InvalidRequest, Message = $"not a request: {e.Message}", Field = (e as AgentRequestException)?.Field ?? "request" });
             return;
         }
+        // The request's rules point into the parsed payload: it lives until the request is handled.
+        using var parsed = document;
         try
         {
             switch (request.Op)
