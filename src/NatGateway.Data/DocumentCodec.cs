@@ -12,13 +12,17 @@ public static class DocumentCodec
 
     public static string Hash(ReadOnlySpan<byte> utf8) => Convert.ToHexStringLower(SHA256.HashData(utf8));
 
-    /// <summary>Brotli at a fast quality: the documents are written on the apply path, read rarely.</summary>
+    /// <summary>
+    /// Brotli at quality 1: the documents are written on the apply path and read rarely. For a 10,000-rule document (6 MB)
+    /// quality 1 takes 4 ms against quality 2's 11 ms for 4% more bytes (190 KB against 182 KB), and that CPU is taken from
+    /// the kernel side preparing the same list on a two-core gateway (issue 12).
+    /// </summary>
     public static byte[] Pack(ReadOnlySpan<byte> utf8)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(utf8.Length));
         try
         {
-            if (!BrotliEncoder.TryCompress(utf8, buffer, out var written, quality: 2, window: 22))
+            if (!BrotliEncoder.TryCompress(utf8, buffer, out var written, quality: 1, window: 22))
                 throw new InvalidOperationException("Brotli could not compress a revision document");
             return buffer.AsSpan(0, written).ToArray();
         }

@@ -56,11 +56,11 @@ public static class RevisionDocuments
     /// rules document while the kernel side prepares the list, issue 12); <see cref="StoreAdded"/> then takes the result
     /// instead of doing it again. Kept with the string instance, weakly: the same text in another string is simply done again.
     /// </summary>
-    public static void Prepack(string text) => Prepacked.GetValue(text, static t =>
-    {
-        var bytes = Encoding.UTF8.GetBytes(t);
-        return new PackedDocument(bytes, DocumentCodec.Hash(bytes), DocumentCodec.Pack(bytes));
-    });
+    public static void Prepack(string text) => Prepack(text, Encoding.UTF8.GetBytes(text));
+
+    /// <summary><see cref="Prepack(string)"/> of a text whose UTF-8 bytes the caller has (it was decoded from them).</summary>
+    public static void Prepack(string text, byte[] utf8) =>
+        Prepacked.GetValue(text, _ => new PackedDocument(utf8, DocumentCodec.Hash(utf8), DocumentCodec.Pack(utf8)));
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, PackedDocument> Prepacked = new();
 

@@ -283,13 +283,14 @@ public sealed class RevisionStore(
     }
 
     /// <summary>
-    /// The rules document of <paramref name="rules"/>, hashed and compressed now (<see cref="RevisionDocuments.Prepack"/>):
+    /// The rules document of <paramref name="rules"/>, hashed and compressed now (<see cref="RevisionDocuments.Prepack(string, byte[])"/>):
     /// the apply makes it while the kernel side prepares the list, so writing the journal entry does not wait for it.
     /// </summary>
     public static string PrepareRulesDocument(IReadOnlyList<NatRule> rules)
     {
-        var text = RulesDocument.Serialize(rules);
-        RevisionDocuments.Prepack(text);
+        var utf8 = RuleListUtf8.Of(rules);
+        var text = System.Text.Encoding.UTF8.GetString(utf8);
+        RevisionDocuments.Prepack(text, utf8);
         return text;
     }
 
