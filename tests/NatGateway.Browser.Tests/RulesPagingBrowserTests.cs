@@ -10,7 +10,7 @@ using Xunit;
 namespace NatGateway.Browser.Tests;
 
 /// <summary>
-/// The Rules page with a few hundred rules in Chromium (issue 12): pages of 50, search, and a rule moved from page 3 to
+/// The Rules page with a few hundred rules in Chromium (issue 12): pages of 25, search, and a rule moved from page 3 to
 /// position 1 showing first. The rules are seeded in one config import.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
@@ -52,15 +52,15 @@ public sealed class RulesPagingBrowserTests(ChromiumFixture chromium)
         await page.GotoAsync("rules");
         await page.WaitForInteractiveAsync();
         var names = page.Locator("[data-testid=rule-name]");
-        await Assertions.Expect(names).ToHaveCountAsync(50);
+        await Assertions.Expect(names).ToHaveCountAsync(25); // RulesViewModel.DefaultPageSize: a screen's worth
         await Assertions.Expect(names.First).ToHaveTextAsync(Name(1));
         await Assertions.Expect(page.Locator("[data-testid=rule-count]")).ToHaveTextAsync("300 rules");
-        await Assertions.Expect(page.Locator("[data-testid=page-info]")).ToHaveTextAsync("Page 1 of 6");
+        await Assertions.Expect(page.Locator("[data-testid=page-info]")).ToHaveTextAsync("Page 1 of 12");
 
         // Paging.
         await page.Locator("[data-testid=page-next]").ClickAsync();
-        await Assertions.Expect(names.First).ToHaveTextAsync(Name(51));
-        await Assertions.Expect(page.Locator("[data-testid=page-info]")).ToHaveTextAsync("Page 2 of 6");
+        await Assertions.Expect(names.First).ToHaveTextAsync(Name(26));
+        await Assertions.Expect(page.Locator("[data-testid=page-info]")).ToHaveTextAsync("Page 2 of 12");
 
         // Search (debounced) by name, then by port; it starts again at page 1.
         await page.Locator("input[data-testid=rule-search]").FillAsync("p27");
@@ -69,26 +69,26 @@ public sealed class RulesPagingBrowserTests(ChromiumFixture chromium)
         await page.Locator("input[data-testid=rule-search]").FillAsync(":20123");
         await Assertions.Expect(names).ToHaveTextAsync([Name(123)]);
         await page.Locator("input[data-testid=rule-search]").FillAsync("");
-        await Assertions.Expect(names).ToHaveCountAsync(50);
+        await Assertions.Expect(names).ToHaveCountAsync(25);
         await Assertions.Expect(page.Locator("[data-testid=rule-count]")).ToHaveTextAsync("300 rules");
 
         // Reorder with paging: from page 3 to position 1.
         await page.Locator("[data-testid=page-next]").ClickAsync();
-        await Assertions.Expect(names.First).ToHaveTextAsync(Name(51));
+        await Assertions.Expect(names.First).ToHaveTextAsync(Name(26));
         await page.Locator("[data-testid=page-next]").ClickAsync();
-        await Assertions.Expect(names.First).ToHaveTextAsync(Name(101));
-        await Row(page, Name(120)).Locator("button[aria-label='move to']").ClickAsync();
-        await Assertions.Expect(page.Locator("[data-testid=move-title]")).ToHaveTextAsync("Move 'p120' (now #120 of 300)");
+        await Assertions.Expect(names.First).ToHaveTextAsync(Name(51));
+        await Row(page, Name(60)).Locator("button[aria-label='move to']").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=move-title]")).ToHaveTextAsync("Move 'p060' (now #60 of 300)");
         await page.Locator("input[data-testid=move-position]").FillAsync("1");
         await page.Locator("button[data-testid=move-to]").ClickAsync();
 
-        await Assertions.Expect(names.First).ToHaveTextAsync(Name(120));
+        await Assertions.Expect(names.First).ToHaveTextAsync(Name(60));
         await Assertions.Expect(names.Nth(1)).ToHaveTextAsync(Name(1));
-        await Assertions.Expect(page.Locator("[data-testid=page-info]")).ToHaveTextAsync("Page 1 of 6");
+        await Assertions.Expect(page.Locator("[data-testid=page-info]")).ToHaveTextAsync("Page 1 of 12");
         await Assertions.Expect(page.Locator("[data-testid=rule-position]").First).ToHaveTextAsync("1");
         await Assertions.Expect(page.Locator("[data-testid=move-panel]")).ToHaveCountAsync(0);
         using (var stored = JsonDocument.Parse(await app.Http.GetStringAsync("api/v1/rules")))
-            Assert.Equal(Name(120), stored.RootElement[0].GetProperty("name").GetString());
+            Assert.Equal(Name(60), stored.RootElement[0].GetProperty("name").GetString());
         await page.CloseAsync();
     }
 }

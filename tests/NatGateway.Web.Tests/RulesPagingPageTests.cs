@@ -45,9 +45,13 @@ public sealed class RulesPagingPageTests : PageTestContext
     {
         await SeedAsync();
         var page = Render<Rules>();
-        page.WaitForAssertion(() => Assert.Equal(Range(1, 50), Names(page)));
+        // A screen's worth first (RulesViewModel.DefaultPageSize); these tests then page through pages of 50.
+        page.WaitForAssertion(() => Assert.Equal(Range(1, 25), Names(page)));
+        Assert.Equal("Page 1 of 5", page.Find("[data-testid=page-info]").TextContent);
         // The pending diff and drift arrive after the first render, in one update: wait for it before clicking.
         page.WaitForAssertion(() => Assert.Equal("120 pending change(s) not yet in the kernel", page.Find("[data-testid=pending-summary]").TextContent));
+        await page.InvokeAsync(() => page.Instance.PageSizeAsync(50));
+        page.WaitForAssertion(() => Assert.Equal(Range(1, 50), Names(page)));
         return page;
     }
 
