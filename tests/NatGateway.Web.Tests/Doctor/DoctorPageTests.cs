@@ -98,7 +98,15 @@ public sealed class DoctorPageTests : PageTestContext
         await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Apply fix").Click());
 
         page.WaitForAssertion(() => Assert.Equal("1", Kernel.Memory.Values["net.ipv4.ip_forward"]));
+        // The sysctl is written before the revision is recorded as pending (ApplyPipeline: settings, then commit): a loaded
+        // run read "none pending" between the two. Poll for the commit, with a deadline.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         var pending = await revisions.PendingAsync();
+        while (pending is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            pending = await revisions.PendingAsync();
+        }
         Assert.NotNull(pending);
         Assert.Equal("admin", (await revisions.GetAsync(pending.RevisionId))!.Author);
         // The page ran the checks again: forwarding is fine now.
