@@ -38,7 +38,7 @@ internal sealed class AppScaleRun(AppScaleSettings settings, NamespaceLab lab, B
             var document = await ExportDocumentAsync(http);
             await ApplyAndImportAsync(http, document, forwards, engine);
             // natgw's own account of each apply's steps (ApplyPipeline's log line), to see where the time above the engine goes.
-            foreach (var line in natgw.Output.Split('\n').Where(l => l.Contains(" in ") && l.Contains("(journal:")))
+            foreach (var line in natgw.Output.Split('\n').Where(l => l.Contains(" in ") && (l.Contains("(journal:") || l.Contains("draft read in"))))
                 Log("natgw: " + line.Trim());
             if (settings.Measures(AppScaleRow.Create)) await CreateOneAsync(http, n, engine);
             if (settings.Measures(AppScaleRow.Pending)) await PendingAsync(http, n, engine);
