@@ -37,11 +37,7 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
         var result = new List<NetworkInterfaceInfo>();
         foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
         {
-            var props = nic.GetIPProperties();
-            var addresses = props.UnicastAddresses
-                .Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
-                .Select(a => new InterfaceAddress(new System.Net.IPAddress(a.Address.GetAddressBytes()), a.PrefixLength)) // drop the %scope suffix
-                .ToList();
+            var addresses = UnicastAddresses(nic).Select(a => new InterfaceAddress(WithoutScope(a.Address), a.PrefixLength)).ToList();
             var dir = Path.Combine(sysClassNet, nic.Name);
             var operState = ReadOrEmpty(Path.Combine(dir, "operstate")).Trim();
             if (operState.Length == 0) operState = nic.OperationalStatus.ToString().ToLowerInvariant();
@@ -67,10 +63,7 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
 
     public NatGateway.Nat.HostFacts ReadHostFacts() => new(
         NetworkInterface.GetAllNetworkInterfaces()
-            .Select(nic => new NatGateway.Nat.HostInterface(nic.Name, nic.GetIPProperties().UnicastAddresses
-                .Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
-                .Select(a => new System.Net.IPAddress(a.Address.GetAddressBytes())) // drop the %scope suffix
-                .ToList()))
+            .Select(nic => new NatGateway.Nat.HostInterface(nic.Name, UnicastAddresses(nic).Select(a => WithoutScope(a.Address)).ToList()))
             .ToList(),
         Sysctl.TryRead(SysctlKey.Ipv4Forwarding) is { } v4 && v4 != "0",
         Sysctl.TryRead(SysctlKey.Ipv6Forwarding) is { } v6 && v6 != "0");
@@ -79,6 +72,13 @@ public sealed class LocalGatewayKernel(ISysctl sysctl, PersistencePaths? persist
         ProcNetParsers.ParseIpv4Routes(ReadOrEmpty(Path.Combine(procNet, "route")))
             .Concat(ProcNetParsers.ParseIpv6Routes(ReadOrEmpty(Path.Combine(procNet, "ipv6_route"))))
             .ToList();
+
+    /// <summary>An interface's IPv4 and IPv6 addresses (getifaddrs), as both the full listing and the host facts take them.</summary>
+    private static IEnumerable<UnicastIPAddressInformation> UnicastAddresses(NetworkInterface nic) =>
+        nic.GetIPProperties().UnicastAddresses.Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
+
+    /// <summary>The address without its %scope suffix (fe80::1%eth0): rules and their checks compare bare addresses.</summary>
+    private static System.Net.IPAddress WithoutScope(System.Net.IPAddress address) => new(address.GetAddressBytes());
 
     private static string ReadOrEmpty(string path)
     {

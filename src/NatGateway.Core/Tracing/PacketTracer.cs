@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using NatGateway.Core.Kernel;
@@ -35,13 +34,14 @@ public sealed partial class PacketTracer(IGatewayKernel kernel, Func<Cancellatio
         return StaticPacketTracer.Explain(rules, probe, Host());
     }
 
-    /// <summary>The host facts the static answer uses, read fresh (each a round trip to the agent in agent mode).</summary>
-    public TraceHost Host() => new(
-        kernel.ListInterfaces().Select(i => new HostInterface(i.Name, i.Addresses.Select(a => a.Address)
-            .Where(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6).ToList())).ToList(),
-        kernel.ListRoutes(),
-        kernel.Sysctl.TryRead(SysctlKey.Ipv4Forwarding) is { } v4 && v4 != "0",
-        kernel.Sysctl.TryRead(SysctlKey.Ipv6Forwarding) is { } v6 && v6 != "0");
+    /// <summary>The host facts the static answer uses, read fresh: the interfaces' addresses and forwarding in one read
+    /// (<see cref="IGatewayKernel.ReadHostFacts"/>, as rule validation reads them), then the routes (a round trip each to
+    /// the agent in agent mode).</summary>
+    public TraceHost Host()
+    {
+        var facts = kernel.ReadHostFacts();
+        return new TraceHost(facts.Interfaces, kernel.ListRoutes(), facts.Ipv4ForwardingEnabled, facts.Ipv6ForwardingEnabled);
+    }
 
     public Task<LiveTrace> TraceAsync(PacketProbe probe, TimeSpan window, CancellationToken cancellationToken = default) =>
         TraceAsync(probe, window, MaxPackets, cancellationToken);
