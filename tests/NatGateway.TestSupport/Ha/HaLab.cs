@@ -337,11 +337,14 @@ public sealed class HaLab : IDisposable, INamespaceProcesses
     // ---- links ---------------------------------------------------------------------------------------------------
 
     /// <summary>Takes every link of the node down (inside, outside, sync); returns the moment the last went down.</summary>
+    /// <summary>Takes the node's links down; returns the moment before the first one went (the first alone ends its
+    /// adverts: under load the peer took over while the third `ip` was still starting, before a time taken after them).</summary>
     public DateTimeOffset LinksDown(HaNode node)
     {
+        var at = DateTimeOffset.UtcNow;
         foreach (var dev in new[] { InsideInterface, OutsideInterface, SyncInterface })
             Ip("-n", Namespace(node), "link", "set", dev, "down");
-        return DateTimeOffset.UtcNow;
+        return at;
     }
 
     /// <summary>Brings the node's links back (an address and the VIPs keepalived left stay configured on a down link).</summary>
