@@ -96,12 +96,15 @@ public static class PageExtensions
         await page.Locator("#login-password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
         // The sign-in hashes the password and may be the server's first request (JIT): on a loaded box it has taken over
-        // the page's 60 s default. Waited for is the navigation away from /login (Commit), not the next page's load
-        // event: in a loaded run (two busy loops) that event had not fired 180 s after the sign-in went through, as once
-        // in HaAgentPairKernelTests. What each test needs next it waits for itself (a page's marker, a locator).
-        await page.WaitForURLAsync(url => !new Uri(url).AbsolutePath.EndsWith("/login", StringComparison.Ordinal),
-            new PageWaitForURLOptions { Timeout = 180_000, WaitUntil = WaitUntilState.Commit });
+        // the page's 60 s default. Waited for is the URL leaving /login, polled by Playwright's URL assertion, not the next
+        // page's load event: twice that event had not fired 180 s after the sign-in went through ("NetworkIdle" had), and
+        // WaitForURLAsync waits for it whenever the URL already matches, whatever its WaitUntil. What each test needs next
+        // it waits for itself (a page's marker, a locator).
+        await Assertions.Expect(page).Not.ToHaveURLAsync(SignInPage, new PageAssertionsToHaveURLOptions { Timeout = 180_000 });
     }
+
+    /// <summary>The sign-in page's URL, with or without a query (<c>?ReturnUrl=…</c>).</summary>
+    public static readonly System.Text.RegularExpressions.Regex SignInPage = new(@"^[a-z]+://[^/]+/login(\?.*)?$");
 
     /// <summary>Blazor Server handles clicks only once its circuit is up: wait for the layout's marker.</summary>
     public static Task WaitForInteractiveAsync(this IPage page) =>
